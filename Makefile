@@ -1,0 +1,94 @@
+# callfuzz build. `./build.sh` drives this; plain `make` works once the
+# packages are installed.
+#
+#   make                      host tools, tests and the aarch64 executor in build/
+#   make BUILD=build-san SAN=1   the same under ASan+UBSan
+#   make BUILD=build-fuzz fuzzers   libFuzzer targets (clang)
+#
+# Sources are found by folder, so adding a .c file needs no edit here:
+# bpf/ interp/ jit/ gen/ are libraries, harness/ is the command and its
+# machinery (harness/executor/ is the aarch64 executor, harness/agent/ the
+# VM agent), tests/<module>/ are linked into build/test-<module>.
+
+BUILD ?= build
+CC ?= cc
+AARCH64_CC ?= aarch64-linux-gnu-gcc
+SAN ?=
+OPT ?= -O2
+
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
+CFLAGS_ALL := -std=gnu11 -g $(OPT) $(WARN) -I. $(CFLAGS)
+LDFLAGS_ALL := $(LDFLAGS)
+LDLIBS_ALL := -lbpf -lelf -lz -lpthread -lrt -lm $(LDLIBS)
+
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CFLAGS_ALL += $(SANFLAGS)
+LDFLAGS_ALL += $(SANFLAGS)
+endif
+
+ifeq ($(FUZZ),1)
+CFLAGS_ALL += -fsanitize=fuzzer-no-link
+endif
+
+BPF_SRC := $(wildcard bpf/*.c)
+INTERP_SRC := $(wildcard interp/*.c)
+JIT_SRC := $(wildcard jit/*.c)
+GEN_SRC := $(wildcard gen/*.c)
+ENV_SRC := $(wildcard harness/env.c)
+HARNESS_SRC := $(filter-out harness/main.c harness/env.c,$(wildcard harness/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_OBJ := $(call obj,$(BPF_SRC) $(INTERP_SRC) $(JIT_SRC) $(GEN_SRC) $(ENV_SRC))
+HARNESS_OBJ := $(call obj,$(HARNESS_SRC))
+TEST_MAIN := $(call obj,tests/test_main.c)
+
+TEST_MODULES := bpf interp jit gen harness
+TEST_BINS := $(patsubst %,$(BUILD)/test-%,$(TEST_MODULES))
+
+EXECUTOR_SRC := $(wildcard harness/executor/*.c harness/executor/*.S)
+EXECUTOR := $(if $(EXECUTOR_SRC),$(BUILD)/callfuzz-exec)
+
+AGENT_SRC := $(wildcard harness/agent/*.c)
+
+all: $(BUILD)/callfuzz $(TEST_BINS) $(EXECUTOR)
+
+$(BUILD)/callfuzz: $(call obj,harness/main.c) $(HARNESS_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+# Each module's tests link only what the module depends on.
+$(BUILD)/test-bpf: $(TEST_MAIN) $(call obj,$(wildcard tests/bpf/*.c) $(BPF_SRC))
+$(BUILD)/test-interp: $(TEST_MAIN) $(call obj,$(wildcard tests/interp/*.c) $(BPF_SRC) $(INTERP_SRC) $(ENV_SRC))
+$(BUILD)/test-jit: $(TEST_MAIN) $(call obj,$(wildcard tests/jit/*.c) $(BPF_SRC) $(JIT_SRC))
+$(BUILD)/test-gen: $(TEST_MAIN) $(call obj,$(wildcard tests/gen/*.c) $(BPF_SRC) $(GEN_SRC) $(INTERP_SRC) $(ENV_SRC))
+$(BUILD)/test-harness: $(TEST_MAIN) $(call obj,$(wildcard tests/harness/*.c)) $(HARNESS_OBJ) $(LIB_OBJ)
+
+$(TEST_BINS):
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+# The executor: a static aarch64 program (run by qemu-aarch64 on x86 hosts).
+AARCH64_CFLAGS := -std=gnu11 -g -O2 $(WARN) -I. -static -ffreestanding -fno-stack-protector
+$(BUILD)/callfuzz-exec: $(EXECUTOR_SRC) $(ENV_SRC) $(wildcard harness/executor/*.h) harness/env.h bpf/bpf.h
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -o $@ $(EXECUTOR_SRC) $(ENV_SRC)
+
+# libFuzzer targets: fuzz/<name>.c becomes $(BUILD)/fuzz-<name>.
+LIB_FUZZING_ENGINE ?= -fsanitize=fuzzer
+FUZZ_SRC := $(wildcard fuzz/*.c)
+FUZZERS := $(patsubst fuzz/%.c,$(BUILD)/fuzz-%,$(FUZZ_SRC))
+fuzzers: $(FUZZERS)
+$(BUILD)/fuzz-%: $(BUILD)/obj/fuzz/%.o $(HARNESS_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS_ALL) $(LIB_FUZZING_ENGINE) -o $@ $^ $(LDLIBS_ALL)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all clean fuzzers
+.SECONDARY:
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,219 @@
+/* bpf/bpf.h: the program model every other module stands on.
+ *
+ * Instructions are the kernel's `struct bpf_insn`; a program is an ordered
+ * list of functions (entry first), each with its argument count, linkage,
+ * stack size, instructions and labels. This header also declares the text
+ * format (docs/asm.md), the conversion to and from flat bytecode, the call
+ * table of helpers and kfuncs, and the validity checker.
+ *
+ * Conventions inside a `struct cf_func`:
+ *  - `insns` are slots: LD_IMM64 takes two, as in the kernel.
+ *  - jump offsets are relative to the next slot, as in the kernel, and never
+ *    leave the function.
+ *  - a BPF-to-BPF call has src_reg = BPF_PSEUDO_CALL and imm = the callee's
+ *    index in prog->funcs (only the flat form uses relative offsets);
+ *    a kfunc call has src_reg = BPF_PSEUDO_KFUNC_CALL and imm = its id in the
+ *    call table; a helper call has src_reg = 0 and imm = its id.
+ */
+#ifndef CALLFUZZ_BPF_H
+#define CALLFUZZ_BPF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/bpf.h>
+
+/* ISA v4 constants that older uapi headers (Debian 12: 6.1) lack. */
+#ifndef BPF_MEMSX
+#define BPF_MEMSX 0x80
+#endif
+
+/* stack-args.md 1: r11 is the stack-argument base register. */
+#define BPF_REG_PARAMS 11
+
+#define CF_MAX_ARGS 12       /* MAX_BPF_FUNC_ARGS */
+#define CF_MAX_REG_ARGS 5    /* MAX_BPF_FUNC_REG_ARGS */
+#define CF_MAX_STACK_ARGS 7  /* slots r11-8 .. r11-56 */
+#define CF_MAX_FRAMES 8      /* MAX_CALL_FRAMES */
+#define CF_STACK_MAX 512     /* MAX_BPF_STACK, per call chain */
+#define CF_CTX_SIZE 256      /* the ctx buffer of the model target */
+#define CF_MAX_FUNCS 256
+#define CF_MAX_INSNS 65536   /* slots per program; larger input is refused */
+#define CF_NAME_MAX 64
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* An error is a value with a message the user can act on, e.g.
+ * "seeds/x.s:12: store to r11+8: outgoing stack arguments use negative offsets". */
+struct cf_err {
+	char msg[512];
+};
+
+void cf_err_set(struct cf_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- program container ----------------------------------------------- */
+
+struct cf_label {
+	char name[CF_NAME_MAX];
+	int pos; /* slot index inside the function */
+};
+
+struct cf_func {
+	char name[CF_NAME_MAX];
+	int nargs;           /* 0..12 (from BTF FUNC_PROTO in the kernel) */
+	bool global;         /* BTF_FUNC_GLOBAL: at most 5 args */
+	int stack_size;      /* bytes of r10 stack, declared or derived */
+	bool stack_declared; /* `.func f, 3, stack=64` */
+	struct bpf_insn *insns;
+	int ninsns, insns_cap;
+	int *lines;          /* source line of each slot, 0 if none (parallel to insns) */
+	struct cf_label *labels;
+	int nlabels, labels_cap;
+};
+
+struct cf_prog {
+	struct cf_func *funcs; /* funcs[0] is the entry */
+	int nfuncs, funcs_cap;
+};
+
+void cf_prog_init(struct cf_prog *p);
+void cf_prog_free(struct cf_prog *p);
+int cf_prog_copy(struct cf_prog *dst, const struct cf_prog *src);
+/* Returns the new function (owned by p), NULL past CF_MAX_FUNCS. */
+struct cf_func *cf_prog_add_func(struct cf_prog *p, const char *name, int nargs, bool global);
+int cf_prog_find_func(const struct cf_prog *p, const char *name); /* index or -1 */
+/* Append one slot; line is the source line or 0. Returns its position. */
+int cf_func_emit(struct cf_func *f, struct bpf_insn insn, int line);
+void cf_func_add_label(struct cf_func *f, const char *name, int pos);
+/* Deepest r10 access of f, rounded up to 8 (what `stack=` defaults to). */
+int cf_func_derived_stack(const struct cf_func *f);
+/* Fill stack_size of every function that did not declare it. */
+void cf_prog_derive_stack(struct cf_prog *p);
+/* Same functions, names, nargs, linkage, stack sizes and slots; labels and
+ * line numbers are not compared. */
+bool cf_prog_equal(const struct cf_prog *a, const struct cf_prog *b);
+int cf_prog_total_insns(const struct cf_prog *p);
+
+/* Instruction helpers shared by every reader of the model. */
+static inline bool cf_insn_is_ldimm64(const struct bpf_insn *i)
+{
+	return i->code == (BPF_LD | BPF_IMM | BPF_DW);
+}
+
+static inline bool cf_insn_is_pseudo_call(const struct bpf_insn *i)
+{
+	return i->code == (BPF_JMP | BPF_CALL) && i->src_reg == BPF_PSEUDO_CALL;
+}
+
+static inline struct bpf_insn cf_insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
+{
+	struct bpf_insn i = { .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm };
+	return i;
+}
+
+/* ---- flat bytecode --------------------------------------------------- */
+
+/* The kernel's view: one insn array (pseudo-call imm = target - (pc + 1)),
+ * plus per function what BTF func_info gives the kernel. */
+struct cf_raw_func {
+	char name[CF_NAME_MAX];
+	int start;      /* first slot in insns */
+	int nargs;
+	bool global;
+	int stack_size;
+};
+
+struct cf_raw {
+	struct bpf_insn *insns;
+	int ninsns;
+	struct cf_raw_func *funcs;
+	int nfuncs;
+};
+
+int cf_prog_to_raw(const struct cf_prog *p, struct cf_raw *out, struct cf_err *err);
+/* Splits at func starts; rejects calls that do not land on a func start,
+ * jumps that leave their function, and sizes beyond the limits. */
+int cf_prog_from_raw(struct cf_prog *out, const struct cf_raw *raw, struct cf_err *err);
+void cf_raw_free(struct cf_raw *raw);
+
+/* ---- text format (docs/asm.md) ---------------------------------------- */
+
+/* Parse a whole program. filename is used in messages ("x.s:12: ..."). */
+int cf_asm_parse(const char *text, size_t len, const char *filename, struct cf_prog *out,
+		 struct cf_err *err);
+/* Print a whole program in the canonical form; malloc'd, caller frees. */
+char *cf_asm_print(const struct cf_prog *p);
+/* Print one instruction (slot pc of function fi) without label or newline;
+ * jumps print as `goto +N` / `if ... goto -N`, calls by name. Returns the
+ * length written (snprintf semantics). */
+int cf_asm_print_insn(char *buf, size_t size, const struct cf_prog *p, int fi, int pc);
+
+/* ---- helpers and kfuncs: the one call table --------------------------- */
+
+enum cf_arg_kind {
+	CF_ARG_SCALAR,    /* any initialized scalar */
+	CF_ARG_PTR_MEM,   /* pointer to initialized stack or ctx memory; the next
+	                     argument is its length */
+	CF_ARG_CONST_LEN, /* known constant 1..512, length of the previous arg */
+};
+
+enum cf_ret_kind {
+	CF_RET_SCALAR,
+};
+
+struct cf_callee {
+	const char *name;
+	int32_t id;  /* helper id (src_reg 0) or kfunc id (BPF_PSEUDO_KFUNC_CALL) */
+	bool kfunc;
+	int nargs;
+	enum cf_arg_kind args[CF_MAX_ARGS];
+	enum cf_ret_kind ret;
+};
+
+/* The environment of the model target (implemented in harness/env.c). */
+enum {
+	CF_HELPER_TRACE = 1000,      /* trace(a1..a5): records an event of 5 scalars */
+	CF_HELPER_STACK_HASH = 1001, /* stack_hash(ptr, len): records a hash of len bytes */
+	CF_KFUNC_ARGS_BASE = 2000,   /* kf_argsN, N = 6..12: id 2000 + N, records N scalars */
+};
+
+extern const struct cf_callee cf_callees[];
+extern const int cf_ncallees;
+const struct cf_callee *cf_callee_find(bool kfunc, int32_t id);
+const struct cf_callee *cf_callee_by_name(const char *name);
+int cf_callee_index(const struct cf_callee *c); /* position in cf_callees */
+
+/* ---- observations: the trace both sides record ------------------------ */
+
+#define CF_TRACE_MAX 256
+
+struct cf_event {
+	uint32_t id;    /* callee id (helper or kfunc) */
+	uint32_t nargs; /* values used in args[] */
+	uint64_t args[CF_MAX_ARGS]; /* stack_hash: {len, hash} */
+};
+
+/* Fixed size so that it can live in shared memory with the executor. */
+struct cf_trace {
+	uint32_t nevents;
+	uint32_t dropped; /* events past CF_TRACE_MAX */
+	struct cf_event ev[CF_TRACE_MAX];
+};
+
+/* ---- validity checker ------------------------------------------------- */
+
+struct cf_check_opts {
+	int max_args;         /* 12, or 5 for kernels without stack arguments */
+	long insn_budget;     /* processed-instruction limit, default 1,000,000 */
+	int ctx_size;         /* bytes of ctx the program may touch, default CF_CTX_SIZE */
+	bool model_callees;   /* allow the model target's helpers/kfuncs (default true) */
+};
+
+void cf_check_opts_default(struct cf_check_opts *o);
+/* 0: accepted. -1: rejected, err says why, naming function and instruction
+ * ("func sum7 insn 3: R11 is invalid"), with the kernel's wording where it
+ * has one. */
+int cf_check(const struct cf_prog *p, const struct cf_check_opts *opts, struct cf_err *err);
+
+#endif

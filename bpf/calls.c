@@ -1,0 +1,41 @@
+/* bpf/calls.c: the one table of helpers and kfuncs the checker, the
+ * interpreter, the JIT and the executor agree on. The functions themselves
+ * live in harness/env.c (plain C, built for the host and for aarch64). */
+#include "bpf/bpf.h"
+
+#include <string.h>
+
+#define S CF_ARG_SCALAR
+#define KF(n) { "kf_args" #n, CF_KFUNC_ARGS_BASE + n, true, n, { S, S, S, S, S, S, S, S, S, S, S, S }, CF_RET_SCALAR }
+
+const struct cf_callee cf_callees[] = {
+	{ "trace", CF_HELPER_TRACE, false, 5, { S, S, S, S, S }, CF_RET_SCALAR },
+	{ "stack_hash", CF_HELPER_STACK_HASH, false, 2, { CF_ARG_PTR_MEM, CF_ARG_CONST_LEN }, CF_RET_SCALAR },
+	KF(6), KF(7), KF(8), KF(9), KF(10), KF(11), KF(12),
+};
+
+#undef KF
+#undef S
+
+const int cf_ncallees = sizeof(cf_callees) / sizeof(cf_callees[0]);
+
+const struct cf_callee *cf_callee_find(bool kfunc, int32_t id)
+{
+	for (int i = 0; i < cf_ncallees; i++)
+		if (cf_callees[i].kfunc == kfunc && cf_callees[i].id == id)
+			return &cf_callees[i];
+	return NULL;
+}
+
+const struct cf_callee *cf_callee_by_name(const char *name)
+{
+	for (int i = 0; i < cf_ncallees; i++)
+		if (strcmp(cf_callees[i].name, name) == 0)
+			return &cf_callees[i];
+	return NULL;
+}
+
+int cf_callee_index(const struct cf_callee *c)
+{
+	return (int)(c - cf_callees);
+}

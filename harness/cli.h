@@ -1,0 +1,43 @@
+/* harness/cli.h: how subcommands of `callfuzz` register themselves
+ * (internal to harness/). Each cli_*.c file adds its commands with
+ * CLI_COMMAND; main.c dispatches.
+ *
+ * Exit codes of every command: 0 success, 1 rejected / mismatch,
+ * 2 bad usage or unreadable input. */
+#ifndef CALLFUZZ_HARNESS_CLI_H
+#define CALLFUZZ_HARNESS_CLI_H
+
+#include <stddef.h>
+
+#define EXIT_OK 0
+#define EXIT_REJECT 1
+#define EXIT_USAGE 2
+
+struct cli_command {
+	const char *name;
+	const char *summary; /* one line for `callfuzz --help` */
+	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+};
+
+void cli_register(const struct cli_command *cmd);
+extern const struct cli_command *cli_commands[];
+extern int cli_ncommands;
+
+#define CLI_COMMAND(ident, name, summary, fn)                                 \
+	static const struct cli_command cli_cmd_##ident = { name, summary, fn }; \
+	__attribute__((constructor)) static void cli_reg_##ident(void)        \
+	{                                                                     \
+		cli_register(&cli_cmd_##ident);                               \
+	}
+
+/* Read a whole file ("-" is stdin). Returns malloc'd bytes (NUL-terminated)
+ * or NULL with a message in err (size 256). */
+char *cli_read_file(const char *path, size_t *len, char *err, size_t errlen);
+
+/* True if argv contains -h or --help. */
+int cli_wants_help(int argc, char **argv);
+
+/* Directory holding the running callfuzz binary (for the executor etc.). */
+const char *cli_self_dir(void);
+
+#endif
