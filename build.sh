@@ -53,6 +53,7 @@ if [ "$(uname -m)" = aarch64 ]; then
 	export AARCH64_CC="${AARCH64_CC:-gcc}"
 fi
 
+harness/fetch-kernels.sh || true  # Debian cloud kernels for the vm target (build/kernels), once
 jobs=$(nproc 2>/dev/null || echo 2)
 make -j"$jobs" all
 echo "build.sh: built build/callfuzz$( [ -x build/callfuzz-exec ] && echo ' and build/callfuzz-exec')"
