@@ -92,3 +92,21 @@ clean:
 .SECONDARY:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The VM agent (harness/agent/): a static /init for arm64 and x86-64 guests,
+# packed into a gzip'd newc initramfs per architecture.
+X86_64_CC ?= $(if $(filter x86_64,$(shell uname -m)),$(CC),x86_64-linux-gnu-gcc)
+AGENT_CFLAGS := -std=gnu11 -O2 $(WARN) -I. -static
+AGENT_DEPS := $(AGENT_SRC) $(wildcard harness/agent/*.h)
+AGENT_INITRDS := $(if $(AGENT_SRC),$(BUILD)/agent/arm64/initramfs.cpio.gz $(BUILD)/agent/x86_64/initramfs.cpio.gz)
+$(BUILD)/agent/arm64/init: $(AGENT_DEPS)
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AGENT_CFLAGS) -o $@ $(AGENT_SRC)
+$(BUILD)/agent/x86_64/init: $(AGENT_DEPS)
+	@mkdir -p $(dir $@)
+	$(X86_64_CC) $(AGENT_CFLAGS) -o $@ $(AGENT_SRC)
+$(BUILD)/agent/%/initramfs.cpio.gz: $(BUILD)/agent/%/init harness/agent/mkinitramfs.sh
+	sh harness/agent/mkinitramfs.sh $< $@
+agent: $(AGENT_INITRDS)
+all: $(AGENT_INITRDS)
+.PHONY: agent

@@ -1,0 +1,722 @@
+/* harness/agent/agent.c: the agent inside a callfuzz VM.
+ *
+ * The /init of the initramfs (a static program, built for aarch64 and
+ * x86-64). It mounts proc and devtmpfs, probes the kernel (release, whether
+ * a 6-argument subprog call loads, whether bpf_jit_enable can be switched),
+ * announces itself with a HELLO frame on the virtio-serial port named
+ * "callfuzz", and then serves requests of docs/vm-protocol.md until the host
+ * asks it to power off or goes away.
+ *
+ * `agent --stdio` serves on stdin/stdout instead (host-side testing: the
+ * host kernel answers the same syscalls).
+ *
+ * bpf() is called through syscall(2) with the uapi structs of the cross
+ * headers (6.1): every field the agent needs is there. */
+#define _GNU_SOURCE
+#include "harness/agent/proto.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/btf.h>
+#include <linux/reboot.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef BPF_F_SLEEPABLE
+#define BPF_F_SLEEPABLE (1U << 4)
+#endif
+
+#define LOG_SIZE (1u << 20)
+#define JIT_ENABLE_PATH "/proc/sys/net/core/bpf_jit_enable"
+
+struct agent {
+	int in, out;        /* the port (the same fd) or stdin/stdout */
+	int last_prog;      /* fd of the program loaded last, -1 if none */
+	char *log;          /* LOG_SIZE bytes, reused by every load */
+	struct vmp_buf hello;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static long sys_bpf(int cmd, union bpf_attr *attr, unsigned int size)
+{
+	return syscall(__NR_bpf, cmd, attr, size);
+}
+
+static int write_full(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t w = write(fd, b, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* 1 read, 0 clean end of input, -1 error */
+static int read_full(int fd, void *p, size_t n)
+{
+	uint8_t *b = p;
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, b + got, n - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return got ? -1 : 0;
+		got += (size_t)r;
+	}
+	return 1;
+}
+
+static void console(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "callfuzz-agent: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+}
+
+static int read_int_file(const char *path, int *val)
+{
+	char buf[32] = { 0 };
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	*val = atoi(buf);
+	return 0;
+}
+
+static int write_int_file(const char *path, int val)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY);
+	int n = snprintf(buf, sizeof(buf), "%d\n", val);
+	int ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, buf, (size_t)n) == n ? 0 : -errno;
+	close(fd);
+	return ok;
+}
+
+/* ---- bpf operations -------------------------------------------------- */
+
+static int btf_load(const void *data, uint32_t len, char *log, uint32_t log_size)
+{
+	union bpf_attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.btf = (uintptr_t)data;
+	a.btf_size = len;
+	fd = (int)sys_bpf(BPF_BTF_LOAD, &a, sizeof(a));
+	if (fd >= 0 || !log)
+		return fd < 0 ? -errno : fd;
+	/* kernels.md: a log buffer with level 0 is EINVAL; log only on failure */
+	int first = errno;
+
+	log[0] = 0;
+	a.btf_log_buf = (uintptr_t)log;
+	a.btf_log_size = log_size;
+	a.btf_log_level = 1;
+	fd = (int)sys_bpf(BPF_BTF_LOAD, &a, sizeof(a));
+	if (fd >= 0) { /* accepted the second time: report the first failure */
+		close(fd);
+		snprintf(log, log_size, "BTF load failed (%s), then passed with a log", strerror(first));
+	}
+	return -first;
+}
+
+struct load_req {
+	uint32_t prog_type, prog_flags, flags, btf_handle;
+	const uint8_t *btf;
+	uint32_t btf_len;
+	const uint8_t *insns;
+	uint32_t insns_len;
+	const uint8_t *func_info;
+	uint32_t nfunc_info;
+	const uint8_t *line_info;
+	uint32_t nline_info;
+};
+
+/* Returns the fd or -errno; on failure with LOG_ON_FAIL the verifier log is
+ * in agent->log. */
+static int prog_load(struct agent *ag, const struct load_req *r)
+{
+	union bpf_attr a;
+	int btf_fd = -1, fd, err;
+
+	ag->log[0] = 0;
+	if (r->btf_len) {
+		btf_fd = btf_load(r->btf, r->btf_len, (r->flags & VMP_LOAD_LOG_ON_FAIL) ? ag->log : NULL,
+				  LOG_SIZE);
+		if (btf_fd < 0)
+			return btf_fd;
+	} else if (r->btf_handle != VMP_HANDLE_NONE) {
+		btf_fd = (int)r->btf_handle;
+	}
+	memset(&a, 0, sizeof(a));
+	a.prog_type = r->prog_type ? r->prog_type : BPF_PROG_TYPE_SYSCALL;
+	a.prog_flags = r->prog_type ? r->prog_flags : (r->prog_flags | BPF_F_SLEEPABLE);
+	a.insns = (uintptr_t)r->insns;
+	a.insn_cnt = r->insns_len / sizeof(struct bpf_insn);
+	a.license = (uintptr_t)"GPL";
+	memcpy(a.prog_name, "callfuzz", 9);
+	if (btf_fd >= 0) {
+		a.prog_btf_fd = (uint32_t)btf_fd;
+		if (r->nfunc_info) {
+			a.func_info = (uintptr_t)r->func_info;
+			a.func_info_cnt = r->nfunc_info;
+			a.func_info_rec_size = sizeof(struct bpf_func_info);
+		}
+		if (r->nline_info) {
+			a.line_info = (uintptr_t)r->line_info;
+			a.line_info_cnt = r->nline_info;
+			a.line_info_rec_size = sizeof(struct bpf_line_info);
+		}
+	}
+	fd = (int)sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+	err = fd < 0 ? errno : 0;
+	if (fd < 0 && (r->flags & VMP_LOAD_LOG_ON_FAIL)) {
+		a.log_buf = (uintptr_t)ag->log;
+		a.log_size = LOG_SIZE;
+		a.log_level = 1;
+		int again = (int)sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+
+		if (again >= 0) {
+			close(again);
+			snprintf(ag->log, LOG_SIZE, "load failed (%s), then passed with log_level 1",
+				 strerror(err));
+		}
+	}
+	if (r->btf_len)
+		close(btf_fd);
+	if (fd >= 0) {
+		ag->last_prog = fd;
+		return fd;
+	}
+	return -err;
+}
+
+static int resolve(struct agent *ag, uint32_t handle)
+{
+	return handle == VMP_HANDLE_LAST ? ag->last_prog : (int)handle;
+}
+
+static int test_run(int fd, uint8_t *ctx, uint32_t ctx_len, uint32_t *retval)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)fd;
+	/* kernels.md: SYSCALL programs take ctx_in only; it is copied back */
+	if (ctx_len) {
+		a.test.ctx_in = (uintptr_t)ctx;
+		a.test.ctx_size_in = ctx_len;
+	}
+	if (sys_bpf(BPF_PROG_TEST_RUN, &a, sizeof(a)) < 0)
+		return -errno;
+	*retval = a.test.retval;
+	return 0;
+}
+
+static int prog_info(int fd, struct bpf_prog_info *info)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(*info);
+	a.info.info = (uintptr_t)info;
+	return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) < 0 ? -errno : 0;
+}
+
+/* Body of a JIT_INFO response (after err): u32 jited_len, bytes image,
+ * u32 nfuncs, nfuncs x (u64 ksym, u32 len), u32 nlines,
+ * nlines x (u32 insn_off, u32 line_col, u64 addr), u32 xlated_len. */
+static int jit_info(int fd, struct vmp_buf *out)
+{
+	struct bpf_prog_info info;
+	uint8_t *image = NULL;
+	uint64_t *ksyms = NULL, *laddr = NULL;
+	uint32_t *lens = NULL;
+	struct bpf_line_info *lines = NULL;
+	uint32_t nk, nl, nli, njl;
+	int err;
+
+	memset(&info, 0, sizeof(info));
+	err = prog_info(fd, &info);
+	if (err)
+		return err;
+	nk = info.nr_jited_ksyms;
+	nl = info.nr_jited_func_lens;
+	nli = info.nr_line_info;
+	njl = info.nr_jited_line_info;
+	uint32_t jlen = info.jited_prog_len, xlen = info.xlated_prog_len;
+
+	image = calloc(1, jlen + 1);
+	ksyms = calloc(nk + 1, sizeof(*ksyms));
+	lens = calloc(nl + 1, sizeof(*lens));
+	lines = calloc(nli + 1, sizeof(*lines));
+	laddr = calloc(njl + 1, sizeof(*laddr));
+	if (!image || !ksyms || !lens || !lines || !laddr) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(&info, 0, sizeof(info));
+	info.jited_prog_len = jlen;
+	info.jited_prog_insns = (uintptr_t)image;
+	info.nr_jited_ksyms = nk;
+	info.jited_ksyms = (uintptr_t)ksyms;
+	info.nr_jited_func_lens = nl;
+	info.jited_func_lens = (uintptr_t)lens;
+	info.nr_line_info = nli;
+	info.line_info_rec_size = sizeof(struct bpf_line_info);
+	info.line_info = (uintptr_t)lines;
+	info.nr_jited_line_info = njl;
+	info.jited_line_info_rec_size = sizeof(uint64_t);
+	info.jited_line_info = (uintptr_t)laddr;
+	err = prog_info(fd, &info);
+	if (err)
+		goto out;
+	vmp_put_u32(out, info.jited_prog_len);
+	vmp_put_bytes(out, image, info.jited_prog_len < jlen ? info.jited_prog_len : jlen);
+	uint32_t nf = nk < nl ? nk : nl;
+
+	vmp_put_u32(out, nf);
+	for (uint32_t i = 0; i < nf; i++) {
+		vmp_put_u64(out, ksyms[i]);
+		vmp_put_u32(out, lens[i]);
+	}
+	uint32_t nlm = nli < njl ? nli : njl;
+
+	vmp_put_u32(out, nlm);
+	for (uint32_t i = 0; i < nlm; i++) {
+		vmp_put_u32(out, lines[i].insn_off);
+		vmp_put_u32(out, lines[i].line_col);
+		vmp_put_u64(out, laddr[i]);
+	}
+	vmp_put_u32(out, xlen);
+out:
+	free(image);
+	free(ksyms);
+	free(lens);
+	free(lines);
+	free(laddr);
+	return err;
+}
+
+/* ---- probes ---------------------------------------------------------- */
+
+/* BTF for the probe: [1] int, [2] proto(int a), [3] FUNC main global,
+ * [4] proto(int a x6), [5] FUNC f6 static. Written by hand: no libbpf in
+ * the guest. */
+static size_t probe_btf(uint8_t *buf)
+{
+	static const char strs[] = "\0int\0main\0f6\0a";
+	enum { S_INT = 1, S_MAIN = 5, S_F6 = 10, S_A = 13 };
+	uint32_t types[64];
+	int n = 0;
+	struct btf_header h;
+
+	types[n++] = S_INT;
+	types[n++] = BTF_KIND_INT << 24;
+	types[n++] = 4;
+	types[n++] = (BTF_INT_SIGNED << 24) | 32;
+	types[n++] = 0;
+	types[n++] = BTF_KIND_FUNC_PROTO << 24 | 1;
+	types[n++] = 1;
+	types[n++] = S_A;
+	types[n++] = 1;
+	types[n++] = S_MAIN;
+	types[n++] = BTF_KIND_FUNC << 24 | BTF_FUNC_GLOBAL;
+	types[n++] = 2;
+	types[n++] = 0;
+	types[n++] = BTF_KIND_FUNC_PROTO << 24 | 6;
+	types[n++] = 1;
+	for (int i = 0; i < 6; i++) {
+		types[n++] = S_A;
+		types[n++] = 1;
+	}
+	types[n++] = S_F6;
+	types[n++] = BTF_KIND_FUNC << 24 | BTF_FUNC_STATIC;
+	types[n++] = 4;
+	memset(&h, 0, sizeof(h));
+	h.magic = BTF_MAGIC;
+	h.version = BTF_VERSION;
+	h.hdr_len = sizeof(h);
+	h.type_off = 0;
+	h.type_len = (uint32_t)n * 4;
+	h.str_off = h.type_len;
+	h.str_len = sizeof(strs);
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), types, h.type_len);
+	memcpy(buf + sizeof(h) + h.type_len, strs, sizeof(strs));
+	return sizeof(h) + h.type_len + sizeof(strs);
+}
+
+#define INSN(c, d, s, o, i) { .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) }
+
+static void probe(struct agent *ag)
+{
+	/* main: r1..r5 = 1..5, arg 6 = 6 through r11-8, call f6, exit;
+	 * f6: r0 = arg 6 + r1 + ... + r5 (stack-args.md 1) -> 21 */
+	static const struct bpf_insn insns[] = {
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 1),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 2),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 3),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 4),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0, 5),
+		INSN(BPF_ST | BPF_MEM | BPF_DW, 11, 0, -8, 6),
+		INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 1),
+		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+		INSN(BPF_LDX | BPF_MEM | BPF_DW, 0, 11, 8, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_X, 0, 2, 0, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_X, 0, 3, 0, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_X, 0, 4, 0, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_X, 0, 5, 0, 0),
+		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	static const struct bpf_insn trivial[] = {
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
+		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	struct bpf_func_info finfo[2] = { { 0, 3 }, { 8, 5 } };
+	uint8_t btf[512];
+	struct utsname u;
+	uint32_t features = 0, retval = 0;
+	int jit = -1, fd;
+	char msg[2048] = "";
+
+	memset(&u, 0, sizeof(u));
+	uname(&u);
+	if (read_int_file(JIT_ENABLE_PATH, &jit) == 0) {
+		/* ALWAYS_ON kernels refuse 0 */
+		if (write_int_file(JIT_ENABLE_PATH, 0) == 0 && write_int_file(JIT_ENABLE_PATH, jit) == 0)
+			features |= VMP_FEAT_JIT_SWITCH;
+	}
+	struct load_req r = { .insns = (const uint8_t *)trivial, .insns_len = sizeof(trivial),
+			      .btf_handle = VMP_HANDLE_NONE, .flags = VMP_LOAD_LOG_ON_FAIL };
+
+	fd = prog_load(ag, &r);
+	if (fd >= 0) {
+		struct bpf_prog_info info;
+
+		memset(&info, 0, sizeof(info));
+		if (prog_info(fd, &info) == 0 && info.jited_prog_len)
+			features |= VMP_FEAT_JIT_ON;
+		close(fd);
+	} else {
+		snprintf(msg, sizeof(msg), "a 2-insn SYSCALL program does not load (%s): %.1900s",
+			 strerror(-fd), ag->log);
+	}
+	r.insns = (const uint8_t *)insns;
+	r.insns_len = sizeof(insns);
+	r.btf = btf;
+	r.btf_len = (uint32_t)probe_btf(btf);
+	r.func_info = (const uint8_t *)finfo;
+	r.nfunc_info = 2;
+	fd = prog_load(ag, &r);
+	if (fd >= 0) {
+		int err = test_run(fd, NULL, 0, &retval);
+
+		if (err == 0 && retval == 21)
+			features |= VMP_FEAT_STACK_ARGS;
+		else if (err)
+			snprintf(msg, sizeof(msg), "6-arg probe loads, test run fails: %s", strerror(-err));
+		else
+			snprintf(msg, sizeof(msg), "6-arg probe returns %u, not 21", retval);
+		close(fd);
+	} else if (!msg[0]) {
+		snprintf(msg, sizeof(msg), "%.2000s", ag->log[0] ? ag->log : strerror(-fd));
+	}
+	ag->last_prog = -1;
+	vmp_put_u32(&ag->hello, VMP_VERSION);
+	vmp_put_u32(&ag->hello, features);
+	vmp_put_u32(&ag->hello, (uint32_t)jit);
+	vmp_put_str(&ag->hello, u.release);
+	vmp_put_str(&ag->hello, u.machine);
+	vmp_put_str(&ag->hello, msg);
+}
+
+/* ---- request dispatch ------------------------------------------------ */
+
+static int serve_one(struct agent *ag, uint16_t op, struct vmp_cur *c, struct vmp_buf *out, bool nested);
+
+static void handle_frame(struct agent *ag, uint16_t op, const uint8_t *body, uint32_t len,
+			 struct vmp_buf *out, bool nested)
+{
+	struct vmp_cur c = { body, len, false };
+	size_t at = vmp_begin_frame(out, op);
+	size_t err_at = out->len;
+	int err;
+
+	vmp_put_u32(out, 0);
+	err = serve_one(ag, op, &c, out, nested);
+	if (!err && c.bad)
+		err = -EBADMSG;
+	if (err) {
+		/* keep the body written by a failing op (a rejected load's log) */
+		uint32_t e = (uint32_t)-err;
+
+		if (!out->oom)
+			for (int i = 0; i < 4; i++)
+				out->data[err_at + i] = (uint8_t)(e >> (8 * i));
+	}
+	vmp_end_frame(out, at);
+}
+
+/* Returns 0 or -errno; writes the response body after err. */
+static int serve_one(struct agent *ag, uint16_t op, struct vmp_cur *c, struct vmp_buf *out, bool nested)
+{
+	switch (op) {
+	case VMP_HELLO:
+		vmp_put(out, ag->hello.data, ag->hello.len);
+		return 0;
+	case VMP_ECHO: {
+		uint32_t n;
+		const uint8_t *p = vmp_get_bytes(c, &n);
+
+		vmp_put_bytes(out, p, n);
+		return 0;
+	}
+	case VMP_PROG_LOAD: {
+		struct load_req r;
+		uint32_t n;
+
+		memset(&r, 0, sizeof(r));
+		r.prog_type = vmp_get_u32(c);
+		r.prog_flags = vmp_get_u32(c);
+		r.flags = vmp_get_u32(c);
+		r.btf_handle = vmp_get_u32(c);
+		r.btf = vmp_get_bytes(c, &r.btf_len);
+		r.insns = vmp_get_bytes(c, &r.insns_len);
+		r.func_info = vmp_get_bytes(c, &n);
+		r.nfunc_info = n / sizeof(struct bpf_func_info);
+		r.line_info = vmp_get_bytes(c, &n);
+		r.nline_info = n / sizeof(struct bpf_line_info);
+		if (c->bad)
+			return -EBADMSG;
+		uint64_t t0 = now_ns();
+		int fd = prog_load(ag, &r);
+		uint64_t t1 = now_ns();
+
+		vmp_put_u32(out, fd >= 0 ? (uint32_t)fd : VMP_HANDLE_NONE);
+		vmp_put_u64(out, t1 - t0);
+		vmp_put_str(out, fd >= 0 ? "" : ag->log);
+		return fd >= 0 ? 0 : fd;
+	}
+	case VMP_TEST_RUN: {
+		int fd = resolve(ag, vmp_get_u32(c));
+		uint32_t n, retval = 0;
+		const uint8_t *ctx = vmp_get_bytes(c, &n);
+		uint8_t *copy;
+		int err;
+
+		if (c->bad)
+			return -EBADMSG;
+		copy = malloc(n + 1);
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, ctx, n);
+		uint64_t t0 = now_ns();
+
+		err = test_run(fd, copy, n, &retval);
+		uint64_t t1 = now_ns();
+
+		vmp_put_u32(out, retval);
+		vmp_put_u64(out, t1 - t0);
+		vmp_put_bytes(out, copy, err ? 0 : n);
+		free(copy);
+		return err;
+	}
+	case VMP_JIT_INFO:
+		return jit_info(resolve(ag, vmp_get_u32(c)), out);
+	case VMP_CLOSE: {
+		uint32_t h = vmp_get_u32(c);
+		int fd = resolve(ag, h);
+
+		if (c->bad)
+			return -EBADMSG;
+		if (fd < 0 || close(fd) < 0)
+			return -EBADF;
+		if (fd == ag->last_prog)
+			ag->last_prog = -1;
+		return 0;
+	}
+	case VMP_SET_JIT: {
+		int v = (int)vmp_get_u32(c), prev = -1;
+
+		read_int_file(JIT_ENABLE_PATH, &prev);
+		vmp_put_u32(out, (uint32_t)prev);
+		return write_int_file(JIT_ENABLE_PATH, v);
+	}
+	case VMP_BATCH: {
+		uint32_t count = vmp_get_u32(c);
+
+		if (nested)
+			return -EINVAL;
+		vmp_put_u32(out, count);
+		for (uint32_t i = 0; i < count && !c->bad; i++) {
+			uint32_t len = vmp_get_u32(c);
+			uint16_t sub = vmp_get_u16(c);
+
+			vmp_get_u16(c);
+			const uint8_t *body = vmp_take(c, len >= 4 ? len - 4 : 0);
+
+			if (c->bad || len < 4)
+				return -EBADMSG;
+			handle_frame(ag, sub, body, len - 4, out, true);
+		}
+		return c->bad ? -EBADMSG : 0;
+	}
+	case VMP_POWEROFF:
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static int send_buf(struct agent *ag, struct vmp_buf *b)
+{
+	if (b->oom)
+		return -1;
+	return write_full(ag->out, b->data, b->len);
+}
+
+static int serve(struct agent *ag)
+{
+	struct vmp_buf out = { 0 };
+	uint8_t *body = NULL;
+	size_t at;
+
+	at = vmp_begin_frame(&out, VMP_HELLO);
+	vmp_put_u32(&out, 0);
+	vmp_put(&out, ag->hello.data, ag->hello.len);
+	vmp_end_frame(&out, at);
+	if (send_buf(ag, &out) < 0)
+		return -1;
+	for (;;) {
+		uint8_t hdr[8];
+		int r = read_full(ag->in, hdr, sizeof(hdr));
+
+		if (r <= 0)
+			break;
+		uint32_t len = (uint32_t)hdr[0] | hdr[1] << 8 | hdr[2] << 16 | (uint32_t)hdr[3] << 24;
+		uint16_t op = (uint16_t)(hdr[4] | hdr[5] << 8);
+
+		if (len < 4 || len > VMP_MAX_FRAME)
+			break; /* the stream is out of step: nothing sane to do */
+		body = realloc(body, len);
+		if (!body || (len > 4 && read_full(ag->in, body, len - 4) <= 0))
+			break;
+		out.len = 0;
+		handle_frame(ag, op, body, len - 4, &out, false);
+		if (send_buf(ag, &out) < 0)
+			break;
+		if (op == VMP_POWEROFF)
+			break;
+	}
+	free(body);
+	free(out.data);
+	return 0;
+}
+
+/* /dev/vport<N>p<M> whose sysfs name is "callfuzz"; the first vport if
+ * sysfs is not mounted. */
+static int open_port(void)
+{
+	for (int tries = 0; tries < 500; tries++) {
+		DIR *d = opendir("/dev");
+		struct dirent *e;
+		char path[300];
+		int fd = -1;
+
+		while (d && (e = readdir(d))) {
+			if (strncmp(e->d_name, "vport", 5))
+				continue;
+			snprintf(path, sizeof(path), "/dev/%s", e->d_name);
+			fd = open(path, O_RDWR);
+			if (fd >= 0)
+				break;
+		}
+		if (d)
+			closedir(d);
+		if (fd >= 0)
+			return fd;
+		usleep(10000);
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct agent ag = { .in = -1, .out = -1, .last_prog = -1 };
+	bool stdio_mode = argc > 1 && !strcmp(argv[1], "--stdio");
+
+	ag.log = malloc(LOG_SIZE);
+	if (!ag.log)
+		return 1;
+	if (!stdio_mode) {
+		mkdir("/proc", 0555);
+		mkdir("/dev", 0755);
+		mount("proc", "/proc", "proc", 0, NULL);
+		mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+		/* boot quietly, but print a whole oops on the console: the host
+		 * reads it as the CRASH text */
+		write_int_file("/proc/sys/kernel/printk", 8);
+		/* jited_prog_insns and jited_line_info need raw addresses */
+		write_int_file("/proc/sys/kernel/kptr_restrict", 0);
+		int fd = open_port();
+
+		if (fd < 0) {
+			console("%s", "no virtio-serial port (/dev/vport*) appeared");
+			reboot(RB_POWER_OFF);
+			return 1;
+		}
+		ag.in = ag.out = fd;
+	} else {
+		ag.in = 0;
+		ag.out = 1;
+	}
+	probe(&ag);
+	serve(&ag);
+	if (!stdio_mode) {
+		sync();
+		reboot(RB_POWER_OFF);
+	}
+	return 0;
+}
