@@ -1,0 +1,333 @@
+/* harness/executor/main.c: callfuzz-exec, the aarch64 executor.
+ *
+ * Started once per fuzzing process by harness/exec.c (under qemu-aarch64 on
+ * x86 hosts), it maps its code region, native stack and ctx at fixed
+ * addresses, says hello (docs/executor-protocol.md), then loops: wait for
+ * the doorbell, copy the code into its own executable region (qemu only
+ * notices code changes the guest itself makes: a second mapping of the same
+ * pages would run stale translations), flush the icache, run the code
+ * through trampoline.S, reply.
+ *
+ * A synchronous signal inside a run (SIGSEGV, SIGBUS, SIGILL, SIGTRAP,
+ * SIGFPE) becomes an EXP_FAULT reply: the handler, on its own alternate
+ * stack, records the signal and sends the interrupted context to
+ * ex_tramp_fault, which restores the C caller. Outside a run the signal
+ * keeps its default action and the host restarts us. */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "harness/executor/callees.h"
+#include "harness/executor/executor.h"
+#include "harness/executor/protocol.h"
+
+_Static_assert(offsetof(struct ex_tramp_state, host) == TS_HOST, "TS_HOST");
+_Static_assert(offsetof(struct ex_tramp_state, pattern) == TS_PATTERN, "TS_PATTERN");
+_Static_assert(offsetof(struct ex_tramp_state, after) == TS_AFTER, "TS_AFTER");
+_Static_assert(offsetof(struct ex_tramp_state, entry) == TS_ENTRY, "TS_ENTRY");
+_Static_assert(offsetof(struct ex_tramp_state, ctx) == TS_CTX, "TS_CTX");
+_Static_assert(offsetof(struct ex_tramp_state, stack_top) == TS_STACK_TOP, "TS_STACK_TOP");
+_Static_assert(sizeof(struct ex_tramp_state) == TS_SIZE, "TS_SIZE");
+
+#define PAGE 4096ull
+#define STACK_ADDR (EXP_CODE_ADDR + 0x10000000ull)
+#define CTX_ADDR (EXP_CODE_ADDR + 0x20000000ull)
+#define CANARY_BYTE 0xc5
+
+struct ex_tramp_state ex_tramp_state;
+
+/* Set by the run loop around ex_tramp_call; read by the signal handler. */
+static volatile sig_atomic_t in_run;
+static volatile uint32_t fault_sig;
+static volatile uint64_t fault_addr, fault_pc;
+
+static uint8_t *code_region;
+static uint32_t code_len_last; /* bytes of real code left in the region */
+static uint8_t *stack_lo, *stack_top;
+static uint8_t *ctx_buf;
+static uint8_t altstack[64 << 10] __attribute__((aligned(16)));
+
+static void die(const char *msg)
+{
+	static const char prefix[] = "callfuzz-exec: ";
+
+	if (write(2, prefix, sizeof(prefix) - 1) < 0 || write(2, msg, strlen(msg)) < 0 ||
+	    write(2, "\n", 1) < 0)
+		_exit(3);
+	_exit(3);
+}
+
+static uint64_t abi_pattern(int reg)
+{
+	/* x19 -> 0xcfcf0013cfcf0013: easy to spot in a report. */
+	return 0xcfcf0000cfcf0000ull | (uint64_t)reg << 32 | (uint64_t)reg;
+}
+
+static inline uint64_t counter(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+	return v;
+}
+
+static uint64_t counter_hz(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
+	return v;
+}
+
+static void on_fault(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	if (!in_run) {
+		/* Our own bug: die of it (default action) once we return and
+		 * the instruction faults again. */
+		signal(sig, SIG_DFL);
+		return;
+	}
+	in_run = 0;
+	fault_sig = (uint32_t)sig;
+	fault_addr = (uint64_t)(uintptr_t)si->si_addr;
+	fault_pc = uc->uc_mcontext.pc;
+	uc->uc_mcontext.pc = (uint64_t)(uintptr_t)ex_tramp_fault;
+}
+
+static void *map_fixed(uint64_t addr, uint64_t len, int prot)
+{
+	void *p = mmap((void *)(uintptr_t)addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		       -1, 0);
+
+	if (p == MAP_FAILED) /* taken, or MAP_FIXED_NOREPLACE unknown: anywhere */
+		p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("cannot map memory");
+	return p;
+}
+
+static void setup_memory(void)
+{
+	uint8_t *s, *c;
+
+	/* RWX: qemu-user honours it and it spares two mprotect calls a run. */
+	code_region = map_fixed(EXP_CODE_ADDR, EXP_CODE_MAX, PROT_READ | PROT_WRITE | PROT_EXEC);
+
+	/* [guard page][stack ... | canary][guard page] */
+	s = map_fixed(STACK_ADDR, PAGE + EXP_STACK_SIZE + PAGE, PROT_READ | PROT_WRITE);
+	if (mprotect(s, PAGE, PROT_NONE) || mprotect(s + PAGE + EXP_STACK_SIZE, PAGE, PROT_NONE))
+		die("cannot protect stack guard pages");
+	stack_lo = s + PAGE;
+	stack_top = stack_lo + EXP_STACK_SIZE - EXP_CANARY_SIZE;
+	memset(stack_top, CANARY_BYTE, EXP_CANARY_SIZE);
+
+	/* ctx at the end of its page, a guard page after it. */
+	c = map_fixed(CTX_ADDR, 2 * PAGE, PROT_READ | PROT_WRITE);
+	if (mprotect(c + PAGE, PAGE, PROT_NONE))
+		die("cannot protect ctx guard page");
+	ctx_buf = c + PAGE - CF_CTX_SIZE;
+}
+
+static void setup_signals(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE };
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	struct sigaction sa;
+
+	if (sigaltstack(&ss, NULL))
+		die("sigaltstack failed");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	/* SA_NODEFER: we leave the handler by sigreturn to ex_tramp_fault, so
+	 * the mask would be restored anyway; this keeps a fault inside the
+	 * handler itself fatal rather than blocked. */
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL))
+			die("sigaction failed");
+}
+
+static void say_hello(struct exp_shm *shm)
+{
+	struct exp_hello *h = &shm->hello;
+
+	memset(h, 0, sizeof(*h));
+	h->version = EXP_VERSION;
+	h->hello_size = sizeof(struct exp_hello);
+	h->request_size = sizeof(struct exp_request);
+	h->reply_size = sizeof(struct exp_reply);
+	h->shm_size = sizeof(struct exp_shm);
+	h->code_addr = (uint64_t)(uintptr_t)code_region;
+	h->code_size = EXP_CODE_MAX;
+	h->stack_lo = (uint64_t)(uintptr_t)stack_lo;
+	h->stack_top = (uint64_t)(uintptr_t)stack_top;
+	h->ctx_addr = (uint64_t)(uintptr_t)ctx_buf;
+	h->counter_hz = counter_hz();
+	for (int i = 0; i < ex_ncallees && i < EXP_MAX_CALLEES; i++) {
+		h->callees[i].id = ex_callees[i].id;
+		h->callees[i].kfunc = ex_callees[i].kfunc;
+		h->callees[i].addr = ex_callees[i].addr;
+	}
+	h->ncallees = (uint32_t)ex_ncallees;
+	__atomic_store_n(&h->magic, EXP_MAGIC, __ATOMIC_RELEASE);
+}
+
+/* Put the code in place. SAME_CODE still compares: a run that wrote into
+ * its own code must not leave the next run executing the damage. */
+static void install_code(const struct exp_request *req, const uint8_t *code)
+{
+	uint32_t len = req->code_len;
+
+	if ((req->flags & EXP_REQ_SAME_CODE) && len == code_len_last && !memcmp(code_region, code, len))
+		return;
+	memcpy(code_region, code, len);
+	/* Leftovers of a longer previous code become udf #0 (SIGILL), so a
+	 * wild branch past the end faults the same way every time. */
+	if (code_len_last > len)
+		memset(code_region + len, 0, code_len_last - len);
+	__builtin___clear_cache((char *)code_region, (char *)code_region + (code_len_last > len ? code_len_last : len));
+	code_len_last = len;
+}
+
+static void check_abi(struct exp_reply *rep)
+{
+	const struct ex_tramp_state *ts = &ex_tramp_state;
+
+	for (int r = 19; r <= 29; r++) {
+		if (ts->after[r - 19] != ts->pattern[r - 19]) {
+			rep->status = EXP_ABI;
+			rep->abi_what = (uint32_t)r;
+			rep->abi_expected = ts->pattern[r - 19];
+			rep->abi_actual = ts->after[r - 19];
+			return;
+		}
+	}
+	if (ts->after[11] != ts->stack_top) {
+		rep->status = EXP_ABI;
+		rep->abi_what = EXP_ABI_SP;
+		rep->abi_expected = ts->stack_top;
+		rep->abi_actual = ts->after[11];
+		return;
+	}
+	for (int i = 0; i < EXP_CANARY_SIZE; i++) {
+		if (stack_top[i] != CANARY_BYTE) {
+			rep->status = EXP_ABI;
+			rep->abi_what = EXP_ABI_CANARY;
+			rep->abi_expected = CANARY_BYTE;
+			rep->abi_actual = (uint64_t)i;
+			return;
+		}
+	}
+}
+
+static void restore_canary(void)
+{
+	for (int i = 0; i < EXP_CANARY_SIZE; i++)
+		if (stack_top[i] != CANARY_BYTE) {
+			memset(stack_top, CANARY_BYTE, EXP_CANARY_SIZE);
+			return;
+		}
+}
+
+static void run_one(struct exp_shm *shm)
+{
+	const struct exp_request *req = &shm->req;
+	struct exp_reply *rep = &shm->rep;
+	uint64_t t0, t1, r0;
+
+	rep->seq = req->seq;
+	rep->status = EXP_OK;
+	rep->r0 = 0;
+	rep->sig = 0;
+	rep->abi_what = EXP_ABI_NONE;
+	rep->fault_addr = rep->fault_pc = 0;
+	rep->abi_expected = rep->abi_actual = 0;
+	rep->run_ticks = 0;
+	rep->msg[0] = 0;
+	rep->trace.nevents = 0;
+	rep->trace.dropped = 0;
+
+	if (req->code_len > EXP_CODE_MAX || req->code_len % 4 || req->entry % 4 ||
+	    req->entry >= req->code_len) {
+		rep->status = EXP_BAD_REQUEST;
+		strcpy(rep->msg, "code_len or entry out of range or not a multiple of 4");
+		return;
+	}
+	install_code(req, shm->code);
+	memcpy(ctx_buf, req->ctx, CF_CTX_SIZE);
+	ex_cur_trace = &rep->trace;
+	ex_tramp_state.entry = (uint64_t)(uintptr_t)(code_region + req->entry);
+	ex_tramp_state.ctx = (uint64_t)(uintptr_t)ctx_buf;
+	ex_tramp_state.stack_top = (uint64_t)(uintptr_t)stack_top;
+
+	fault_sig = 0;
+	t0 = counter();
+	in_run = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	r0 = ex_tramp_call();
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	in_run = 0;
+	t1 = counter();
+	ex_cur_trace = NULL;
+
+	rep->run_ticks = t1 - t0;
+	memcpy(rep->ctx, ctx_buf, CF_CTX_SIZE);
+	if (fault_sig) {
+		rep->status = EXP_FAULT;
+		rep->sig = fault_sig;
+		rep->fault_addr = fault_addr;
+		rep->fault_pc = fault_pc;
+	} else {
+		rep->r0 = r0;
+		check_abi(rep);
+	}
+	restore_canary();
+}
+
+int main(void)
+{
+	struct exp_shm *shm;
+	char bell;
+
+	/* Do not outlive the host (a hung run would spin forever). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		return 0;
+
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED, EXP_FD_SHM, 0);
+	if (shm == MAP_FAILED)
+		die("cannot map the shared memory on fd 3 (start me through callfuzz)");
+	setup_memory();
+	setup_signals();
+	for (int r = 19; r <= 29; r++)
+		ex_tramp_state.pattern[r - 19] = abi_pattern(r);
+
+	say_hello(shm);
+	bell = EXP_BELL_HELLO;
+	if (write(EXP_FD_DOORBELL, &bell, 1) != 1)
+		die("cannot ring the doorbell on fd 4");
+	for (;;) {
+		ssize_t n = read(EXP_FD_DOORBELL, &bell, 1);
+
+		if (n == 0)
+			return 0; /* the host closed: we are done */
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("doorbell read failed");
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		run_one(shm);
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		bell = EXP_BELL_DONE;
+		if (write(EXP_FD_DOORBELL, &bell, 1) != 1)
+			return 0;
+	}
+}

@@ -1,0 +1,114 @@
+/* harness/executor/protocol.h: the wire format between callfuzz (host) and
+ * callfuzz-exec (the aarch64 executor); docs/executor-protocol.md describes
+ * it in prose. Included by both sides, so only fixed-width types with
+ * explicit padding: the layout must be the same on x86-64 and aarch64
+ * (little-endian, 8-byte alignment of uint64_t on both).
+ *
+ * Transport: one shared memory object (struct exp_shm, fd 3 in the executor)
+ * and one stream socket as doorbell (fd 4): the host writes a request into
+ * shared memory then sends one byte; the executor answers with one byte once
+ * the reply is in shared memory. Bump EXP_VERSION on any layout change. */
+#ifndef CALLFUZZ_EXECUTOR_PROTOCOL_H
+#define CALLFUZZ_EXECUTOR_PROTOCOL_H
+
+#include <stdint.h>
+
+#include "bpf/bpf.h"
+
+#define EXP_MAGIC 0x45584643u /* "CFXE" little-endian */
+#define EXP_VERSION 1
+
+#define EXP_FD_SHM 3      /* the shared memory object */
+#define EXP_FD_DOORBELL 4 /* one end of a socketpair */
+
+/* Doorbell bytes. */
+#define EXP_BELL_HELLO 'H' /* executor -> host: hello is filled in */
+#define EXP_BELL_RUN 'R'   /* host -> executor: run the request */
+#define EXP_BELL_DONE 'D'  /* executor -> host: reply is filled in */
+
+/* Native memory of the executor, at fixed addresses so that fault addresses
+ * are the same from one run (and one executor) to the next. */
+#define EXP_CODE_ADDR 0xcf00000000ull
+#define EXP_CODE_MAX (4u << 20) /* bytes: 1 Mi arm64 instructions */
+#define EXP_STACK_SIZE (256u << 10)
+#define EXP_CANARY_SIZE 256 /* above the entry SP, checked after each run */
+
+#define EXP_MAX_CALLEES 32 /* like jit_opts.callee_addr */
+
+/* Executor -> host, once, before EXP_BELL_HELLO. */
+struct exp_callee_addr {
+	int32_t id;     /* helper id or kfunc id (bpf/bpf.h call table) */
+	uint32_t kfunc; /* 1: kfunc, 0: helper */
+	uint64_t addr;  /* native address of the AAPCS64 entry point */
+};
+
+struct exp_hello {
+	uint32_t magic;   /* EXP_MAGIC */
+	uint32_t version; /* EXP_VERSION */
+	uint32_t hello_size, request_size, reply_size, shm_size; /* layout check */
+	uint64_t code_addr;  /* executable region the code is copied into */
+	uint64_t code_size;  /* its size in bytes */
+	uint64_t stack_lo;   /* native stack: guard page below stack_lo */
+	uint64_t stack_top;  /* SP at entry; EXP_CANARY_SIZE canary bytes above */
+	uint64_t ctx_addr;   /* x0 at entry; a PROT_NONE page follows ctx */
+	uint64_t counter_hz; /* frequency of the run-time counter (CNTFRQ_EL0) */
+	uint32_t ncallees;
+	uint32_t pad;
+	struct exp_callee_addr callees[EXP_MAX_CALLEES];
+};
+
+/* Request flags. */
+#define EXP_REQ_SAME_CODE 1u /* code[] is unchanged since the last request:
+				the executor may skip the copy and the icache
+				flush (it still verifies the bytes) */
+
+struct exp_request {
+	uint32_t seq;      /* echoed in the reply */
+	uint32_t flags;    /* EXP_REQ_* */
+	uint32_t code_len; /* bytes in exp_shm.code, a multiple of 4 */
+	uint32_t entry;    /* byte offset of the entry point in the code */
+	uint8_t ctx[CF_CTX_SIZE];
+};
+
+/* Reply status (what the executor saw; the host adds TIMEOUT and a dead
+ * executor itself). */
+enum exp_status {
+	EXP_OK = 0,
+	EXP_FAULT = 1,       /* a signal during the run: sig, fault_* */
+	EXP_ABI = 2,         /* returned, but abi_what was not restored */
+	EXP_BAD_REQUEST = 3, /* the request made no sense: msg says why */
+};
+
+/* What the trampoline found not restored (reply.abi_what). */
+enum exp_abi_what {
+	EXP_ABI_NONE = 0,
+	EXP_ABI_X19 = 19, /* ... EXP_ABI_X28 = 28: that register */
+	EXP_ABI_X28 = 28,
+	EXP_ABI_FP = 29,
+	EXP_ABI_SP = 31,
+	EXP_ABI_CANARY = 32, /* the canary zone above the entry SP was written */
+};
+
+struct exp_reply {
+	uint32_t seq;
+	uint32_t status;   /* enum exp_status */
+	uint64_t r0;       /* x0 on return */
+	uint32_t sig;      /* EXP_FAULT: signal number */
+	uint32_t abi_what; /* enum exp_abi_what */
+	uint64_t fault_addr;  /* si_addr */
+	uint64_t fault_pc;    /* native pc of the faulting instruction */
+	uint64_t abi_expected, abi_actual; /* EXP_ABI: canary: byte offset in actual */
+	uint64_t run_ticks;   /* counter ticks spent in the code (counter_hz) */
+	char msg[128];        /* EXP_BAD_REQUEST */
+	uint8_t ctx[CF_CTX_SIZE];
+	struct cf_trace trace; /* written in place by the helpers */
+};
+
+struct exp_shm {
+	struct exp_hello hello;
+	struct exp_request req;
+	struct exp_reply rep;
+	uint8_t code[EXP_CODE_MAX];
+};
+
+#endif

@@ -1,0 +1,99 @@
+/* harness/harness.h: the public interface of the harness module (the
+ * executor client, the comparison, and what later parts add). */
+#ifndef CALLFUZZ_HARNESS_H
+#define CALLFUZZ_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bpf/bpf.h"
+
+/* ---- executor: running arm64 code (harness/exec.c) --------------------
+ *
+ * One persistent aarch64 process (build/callfuzz-exec, under qemu-aarch64
+ * on non-arm64 hosts) runs code for us; docs/executor-protocol.md. A crash
+ * or hang of the code is a result, never the caller's death: the executor
+ * is restarted behind the scenes. */
+
+#define EXEC_TIMEOUT_MS_DEFAULT 1000
+
+struct exec_opts {
+	const char *exec_path; /* NULL: $CALLFUZZ_EXEC, else callfuzz-exec next
+				  to the running binary (cli_self_dir()) */
+	const char *qemu;      /* NULL: qemu-aarch64-static, then qemu-aarch64
+				  from PATH ($CALLFUZZ_QEMU overrides); ignored
+				  on arm64 hosts, which run the executor directly */
+	int timeout_ms;        /* watchdog per run; 0: EXEC_TIMEOUT_MS_DEFAULT */
+};
+
+enum exec_status {
+	EXEC_OK,      /* returned; every native check held */
+	EXEC_CRASH,   /* a signal in the code, or the executor died */
+	EXEC_TIMEOUT, /* no answer within the watchdog */
+	EXEC_ABI,     /* returned, but a callee-saved register, SP, or the
+			 stack canary zone was not preserved */
+};
+
+/* Which native invariant an EXEC_ABI result broke (exec_abi_name()). */
+enum exec_abi {
+	EXEC_ABI_NONE = 0,
+	EXEC_ABI_X19 = 19, /* .. EXEC_ABI_X28 = 28 */
+	EXEC_ABI_X28 = 28,
+	EXEC_ABI_FP = 29,
+	EXEC_ABI_SP = 31,
+	EXEC_ABI_CANARY = 32, /* the zone above the entry SP was written */
+};
+
+struct exec_result {
+	enum exec_status status;
+	uint64_t r0;
+	uint8_t ctx[CF_CTX_SIZE];
+	struct cf_trace trace;   /* events [0, trace.nevents) are valid */
+	int signal;              /* CRASH: signal number (0: executor died) */
+	uint64_t fault_addr;     /* CRASH: si_addr */
+	uint64_t fault_pc;       /* CRASH: native pc */
+	int64_t fault_pc_off;    /* CRASH: byte offset of fault_pc in the code
+				    (for jit_locate), -1 if outside */
+	enum exec_abi abi;       /* ABI: what was not preserved */
+	uint64_t abi_expected, abi_actual; /* CANARY: actual = byte offset */
+	uint64_t run_ns;         /* time in the code, measured by the executor */
+	uint64_t wall_ns;        /* exec_run's own wall time */
+	char detail[160];        /* a sentence for reports ("executor died: ...") */
+};
+
+/* Native facts from the handshake. */
+struct exec_info {
+	uint64_t code_addr, code_size;
+	uint64_t stack_lo, stack_top, ctx_addr;
+	const char *runner; /* "qemu-aarch64-static", ..., or "native" */
+};
+
+struct exec;
+
+/* Spawn the executor and shake hands. NULL with err set (naming the
+ * Debian package when qemu-aarch64 is missing). */
+struct exec *exec_start(const struct exec_opts *opts, struct cf_err *err);
+void exec_stop(struct exec *ex);
+
+/* Native addresses of the call table's entry points, indexed like
+ * cf_callees (cf_callee_index()): what jit_opts.callee_addr wants. Entries
+ * past cf_ncallees, or callees the executor does not provide, are 0.
+ * n is the array's length (32 for jit_opts). */
+void exec_callee_addrs(const struct exec *ex, uint64_t *addr, int n);
+const struct exec_info *exec_info(const struct exec *ex);
+
+/* Run code (ncode arm64 instructions, entry = byte offset) with ctx_in as
+ * the CF_CTX_SIZE-byte context. Returns 0 with *res filled (OK, CRASH,
+ * TIMEOUT or ABI), or -1 with err set when the executor could not be
+ * restarted or the request is malformed (code larger than the region). */
+int exec_run(struct exec *ex, const uint32_t *code, uint32_t ncode, uint32_t entry,
+	     const uint8_t ctx_in[CF_CTX_SIZE], struct exec_result *res, struct cf_err *err);
+
+/* Number of executor (re)starts so far (1 after exec_start). */
+int exec_restarts(const struct exec *ex);
+
+const char *exec_status_name(enum exec_status s);
+/* "x19", "fp", "sp", "stack canary" */
+const char *exec_abi_name(enum exec_abi a);
+
+#endif
