@@ -1,0 +1,1079 @@
+/* interp/interp.c: the reference interpreter (see interp.h).
+ *
+ * Two stages. interp_prepare() flattens the program into one array of
+ * decoded instructions (jump targets as absolute indices, calls resolved,
+ * stack-argument forms and invalid encodings turned into internal opcodes),
+ * so that execution is one loop and one switch on the opcode byte, with the
+ * semantics of each opcode on a line or two and every edge case (division by
+ * zero, shift masking, 32-bit zero extension, ...) visible where it happens.
+ *
+ * Sources of the semantics: the kernel's instruction-set document
+ * (Documentation/bpf/standardization/instruction-set.rst), the kernel
+ * interpreter's definitions (kernel/bpf/core.c), and docs/stack-args.md for
+ * r11. Written independently of jit/ (the oracle must not agree with itself).
+ */
+#include "interp/interp.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/env.h"
+
+/* bpf/asm.c may be absent from a partial build: the insn trace then prints
+ * raw encodings. */
+#pragma weak cf_asm_print_insn
+
+/* ISA constants newer than Debian 12's uapi header. */
+#ifndef BPF_LOAD_ACQ
+#define BPF_LOAD_ACQ 0x100
+#endif
+#ifndef BPF_STORE_REL
+#define BPF_STORE_REL 0x110
+#endif
+
+/* Internal opcodes. They reuse byte values of the classic LD_ABS / LD_IND
+ * encodings and of LD_IMM with sizes other than DW, which no program of
+ * this project contains (prepare rewrites any such input to OP_INVALID), so
+ * the execution loop still switches on one opcode byte. */
+enum {
+	OP_INVALID = BPF_LD | BPF_IMM | BPF_W,    /* 0x00: fault, reason in arg */
+	OP_ARG_LOAD = BPF_LD | BPF_ABS | BPF_W,    /* 0x20: dst = incoming slot arg */
+	OP_ARG_STORE_X = BPF_LD | BPF_ABS | BPF_H, /* 0x28: outgoing slot arg = src */
+	OP_ARG_STORE_K = BPF_LD | BPF_ABS | BPF_B, /* 0x30: outgoing slot arg = imm */
+	OP_CALL_FUNC = BPF_LD | BPF_IND | BPF_W,   /* 0x40: BPF-to-BPF call of func arg */
+	OP_CALL_ENV = BPF_LD | BPF_IND | BPF_H,    /* 0x48: helper/kfunc cf_callees[imm] */
+	OP_FELL_OFF = BPF_LD | BPF_IND | BPF_B,    /* 0x50: past the end of a function */
+};
+
+/* A decoded slot. `arg` depends on the opcode: the memory offset of loads,
+ * stores and atomics; the absolute target index of jumps; the stack-argument
+ * slot number (1..7) of the r11 forms; the callee function of OP_CALL_FUNC;
+ * the width of MOV/MOVSX (64 or 8/16/32; 32 or 8/16 for ALU32); 1 for
+ * SDIV/SMOD; the reason index of OP_INVALID. */
+struct pinsn {
+	uint8_t code;
+	uint8_t dst;
+	uint8_t src;
+	uint8_t pad;
+	int32_t arg;
+	uint64_t imm; /* imm sign-extended to 64 bits; the LD_IMM64 value; the callee index */
+};
+
+struct interp_image {
+	const struct cf_prog *prog;
+	struct pinsn *insns;
+	int ninsns;
+	int nfuncs;
+	int *func_start; /* index of each function's slot 0; [nfuncs] = ninsns */
+};
+
+/* Reasons of OP_INVALID, indexed by pinsn.arg. */
+enum {
+	BAD_OPCODE,
+	BAD_REG,
+	BAD_R11,
+	BAD_R10_WRITE,
+	BAD_JUMP,
+	BAD_LDIMM64_HALF,
+	BAD_LDIMM64_SRC,
+	BAD_CALL_FUNC,
+	BAD_CALLEE,
+	BAD_ATOMIC,
+	BAD_OFF,
+	BAD_END_IMM,
+};
+
+static const char *const invalid_reason[] = {
+	[BAD_OPCODE] = "unknown opcode",
+	[BAD_REG] = "invalid register (r0..r10, and r11 only in stack-argument forms)",
+	[BAD_R11] = "R11 is invalid (stack-args.md 1: only *(u64 *)(r11 - 8k) = r/imm and "
+		    "r = *(u64 *)(r11 + 8k), k = 1..7)",
+	[BAD_R10_WRITE] = "frame pointer is read only",
+	[BAD_JUMP] = "jump out of the function",
+	[BAD_LDIMM64_HALF] = "jump into the middle of ld_imm64, or ld_imm64 lacks its second half",
+	[BAD_LDIMM64_SRC] = "ld_imm64 with a pseudo source (maps, functions) is not supported",
+	[BAD_CALL_FUNC] = "call of a function that does not exist",
+	[BAD_CALLEE] = "call of a helper or kfunc that is not in the call table",
+	[BAD_ATOMIC] = "invalid atomic operation",
+	[BAD_OFF] = "reserved field (off/imm/src) not zero, or invalid for this opcode",
+	[BAD_END_IMM] = "byte swap width must be 16, 32 or 64",
+};
+
+/* ---- prepare ---------------------------------------------------------- */
+
+static struct pinsn invalid(int reason)
+{
+	struct pinsn pi = { .code = OP_INVALID, .arg = reason };
+	return pi;
+}
+
+static bool alu_valid(const struct bpf_insn *in)
+{
+	bool is64 = BPF_CLASS(in->code) == BPF_ALU64;
+	bool x = BPF_SRC(in->code) == BPF_X;
+
+	switch (BPF_OP(in->code)) {
+	case BPF_ADD: case BPF_SUB: case BPF_MUL: case BPF_OR: case BPF_AND:
+	case BPF_LSH: case BPF_RSH: case BPF_XOR: case BPF_ARSH:
+		return in->off == 0 && (!x || in->imm == 0);
+	case BPF_DIV: case BPF_MOD:
+		/* off 1: SDIV/SMOD (ISA v4) */
+		return (in->off == 0 || in->off == 1) && (!x || in->imm == 0);
+	case BPF_NEG:
+		return !x && in->off == 0 && in->imm == 0 && in->src_reg == 0;
+	case BPF_MOV:
+		if (!x)
+			return in->off == 0 && in->src_reg == 0;
+		/* MOVSX: off 8/16 (ALU32) or 8/16/32 (ALU64) */
+		return in->imm == 0 && (in->off == 0 || in->off == 8 || in->off == 16 || (is64 && in->off == 32));
+	case BPF_END:
+		/* ALU64|END is BSWAP and has only the TO_LE encoding */
+		return in->off == 0 && in->src_reg == 0 && (!is64 || !x);
+	default:
+		return false;
+	}
+}
+
+static bool atomic_op_valid(int32_t imm, int size)
+{
+	switch (imm) {
+	case BPF_ADD: case BPF_AND: case BPF_OR: case BPF_XOR:
+	case BPF_ADD | BPF_FETCH: case BPF_AND | BPF_FETCH: case BPF_OR | BPF_FETCH:
+	case BPF_XOR | BPF_FETCH: case BPF_XCHG: case BPF_CMPXCHG:
+		return size == BPF_W || size == BPF_DW;
+	case BPF_LOAD_ACQ: case BPF_STORE_REL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Decode slot pc of function fi (whose slot 0 is at image index base). */
+static struct pinsn decode(const struct cf_prog *p, int fi, int pc, int base)
+{
+	const struct cf_func *f = &p->funcs[fi];
+	const struct bpf_insn *in = &f->insns[pc];
+	struct pinsn pi = { .code = in->code, .dst = in->dst_reg, .src = in->src_reg,
+			    .arg = in->off, .imm = (uint64_t)(int64_t)in->imm };
+	uint8_t cls = BPF_CLASS(in->code);
+	bool uses_r11 = in->dst_reg == BPF_REG_PARAMS || in->src_reg == BPF_REG_PARAMS;
+
+	if (in->dst_reg > BPF_REG_PARAMS || in->src_reg > BPF_REG_PARAMS)
+		return invalid(BAD_REG);
+
+	switch (cls) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		if (uses_r11)
+			return invalid(BAD_R11);
+		if (!alu_valid(in))
+			return invalid(BAD_OFF);
+		if (in->dst_reg == BPF_REG_10)
+			return invalid(BAD_R10_WRITE);
+		if (BPF_OP(in->code) == BPF_END && in->imm != 16 && in->imm != 32 && in->imm != 64)
+			return invalid(BAD_END_IMM);
+		if (BPF_OP(in->code) == BPF_MOV && BPF_SRC(in->code) == BPF_X)
+			pi.arg = in->off ? in->off : (cls == BPF_ALU64 ? 64 : 32);
+		return pi;
+
+	case BPF_JMP:
+	case BPF_JMP32: {
+		uint8_t op = BPF_OP(in->code);
+		long target;
+
+		if (op == BPF_CALL || op == BPF_EXIT) {
+			if (cls == BPF_JMP32 || BPF_SRC(in->code) != BPF_K || in->dst_reg || in->off)
+				return invalid(BAD_OFF);
+			if (op == BPF_EXIT)
+				return in->src_reg || in->imm ? invalid(BAD_OFF) : pi;
+			if (in->src_reg == BPF_PSEUDO_CALL) {
+				if (in->imm < 0 || in->imm >= p->nfuncs)
+					return invalid(BAD_CALL_FUNC);
+				pi.code = OP_CALL_FUNC;
+				pi.arg = in->imm;
+				return pi;
+			}
+			if (in->src_reg == 0 || in->src_reg == BPF_PSEUDO_KFUNC_CALL) {
+				const struct cf_callee *c = cf_callee_find(in->src_reg != 0, in->imm);
+
+				if (!c)
+					return invalid(BAD_CALLEE);
+				pi.code = OP_CALL_ENV;
+				pi.imm = (uint64_t)cf_callee_index(c);
+				return pi;
+			}
+			return invalid(BAD_CALLEE);
+		}
+		if (uses_r11)
+			return invalid(BAD_R11);
+		if (op == BPF_JA) {
+			/* gotol: JMP32|JA takes its offset from imm */
+			if (BPF_SRC(in->code) != BPF_K || in->dst_reg || in->src_reg ||
+			    (cls == BPF_JMP ? in->imm != 0 : in->off != 0))
+				return invalid(BAD_OFF);
+			target = pc + 1 + (cls == BPF_JMP32 ? (long)in->imm : (long)in->off);
+		} else {
+			if (op > BPF_JSLE || (BPF_SRC(in->code) == BPF_X && in->imm))
+				return invalid(BAD_OFF);
+			target = pc + 1 + in->off;
+		}
+		/* a target inside an ld_imm64 lands on its second half, which
+		 * prepare turns into OP_INVALID */
+		if (target < 0 || target >= f->ninsns)
+			return invalid(BAD_JUMP);
+		pi.arg = (int32_t)(base + target);
+		return pi;
+	}
+
+	case BPF_LD:
+		if (!cf_insn_is_ldimm64(in))
+			return invalid(BAD_OPCODE);
+		if (pc + 1 >= f->ninsns)
+			return invalid(BAD_LDIMM64_HALF);
+		if (in->src_reg != 0)
+			return invalid(BAD_LDIMM64_SRC);
+		if (in->dst_reg >= BPF_REG_10)
+			return invalid(in->dst_reg == BPF_REG_10 ? BAD_R10_WRITE : BAD_REG);
+		pi.imm = (uint64_t)(uint32_t)in->imm | (uint64_t)(uint32_t)f->insns[pc + 1].imm << 32;
+		return pi;
+
+	case BPF_LDX:
+		if (in->dst_reg == BPF_REG_10)
+			return invalid(BAD_R10_WRITE);
+		if (in->src_reg == BPF_REG_PARAMS) {
+			/* stack-args.md 1: incoming slot k at r11 + 8k */
+			if (in->code != (BPF_LDX | BPF_MEM | BPF_DW) || in->dst_reg == BPF_REG_PARAMS ||
+			    in->off <= 0 || in->off % 8 || in->off / 8 > CF_MAX_STACK_ARGS)
+				return invalid(BAD_R11);
+			pi.code = OP_ARG_LOAD;
+			pi.arg = in->off / 8;
+			return pi;
+		}
+		if (in->dst_reg == BPF_REG_PARAMS)
+			return invalid(BAD_R11);
+		if (in->imm)
+			return invalid(BAD_OFF);
+		if (BPF_MODE(in->code) == BPF_MEM || (BPF_MODE(in->code) == BPF_MEMSX && BPF_SIZE(in->code) != BPF_DW))
+			return pi;
+		return invalid(BAD_OPCODE);
+
+	case BPF_ST:
+	case BPF_STX:
+		if (in->dst_reg == BPF_REG_PARAMS) {
+			/* stack-args.md 1: outgoing slot k at r11 - 8k */
+			if (BPF_MODE(in->code) != BPF_MEM || BPF_SIZE(in->code) != BPF_DW ||
+			    in->src_reg == BPF_REG_PARAMS || in->off >= 0 || in->off % 8 ||
+			    -in->off / 8 > CF_MAX_STACK_ARGS)
+				return invalid(BAD_R11);
+			pi.code = cls == BPF_ST ? OP_ARG_STORE_K : OP_ARG_STORE_X;
+			pi.arg = -in->off / 8;
+			return pi;
+		}
+		if (in->src_reg == BPF_REG_PARAMS)
+			return invalid(BAD_R11);
+		if (cls == BPF_ST)
+			return BPF_MODE(in->code) == BPF_MEM && in->src_reg == 0 ? pi : invalid(BAD_OPCODE);
+		if (BPF_MODE(in->code) == BPF_MEM)
+			return in->imm ? invalid(BAD_OFF) : pi;
+		if (BPF_MODE(in->code) != BPF_ATOMIC)
+			return invalid(BAD_OPCODE);
+		if (!atomic_op_valid(in->imm, BPF_SIZE(in->code)))
+			return invalid(BAD_ATOMIC);
+		/* the fetch forms and load-acquire write a register */
+		if ((in->imm & BPF_FETCH || in->imm == BPF_LOAD_ACQ) &&
+		    (in->imm == BPF_LOAD_ACQ ? in->dst_reg : in->src_reg) == BPF_REG_10)
+			return invalid(BAD_R10_WRITE);
+		return pi;
+	}
+	return invalid(BAD_OPCODE);
+}
+
+struct interp_image *interp_prepare(const struct cf_prog *p, struct cf_err *err)
+{
+	struct interp_image *img;
+	long total = 0;
+
+	if (!p || p->nfuncs < 1) {
+		cf_err_set(err, "program has no functions");
+		return NULL;
+	}
+	for (int fi = 0; fi < p->nfuncs; fi++) {
+		if (p->funcs[fi].nargs < 0 || p->funcs[fi].nargs > CF_MAX_ARGS) {
+			cf_err_set(err, "func %s takes %d args (expected 0..%d)", p->funcs[fi].name,
+				   p->funcs[fi].nargs, CF_MAX_ARGS);
+			return NULL;
+		}
+		total += p->funcs[fi].ninsns + 1; /* + OP_FELL_OFF sentinel */
+	}
+	if (total > CF_MAX_INSNS + CF_MAX_FUNCS) {
+		cf_err_set(err, "program has %ld instructions (at most %d)", total, CF_MAX_INSNS);
+		return NULL;
+	}
+	img = calloc(1, sizeof(*img));
+	if (!img)
+		goto oom;
+	img->prog = p;
+	img->nfuncs = p->nfuncs;
+	img->ninsns = (int)total;
+	img->insns = calloc((size_t)total, sizeof(*img->insns));
+	img->func_start = calloc((size_t)p->nfuncs + 1, sizeof(int));
+	if (!img->insns || !img->func_start)
+		goto oom;
+	for (int fi = 0, at = 0; fi <= p->nfuncs; fi++) {
+		img->func_start[fi] = at;
+		if (fi < p->nfuncs)
+			at += p->funcs[fi].ninsns + 1;
+	}
+	for (int fi = 0; fi < p->nfuncs; fi++) {
+		const struct cf_func *f = &p->funcs[fi];
+		int base = img->func_start[fi];
+
+		for (int pc = 0; pc < f->ninsns; pc++) {
+			img->insns[base + pc] = decode(p, fi, pc, base);
+			if (cf_insn_is_ldimm64(&f->insns[pc]) && pc + 1 < f->ninsns)
+				img->insns[base + ++pc] = invalid(BAD_LDIMM64_HALF);
+		}
+		img->insns[base + f->ninsns].code = OP_FELL_OFF;
+	}
+	return img;
+oom:
+	interp_image_free(img);
+	cf_err_set(err, "out of memory");
+	return NULL;
+}
+
+void interp_image_free(struct interp_image *img)
+{
+	if (!img)
+		return;
+	free(img->insns);
+	free(img->func_start);
+	free(img);
+}
+
+void interp_opts_default(struct interp_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->insn_budget = 1000000;
+}
+
+/* ---- execution state -------------------------------------------------- */
+
+struct frame {
+	int func;
+	long ret_pc;              /* where the caller resumes */
+	uint64_t caller_regs[5];  /* the caller's r6..r10, restored at exit */
+	/* stack-args.md 3: slot k (1..7) is argument 5 + k; bit k-1 of a mask
+	 * says the slot holds a value that may be read */
+	uint64_t in_slot[CF_MAX_STACK_ARGS];
+	uint64_t out_slot[CF_MAX_STACK_ARGS];
+	unsigned in_valid, out_valid;
+	uint8_t stack[CF_STACK_MAX];
+	uint8_t written[CF_STACK_MAX]; /* 1 for each byte stored since the frame began */
+};
+
+struct vm {
+	const struct interp_image *img;
+	struct interp_result *res;
+	struct frame frames[CF_MAX_FRAMES];
+	int depth; /* index of the running frame */
+};
+
+static void func_and_slot(const struct interp_image *img, long pc, int *fi, int *slot)
+{
+	int lo = 0, hi = img->nfuncs - 1;
+
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+
+		if (img->func_start[mid] <= pc)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	*fi = lo;
+	*slot = (int)(pc - img->func_start[lo]);
+}
+
+static void fault(struct vm *vm, long pc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void fault(struct vm *vm, long pc, const char *fmt, ...)
+{
+	struct interp_result *res = vm->res;
+	char why[200];
+	va_list ap;
+	int fi, slot;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	func_and_slot(vm->img, pc, &fi, &slot);
+	res->status = INTERP_FAULT;
+	snprintf(res->fault, sizeof(res->fault), "func %.48s insn %d: %.190s", vm->img->prog->funcs[fi].name, slot,
+		 why);
+}
+
+static uint64_t frame_top(int k)
+{
+	return INTERP_STACK_ADDR + (uint64_t)k * INTERP_STACK_STRIDE + CF_STACK_MAX;
+}
+
+static bool all_written(const uint8_t *w, uint64_t size)
+{
+	for (uint64_t i = 0; i < size; i++)
+		if (!w[i])
+			return false;
+	return true;
+}
+
+/* Host address of [addr, addr + size) in the ctx buffer or a live frame's
+ * stack, or NULL. A read of stack bytes never written is refused too (the
+ * checker's rule: every stack slot read was written). */
+static inline uint8_t *mem_at(struct vm *vm, uint64_t addr, uint64_t size, bool write)
+{
+	uint64_t off = addr - INTERP_CTX_ADDR;
+
+	if (off < CF_CTX_SIZE && size <= CF_CTX_SIZE - off)
+		return vm->res->ctx + off;
+	off = addr - INTERP_STACK_ADDR;
+	uint64_t k = off / INTERP_STACK_STRIDE, in = off % INTERP_STACK_STRIDE;
+
+	if (k <= (uint64_t)vm->depth && in < CF_STACK_MAX && size <= CF_STACK_MAX - in) {
+		struct frame *fr = &vm->frames[k];
+
+		if (write)
+			memset(fr->written + in, 1, size);
+		else if (!all_written(fr->written + in, size))
+			return NULL;
+		return fr->stack + in;
+	}
+	return NULL;
+}
+
+/* Why mem_at refused: for the fault message. */
+static void describe_access(struct vm *vm, uint64_t addr, uint64_t size, bool write, char *buf, size_t len)
+{
+	const char *what = write ? "store" : "load";
+	uint64_t off = addr - INTERP_STACK_ADDR;
+	uint64_t k = off / INTERP_STACK_STRIDE;
+
+	if (addr - INTERP_CTX_ADDR < CF_CTX_SIZE + 4096 || INTERP_CTX_ADDR - addr < 4096) {
+		snprintf(buf, len, "%s of %" PRIu64 " bytes at ctx%+" PRId64 " is outside the %d-byte ctx", what,
+			 size, (int64_t)(addr - INTERP_CTX_ADDR), CF_CTX_SIZE);
+		return;
+	}
+	if (off < CF_MAX_FRAMES * INTERP_STACK_STRIDE) {
+		int64_t rel = (int64_t)(addr - frame_top((int)k));
+
+		if (k > (uint64_t)vm->depth)
+			snprintf(buf, len, "%s of %" PRIu64 " bytes at frame %d's r10%+" PRId64
+				 ": that frame is not live (running frame %d)", what, size, (int)k, rel, vm->depth);
+		else if (rel < -CF_STACK_MAX || rel + (int64_t)size > 0)
+			snprintf(buf, len, "%s of %" PRIu64 " bytes at r10%+" PRId64 " of frame %d is outside its %d-byte stack",
+				 what, size, rel, (int)k, CF_STACK_MAX);
+		else
+			snprintf(buf, len, "load of %" PRIu64 " bytes at r10%+" PRId64 " of frame %d reads stack bytes never written",
+				 size, rel, (int)k);
+		return;
+	}
+	snprintf(buf, len, "%s of %" PRIu64 " bytes at 0x%" PRIx64 ": not the ctx or a live stack", what, size, addr);
+}
+
+static void trace_insn(struct vm *vm, FILE *out, long pc, const uint64_t *before, const uint64_t *after)
+{
+	char text[160];
+	int fi, slot;
+
+	func_and_slot(vm->img, pc, &fi, &slot);
+	if (slot >= vm->img->prog->funcs[fi].ninsns) {
+		snprintf(text, sizeof(text), "<end of function>");
+	} else if (cf_asm_print_insn) {
+		cf_asm_print_insn(text, sizeof(text), vm->img->prog, fi, slot);
+	} else {
+		const struct bpf_insn *i = &vm->img->prog->funcs[fi].insns[slot];
+
+		snprintf(text, sizeof(text), "code 0x%02x dst r%d src r%d off %d imm %d", i->code, i->dst_reg,
+			 i->src_reg, i->off, i->imm);
+	}
+	fprintf(out, "%s:%d: %-40s", vm->img->prog->funcs[fi].name, slot, text);
+	for (int i = 0; i <= BPF_REG_10; i++)
+		if (before[i] != after[i])
+			fprintf(out, " r%d=0x%" PRIx64, i, after[i]);
+	fputc('\n', out);
+}
+
+/* Byte swaps written out so that they read like the definition. */
+static uint64_t swap16(uint64_t v)
+{
+	return (v & 0xff) << 8 | (v >> 8 & 0xff);
+}
+
+static uint64_t swap32(uint64_t v)
+{
+	return swap16(v & 0xffff) << 16 | swap16(v >> 16 & 0xffff);
+}
+
+static uint64_t swap64(uint64_t v)
+{
+	return swap32(v & 0xffffffff) << 32 | swap32(v >> 32);
+}
+
+/* Low `bits` bits of v, sign-extended to 64 (bits = 64: v itself). */
+static inline uint64_t sext(uint64_t v, int bits)
+{
+	return (uint64_t)((int64_t)(v << (64 - bits)) >> (64 - bits));
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r, long budget,
+						      const struct interp_env *env, FILE *tr)
+{
+	const struct pinsn *code = vm->img->insns;
+	struct interp_result *res = vm->res;
+	uint64_t executed = 0;
+	uint64_t before[BPF_REG_10 + 1];
+	uint64_t addr = 0, size = 0;
+	bool write = false;
+	long pc = 0, next;
+	uint8_t *m;
+
+/* Register operands and the immediate of the current insn. */
+#define DST r[in->dst]
+#define SRC r[in->src]
+#define IMM in->imm
+#define OFF in->arg
+/* Memory access with bounds check; on failure leave through bad_access. */
+#define MEM(base, sz, wr)                                                       \
+	do {                                                                    \
+		addr = (base) + (uint64_t)(int64_t)OFF;                         \
+		size = (sz);                                                    \
+		write = (wr);                                                   \
+		m = mem_at(vm, addr, size, write);                              \
+		if (!m)                                                         \
+			goto bad_access;                                        \
+	} while (0)
+#define LOAD(type) ({ type v_; memcpy(&v_, m, sizeof(v_)); v_; })
+#define STORE(type, val) do { type v_ = (type)(val); memcpy(m, &v_, sizeof(v_)); } while (0)
+#define JMP64(op, cmp, type)                                                    \
+	case BPF_JMP | op | BPF_X:                                              \
+		if ((type)DST cmp (type)SRC)                                    \
+			next = OFF;                                             \
+		break;                                                          \
+	case BPF_JMP | op | BPF_K:                                              \
+		if ((type)DST cmp (type)IMM)                                    \
+			next = OFF;                                             \
+		break;
+#define JMP32(op, cmp, type)                                                    \
+	case BPF_JMP32 | op | BPF_X:                                            \
+		if ((type)DST cmp (type)SRC)                                    \
+			next = OFF;                                             \
+		break;                                                          \
+	case BPF_JMP32 | op | BPF_K:                                            \
+		if ((type)DST cmp (type)IMM)                                    \
+			next = OFF;                                             \
+		break;
+
+	for (;;) {
+		const struct pinsn *in = &code[pc];
+
+		if (executed >= (uint64_t)budget) {
+			res->status = INTERP_TIMEOUT;
+			snprintf(res->fault, sizeof(res->fault), "instruction budget of %ld exhausted", budget);
+			goto out;
+		}
+		executed++;
+		if (tr)
+			memcpy(before, r, sizeof(before));
+		next = pc + 1;
+
+		switch (in->code) {
+		/* ALU64: 64-bit arithmetic, wrapping */
+		case BPF_ALU64 | BPF_ADD | BPF_X: DST += SRC; break;
+		case BPF_ALU64 | BPF_ADD | BPF_K: DST += IMM; break;
+		case BPF_ALU64 | BPF_SUB | BPF_X: DST -= SRC; break;
+		case BPF_ALU64 | BPF_SUB | BPF_K: DST -= IMM; break;
+		case BPF_ALU64 | BPF_MUL | BPF_X: DST *= SRC; break;
+		case BPF_ALU64 | BPF_MUL | BPF_K: DST *= IMM; break;
+		case BPF_ALU64 | BPF_OR | BPF_X: DST |= SRC; break;
+		case BPF_ALU64 | BPF_OR | BPF_K: DST |= IMM; break;
+		case BPF_ALU64 | BPF_AND | BPF_X: DST &= SRC; break;
+		case BPF_ALU64 | BPF_AND | BPF_K: DST &= IMM; break;
+		case BPF_ALU64 | BPF_XOR | BPF_X: DST ^= SRC; break;
+		case BPF_ALU64 | BPF_XOR | BPF_K: DST ^= IMM; break;
+		/* shift amounts are masked to the operand width */
+		case BPF_ALU64 | BPF_LSH | BPF_X: DST <<= SRC & 63; break;
+		case BPF_ALU64 | BPF_LSH | BPF_K: DST <<= IMM & 63; break;
+		case BPF_ALU64 | BPF_RSH | BPF_X: DST >>= SRC & 63; break;
+		case BPF_ALU64 | BPF_RSH | BPF_K: DST >>= IMM & 63; break;
+		case BPF_ALU64 | BPF_ARSH | BPF_X: DST = (uint64_t)((int64_t)DST >> (SRC & 63)); break;
+		case BPF_ALU64 | BPF_ARSH | BPF_K: DST = (uint64_t)((int64_t)DST >> (IMM & 63)); break;
+		case BPF_ALU64 | BPF_NEG | BPF_K: DST = -DST; break;
+		/* MOVSX: width OFF is 8/16/32 (sign-extend that many low bits) or 64 (plain MOV) */
+		case BPF_ALU64 | BPF_MOV | BPF_X: DST = sext(SRC, OFF); break;
+		case BPF_ALU64 | BPF_MOV | BPF_K: DST = IMM; break;
+		case BPF_ALU64 | BPF_DIV | BPF_X:
+		case BPF_ALU64 | BPF_DIV | BPF_K: {
+			uint64_t d = BPF_SRC(in->code) == BPF_X ? SRC : IMM;
+
+			if (OFF == 0)      /* DIV: division by zero gives 0 */
+				DST = d ? DST / d : 0;
+			else if (d == 0)   /* SDIV by zero gives 0 */
+				DST = 0;
+			else if ((int64_t)d == -1) /* SDIV by -1 is negation: INT64_MIN / -1 = INT64_MIN */
+				DST = -DST;
+			else
+				DST = (uint64_t)((int64_t)DST / (int64_t)d);
+			break;
+		}
+		case BPF_ALU64 | BPF_MOD | BPF_X:
+		case BPF_ALU64 | BPF_MOD | BPF_K: {
+			uint64_t d = BPF_SRC(in->code) == BPF_X ? SRC : IMM;
+
+			if (d == 0)        /* MOD/SMOD by zero leaves dst unchanged */
+				break;
+			if (OFF == 0)
+				DST %= d;
+			else if ((int64_t)d == -1) /* SMOD by -1 is 0 (INT64_MIN % -1 too) */
+				DST = 0;
+			else               /* SMOD: sign of the dividend, as C's % */
+				DST = (uint64_t)((int64_t)DST % (int64_t)d);
+			break;
+		}
+
+		/* ALU32: 32-bit operation, result zero-extended into 64 bits */
+		case BPF_ALU | BPF_ADD | BPF_X: DST = (uint32_t)(DST + SRC); break;
+		case BPF_ALU | BPF_ADD | BPF_K: DST = (uint32_t)(DST + IMM); break;
+		case BPF_ALU | BPF_SUB | BPF_X: DST = (uint32_t)(DST - SRC); break;
+		case BPF_ALU | BPF_SUB | BPF_K: DST = (uint32_t)(DST - IMM); break;
+		case BPF_ALU | BPF_MUL | BPF_X: DST = (uint32_t)((uint32_t)DST * (uint32_t)SRC); break;
+		case BPF_ALU | BPF_MUL | BPF_K: DST = (uint32_t)((uint32_t)DST * (uint32_t)IMM); break;
+		case BPF_ALU | BPF_OR | BPF_X: DST = (uint32_t)(DST | SRC); break;
+		case BPF_ALU | BPF_OR | BPF_K: DST = (uint32_t)(DST | IMM); break;
+		case BPF_ALU | BPF_AND | BPF_X: DST = (uint32_t)(DST & SRC); break;
+		case BPF_ALU | BPF_AND | BPF_K: DST = (uint32_t)(DST & IMM); break;
+		case BPF_ALU | BPF_XOR | BPF_X: DST = (uint32_t)(DST ^ SRC); break;
+		case BPF_ALU | BPF_XOR | BPF_K: DST = (uint32_t)(DST ^ IMM); break;
+		case BPF_ALU | BPF_LSH | BPF_X: DST = (uint32_t)((uint32_t)DST << (SRC & 31)); break;
+		case BPF_ALU | BPF_LSH | BPF_K: DST = (uint32_t)((uint32_t)DST << (IMM & 31)); break;
+		case BPF_ALU | BPF_RSH | BPF_X: DST = (uint32_t)DST >> (SRC & 31); break;
+		case BPF_ALU | BPF_RSH | BPF_K: DST = (uint32_t)DST >> (IMM & 31); break;
+		case BPF_ALU | BPF_ARSH | BPF_X: DST = (uint32_t)((int32_t)DST >> (SRC & 31)); break;
+		case BPF_ALU | BPF_ARSH | BPF_K: DST = (uint32_t)((int32_t)DST >> (IMM & 31)); break;
+		case BPF_ALU | BPF_NEG | BPF_K: DST = (uint32_t)-DST; break;
+		/* MOVSX (ALU32): sign-extend 8/16 bits into 32, then zero-extend */
+		case BPF_ALU | BPF_MOV | BPF_X: DST = (uint32_t)sext(SRC, OFF); break;
+		case BPF_ALU | BPF_MOV | BPF_K: DST = (uint32_t)IMM; break;
+		case BPF_ALU | BPF_DIV | BPF_X:
+		case BPF_ALU | BPF_DIV | BPF_K: {
+			uint32_t d = (uint32_t)(BPF_SRC(in->code) == BPF_X ? SRC : IMM);
+
+			if (OFF == 0)      /* DIV: division by zero gives 0 */
+				DST = d ? (uint32_t)DST / d : 0;
+			else if (d == 0)   /* SDIV by zero gives 0 */
+				DST = 0;
+			else if ((int32_t)d == -1) /* INT32_MIN / -1 = INT32_MIN */
+				DST = (uint32_t)-(uint32_t)DST;
+			else
+				DST = (uint32_t)((int32_t)DST / (int32_t)d);
+			break;
+		}
+		case BPF_ALU | BPF_MOD | BPF_X:
+		case BPF_ALU | BPF_MOD | BPF_K: {
+			uint32_t d = (uint32_t)(BPF_SRC(in->code) == BPF_X ? SRC : IMM);
+
+			if (d == 0)        /* MOD by zero: dst unchanged, but zero-extended */
+				DST = (uint32_t)DST;
+			else if (OFF == 0)
+				DST = (uint32_t)DST % d;
+			else if ((int32_t)d == -1) /* SMOD by -1 is 0 */
+				DST = 0;
+			else
+				DST = (uint32_t)((int32_t)DST % (int32_t)d);
+			break;
+		}
+
+		/* END: to_le on a little-endian machine truncates to imm bits (and
+		 * zero-extends); to_be swaps; ALU64 (BSWAP) swaps unconditionally */
+		case BPF_ALU | BPF_END | BPF_TO_LE:
+			DST = IMM == 16 ? (uint16_t)DST : IMM == 32 ? (uint32_t)DST : DST;
+			break;
+		case BPF_ALU | BPF_END | BPF_TO_BE:
+		case BPF_ALU64 | BPF_END | BPF_TO_LE:
+			DST = IMM == 16 ? swap16(DST) : IMM == 32 ? swap32(DST) : swap64(DST);
+			break;
+
+		/* JMP: 64-bit compares; JMP32: the low 32 bits */
+		case BPF_JMP | BPF_JA: next = OFF; break;
+		case BPF_JMP32 | BPF_JA: next = OFF; break; /* gotol: target from imm */
+		JMP64(BPF_JEQ, ==, uint64_t)
+		JMP64(BPF_JNE, !=, uint64_t)
+		JMP64(BPF_JGT, >, uint64_t)
+		JMP64(BPF_JGE, >=, uint64_t)
+		JMP64(BPF_JLT, <, uint64_t)
+		JMP64(BPF_JLE, <=, uint64_t)
+		JMP64(BPF_JSGT, >, int64_t)
+		JMP64(BPF_JSGE, >=, int64_t)
+		JMP64(BPF_JSLT, <, int64_t)
+		JMP64(BPF_JSLE, <=, int64_t)
+		case BPF_JMP | BPF_JSET | BPF_X: if (DST & SRC) next = OFF; break;
+		case BPF_JMP | BPF_JSET | BPF_K: if (DST & IMM) next = OFF; break;
+		JMP32(BPF_JEQ, ==, uint32_t)
+		JMP32(BPF_JNE, !=, uint32_t)
+		JMP32(BPF_JGT, >, uint32_t)
+		JMP32(BPF_JGE, >=, uint32_t)
+		JMP32(BPF_JLT, <, uint32_t)
+		JMP32(BPF_JLE, <=, uint32_t)
+		JMP32(BPF_JSGT, >, int32_t)
+		JMP32(BPF_JSGE, >=, int32_t)
+		JMP32(BPF_JSLT, <, int32_t)
+		JMP32(BPF_JSLE, <=, int32_t)
+		case BPF_JMP32 | BPF_JSET | BPF_X: if ((uint32_t)(DST & SRC)) next = OFF; break;
+		case BPF_JMP32 | BPF_JSET | BPF_K: if ((uint32_t)(DST & IMM)) next = OFF; break;
+
+		case BPF_LD | BPF_IMM | BPF_DW: DST = IMM; next = pc + 2; break;
+
+		/* LDX: zero-extending loads; LDSX: sign-extending */
+		case BPF_LDX | BPF_MEM | BPF_B: MEM(SRC, 1, false); DST = LOAD(uint8_t); break;
+		case BPF_LDX | BPF_MEM | BPF_H: MEM(SRC, 2, false); DST = LOAD(uint16_t); break;
+		case BPF_LDX | BPF_MEM | BPF_W: MEM(SRC, 4, false); DST = LOAD(uint32_t); break;
+		case BPF_LDX | BPF_MEM | BPF_DW: MEM(SRC, 8, false); DST = LOAD(uint64_t); break;
+		case BPF_LDX | BPF_MEMSX | BPF_B: MEM(SRC, 1, false); DST = (uint64_t)(int64_t)LOAD(int8_t); break;
+		case BPF_LDX | BPF_MEMSX | BPF_H: MEM(SRC, 2, false); DST = (uint64_t)(int64_t)LOAD(int16_t); break;
+		case BPF_LDX | BPF_MEMSX | BPF_W: MEM(SRC, 4, false); DST = (uint64_t)(int64_t)LOAD(int32_t); break;
+		case BPF_ST | BPF_MEM | BPF_B: MEM(DST, 1, true); STORE(uint8_t, IMM); break;
+		case BPF_ST | BPF_MEM | BPF_H: MEM(DST, 2, true); STORE(uint16_t, IMM); break;
+		case BPF_ST | BPF_MEM | BPF_W: MEM(DST, 4, true); STORE(uint32_t, IMM); break;
+		case BPF_ST | BPF_MEM | BPF_DW: MEM(DST, 8, true); STORE(uint64_t, IMM); break;
+		case BPF_STX | BPF_MEM | BPF_B: MEM(DST, 1, true); STORE(uint8_t, SRC); break;
+		case BPF_STX | BPF_MEM | BPF_H: MEM(DST, 2, true); STORE(uint16_t, SRC); break;
+		case BPF_STX | BPF_MEM | BPF_W: MEM(DST, 4, true); STORE(uint32_t, SRC); break;
+		case BPF_STX | BPF_MEM | BPF_DW: MEM(DST, 8, true); STORE(uint64_t, SRC); break;
+
+		/* Atomics: the fetch forms return the old value in src (32-bit:
+		 * zero-extended); cmpxchg compares with r0 and returns the old
+		 * value in r0 */
+		case BPF_STX | BPF_ATOMIC | BPF_DW: {
+			uint64_t old, val;
+
+			if (IMM == BPF_LOAD_ACQ) {
+				MEM(SRC, 8, false);
+				DST = LOAD(uint64_t);
+				break;
+			}
+			if (IMM == BPF_STORE_REL) {
+				MEM(DST, 8, true);
+				STORE(uint64_t, SRC);
+				break;
+			}
+			MEM(DST, 8, false); /* read-modify-write: must be initialized */
+			m = mem_at(vm, addr, 8, true);
+			old = LOAD(uint64_t);
+			switch (IMM) {
+			case BPF_ADD: case BPF_ADD | BPF_FETCH: STORE(uint64_t, old + SRC); break;
+			case BPF_AND: case BPF_AND | BPF_FETCH: STORE(uint64_t, old & SRC); break;
+			case BPF_OR: case BPF_OR | BPF_FETCH: STORE(uint64_t, old | SRC); break;
+			case BPF_XOR: case BPF_XOR | BPF_FETCH: STORE(uint64_t, old ^ SRC); break;
+			case BPF_XCHG: STORE(uint64_t, SRC); break;
+			case BPF_CMPXCHG:
+				val = old == r[BPF_REG_0] ? SRC : old;
+				STORE(uint64_t, val);
+				r[BPF_REG_0] = old;
+				break;
+			}
+			if (IMM & BPF_FETCH && IMM != BPF_CMPXCHG)
+				SRC = old;
+			break;
+		}
+		case BPF_STX | BPF_ATOMIC | BPF_W: {
+			uint32_t old, val;
+
+			if (IMM == BPF_LOAD_ACQ) {
+				MEM(SRC, 4, false);
+				DST = LOAD(uint32_t);
+				break;
+			}
+			if (IMM == BPF_STORE_REL) {
+				MEM(DST, 4, true);
+				STORE(uint32_t, SRC);
+				break;
+			}
+			MEM(DST, 4, false);
+			m = mem_at(vm, addr, 4, true);
+			old = LOAD(uint32_t);
+			switch (IMM) {
+			case BPF_ADD: case BPF_ADD | BPF_FETCH: STORE(uint32_t, old + SRC); break;
+			case BPF_AND: case BPF_AND | BPF_FETCH: STORE(uint32_t, old & SRC); break;
+			case BPF_OR: case BPF_OR | BPF_FETCH: STORE(uint32_t, old | SRC); break;
+			case BPF_XOR: case BPF_XOR | BPF_FETCH: STORE(uint32_t, old ^ SRC); break;
+			case BPF_XCHG: STORE(uint32_t, SRC); break;
+			case BPF_CMPXCHG: /* compares the low 32 bits of r0 */
+				val = old == (uint32_t)r[BPF_REG_0] ? (uint32_t)SRC : old;
+				STORE(uint32_t, val);
+				r[BPF_REG_0] = old;
+				break;
+			}
+			if (IMM & BPF_FETCH && IMM != BPF_CMPXCHG)
+				SRC = old;
+			break;
+		}
+		/* only load-acquire and store-release come in B and H sizes */
+		case BPF_STX | BPF_ATOMIC | BPF_H:
+			if (IMM == BPF_LOAD_ACQ) {
+				MEM(SRC, 2, false);
+				DST = LOAD(uint16_t);
+			} else {
+				MEM(DST, 2, true);
+				STORE(uint16_t, SRC);
+			}
+			break;
+		case BPF_STX | BPF_ATOMIC | BPF_B:
+			if (IMM == BPF_LOAD_ACQ) {
+				MEM(SRC, 1, false);
+				DST = LOAD(uint8_t);
+			} else {
+				MEM(DST, 1, true);
+				STORE(uint8_t, SRC);
+			}
+			break;
+
+		/* stack-args.md 1 and 3: r11 forms */
+		case OP_ARG_STORE_X:
+		case OP_ARG_STORE_K: {
+			struct frame *fr = &vm->frames[vm->depth];
+
+			fr->out_slot[OFF - 1] = in->code == OP_ARG_STORE_X ? SRC : IMM;
+			fr->out_valid |= 1u << (OFF - 1);
+			fr->in_valid = 0; /* stack-args.md 2.4: no r11 load after an r11 store */
+			break;
+		}
+		case OP_ARG_LOAD: {
+			struct frame *fr = &vm->frames[vm->depth];
+			int nargs = vm->img->prog->funcs[fr->func].nargs;
+
+			if (OFF + CF_MAX_REG_ARGS > nargs) {
+				fault(vm, pc, "r%d = *(u64 *)(r11 + %d): arg %d, but %s takes %d args (stack-args.md 2.5)",
+				      in->dst, OFF * 8, OFF + CF_MAX_REG_ARGS, vm->img->prog->funcs[fr->func].name, nargs);
+				goto out;
+			}
+			if (!(fr->in_valid & 1u << (OFF - 1))) {
+				fault(vm, pc, "r%d = *(u64 *)(r11 + %d): incoming slot read after an r11 store or a call "
+				      "(stack-args.md 2.4: loads come first)", in->dst, OFF * 8);
+				goto out;
+			}
+			DST = fr->in_slot[OFF - 1];
+			break;
+		}
+
+		case OP_CALL_FUNC: {
+			const struct cf_func *callee = &vm->img->prog->funcs[OFF];
+			struct frame *caller = &vm->frames[vm->depth], *fr;
+			int nslots = callee->nargs > CF_MAX_REG_ARGS ? callee->nargs - CF_MAX_REG_ARGS : 0;
+			unsigned need = (1u << nslots) - 1;
+
+			if (vm->depth + 1 >= CF_MAX_FRAMES) {
+				fault(vm, pc, "call %s: more than %d call frames", callee->name, CF_MAX_FRAMES);
+				goto out;
+			}
+			if ((caller->out_valid & need) != need) {
+				int k = __builtin_ctz(~caller->out_valid & need) + 1;
+
+				fault(vm, pc, "call %s: arg %d (*(u64 *)(r11 - %d)) was not written since the last call "
+				      "(stack-args.md 2.1, 2.2)", callee->name, k + CF_MAX_REG_ARGS, k * 8);
+				goto out;
+			}
+			fr = &vm->frames[++vm->depth];
+			fr->func = OFF;
+			fr->ret_pc = pc + 1;
+			memcpy(fr->caller_regs, &r[BPF_REG_6], sizeof(fr->caller_regs));
+			/* stack-args.md 3: copy the caller's outgoing slots 1..n-5 into
+			 * the callee's incoming slots, then poison the caller's */
+			memcpy(fr->in_slot, caller->out_slot, sizeof(uint64_t) * (size_t)nslots);
+			fr->in_valid = need;
+			fr->out_valid = 0;
+			caller->out_valid = 0;
+			caller->in_valid = 0; /* stack-args.md 2.4: no r11 load after a call */
+			memset(fr->written, 0, sizeof(fr->written));
+			r[BPF_REG_0] = INTERP_POISON;
+			for (int i = BPF_REG_6; i <= BPF_REG_9; i++)
+				r[i] = INTERP_POISON;
+			r[BPF_REG_10] = frame_top(vm->depth);
+			next = vm->img->func_start[OFF];
+			break;
+		}
+		case OP_CALL_ENV: {
+			const struct cf_callee *c = &cf_callees[IMM];
+			struct frame *fr = &vm->frames[vm->depth];
+			uint64_t args[CF_MAX_ARGS] = { 0 };
+
+			for (int i = 0; i < c->nargs; i++) {
+				int k = i + 1 - CF_MAX_REG_ARGS;
+
+				if (i < CF_MAX_REG_ARGS) {
+					args[i] = r[BPF_REG_1 + i];
+				} else if (fr->out_valid & 1u << (k - 1)) {
+					args[i] = fr->out_slot[k - 1]; /* stack-args.md 4: kfuncs too */
+				} else {
+					fault(vm, pc, "call %s: arg %d (*(u64 *)(r11 - %d)) was not written since the last call "
+					      "(stack-args.md 2.1, 2.2)", c->name, i + 1, k * 8);
+					goto out;
+				}
+			}
+			for (int i = 0; i < c->nargs; i++) {
+				uint64_t len;
+
+				if (c->args[i] != CF_ARG_PTR_MEM)
+					continue;
+				len = i + 1 < c->nargs && c->args[i + 1] == CF_ARG_CONST_LEN ? args[i + 1] : 0;
+				if (len < 1 || len > CF_STACK_MAX) {
+					fault(vm, pc, "call %s: arg %d: length %" PRIu64 " (expected 1..%d)", c->name, i + 2,
+					      len, CF_STACK_MAX);
+					goto out;
+				}
+				m = mem_at(vm, args[i], len, false);
+				if (!m) {
+					char why[160];
+
+					describe_access(vm, args[i], len, false, why, sizeof(why));
+					fault(vm, pc, "call %s: arg %d: %s", c->name, i + 1, why);
+					goto out;
+				}
+				args[i] = (uint64_t)(uintptr_t)m;
+			}
+			r[BPF_REG_0] = env && env->call ? env->call(env->opaque, c, args, &res->trace)
+							: cf_env_call(&res->trace, c, args);
+			for (int i = BPF_REG_1; i <= BPF_REG_5; i++)
+				r[i] = INTERP_POISON; /* caller-saved registers are clobbered */
+			fr->out_valid = 0;            /* stack-args.md 2.2: any call invalidates the slots */
+			fr->in_valid = 0;             /* stack-args.md 2.4 */
+			break;
+		}
+		case BPF_JMP | BPF_EXIT: {
+			struct frame *fr = &vm->frames[vm->depth];
+
+			if (vm->depth == 0) {
+				if (tr)
+					trace_insn(vm, tr, pc, before, r);
+				res->status = INTERP_OK;
+				goto out;
+			}
+			memcpy(&r[BPF_REG_6], fr->caller_regs, sizeof(fr->caller_regs));
+			for (int i = BPF_REG_1; i <= BPF_REG_5; i++)
+				r[i] = INTERP_POISON; /* caller-saved registers are clobbered */
+			next = fr->ret_pc;
+			vm->depth--;
+			break;
+		}
+
+		case OP_FELL_OFF:
+			fault(vm, pc, "execution ran past the last instruction of the function");
+			goto out;
+		case OP_INVALID:
+			fault(vm, pc, "%s", invalid_reason[OFF]);
+			goto out;
+		default:
+			fault(vm, pc, "invalid opcode 0x%02x", in->code);
+			goto out;
+		}
+		if (tr)
+			trace_insn(vm, tr, pc, before, r);
+		pc = next;
+	}
+
+bad_access: {
+		char why[200];
+
+		describe_access(vm, addr, size, write, why, sizeof(why));
+		fault(vm, pc, "%s", why);
+	}
+out:
+	res->insns_executed = executed;
+	res->r0 = r[BPF_REG_0];
+#undef DST
+#undef SRC
+#undef IMM
+#undef OFF
+#undef MEM
+#undef LOAD
+#undef STORE
+#undef JMP64
+#undef JMP32
+}
+
+/* Two instances of the loop: the fast one knows at compile time that no
+ * instruction trace is wanted. */
+static void run_fast(struct vm *vm, uint64_t *r, long budget, const struct interp_env *env)
+{
+	run(vm, r, budget, env, NULL);
+}
+
+static void run_traced(struct vm *vm, uint64_t *r, long budget, const struct interp_env *env, FILE *tr)
+{
+	run(vm, r, budget, env, tr);
+}
+
+int interp_exec(const struct interp_image *img, const struct interp_opts *o, const struct interp_env *env,
+		const uint8_t ctx_in[CF_CTX_SIZE], struct interp_result *res)
+{
+	struct interp_opts defaults;
+	struct vm *vm;
+	uint64_t r[16];
+
+	if (!res)
+		return -1;
+	memset(res, 0, sizeof(*res));
+	if (!img) {
+		res->status = INTERP_FAULT;
+		snprintf(res->fault, sizeof(res->fault), "no program");
+		return -1;
+	}
+	if (!o) {
+		interp_opts_default(&defaults);
+		o = &defaults;
+	}
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		res->status = INTERP_FAULT;
+		snprintf(res->fault, sizeof(res->fault), "out of memory");
+		return -1;
+	}
+	vm->img = img;
+	vm->res = res;
+	if (ctx_in)
+		memcpy(res->ctx, ctx_in, CF_CTX_SIZE);
+	/* entry: r1 = ctx, r10 = top of frame 0; nothing else may be read */
+	for (int i = 0; i < 16; i++)
+		r[i] = INTERP_POISON;
+	r[BPF_REG_1] = INTERP_CTX_ADDR;
+	r[BPF_REG_10] = frame_top(0);
+	if (o->insn_trace)
+		run_traced(vm, r, o->insn_budget, env, o->insn_trace);
+	else
+		run_fast(vm, r, o->insn_budget, env);
+	free(vm);
+	return 0;
+}
+
+int interp_run(const struct cf_prog *p, const struct interp_opts *o, const struct interp_env *env,
+	       const uint8_t ctx_in[CF_CTX_SIZE], struct interp_result *res)
+{
+	struct interp_image *img;
+	struct cf_err err;
+	int ret;
+
+	if (!res)
+		return -1;
+	img = interp_prepare(p, &err);
+	if (!img) {
+		memset(res, 0, sizeof(*res));
+		res->status = INTERP_FAULT;
+		snprintf(res->fault, sizeof(res->fault), "%.255s", err.msg);
+		return -1;
+	}
+	ret = interp_exec(img, o, env, ctx_in, res);
+	interp_image_free(img);
+	return ret;
+}
