@@ -1,0 +1,297 @@
+/* tests/harness/vm_local.c: the vm target without booting: BTF building,
+ * kernel image detection, and the agent protocol end to end with the agent
+ * run on the host kernel (vm_opts.local_agent). The booted guests are
+ * covered by tests/e2e/vm_*.sh. */
+#include <bpf/btf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "harness/vm.h"
+#include "tests/test.h"
+
+#define MOV_K(d, imm) cf_insn(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, imm)
+#define EXIT() cf_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+static void emit(struct cf_func *f, struct bpf_insn i)
+{
+	cf_func_emit(f, i, 0);
+}
+
+/* main: r0 = 0x1122334455667788 ll; call f12... only its BTF matters here */
+static void three_funcs(struct cf_prog *p)
+{
+	struct cf_func *m, *f12, *g;
+
+	cf_prog_init(p);
+	m = cf_prog_add_func(p, "main", 1, false);
+	emit(m, cf_insn(BPF_LD | BPF_IMM | BPF_DW, 0, 0, 0, 0x55667788));
+	emit(m, cf_insn(0, 0, 0, 0, 0x11223344));
+	emit(m, EXIT());
+	f12 = cf_prog_add_func(p, "f12", 12, false);
+	emit(f12, MOV_K(0, 12));
+	emit(f12, EXIT());
+	g = cf_prog_add_func(p, "g3", 3, true);
+	emit(g, MOV_K(0, 3));
+	emit(g, EXIT());
+}
+
+static const struct btf_type *func_proto(const struct btf *btf, uint32_t func_id, const char **name,
+					  int *linkage)
+{
+	const struct btf_type *f = btf__type_by_id(btf, func_id);
+
+	if (!f || !btf_is_func(f))
+		return NULL;
+	*name = btf__name_by_offset(btf, f->name_off);
+	*linkage = btf_vlen(f);
+	return btf__type_by_id(btf, f->type);
+}
+
+TEST(vm_btf_one_proto_per_function_with_its_argument_count)
+{
+	struct cf_prog p;
+	struct cf_raw raw;
+	struct vm_btf b;
+	struct cf_err err;
+	static const struct {
+		const char *name;
+		int nargs, linkage, start;
+	} want[] = {
+		{ "main", 1, BTF_FUNC_GLOBAL, 0 }, /* the entry is global (kernels.md) */
+		{ "f12", 12, BTF_FUNC_STATIC, 3 },
+		{ "g3", 3, BTF_FUNC_GLOBAL, 5 },
+	};
+
+	three_funcs(&p);
+	REQUIRE(cf_prog_to_raw(&p, &raw, &err) == 0);
+	REQUIRE_MSG(vm_btf_build(&raw, true, &b, &err) == 0, "%s", err.msg);
+	struct btf *btf = btf__new(b.data, b.len);
+
+	REQUIRE(btf != NULL);
+	CHECK_EQ(b.nfunc_info, 3);
+	for (int i = 0; i < 3 && i < b.nfunc_info; i++) {
+		const char *name = NULL;
+		int linkage = -1;
+		const struct btf_type *proto = func_proto(btf, b.func_info[i].type_id, &name, &linkage);
+
+		REQUIRE(proto && btf_is_func_proto(proto));
+		CHECK_STR(name, want[i].name);
+		CHECK_EQ(linkage, want[i].linkage);
+		CHECK_EQ((int)btf_vlen(proto), want[i].nargs);
+		CHECK_EQ((int)b.func_info[i].insn_off, want[i].start);
+	}
+	/* 7 slots, the LD_IMM64's second one has no line_info */
+	CHECK_EQ(b.nline_info, 6);
+	static const int slots[] = { 0, 2, 3, 4, 5, 6 };
+
+	for (int i = 0; i < 6 && i < b.nline_info; i++) {
+		CHECK_EQ((int)b.line_info[i].insn_off, slots[i]);
+		CHECK_EQ((int)(b.line_info[i].line_col >> 10), slots[i] + 1);
+	}
+	btf__free(btf);
+	vm_btf_free(&b);
+	cf_raw_free(&raw);
+	cf_prog_free(&p);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	fwrite(data, 1, len, f);
+	fclose(f);
+}
+
+TEST(vm_image_arch_from_the_boot_header)
+{
+	char path[] = "/tmp/callfuzz-vmtest.XXXXXX";
+	int fd = mkstemp(path);
+	uint8_t h[0x300];
+	enum vm_arch a = (enum vm_arch)-1;
+	struct cf_err err;
+
+	REQUIRE(fd >= 0);
+	close(fd);
+	memset(h, 0, sizeof(h));
+	memcpy(h + 56, "ARM\x64", 4); /* arm64 booting.rst: magic at 56 */
+	write_file(path, h, sizeof(h));
+	CHECK(vm_image_arch(path, &a, &err) == 0 && a == VM_ARCH_ARM64);
+	memset(h, 0, sizeof(h));
+	memcpy(h + 0x202, "HdrS", 4); /* x86 boot.rst: header magic at 0x202 */
+	write_file(path, h, sizeof(h));
+	CHECK(vm_image_arch(path, &a, &err) == 0 && a == VM_ARCH_X86_64);
+	memset(h, 0x7f, sizeof(h));
+	write_file(path, h, sizeof(h));
+	CHECK(vm_image_arch(path, &a, &err) < 0);
+	CHECK_CONTAINS(err.msg, "neither an arm64 Image nor an x86 bzImage");
+	unlink(path);
+	CHECK(vm_arch_parse("aarch64", &a) == 0 && a == VM_ARCH_ARM64);
+	CHECK(vm_arch_parse("amd64", &a) == 0 && a == VM_ARCH_X86_64);
+	CHECK(vm_arch_parse("riscv64", &a) < 0);
+}
+
+/* The x86-64 agent runs on this (x86-64) host's kernel over a socketpair. */
+static struct vm *local_vm(char *why, size_t why_len)
+{
+	static char agent[512];
+	struct vm_opts o;
+	struct cf_err err;
+	struct utsname u;
+	struct vm *vm;
+
+	uname(&u);
+	if (strcmp(u.machine, "x86_64")) {
+		snprintf(why, why_len, "the local agent is the x86-64 build; host is %s", u.machine);
+		return NULL;
+	}
+	snprintf(agent, sizeof(agent), "%s/agent/x86_64/init", test_build_dir());
+	if (access(agent, X_OK)) {
+		snprintf(why, why_len, "%s not built (make agent)", agent);
+		return NULL;
+	}
+	vm_opts_default(&o, VM_ARCH_X86_64);
+	o.local_agent = agent;
+	o.req_timeout_ms = 5000;
+	vm = vm_start(&o, &err);
+	if (!vm)
+		snprintf(why, why_len, "local agent: %s", err.msg);
+	else if (vm_get_info(vm)->release[0] == 0)
+		snprintf(why, why_len, "no HELLO");
+	return vm;
+}
+
+static bool host_bpf_works(struct vm *vm)
+{
+	/* the agent's probe loads "r0 = 0; exit" first and says so if it fails */
+	return !strstr(vm_get_info(vm)->probe_log, "does not load");
+}
+
+TEST(vm_local_agent_hello_names_the_kernel)
+{
+	char why[600];
+	struct vm *vm = local_vm(why, sizeof(why));
+	struct utsname u;
+
+	if (!vm)
+		SKIP("%s", why);
+	uname(&u);
+	CHECK_EQ(vm_get_info(vm)->proto_version, 1);
+	CHECK_STR(vm_get_info(vm)->release, u.release);
+	CHECK_STR(vm_get_info(vm)->machine, "x86_64");
+	CHECK_EQ(vm_get_info(vm)->boots, 1);
+	vm_stop(vm);
+}
+
+TEST(vm_local_agent_load_run_ctx_and_batch)
+{
+	char why[600];
+	struct vm *vm = local_vm(why, sizeof(why));
+	struct cf_prog p;
+	struct cf_func *m;
+	struct cf_err err;
+	uint8_t ctx[CF_CTX_SIZE], out[CF_CTX_SIZE];
+
+	if (!vm)
+		SKIP("%s", why);
+	if (!host_bpf_works(vm)) {
+		vm_stop(vm);
+		SKIP("bpf() refused on this host: %s", vm_get_info(vm)->probe_log);
+	}
+	/* *(u32 *)(r1 + 4) = 0x01020304; r0 = *(u8 *)(r1 + 9); r0 += 100; exit */
+	cf_prog_init(&p);
+	m = cf_prog_add_func(&p, "main", 1, false);
+	emit(m, cf_insn(BPF_ST | BPF_MEM | BPF_W, 1, 0, 4, 0x01020304));
+	emit(m, cf_insn(BPF_LDX | BPF_MEM | BPF_B, 0, 1, 9, 0));
+	emit(m, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 100));
+	emit(m, EXIT());
+	memset(ctx, 0, sizeof(ctx));
+	ctx[9] = 23;
+
+	struct vm_req r[4] = {
+		{ .kind = VM_REQ_LOAD, .prog = &p, .line_info = true },
+		{ .kind = VM_REQ_RUN, .handle = VM_HANDLE_LAST, .ctx = ctx, .ctx_len = sizeof(ctx), .ctx_out = out },
+		{ .kind = VM_REQ_JIT_INFO, .handle = VM_HANDLE_LAST },
+		{ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST },
+	};
+	enum vm_status st = vm_batch(vm, r, 4, &err);
+
+	REQUIRE_MSG(st == VM_OK, "%s: %s", vm_status_name(st), err.msg);
+	CHECK_MSG(r[0].err == 0, "load: %s\n%s", strerror(r[0].err), r[0].log ? r[0].log : "");
+	CHECK(r[0].new_handle != VM_HANDLE_NONE);
+	CHECK_EQ(r[1].err, 0);
+	CHECK_EQ(r[1].retval, 123u);
+	/* little-endian u32 store at offset 4, the rest untouched */
+	CHECK_EQ(out[4], 0x04);
+	CHECK_EQ(out[5], 0x03);
+	CHECK_EQ(out[6], 0x02);
+	CHECK_EQ(out[7], 0x01);
+	CHECK_EQ(out[9], 23);
+	CHECK_EQ(out[0], 0);
+	CHECK_EQ(r[2].err, 0);
+	if (vm_get_info(vm)->jit_on && r[2].err == 0) {
+		CHECK(r[2].jit.len > 0);
+		CHECK_EQ(r[2].jit.nfuncs, 1);
+		CHECK_EQ(r[2].jit.nlines, 4);
+		for (int i = 0; i < r[2].jit.nlines; i++) {
+			CHECK_EQ(r[2].jit.lines[i].slot, i);
+			CHECK(r[2].jit.lines[i].image_off >= 0 && r[2].jit.lines[i].image_off < r[2].jit.len);
+			if (i)
+				CHECK(r[2].jit.lines[i].image_off > r[2].jit.lines[i - 1].image_off);
+		}
+	}
+	CHECK_EQ(r[3].err, 0);
+	vm_req_release(r, 4);
+
+	/* the program is closed: LAST names nothing any more */
+	uint32_t retval = 0;
+
+	st = vm_test_run(vm, VM_HANDLE_LAST, ctx, sizeof(ctx), &retval, &err);
+	CHECK(st == VM_ERROR);
+	CHECK_CONTAINS(err.msg, "BPF_PROG_TEST_RUN");
+	cf_prog_free(&p);
+	vm_stop(vm);
+}
+
+TEST(vm_local_agent_rejection_carries_the_verifier_log)
+{
+	char why[600];
+	struct vm *vm = local_vm(why, sizeof(why));
+	struct cf_prog p;
+	struct cf_func *m;
+	struct cf_err err;
+	uint32_t h = 0;
+	char *log = NULL;
+
+	if (!vm)
+		SKIP("%s", why);
+	if (!host_bpf_works(vm)) {
+		vm_stop(vm);
+		SKIP("bpf() refused on this host");
+	}
+	/* stack-args.md 1: ALU on r11 is rejected on every kernel */
+	cf_prog_init(&p);
+	m = cf_prog_add_func(&p, "main", 1, false);
+	emit(m, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_PARAMS, 0, 0, 1));
+	emit(m, MOV_K(0, 0));
+	emit(m, EXIT());
+	enum vm_status st = vm_load(vm, &p, false, &h, &log, &err);
+
+	CHECK_EQ(st, VM_REJECTED);
+	CHECK_EQ(h, VM_HANDLE_NONE);
+	CHECK_CONTAINS(err.msg, "Invalid argument");
+	REQUIRE(log != NULL);
+	CHECK(strstr(log, "R11 is invalid") != NULL);
+	free(log);
+	cf_prog_free(&p);
+
+	/* the agent still serves after a rejection */
+	struct vm_req echo = { .kind = VM_REQ_ECHO, .ctx = (const uint8_t *)"ping", .ctx_len = 4 };
+
+	CHECK_EQ(vm_batch(vm, &echo, 1, &err), VM_OK);
+	CHECK_EQ(echo.err, 0);
+	vm_stop(vm);
+}
