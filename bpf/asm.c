@@ -1009,6 +1009,7 @@ static int finish_func(struct asm_state *as)
 {
 	struct cf_func *f = as->cur;
 	struct parser *ps = &as->ps;
+	int line = ps->line;
 
 	if (!f)
 		return 0;
@@ -1045,6 +1046,7 @@ static int finish_func(struct asm_state *as)
 	}
 	as->njumps = 0;
 	as->cur = NULL;
+	ps->line = line;
 	return 0;
 }
 
