@@ -1,0 +1,351 @@
+/* harness/cli_vm.c: `callfuzz vm FILE.s...`: load programs into a real
+ * kernel booted under qemu-system and run them once (harness/vm.h). */
+#include "bpf/bpf.h"
+#include "harness/cli.h"
+#include "harness/vm.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void vm_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: callfuzz vm [OPTIONS] FILE.s...\n\n"
+		"Boots a real kernel under qemu-system (TCG) with the callfuzz agent, loads\n"
+		"each program (text format, docs/asm.md) as a sleepable SYSCALL program with\n"
+		"BTF giving each function its argument count, runs it once with a 256-byte\n"
+		"zero ctx, and prints the verdict (the verifier log on rejection), r0 and the\n"
+		"ctx bytes the program changed.\n\n"
+		"options:\n"
+		"  --arch ARCH      arm64 (default) or x86_64; with --kernel, the image's own\n"
+		"  --kernel IMAGE   arm64 Image or x86 bzImage (default: $CALLFUZZ_KERNEL, then\n"
+		"                   build/kernels/ARCH/vmlinuz from harness/fetch-kernels.sh)\n"
+		"  --ctx HEX        ctx bytes to start from (up to 256; the rest zero)\n"
+		"  --jit            print the JIT image, disassembled (llvm-objdump-19),\n"
+		"                   each BPF instruction above its native code\n"
+		"  --interp         set bpf_jit_enable to 0 first (the kernel's interpreter;\n"
+		"                   it refuses stack-argument programs)\n"
+		"  --timeout MS     watchdog per request (default 10000)\n"
+		"  --console FILE   keep the guest's console log in FILE\n"
+		"  -h, --help       this help\n\n"
+		"Exit codes: 0 every program loaded and ran, 1 a program was rejected or the\n"
+		"guest crashed/hung, 2 bad usage, unreadable input or no kernel.\n");
+}
+
+static int parse_hex(const char *s, uint8_t *out, size_t max, size_t *len)
+{
+	size_t n = 0;
+
+	if (!strncmp(s, "0x", 2))
+		s += 2;
+	while (*s) {
+		if (*s == ' ' || *s == ':' || *s == '_') {
+			s++;
+			continue;
+		}
+		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) || n >= max)
+			return -1;
+		char byte[3] = { s[0], s[1], 0 };
+
+		out[n++] = (uint8_t)strtoul(byte, NULL, 16);
+		s += 2;
+	}
+	*len = n;
+	return 0;
+}
+
+static void print_ctx_changes(const uint8_t *before, const uint8_t *after, size_t len)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < len;) {
+		if (before[i] == after[i]) {
+			i++;
+			continue;
+		}
+		size_t end = i;
+
+		while (end < len && before[end] != after[end])
+			end++;
+		printf("ctx[%zu..%zu]:", i, end - 1);
+		for (size_t k = i; k < end; k++)
+			printf(" %02x", before[k]);
+		printf(" ->");
+		for (size_t k = i; k < end; k++)
+			printf(" %02x", after[k]);
+		printf("\n");
+		any = true;
+		i = end;
+	}
+	if (!any)
+		printf("ctx: unchanged\n");
+}
+
+/* The BPF instruction at flat slot `slot`, printed in our text format. */
+static void bpf_text(const struct cf_prog *p, int slot, char *buf, size_t size)
+{
+	int start = 0;
+
+	buf[0] = 0;
+	for (int fi = 0; fi < p->nfuncs; fi++) {
+		if (slot < start + p->funcs[fi].ninsns) {
+			cf_asm_print_insn(buf, size, p, fi, slot - start);
+			return;
+		}
+		start += p->funcs[fi].ninsns;
+	}
+}
+
+/* Disassembles the image with LLVM (an ELF wrapper around the bytes, as
+ * llvm-objdump reads no raw binaries) and prints each BPF instruction
+ * (from jited_line_info) above the native code it starts. */
+static void print_jit(const struct vm_jit *j, const struct cf_prog *p, enum vm_arch arch)
+{
+	char dir[] = "/tmp/callfuzz-jit.XXXXXX", bin[64], obj[64], cmd[512], line[512];
+	FILE *f;
+
+	printf("jit: %u bytes, %d function(s), %u bytes of rewritten bytecode\n", j->len, j->nfuncs,
+	       j->xlated_len);
+	if (!j->len)
+		return;
+	if (!mkdtemp(dir))
+		return;
+	snprintf(bin, sizeof(bin), "%s/image", dir);
+	snprintf(obj, sizeof(obj), "%s/image.o", dir);
+	f = fopen(bin, "wb");
+	if (f) {
+		fwrite(j->image, 1, j->len, f);
+		fclose(f);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && llvm-objcopy-19 -I binary -O %s --rename-section=.data=.text,alloc,code,contents "
+		 "image image.o 2>&1 && llvm-objdump-19 -d --no-show-raw-insn %s image.o 2>&1",
+		 dir, arch == VM_ARCH_ARM64 ? "elf64-littleaarch64" : "elf64-x86-64",
+		 arch == VM_ARCH_X86_64 ? "-M intel" : "");
+	f = popen(cmd, "r");
+	if (!f) {
+		printf("jit: cannot run llvm-objdump-19 (install llvm-19)\n");
+	} else {
+		int fn = 0, li = 0;
+		bool any = false;
+
+		while (fgets(line, sizeof(line), f)) {
+			char *colon = strchr(line, ':');
+			char *end;
+			unsigned long off = strtoul(line, &end, 16);
+
+			if (!colon || end != colon || end == line || !isspace((unsigned char)line[0])) {
+				if (strstr(line, "not found") || strstr(line, "No such file"))
+					printf("jit: %s", line);
+				continue;
+			}
+			any = true;
+			while (fn < j->nfuncs && off >= j->func_offs[fn]) {
+				printf("%s%s:\n", fn ? "\n" : "", fn < p->nfuncs ? p->funcs[fn].name : "?");
+				fn++;
+			}
+			while (li < j->nlines && j->lines[li].image_off >= 0 &&
+			       (unsigned long)j->lines[li].image_off <= off) {
+				char text[160];
+
+				bpf_text(p, j->lines[li].slot, text, sizeof(text));
+				printf("    ; %d: %s\n", j->lines[li].slot, text);
+				li++;
+			}
+			printf("%s", line);
+		}
+		if (pclose(f) != 0 && !any)
+			printf("jit: llvm-objcopy-19/llvm-objdump-19 failed (install llvm-19)\n");
+	}
+	unlink(obj);
+	unlink(bin);
+	rmdir(dir);
+}
+
+struct vm_cli {
+	enum vm_arch arch;
+	bool arch_given, jit, interp;
+	const char *kernel, *console;
+	int timeout_ms;
+	uint8_t ctx[CF_CTX_SIZE];
+};
+
+/* 0 ran, 1 rejected or lost guest, 2 unreadable */
+static int run_file(struct vm *vm, const struct vm_cli *c, const char *path)
+{
+	char rerr[256];
+	struct cf_err err;
+	struct cf_prog prog;
+	size_t len;
+	char *text = cli_read_file(path, &len, rerr, sizeof(rerr));
+	uint8_t ctx_out[CF_CTX_SIZE];
+	int ret = EXIT_OK;
+
+	printf("== %s\n", path);
+	if (!text) {
+		fprintf(stderr, "callfuzz vm: %s\n", rerr);
+		return EXIT_USAGE;
+	}
+	if (cf_asm_parse(text, len, path, &prog, &err) < 0) {
+		fprintf(stderr, "callfuzz vm: %s\n", err.msg);
+		free(text);
+		return EXIT_USAGE;
+	}
+	free(text);
+	cf_prog_derive_stack(&prog);
+	memcpy(ctx_out, c->ctx, sizeof(ctx_out));
+
+	struct vm_req r[4] = {
+		{ .kind = VM_REQ_LOAD, .prog = &prog, .line_info = c->jit },
+		{ .kind = VM_REQ_RUN, .handle = VM_HANDLE_LAST, .ctx = c->ctx, .ctx_len = CF_CTX_SIZE,
+		  .ctx_out = ctx_out },
+		{ .kind = c->jit ? VM_REQ_JIT_INFO : VM_REQ_CLOSE, .handle = VM_HANDLE_LAST },
+		{ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST },
+	};
+	int n = c->jit ? 4 : 3;
+	enum vm_status st = vm_batch(vm, r, n, &err);
+
+	if (st == VM_ERROR) {
+		fprintf(stderr, "callfuzz vm: %s\n", err.msg);
+		ret = err.msg[0] && strstr(err.msg, "BTF") ? EXIT_USAGE : EXIT_REJECT;
+	} else if (st != VM_OK) {
+		printf("verdict: %s: %s\n%s\n", vm_status_name(st), err.msg, vm_crash_text(vm));
+		ret = EXIT_REJECT;
+	} else if (r[0].err) {
+		printf("verdict: rejected (%s)\n%s", strerror(r[0].err), r[0].log ? r[0].log : "");
+		if (r[0].log && r[0].log[strlen(r[0].log) - 1] != '\n')
+			printf("\n");
+		ret = EXIT_REJECT;
+	} else {
+		printf("verdict: accepted (load %.2f ms)\n", r[0].guest_ns / 1e6);
+		if (r[1].err) {
+			printf("run: failed (%s)\n", strerror(r[1].err));
+			ret = EXIT_REJECT;
+		} else {
+			printf("r0 = %u (0x%x)  [BPF_PROG_TEST_RUN keeps r0's low 32 bits; run %.3f ms]\n",
+			       r[1].retval, r[1].retval, r[1].guest_ns / 1e6);
+			print_ctx_changes(c->ctx, ctx_out, CF_CTX_SIZE);
+		}
+		if (c->jit) {
+			if (r[2].err)
+				printf("jit: BPF_OBJ_GET_INFO_BY_FD failed (%s)\n", strerror(r[2].err));
+			else
+				print_jit(&r[2].jit, &prog, c->arch);
+		}
+	}
+	vm_req_release(r, n);
+	cf_prog_free(&prog);
+	return ret;
+}
+
+static int cmd_vm(int argc, char **argv)
+{
+	struct vm_cli c;
+	struct vm_opts o;
+	struct cf_err err;
+	const char *files[256];
+	int nfiles = 0, ret = EXIT_OK;
+	struct vm *vm;
+
+	if (cli_wants_help(argc, argv)) {
+		vm_usage(stdout);
+		return EXIT_OK;
+	}
+	memset(&c, 0, sizeof(c));
+	c.arch = VM_ARCH_ARM64;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--jit")) {
+			c.jit = true;
+		} else if (!strcmp(a, "--interp")) {
+			c.interp = true;
+		} else if (a[0] == '-' && a[1] && strcmp(a, "-")) {
+			if (!v) {
+				fprintf(stderr, "callfuzz vm: %s needs a value\n", a);
+				return EXIT_USAGE;
+			}
+			i++;
+			if (!strcmp(a, "--arch")) {
+				if (vm_arch_parse(v, &c.arch) < 0) {
+					fprintf(stderr, "callfuzz vm: unknown arch '%s' (arm64 or x86_64)\n", v);
+					return EXIT_USAGE;
+				}
+				c.arch_given = true;
+			} else if (!strcmp(a, "--kernel")) {
+				c.kernel = v;
+			} else if (!strcmp(a, "--console")) {
+				c.console = v;
+			} else if (!strcmp(a, "--timeout")) {
+				c.timeout_ms = atoi(v);
+			} else if (!strcmp(a, "--ctx")) {
+				size_t n;
+
+				if (parse_hex(v, c.ctx, sizeof(c.ctx), &n) < 0) {
+					fprintf(stderr, "callfuzz vm: --ctx wants up to %d hex bytes\n", CF_CTX_SIZE);
+					return EXIT_USAGE;
+				}
+			} else {
+				fprintf(stderr, "callfuzz vm: unknown option %s\n", a);
+				vm_usage(stderr);
+				return EXIT_USAGE;
+			}
+		} else if (nfiles < (int)(sizeof(files) / sizeof(files[0]))) {
+			files[nfiles++] = a;
+		}
+	}
+	if (!nfiles) {
+		vm_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!c.kernel && !c.arch_given && getenv("CALLFUZZ_KERNEL") && *getenv("CALLFUZZ_KERNEL"))
+		c.kernel = getenv("CALLFUZZ_KERNEL");
+	if (c.kernel && !c.arch_given && vm_image_arch(c.kernel, &c.arch, &err) < 0) {
+		fprintf(stderr, "callfuzz vm: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	vm_opts_default(&o, c.arch);
+	o.kernel = c.kernel;
+	o.console_log = c.console;
+	if (c.timeout_ms > 0)
+		o.req_timeout_ms = c.timeout_ms;
+	vm = vm_start(&o, &err);
+	if (!vm) {
+		fprintf(stderr, "callfuzz vm: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	const struct vm_info *in = vm_get_info(vm);
+
+	printf("kernel %s (%s), boot %.1f s, stack arguments: %s, JIT: %s\n", in->release, in->machine,
+	       in->boot_ms / 1000, in->stack_args ? "yes" : "no", in->jit_on ? "on" : "off");
+	if (!in->stack_args && in->probe_log[0]) {
+		const char *why = strstr(in->probe_log, "R11 is invalid") ? "R11 is invalid" : in->probe_log;
+
+		printf("  (6-argument probe rejected: %s)\n", why);
+	}
+	if (c.interp) {
+		int prev;
+
+		if (vm_set_jit(vm, 0, &prev, &err) != VM_OK) {
+			fprintf(stderr, "callfuzz vm: --interp: %s\n", err.msg);
+			vm_stop(vm);
+			return EXIT_USAGE;
+		}
+		printf("bpf_jit_enable: %d -> 0 (interpreter)\n", prev);
+	}
+	for (int i = 0; i < nfiles; i++) {
+		int r = run_file(vm, &c, files[i]);
+
+		if (r > ret)
+			ret = r;
+	}
+	vm_stop(vm);
+	return ret;
+}
+
+CLI_COMMAND(vm, "vm", "load and run programs in a real kernel under qemu-system", cmd_vm)
