@@ -22,10 +22,6 @@
 
 #include "harness/env.h"
 
-/* bpf/asm.c may be absent from a partial build: the insn trace then prints
- * raw encodings. */
-#pragma weak cf_asm_print_insn
-
 /* ISA constants newer than Debian 12's uapi header. */
 #ifndef BPF_LOAD_ACQ
 #define BPF_LOAD_ACQ 0x100
@@ -418,7 +414,7 @@ static void fault(struct vm *vm, long pc, const char *fmt, ...)
 
 static uint64_t frame_top(int k)
 {
-	return INTERP_STACK_ADDR + (uint64_t)k * INTERP_STACK_STRIDE + CF_STACK_MAX;
+	return INTERP_STACK_ADDR + (uint64_t)(k + 1) * INTERP_STACK_STRIDE;
 }
 
 static bool all_written(const uint8_t *w, uint64_t size)
@@ -438,8 +434,11 @@ static inline uint8_t *mem_at(struct vm *vm, uint64_t addr, uint64_t size, bool 
 
 	if (off < CF_CTX_SIZE && size <= CF_CTX_SIZE - off)
 		return vm->res->ctx + off;
+	/* frame k's stack is the top CF_STACK_MAX bytes of window k of the
+	 * stack area; the rest of the window is a gap that catches overruns */
 	off = addr - INTERP_STACK_ADDR;
-	uint64_t k = off / INTERP_STACK_STRIDE, in = off % INTERP_STACK_STRIDE;
+	uint64_t k = off / INTERP_STACK_STRIDE;
+	uint64_t in = off % INTERP_STACK_STRIDE - (INTERP_STACK_STRIDE - CF_STACK_MAX);
 
 	if (k <= (uint64_t)vm->depth && in < CF_STACK_MAX && size <= CF_STACK_MAX - in) {
 		struct frame *fr = &vm->frames[k];
@@ -458,14 +457,14 @@ static void describe_access(struct vm *vm, uint64_t addr, uint64_t size, bool wr
 {
 	const char *what = write ? "store" : "load";
 	uint64_t off = addr - INTERP_STACK_ADDR;
-	uint64_t k = off / INTERP_STACK_STRIDE;
+	uint64_t k = (off + INTERP_STACK_STRIDE / 2) / INTERP_STACK_STRIDE - 1; /* frame with the nearest r10 */
 
 	if (addr - INTERP_CTX_ADDR < CF_CTX_SIZE + 4096 || INTERP_CTX_ADDR - addr < 4096) {
 		snprintf(buf, len, "%s of %" PRIu64 " bytes at ctx%+" PRId64 " is outside the %d-byte ctx", what,
 			 size, (int64_t)(addr - INTERP_CTX_ADDR), CF_CTX_SIZE);
 		return;
 	}
-	if (off < CF_MAX_FRAMES * INTERP_STACK_STRIDE) {
+	if (off >= INTERP_STACK_STRIDE / 2 && off < (CF_MAX_FRAMES + 1) * INTERP_STACK_STRIDE) {
 		int64_t rel = (int64_t)(addr - frame_top((int)k));
 
 		if (k > (uint64_t)vm->depth)
@@ -488,16 +487,10 @@ static void trace_insn(struct vm *vm, FILE *out, long pc, const uint64_t *before
 	int fi, slot;
 
 	func_and_slot(vm->img, pc, &fi, &slot);
-	if (slot >= vm->img->prog->funcs[fi].ninsns) {
+	if (slot >= vm->img->prog->funcs[fi].ninsns)
 		snprintf(text, sizeof(text), "<end of function>");
-	} else if (cf_asm_print_insn) {
+	else
 		cf_asm_print_insn(text, sizeof(text), vm->img->prog, fi, slot);
-	} else {
-		const struct bpf_insn *i = &vm->img->prog->funcs[fi].insns[slot];
-
-		snprintf(text, sizeof(text), "code 0x%02x dst r%d src r%d off %d imm %d", i->code, i->dst_reg,
-			 i->src_reg, i->off, i->imm);
-	}
 	fprintf(out, "%s:%d: %-40s", vm->img->prog->funcs[fi].name, slot, text);
 	for (int i = 0; i <= BPF_REG_10; i++)
 		if (before[i] != after[i])

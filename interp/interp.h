@@ -6,9 +6,9 @@
  * an environment). It is written independently of jit/ on purpose.
  *
  * Addresses are the interpreter's own: the ctx buffer lives at
- * INTERP_CTX_ADDR, the 512-byte stack of frame k (0 = entry) at
- * [INTERP_STACK_ADDR + k * INTERP_STACK_STRIDE, + CF_STACK_MAX), and r10 of
- * frame k points at its top. Every load, store and atomic is checked against
+ * INTERP_CTX_ADDR; r10 of frame k (0 = entry) is
+ * INTERP_STACK_ADDR + (k + 1) * INTERP_STACK_STRIDE, and its 512-byte stack
+ * lies just below, with unmapped gaps between frames. Every load, store and atomic is checked against
  * the ctx buffer and the stacks of the live frames; anything else, a read of
  * stack bytes never written, a stack-argument slot not written since the last
  * call, or an invalid encoding is an INTERP_FAULT whose message names the

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tests/test.h"
 
@@ -75,4 +76,53 @@ uint64_t t_alu(uint8_t code, int16_t off, int32_t imm, uint64_t dst, uint64_t sr
 	free(res);
 	cf_prog_free(&p);
 	return r0;
+}
+
+bool t_parse(const char *text, struct cf_prog *p)
+{
+	struct cf_err err;
+
+	cf_prog_init(p);
+	if (cf_asm_parse(text, strlen(text), "test.s", p, &err) != 0) {
+		test_fail(__FILE__, __LINE__, "parse: %s", err.msg);
+		return false;
+	}
+	return true;
+}
+
+bool t_valid(const struct cf_prog *p, struct cf_err *err)
+{
+	struct cf_check_opts o;
+
+	cf_check_opts_default(&o);
+	return cf_check(p, &o, err) == 0;
+}
+
+static bool run_text(const char *text, const uint8_t *ctx, struct interp_result *res, bool check)
+{
+	struct cf_prog p;
+	struct cf_err err;
+	bool ok = true;
+
+	memset(res, 0, sizeof(*res));
+	res->status = INTERP_FAULT;
+	if (!t_parse(text, &p))
+		return false;
+	if (check && !t_valid(&p, &err)) {
+		test_fail(__FILE__, __LINE__, "the checker rejects a program this test means to be valid: %s", err.msg);
+		ok = false;
+	}
+	t_run(&p, ctx, res);
+	cf_prog_free(&p);
+	return ok;
+}
+
+bool t_run_text(const char *text, const uint8_t *ctx, struct interp_result *res)
+{
+	return run_text(text, ctx, res, true);
+}
+
+bool t_run_text_unchecked(const char *text, const uint8_t *ctx, struct interp_result *res)
+{
+	return run_text(text, ctx, res, false);
 }
