@@ -922,7 +922,12 @@ static int check_structure(struct checker *c)
 			fail(c, fi, 0, "Function %s has %d args (0..%d)", f->name, f->nargs, CF_MAX_ARGS);
 			return -1;
 		}
-		/* stack-args.md 2.8: global functions keep the 5-argument limit */
+		/* stack-args.md 2.8: global functions keep the 5-argument limit.
+		 * A kernel without stack arguments only marks a static function
+		 * with more than 5 args unreliable (btf_prepare_func_args) and
+		 * answers "R11 is invalid" at the first r11 access instead. */
+		if (!f->global && c->o.max_args <= CF_MAX_REG_ARGS)
+			limit = CF_MAX_ARGS;
 		if (f->nargs > limit && fi != 0) {
 			fail(c, fi, 0, "Function %s has %d > %d args", f->name, f->nargs, limit);
 			return -1;
@@ -1743,6 +1748,9 @@ static int do_subprog_call(struct checker *c, struct state *s, const struct bpf_
 	const struct cf_func *callee = &c->p->funcs[i->imm];
 	struct reg stack_args[CF_MAX_STACK_ARGS];
 	int nstack = callee->nargs > CF_MAX_REG_ARGS ? callee->nargs - CF_MAX_REG_ARGS : 0;
+
+	if (c->o.max_args <= CF_MAX_REG_ARGS)
+		nstack = 0; /* no stack arguments on this kernel */
 
 	if (callee->global) {
 		/* Verified on its own with scalar arguments (do_check_subprogs);
