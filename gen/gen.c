@@ -1,0 +1,1505 @@
+/* gen/gen.c: the structured generator (gen/gen.h).
+ *
+ * Shape of one run:
+ *   plan        how many functions, their call levels (main 0, at most
+ *               CF_MAX_FRAMES - 1), the call tree (each function has a
+ *               parent that must call it), signatures (argument counts and
+ *               kinds), frame sizes from per-level stack budgets;
+ *   bodies      generated from the last function to main, so that a caller
+ *               knows the cost of every callee it may call;
+ *   per body    prologue (incoming r11 loads first, saves, accumulator,
+ *               canary, entry trace), statements (ALU, memory, atomics,
+ *               branches, loops, calls), epilogue (stack hash, r0).
+ *
+ * Validity is tracked, never checked afterwards: every register and stack
+ * byte is written before it is read (struct frame_state), pointers live only
+ * in scratch registers r0..r5 for the few instructions that use them and in
+ * dedicated pointer slots, so no pointer reaches r0 at exit, ctx, a trace, a
+ * hash, a 32-bit op or a compare. Each construct names the rule it keeps.
+ */
+#include "gen/gen.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- choice API ------------------------------------------------------ */
+
+uint64_t gen_choose(struct gen_src *s, uint64_t n)
+{
+	uint64_t v = 0;
+	size_t nbytes;
+
+	if (n <= 1)
+		return 0;
+	nbytes = n <= 1ull << 8 ? 1 : n <= 1ull << 16 ? 2 : n <= 1ull << 32 ? 4 : 8;
+	if (s->len - s->pos < nbytes) {
+		s->pos = s->len; /* out of bytes: the simplest choice from now on */
+		return 0;
+	}
+	for (size_t i = 0; i < nbytes; i++)
+		v |= (uint64_t)s->data[s->pos++] << (8 * i);
+	return v % n;
+}
+
+bool gen_coin(struct gen_src *s)
+{
+	return gen_choose(s, 256) & 1;
+}
+
+int gen_weighted(struct gen_src *s, const unsigned *weights, int n)
+{
+	uint64_t total = 0, r;
+
+	for (int i = 0; i < n; i++)
+		total += weights[i];
+	r = gen_choose(s, total);
+	for (int i = 0; i < n; i++) {
+		if (r < weights[i])
+			return i;
+		r -= weights[i];
+	}
+	return 0;
+}
+
+#define WEIGHTED(s, table) gen_weighted(s, table, (int)(sizeof(table) / sizeof(table[0])))
+#define ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* ---- tables ---------------------------------------------------------- */
+
+/* Argument counts 0..12, heavy on the boundaries: 0, 5 (last register
+ * argument), 6 (first stack slot, x5), 8 (last register slot, x7), 9 (first
+ * memory slot), 12 (full area); stack-args.md 4. */
+static const unsigned nargs_weights[CF_MAX_ARGS + 1] = {
+	6, 3, 2, 2, 2, 6, 7, 3, 6, 7, 3, 3, 7,
+};
+
+/* 32-bit immediates near boundaries (sign-extended to 64 by most uses). */
+static const int32_t imm32_pool[] = {
+	0, 1, -1, INT32_MIN, INT32_MAX, 2, 7, 8, 31, 32, 63, 64, 0x7f, 0x80, 0xff, 0x100,
+	0x7fff, 0x8000, 0xffff, 0x10000, -2, -128, -32768, 0x12345678, (int32_t)0x80000001,
+	0x55555555, (int32_t)0xaaaaaaaa, (int32_t)0xfffffffe,
+};
+
+/* 64-bit constants whose halves matter: 0x80000000 (not sign-extended),
+ * 1 << 63, high halves that 32-bit operations must drop. */
+static const uint64_t imm64_pool[] = {
+	0x80000000ull, 1ull << 63, 0x7fffffffffffffffull, 0xffffffff00000000ull, 0x100000000ull,
+	0xffffffffull, 0xdeadbeef00000001ull, 0x00000001ffffffffull, 0x8000000080000000ull,
+	0xffffffff7fffffffull, 0x123456789abcdef0ull, 0xfffffffffffffffeull,
+	0x0000ffff0000ffffull, 0xcafebabe80000000ull, 0xffffffff80000000ull, 0x00000000ffff8000ull,
+};
+
+#define FOLD_PRIME 0x01000193 /* 32-bit FNV prime: a multiplier that mixes */
+#define CANARY_BASE 0x5a5a0000
+#define COST_CAP 40000        /* estimated executed insns of one call of a function */
+#define MAX_NEST 2            /* branch/loop nesting */
+#define MAX_BRANCHES 6        /* per function: bounds the paths a checker walks */
+#define MAX_PTR_PARAMS 3      /* acc + 3 pointer slots fit the smallest frame (32) */
+
+/* ---- plan ------------------------------------------------------------- */
+
+enum param_kind {
+	PARAM_SCALAR,
+	PARAM_PTR_STACK, /* pointer to ptr_len initialized bytes of a caller's stack */
+	PARAM_PTR_CTX,   /* the ctx pointer itself (ctx cannot be offset) */
+};
+
+struct func_plan {
+	int nargs;
+	bool global;
+	uint8_t kind[CF_MAX_ARGS];
+	uint8_t ptr_len[CF_MAX_ARGS];
+	int nptr;
+	int level;      /* frames above it: main 0 */
+	int parent;     /* the caller that must call it: the call tree */
+	int frame_size; /* r10 bytes, multiple of 8, <= its level's budget */
+	long cost;      /* estimated insns executed per call, once generated */
+	int fixed;      /* estimated slots of prologue, epilogue, required calls */
+};
+
+struct gen {
+	struct gen_src src;
+	const struct gen_opts *o;
+	struct cf_prog *prog;
+	int nfuncs;
+	struct func_plan plan[GEN_MAX_FUNCS];
+	int level_budget[CF_MAX_FRAMES];
+	int work_share; /* optional slots per function */
+	unsigned canary;
+};
+
+/* ---- per-function state ---------------------------------------------- */
+
+enum reg_state {
+	REG_UNINIT, /* never read: also what a register holding a dead pointer is */
+	REG_SCALAR,
+};
+
+struct frame_state {
+	uint8_t reg[11];
+	uint8_t init[CF_STACK_MAX]; /* init[k]: byte r10 - 1 - k holds a written scalar */
+};
+
+struct fgen {
+	struct gen *g;
+	struct gen_src *s;
+	int fi;
+	struct cf_func *f;
+	const struct func_plan *pl;
+	struct frame_state st;
+	bool reserved[11];          /* loop counters: the body may read, never write */
+	int ptr_slot[CF_MAX_ARGS];  /* r10 offset of saved pointer param, 0 if none */
+	int save_slot[CF_MAX_ARGS]; /* r10 offset of saved scalar param, 0 if none */
+	int ctx_slot;               /* r10 offset of a saved ctx pointer, 0 if none */
+	int data_top;               /* data area: [-frame_size, data_top) */
+	int canary_off;             /* 0 if the frame has no room for one */
+	int nest, nbranch, nlabel;
+	long loop_mult;
+	long cost;
+	int work;
+	int ctx_obs;                /* kernel profile: next ctx observation slot */
+};
+
+#define ACC_OFF (-8) /* the accumulator: every frame has it, folded into r0 at exit */
+
+static void emit(struct fgen *fg, struct bpf_insn insn)
+{
+	cf_func_emit(fg->f, insn, 0);
+	fg->cost += fg->loop_mult;
+	fg->work++;
+}
+
+static void emit_ldimm64(struct fgen *fg, int dst, uint64_t v)
+{
+	emit(fg, cf_insn(BPF_LD | BPF_IMM | BPF_DW, dst, 0, 0, (int32_t)(uint32_t)v));
+	emit(fg, cf_insn(0, 0, 0, 0, (int32_t)(uint32_t)(v >> 32)));
+}
+
+static void emit_mov_imm(struct fgen *fg, int dst, int32_t imm)
+{
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm));
+}
+
+static void emit_ldx(struct fgen *fg, int size, int dst, int src, int off)
+{
+	emit(fg, cf_insn(BPF_LDX | BPF_MEM | size, dst, src, off, 0));
+}
+
+static void emit_stx(struct fgen *fg, int size, int dst, int src, int off)
+{
+	emit(fg, cf_insn(BPF_STX | BPF_MEM | size, dst, src, off, 0));
+}
+
+static void emit_st(struct fgen *fg, int size, int dst, int off, int32_t imm)
+{
+	emit(fg, cf_insn(BPF_ST | BPF_MEM | size, dst, 0, off, imm));
+}
+
+static void emit_call(struct fgen *fg, int src_reg, int32_t imm)
+{
+	emit(fg, cf_insn(BPF_JMP | BPF_CALL, 0, src_reg, 0, imm));
+	/* Any call: r0 is the scalar result, r1..r5 are dead. */
+	fg->st.reg[BPF_REG_0] = REG_SCALAR;
+	for (int r = BPF_REG_1; r <= BPF_REG_5; r++)
+		fg->st.reg[r] = REG_UNINIT;
+}
+
+static int size_bytes(int size)
+{
+	switch (size) {
+	case BPF_B: return 1;
+	case BPF_H: return 2;
+	case BPF_W: return 4;
+	default: return 8;
+	}
+}
+
+static const int mem_sizes[4] = { BPF_DW, BPF_W, BPF_H, BPF_B };
+
+static int32_t pick_imm32(struct fgen *fg)
+{
+	if (gen_choose(fg->s, 8) == 7)
+		return (int32_t)(uint32_t)gen_choose(fg->s, 1ull << 32);
+	return imm32_pool[gen_choose(fg->s, ARRAY_LEN(imm32_pool))];
+}
+
+static uint64_t pick_imm64(struct fgen *fg)
+{
+	if (gen_choose(fg->s, 8) == 7)
+		return gen_choose(fg->s, UINT64_MAX);
+	return imm64_pool[gen_choose(fg->s, ARRAY_LEN(imm64_pool))];
+}
+
+/* ---- registers -------------------------------------------------------- */
+
+#define REGS_ALL 0x3ff      /* r0..r9 */
+#define REGS_SCRATCH 0x03f  /* r0..r5: the only registers that ever hold pointers */
+#define REGS_SAVED 0x3c0    /* r6..r9 */
+
+static int pick_reg(struct fgen *fg, unsigned mask, bool want_scalar)
+{
+	int cand[11], n = 0;
+
+	for (int r = 0; r <= 9; r++) {
+		if (!(mask & (1u << r)))
+			continue;
+		if (want_scalar && fg->st.reg[r] != REG_SCALAR)
+			continue;
+		cand[n++] = r;
+	}
+	if (!n)
+		return -1;
+	return cand[gen_choose(fg->s, n)];
+}
+
+/* A register the statement may write: not a loop counter. */
+static int pick_dst(struct fgen *fg, unsigned mask)
+{
+	for (int r = 0; r <= 9; r++)
+		if (fg->reserved[r])
+			mask &= ~(1u << r);
+	return pick_reg(fg, mask, false);
+}
+
+/* ---- stack ------------------------------------------------------------ */
+
+static bool stack_is_init(const struct fgen *fg, int off, int size)
+{
+	for (int b = 0; b < size; b++)
+		if (!fg->st.init[-(off + b) - 1])
+			return false;
+	return true;
+}
+
+static void stack_mark(struct fgen *fg, int off, int size)
+{
+	for (int b = 0; b < size; b++)
+		fg->st.init[-(off + b) - 1] = 1;
+}
+
+static int data_bytes(const struct fgen *fg)
+{
+	return fg->data_top + fg->pl->frame_size;
+}
+
+/* An aligned offset of size bytes inside the data area, or 0. */
+static int pick_store_off(struct fgen *fg, int size)
+{
+	int n = data_bytes(fg) / size;
+
+	if (n <= 0)
+		return 0;
+	return -fg->pl->frame_size + (int)gen_choose(fg->s, n) * size;
+}
+
+/* An aligned offset of size initialized bytes anywhere in the frame (data
+ * area, saved scalars, accumulator; pointer slots are never marked), or 0. */
+static int pick_load_off(struct fgen *fg, int size)
+{
+	int cand[CF_STACK_MAX / 1], n = 0;
+
+	for (int off = -fg->pl->frame_size; off + size <= 0; off += size)
+		if (stack_is_init(fg, off, size))
+			cand[n++] = off;
+	if (!n)
+		return 0;
+	return cand[gen_choose(fg->s, n)];
+}
+
+/* ---- values ----------------------------------------------------------- */
+
+static void alu_imm(struct fgen *fg, bool is64, int op, int dst, int32_t imm);
+
+/* Write a scalar into dst (only dst is written). */
+static void gen_value(struct fgen *fg, int dst)
+{
+	static const unsigned w[] = { 6, 3, 2, 4, 4, 2 };
+	int src, off;
+
+	switch (WEIGHTED(fg->s, w)) {
+	case 0:
+		emit_mov_imm(fg, dst, pick_imm32(fg));
+		break;
+	case 1:
+		emit_ldimm64(fg, dst, pick_imm64(fg));
+		break;
+	case 2: /* w = imm: zero-extends, 0x80000000 stays positive */
+		emit(fg, cf_insn(BPF_ALU | BPF_MOV | BPF_K, dst, 0, 0, pick_imm32(fg)));
+		break;
+	case 3:
+		src = pick_reg(fg, REGS_ALL & ~(1u << dst), true);
+		if (src < 0) {
+			emit_mov_imm(fg, dst, pick_imm32(fg));
+			break;
+		}
+		emit(fg, cf_insn((gen_choose(fg->s, 4) ? BPF_ALU64 : BPF_ALU) | BPF_MOV | BPF_X, dst, src, 0, 0));
+		break;
+	case 4:
+		off = pick_load_off(fg, 8);
+		if (!off) {
+			emit_mov_imm(fg, dst, pick_imm32(fg));
+			break;
+		}
+		emit_ldx(fg, BPF_DW, dst, BPF_REG_10, off);
+		break;
+	default:
+		src = pick_reg(fg, REGS_ALL & ~(1u << dst), true);
+		if (src < 0) {
+			emit_ldimm64(fg, dst, pick_imm64(fg));
+			break;
+		}
+		emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0));
+		alu_imm(fg, true, gen_coin(fg->s) ? BPF_ADD : BPF_XOR, dst, pick_imm32(fg));
+		break;
+	}
+	fg->st.reg[dst] = REG_SCALAR;
+}
+
+/* A scalar register from mask, creating one if none is initialized. */
+static int need_scalar(struct fgen *fg, unsigned mask)
+{
+	int r = pick_reg(fg, mask, true);
+
+	if (r >= 0)
+		return r;
+	r = pick_dst(fg, mask);
+	if (r < 0)
+		return -1;
+	gen_value(fg, r);
+	return r;
+}
+
+/* ---- ALU ---------------------------------------------------------------- */
+
+static void alu_imm(struct fgen *fg, bool is64, int op, int dst, int32_t imm)
+{
+	int16_t off = 0;
+
+	if (op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH)
+		imm &= is64 ? 63 : 31; /* verifier: "invalid shift" past the width */
+	if ((op == BPF_DIV || op == BPF_MOD) && imm == 0)
+		imm = 3; /* verifier: "div by zero" for the K form */
+	emit(fg, cf_insn((is64 ? BPF_ALU64 : BPF_ALU) | op | BPF_K, dst, 0, off, imm));
+}
+
+/* One ALU instruction on a scalar destination. */
+static void stmt_alu(struct fgen *fg)
+{
+	static const int ops[] = {
+		BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH,
+		BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV, BPF_ARSH,
+	};
+	/* extra forms: 13 SDIV, 14 SMOD, 15 MOVSX, 16 END, 17 BSWAP */
+	static const unsigned w[] = { 5, 3, 3, 2, 2, 2, 2, 2, 1, 2, 3, 3, 2, 2, 2, 3, 2, 2 };
+	int form = WEIGHTED(fg->s, w);
+	bool is64 = gen_choose(fg->s, 3) != 0;
+	uint8_t cls = is64 ? BPF_ALU64 : BPF_ALU;
+	int dst = pick_dst(fg, REGS_ALL), src;
+
+	if (dst < 0)
+		return;
+	if (form == 11) { /* MOV writes only dst */
+		src = gen_coin(fg->s) ? pick_reg(fg, REGS_ALL, true) : -1;
+		if (src >= 0)
+			emit(fg, cf_insn(cls | BPF_MOV | BPF_X, dst, src, 0, 0));
+		else
+			emit(fg, cf_insn(cls | BPF_MOV | BPF_K, dst, 0, 0, pick_imm32(fg)));
+		fg->st.reg[dst] = REG_SCALAR;
+		return;
+	}
+	if (form == 15) { /* MOVSX: r = (s8/s16/s32)src; w = (s8/s16)src */
+		static const int16_t widths[] = { 8, 16, 32 };
+		int16_t width = widths[gen_choose(fg->s, is64 ? 3 : 2)];
+
+		src = need_scalar(fg, REGS_ALL);
+		emit(fg, cf_insn(cls | BPF_MOV | BPF_X, dst, src, width, 0));
+		fg->st.reg[dst] = REG_SCALAR;
+		return;
+	}
+	if (fg->st.reg[dst] != REG_SCALAR)
+		gen_value(fg, dst); /* the other forms read dst */
+	if (form == 8) { /* NEG: K form with all-zero operands */
+		emit(fg, cf_insn(cls | BPF_NEG | BPF_K, dst, 0, 0, 0));
+		return;
+	}
+	if (form == 16) { /* le16/32/64, be16/32/64 */
+		static const int32_t widths[] = { 16, 32, 64 };
+
+		emit(fg, cf_insn(BPF_ALU | BPF_END | (gen_coin(fg->s) ? BPF_TO_BE : BPF_TO_LE), dst, 0, 0,
+				 widths[gen_choose(fg->s, 3)]));
+		return;
+	}
+	if (form == 17) { /* bswap16/32/64: ALU64 END with TO_LE */
+		static const int32_t widths[] = { 16, 32, 64 };
+
+		emit(fg, cf_insn(BPF_ALU64 | BPF_END | BPF_TO_LE, dst, 0, 0, widths[gen_choose(fg->s, 3)]));
+		return;
+	}
+	int op = form < 13 ? ops[form] : form == 13 ? BPF_DIV : BPF_MOD;
+	int16_t off = form == 13 || form == 14; /* sdiv/smod: off 1 */
+
+	if (gen_coin(fg->s)) {
+		/* X form: a zero divisor at run time is defined (ISA: 0 / dst kept). */
+		src = need_scalar(fg, REGS_ALL);
+		emit(fg, cf_insn(cls | op | BPF_X, dst, src, off, 0));
+	} else {
+		int32_t imm = pick_imm32(fg);
+
+		if (op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH)
+			imm &= is64 ? 63 : 31; /* verifier: "invalid shift" */
+		if ((op == BPF_DIV || op == BPF_MOD) && imm == 0)
+			imm = -1; /* verifier: "div by zero" for K; -1 is the signed corner */
+		emit(fg, cf_insn(cls | op | BPF_K, dst, 0, off, imm));
+	}
+}
+
+static void stmt_ldimm64(struct fgen *fg)
+{
+	int dst = pick_dst(fg, REGS_ALL);
+
+	if (dst < 0)
+		return;
+	emit_ldimm64(fg, dst, pick_imm64(fg));
+	fg->st.reg[dst] = REG_SCALAR;
+}
+
+/* ---- memory --------------------------------------------------------- */
+
+/* Own stack, through r10 or through a pointer computed from r10 (a stack
+ * pointer in a scratch register; aligned as the verifier demands of
+ * PTR_TO_STACK, bytes read were written). */
+static int stack_base(struct fgen *fg, int *off, int size)
+{
+	int p;
+
+	if (gen_choose(fg->s, 4) != 3)
+		return BPF_REG_10;
+	p = pick_dst(fg, REGS_SCRATCH);
+	if (p < 0)
+		return BPF_REG_10;
+	int base = *off - 8 * (int)gen_choose(fg->s, 3);
+
+	base &= ~7;
+	if (base < -fg->pl->frame_size)
+		base = *off & ~7;
+	(void)size;
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, p, BPF_REG_10, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, p, 0, 0, base));
+	fg->st.reg[p] = REG_UNINIT; /* holds a pointer: never read as a scalar */
+	*off -= base;
+	return p;
+}
+
+static void stmt_store(struct fgen *fg)
+{
+	int size = mem_sizes[gen_choose(fg->s, 4)], nb = size_bytes(size);
+	int off = pick_store_off(fg, nb), base, src = -1;
+
+	if (!off)
+		return;
+	bool imm_form = gen_coin(fg->s);
+
+	if (!imm_form)
+		src = need_scalar(fg, REGS_ALL);
+	int moff = off;
+
+	base = stack_base(fg, &moff, nb);
+	if (src == base)
+		src = -1;
+	if (src < 0)
+		emit_st(fg, size, base, moff, pick_imm32(fg));
+	else
+		emit_stx(fg, size, base, src, moff);
+	stack_mark(fg, off, nb);
+}
+
+static void stmt_load(struct fgen *fg)
+{
+	int size = mem_sizes[gen_choose(fg->s, 4)], nb = size_bytes(size);
+	int off = pick_load_off(fg, nb), dst, base, moff = off;
+	bool sx = size != BPF_DW && gen_choose(fg->s, 3) == 0;
+
+	if (!off)
+		return;
+	dst = pick_dst(fg, REGS_ALL);
+	if (dst < 0)
+		return;
+	base = stack_base(fg, &moff, nb);
+	emit(fg, cf_insn(BPF_LDX | (sx ? BPF_MEMSX : BPF_MEM) | size, dst, base, moff, 0));
+	fg->st.reg[dst] = REG_SCALAR;
+}
+
+static const int32_t atomic_ops[] = {
+	BPF_ADD, BPF_OR, BPF_AND, BPF_XOR, BPF_ADD | BPF_FETCH, BPF_OR | BPF_FETCH,
+	BPF_AND | BPF_FETCH, BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG,
+};
+
+/* An atomic on initialized stack memory at base+off (never ctx: the
+ * verifier refuses atomics there). */
+static void emit_atomic(struct fgen *fg, int base, int off, int size)
+{
+	int32_t op = atomic_ops[gen_choose(fg->s, ARRAY_LEN(atomic_ops))];
+	unsigned mask = REGS_ALL & ~(1u << base);
+	int src;
+
+	if (op == BPF_CMPXCHG) {
+		/* r0 is compared and receives the old value */
+		if (base == BPF_REG_0 || fg->reserved[0]) {
+			op = BPF_ADD;
+		} else if (fg->st.reg[BPF_REG_0] != REG_SCALAR) {
+			gen_value(fg, BPF_REG_0);
+		}
+	}
+	/* fetch forms write src: never a loop counter */
+	for (int r = 0; r <= 9; r++)
+		if (fg->reserved[r])
+			mask &= ~(1u << r);
+	src = need_scalar(fg, mask);
+	if (src < 0)
+		return;
+	emit(fg, cf_insn(BPF_STX | BPF_ATOMIC | size, base, src, off, op));
+	if (op & BPF_FETCH)
+		fg->st.reg[op == BPF_CMPXCHG ? BPF_REG_0 : src] = REG_SCALAR;
+}
+
+static void stmt_atomic(struct fgen *fg)
+{
+	int size = gen_coin(fg->s) ? BPF_W : BPF_DW;
+	int off = pick_load_off(fg, size_bytes(size));
+
+	/* keep the accumulator for folds: atomics go to the data area */
+	if (!off || off >= fg->data_top)
+		return;
+	int moff = off, base = stack_base(fg, &moff, size_bytes(size));
+
+	emit_atomic(fg, base, moff, size);
+}
+
+/* Memory reached through a pointer: a pointer parameter (caller's stack or
+ * ctx) or main's ctx, reloaded from its slot into a scratch register. */
+static void stmt_ptr_access(struct fgen *fg)
+{
+	int src_slot[CF_MAX_ARGS + 1], src_len[CF_MAX_ARGS + 1];
+	bool src_ctx[CF_MAX_ARGS + 1];
+	int n = 0;
+
+	if (fg->ctx_slot) {
+		src_slot[n] = fg->ctx_slot, src_len[n] = CF_CTX_SIZE, src_ctx[n++] = true;
+	}
+	for (int a = 0; a < fg->pl->nargs; a++) {
+		if (!fg->ptr_slot[a] || fg->pl->kind[a] != PARAM_PTR_STACK)
+			continue;
+		src_slot[n] = fg->ptr_slot[a], src_len[n] = fg->pl->ptr_len[a], src_ctx[n++] = false;
+	}
+	if (!n)
+		return;
+	int k = (int)gen_choose(fg->s, n);
+	bool ctx = src_ctx[k];
+	int p = pick_dst(fg, REGS_SCRATCH);
+
+	if (p < 0)
+		return;
+	int size = mem_sizes[gen_choose(fg->s, 4)], nb = size_bytes(size);
+	int off = (int)gen_choose(fg->s, src_len[k] / nb) * nb;
+	/* ctx: loads and STX only (the verifier refuses ST and atomics into
+	 * ctx, and sign-extending ctx loads); a stack region also takes those */
+	static const unsigned w_stack[] = { 4, 3, 2, 2, 2 }; /* LDX, STX, ST, LDSX, atomic */
+	static const unsigned w_ctx[] = { 4, 4 };
+	int what = ctx ? WEIGHTED(fg->s, w_ctx) : WEIGHTED(fg->s, w_stack);
+
+	if (what == 1 || what == 4) {
+		/* the value written is a scalar created before p is loaded */
+		int src = need_scalar(fg, REGS_ALL & ~(1u << p));
+
+		if (src < 0)
+			return;
+		if (what == 4 && nb < 4) {
+			size = BPF_W, nb = 4;
+			off &= ~3;
+		}
+		emit_ldx(fg, BPF_DW, p, BPF_REG_10, src_slot[k]);
+		fg->st.reg[p] = REG_UNINIT;
+		if (what == 1)
+			emit_stx(fg, size, p, src, off);
+		else
+			emit_atomic(fg, p, off, size);
+		return;
+	}
+	emit_ldx(fg, BPF_DW, p, BPF_REG_10, src_slot[k]);
+	fg->st.reg[p] = REG_UNINIT;
+	if (what == 2) {
+		emit_st(fg, size, p, off, pick_imm32(fg));
+		return;
+	}
+	int dst = pick_dst(fg, REGS_ALL);
+
+	if (dst < 0)
+		return;
+	if (what == 3 && size == BPF_DW)
+		size = BPF_W, off &= ~3, nb = 4;
+	emit(fg, cf_insn(BPF_LDX | (what == 3 ? BPF_MEMSX : BPF_MEM) | size, dst, p, off, 0));
+	fg->st.reg[dst] = REG_SCALAR;
+}
+
+/* Fold a scalar into the accumulator. */
+static void fold_reg_into_acc(struct fgen *fg, int val)
+{
+	int t;
+
+	if (gen_choose(fg->s, 4) == 3) {
+		/* one instruction: the atomic add keeps the fold in memory */
+		emit(fg, cf_insn(BPF_STX | BPF_ATOMIC | BPF_DW, BPF_REG_10, val, ACC_OFF, BPF_ADD));
+		return;
+	}
+	t = pick_dst(fg, REGS_ALL & ~(1u << val));
+	if (t < 0)
+		return;
+	emit_ldx(fg, BPF_DW, t, BPF_REG_10, ACC_OFF);
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MUL | BPF_K, t, 0, 0, FOLD_PRIME));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_XOR | BPF_X, t, val, 0, 0));
+	emit_stx(fg, BPF_DW, BPF_REG_10, t, ACC_OFF);
+	fg->st.reg[t] = REG_SCALAR;
+}
+
+static void stmt_fold(struct fgen *fg)
+{
+	int r = pick_reg(fg, REGS_ALL, true);
+
+	if (r >= 0)
+		fold_reg_into_acc(fg, r);
+}
+
+/* ---- calls -------------------------------------------------------------- */
+
+static void stack_hash_region(struct fgen *fg);
+
+/* stack-args.md 2.1: slots 1..n-5 written right before the call, every
+ * one of them, so the store of each call is complete on every path;
+ * 2.2: stored again for every call, since any call invalidates them;
+ * 2.3: never more slots than this call needs (so never more than the
+ * largest need of the function's calls). Forms: ST imm, STX of any scalar,
+ * STX of a value or pointer made in r0 (r0 is not an argument register). */
+static void store_stack_args(struct fgen *fg, int n, const struct func_plan *callee,
+			     void (*ptr_into)(struct fgen *, int, const struct func_plan *, int))
+{
+	bool descending = gen_coin(fg->s);
+
+	for (int i = 0; i < n - CF_MAX_REG_ARGS; i++) {
+		int k = descending ? n - CF_MAX_REG_ARGS - i : i + 1; /* slot k: arg 5 + k */
+		int a = CF_MAX_REG_ARGS + k - 1;                     /* 0-based argument */
+		int16_t off = (int16_t)(-8 * k);
+
+		if (callee && callee->kind[a] != PARAM_SCALAR) {
+			ptr_into(fg, BPF_REG_0, callee, a);
+			fg->st.reg[BPF_REG_0] = REG_UNINIT;
+			emit_stx(fg, BPF_DW, BPF_REG_PARAMS, BPF_REG_0, off);
+			continue;
+		}
+		static const unsigned w[] = { 3, 3, 2 };
+		int r;
+
+		switch (WEIGHTED(fg->s, w)) {
+		case 0:
+			emit_st(fg, BPF_DW, BPF_REG_PARAMS, off, pick_imm32(fg));
+			break;
+		case 1:
+			r = pick_reg(fg, REGS_ALL, true);
+			if (r >= 0) {
+				emit_stx(fg, BPF_DW, BPF_REG_PARAMS, r, off);
+				break;
+			}
+			/* fall through */
+		default:
+			if (fg->reserved[BPF_REG_0]) {
+				emit_st(fg, BPF_DW, BPF_REG_PARAMS, off, pick_imm32(fg));
+				break;
+			}
+			gen_value(fg, BPF_REG_0);
+			emit_stx(fg, BPF_DW, BPF_REG_PARAMS, BPF_REG_0, off);
+			break;
+		}
+	}
+}
+
+/* Can this frame pass what callee parameter a needs? */
+static bool can_supply(const struct fgen *fg, const struct func_plan *callee, int a)
+{
+	if (callee->kind[a] == PARAM_SCALAR)
+		return true;
+	if (callee->kind[a] == PARAM_PTR_CTX)
+		return fg->ctx_slot != 0;
+	if (data_bytes(fg) >= callee->ptr_len[a])
+		return true;
+	for (int b = 0; b < fg->pl->nargs; b++)
+		if (fg->ptr_slot[b] && fg->pl->kind[b] == PARAM_PTR_STACK &&
+		    fg->pl->ptr_len[b] >= callee->ptr_len[a])
+			return true;
+	return false;
+}
+
+/* A pointer argument into dst (a scratch register). PTR_CTX: the saved ctx
+ * pointer itself. PTR_STACK: a region of this frame's data area, written
+ * first if needed (the callee reads it: stack-args.md 2.6, pointers through
+ * slots keep their type), or a region inside one of our own stack-pointer
+ * parameters (a pointer forwarded down the chain). */
+static void ptr_arg_into(struct fgen *fg, int dst, const struct func_plan *callee, int a)
+{
+	int len = callee->ptr_len[a];
+
+	if (callee->kind[a] == PARAM_PTR_CTX) {
+		emit_ldx(fg, BPF_DW, dst, BPF_REG_10, fg->ctx_slot);
+		return;
+	}
+	int fwd[CF_MAX_ARGS], nfwd = 0;
+
+	for (int b = 0; b < fg->pl->nargs; b++)
+		if (fg->ptr_slot[b] && fg->pl->kind[b] == PARAM_PTR_STACK && fg->pl->ptr_len[b] >= len)
+			fwd[nfwd++] = b;
+	bool own = data_bytes(fg) >= len;
+
+	if (nfwd && (!own || gen_choose(fg->s, 3) == 0)) {
+		int b = fwd[gen_choose(fg->s, nfwd)];
+		int room = (fg->pl->ptr_len[b] - len) / 8;
+
+		emit_ldx(fg, BPF_DW, dst, BPF_REG_10, fg->ptr_slot[b]);
+		if (room)
+			emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, dst, 0, 0, 8 * (int)gen_choose(fg->s, room + 1)));
+		return;
+	}
+	int start = -fg->pl->frame_size + 8 * (int)gen_choose(fg->s, (data_bytes(fg) - len) / 8 + 1);
+
+	for (int off = start; off < start + len; off += 8)
+		if (!stack_is_init(fg, off, 8)) {
+			emit_st(fg, BPF_DW, BPF_REG_10, off, pick_imm32(fg));
+			stack_mark(fg, off, 8);
+		}
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, BPF_REG_10, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, dst, 0, 0, start));
+}
+
+/* After any subprog or kfunc call: the callee's result and the canary go
+ * into the accumulator (a callee that returns a wrong value or writes into
+ * our frame shows in r0); the model target also hashes our stack. */
+static void after_call(struct fgen *fg, bool hash)
+{
+	int t = BPF_REG_1, c = BPF_REG_2; /* dead after the call: free scratch */
+
+	emit_ldx(fg, BPF_DW, t, BPF_REG_10, ACC_OFF);
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MUL | BPF_K, t, 0, 0, FOLD_PRIME));
+	emit(fg, cf_insn(BPF_ALU64 | (gen_coin(fg->s) ? BPF_ADD : BPF_XOR) | BPF_X, t, BPF_REG_0, 0, 0));
+	if (fg->canary_off) {
+		emit_ldx(fg, BPF_DW, c, BPF_REG_10, fg->canary_off);
+		emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_X, t, c, 0, 0));
+		fg->st.reg[c] = REG_SCALAR;
+	}
+	emit_stx(fg, BPF_DW, BPF_REG_10, t, ACC_OFF);
+	fg->st.reg[t] = REG_SCALAR;
+	if (hash && fg->g->o->profile == GEN_PROFILE_MODEL && gen_choose(fg->s, 3) != 2)
+		stack_hash_region(fg);
+}
+
+static void write_canary(struct fgen *fg)
+{
+	/* design.md "The oracle": the bottom of the frame sits next to the
+	 * arm64 outgoing area; a callee or a slot store that hits it shows. */
+	if (fg->canary_off)
+		emit_st(fg, BPF_DW, BPF_REG_10, fg->canary_off, (int32_t)(CANARY_BASE + (fg->g->canary++ & 0xffff)));
+}
+
+static bool call_fits(const struct fgen *fg, int j)
+{
+	const struct func_plan *c = &fg->g->plan[j];
+
+	if (c->level <= fg->pl->level) /* levels strictly grow along a chain */
+		return false;
+	if (fg->cost + fg->loop_mult * c->cost > COST_CAP)
+		return false;
+	for (int a = 0; a < c->nargs; a++)
+		if (!can_supply(fg, c, a))
+			return false;
+	return true;
+}
+
+/* A BPF-to-BPF call of function j with its arguments. */
+static void gen_subprog_call(struct fgen *fg, int j)
+{
+	const struct func_plan *c = &fg->g->plan[j];
+	int nreg = c->nargs < CF_MAX_REG_ARGS ? c->nargs : CF_MAX_REG_ARGS;
+	bool saved_reserved[11];
+
+	write_canary(fg);
+	memcpy(saved_reserved, fg->reserved, sizeof(saved_reserved));
+	for (int a = 0; a < nreg; a++) {
+		int r = BPF_REG_1 + a;
+
+		if (c->kind[a] != PARAM_SCALAR) {
+			ptr_arg_into(fg, r, c, a);
+			fg->st.reg[r] = REG_UNINIT;
+		} else {
+			gen_value(fg, r);
+		}
+		fg->reserved[r] = true; /* set: later arguments must not overwrite it */
+	}
+	store_stack_args(fg, c->nargs, c, ptr_arg_into);
+	memcpy(fg->reserved, saved_reserved, sizeof(saved_reserved));
+	fg->cost += fg->loop_mult * c->cost;
+	emit_call(fg, BPF_PSEUDO_CALL, j);
+	after_call(fg, true);
+}
+
+/* trace(a1..a5): five scalars; r1 tags the event with the function and a
+ * sequence number so that a report reads well. */
+static void gen_trace_values(struct fgen *fg, const int *save_offs, int nvals, int tag)
+{
+	for (int i = 0; i < nvals || i == 0; i += 4) {
+		emit_mov_imm(fg, BPF_REG_1, (fg->fi << 16) | (tag << 8) | (i / 4));
+		for (int k = 0; k < 4; k++) {
+			int r = BPF_REG_2 + k;
+
+			if (i + k < nvals)
+				emit_ldx(fg, BPF_DW, r, BPF_REG_10, save_offs[i + k]);
+			else
+				emit_mov_imm(fg, r, 0);
+			fg->st.reg[r] = REG_SCALAR;
+		}
+		emit_call(fg, 0, CF_HELPER_TRACE);
+	}
+}
+
+/* kf_argsN: all N scalars reach native code (stack-args.md 4: kfuncs use
+ * AAPCS64 too, args 9..12 at [SP] on entry). */
+static void gen_kfunc(struct fgen *fg, int nargs, const int *save_offs, int nvals)
+{
+	bool saved_reserved[11];
+
+	memcpy(saved_reserved, fg->reserved, sizeof(saved_reserved));
+	for (int a = 0; a < CF_MAX_REG_ARGS; a++) {
+		int r = BPF_REG_1 + a;
+
+		if (a < nvals) {
+			emit_ldx(fg, BPF_DW, r, BPF_REG_10, save_offs[a]);
+			fg->st.reg[r] = REG_SCALAR;
+		} else {
+			gen_value(fg, r);
+		}
+		fg->reserved[r] = true;
+	}
+	/* args past r5: stack-args.md 2.1, all of slots 1..N-5 right before
+	 * the call, as for subprogs (a kfunc is a call like any other) */
+	for (int a = CF_MAX_REG_ARGS; a < nargs; a++) {
+		int16_t off = (int16_t)(-8 * (a - CF_MAX_REG_ARGS + 1));
+		int r;
+
+		if (a < nvals) {
+			emit_ldx(fg, BPF_DW, BPF_REG_0, BPF_REG_10, save_offs[a]);
+			fg->st.reg[BPF_REG_0] = REG_SCALAR;
+			emit_stx(fg, BPF_DW, BPF_REG_PARAMS, BPF_REG_0, off);
+		} else if (gen_coin(fg->s) && (r = pick_reg(fg, REGS_ALL, true)) >= 0) {
+			emit_stx(fg, BPF_DW, BPF_REG_PARAMS, r, off);
+		} else {
+			emit_st(fg, BPF_DW, BPF_REG_PARAMS, off, pick_imm32(fg));
+		}
+	}
+	memcpy(fg->reserved, saved_reserved, sizeof(saved_reserved));
+	emit_call(fg, BPF_PSEUDO_KFUNC_CALL, CF_KFUNC_ARGS_BASE + nargs);
+	after_call(fg, false);
+}
+
+/* stack_hash(ptr, len) over a run of initialized scalar bytes of our own
+ * frame (never a pointer slot: addresses differ between the two sides). */
+static void stack_hash_region(struct fgen *fg)
+{
+	int runs_lo[CF_STACK_MAX / 8 + 1], runs_len[CF_STACK_MAX / 8 + 1], n = 0;
+	int size = fg->pl->frame_size;
+
+	for (int off = -size; off < 0;) {
+		if (!stack_is_init(fg, off, 1)) {
+			off++;
+			continue;
+		}
+		int lo = off;
+
+		while (off < 0 && stack_is_init(fg, off, 1))
+			off++;
+		runs_lo[n] = lo, runs_len[n++] = off - lo;
+	}
+	if (!n)
+		return;
+	int k = (int)gen_choose(fg->s, n), len = runs_len[k];
+
+	if (len > 1 && gen_choose(fg->s, 4) == 3)
+		len = 1 + (int)gen_choose(fg->s, len);
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_10, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, runs_lo[k]));
+	emit_mov_imm(fg, BPF_REG_2, len);
+	emit_call(fg, 0, CF_HELPER_STACK_HASH);
+}
+
+/* Saved scalar values of this frame (offsets), for traces and kfuncs. */
+static int saved_values(const struct fgen *fg, int *offs)
+{
+	int n = 0;
+
+	for (int a = 0; a < fg->pl->nargs; a++)
+		if (fg->save_slot[a])
+			offs[n++] = fg->save_slot[a];
+	return n;
+}
+
+static void stmt_helper(struct fgen *fg)
+{
+	static const unsigned w[] = { 3, 3, 4 }; /* trace, stack_hash, kfunc */
+	int offs[CF_MAX_STACK_ARGS + CF_MAX_REG_ARGS], n = 0;
+	int kind = WEIGHTED(fg->s, w);
+
+	if (kind == 2 && fg->g->o->max_args < 6)
+		kind = 0;
+	for (int off = -fg->pl->frame_size; off < 0 && n < CF_MAX_ARGS; off += 8)
+		if (stack_is_init(fg, off, 8) && gen_choose(fg->s, 3) == 0)
+			offs[n++] = off;
+	switch (kind) {
+	case 0:
+		gen_trace_values(fg, offs, n < 4 ? n : 4, 1);
+		break;
+	case 1:
+		stack_hash_region(fg);
+		break;
+	default: {
+		int nargs = 6 + (int)gen_choose(fg->s, fg->g->o->max_args - 5);
+
+		if (fg->loop_mult * 2 + fg->cost > COST_CAP)
+			return;
+		write_canary(fg);
+		gen_kfunc(fg, nargs, offs, n < nargs ? n : nargs);
+	}
+	}
+}
+
+static void stmt_call(struct fgen *fg)
+{
+	int cand[GEN_MAX_FUNCS], n = 0;
+
+	for (int j = fg->fi + 1; j < fg->g->nfuncs; j++)
+		if (call_fits(fg, j))
+			cand[n++] = j;
+	if (n)
+		gen_subprog_call(fg, cand[gen_choose(fg->s, n)]);
+}
+
+/* ---- control flow ----------------------------------------------------- */
+
+static void gen_stmts(struct fgen *fg, bool at_least_one);
+
+static int new_label(struct fgen *fg, int pos)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "l%d", fg->nlabel++);
+	cf_func_add_label(fg->f, name, pos);
+	return pos;
+}
+
+static void meet(struct frame_state *a, const struct frame_state *b)
+{
+	for (int r = 0; r < 11; r++)
+		if (a->reg[r] != b->reg[r])
+			a->reg[r] = REG_UNINIT;
+	for (int i = 0; i < CF_STACK_MAX; i++)
+		a->init[i] &= b->init[i];
+}
+
+static void patch_jump(struct fgen *fg, int pos, int target)
+{
+	struct bpf_insn *j = &fg->f->insns[pos];
+
+	if (BPF_CLASS(j->code) == BPF_JMP32 && BPF_OP(j->code) == BPF_JA)
+		j->imm = target - (pos + 1); /* gotol: 32-bit offset in imm */
+	else
+		j->off = (int16_t)(target - (pos + 1));
+}
+
+static const int cond_ops[] = {
+	BPF_JEQ, BPF_JNE, BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE, BPF_JSET,
+	BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE,
+};
+
+/* if (cond) skip { then } [else { ... }]: forward jumps only; after the
+ * join a register or stack byte counts as written only if both paths wrote
+ * it. Compares read scalars only (never a pointer). */
+static void stmt_branch(struct fgen *fg)
+{
+	int a = need_scalar(fg, REGS_ALL), b = -1, pos, jpos = -1;
+	bool jmp32 = gen_choose(fg->s, 3) == 0;
+	int op = cond_ops[gen_choose(fg->s, ARRAY_LEN(cond_ops))];
+	struct frame_state before, then_state;
+
+	if (a < 0)
+		return;
+	if (gen_coin(fg->s))
+		b = pick_reg(fg, REGS_ALL, true);
+	fg->nbranch++;
+	if (b >= 0)
+		pos = cf_func_emit(fg->f, cf_insn((jmp32 ? BPF_JMP32 : BPF_JMP) | op | BPF_X, a, b, 0, 0), 0);
+	else
+		pos = cf_func_emit(fg->f, cf_insn((jmp32 ? BPF_JMP32 : BPF_JMP) | op | BPF_K, a, 0, 0,
+						  pick_imm32(fg)), 0);
+	fg->cost += fg->loop_mult, fg->work++;
+	before = fg->st;
+	fg->nest++;
+	gen_stmts(fg, true);
+	if (gen_choose(fg->s, 3) == 2) {
+		bool gotol = gen_choose(fg->s, 4) == 0;
+
+		jpos = cf_func_emit(fg->f, gotol ? cf_insn(BPF_JMP32 | BPF_JA, 0, 0, 0, 0) :
+					  cf_insn(BPF_JMP | BPF_JA, 0, 0, 0, 0), 0);
+		fg->cost += fg->loop_mult, fg->work++;
+		then_state = fg->st;
+		fg->st = before;
+		patch_jump(fg, pos, new_label(fg, fg->f->ninsns));
+		gen_stmts(fg, true);
+		meet(&fg->st, &then_state);
+		patch_jump(fg, jpos, new_label(fg, fg->f->ninsns));
+	} else {
+		meet(&fg->st, &before);
+		patch_jump(fg, pos, new_label(fg, fg->f->ninsns));
+	}
+	fg->nest--;
+}
+
+/* A bounded loop: counter = 0; head: body; counter += 1; if counter < K
+ * goto head. The counter is a callee-saved register (calls in the body keep
+ * it) that the body never writes, K is 1..4, so the verifier walks at most
+ * K iterations. The body starts with r0..r5 unknown (they may hold pointers
+ * or be dead after a call at the end of the previous iteration); r6..r9 and
+ * the stack only gain written state in the body, so what held at the first
+ * iteration holds at every later one. */
+static void stmt_loop(struct fgen *fg)
+{
+	int c = pick_dst(fg, REGS_SAVED), head, pos;
+	int bound = 1 + (int)gen_choose(fg->s, 4);
+	bool jmp32 = gen_choose(fg->s, 3) == 0, ne = gen_choose(fg->s, 3) == 0;
+
+	if (c < 0 || fg->loop_mult > 1)
+		return;
+	emit(fg, cf_insn((jmp32 ? BPF_ALU : BPF_ALU64) | BPF_MOV | BPF_K, c, 0, 0, 0));
+	fg->st.reg[c] = REG_SCALAR;
+	fg->reserved[c] = true;
+	for (int r = BPF_REG_0; r <= BPF_REG_5; r++)
+		fg->st.reg[r] = REG_UNINIT;
+	head = new_label(fg, fg->f->ninsns);
+	fg->nest++;
+	fg->loop_mult *= bound;
+	gen_stmts(fg, true);
+	emit(fg, cf_insn((jmp32 ? BPF_ALU : BPF_ALU64) | BPF_ADD | BPF_K, c, 0, 0, 1));
+	pos = cf_func_emit(fg->f, cf_insn((jmp32 ? BPF_JMP32 : BPF_JMP) | (ne ? BPF_JNE : BPF_JLT) | BPF_K,
+					  c, 0, 0, bound), 0);
+	fg->cost += fg->loop_mult, fg->work++;
+	patch_jump(fg, pos, head);
+	fg->loop_mult /= bound;
+	fg->nest--;
+	fg->reserved[c] = false;
+}
+
+enum stmt_kind {
+	STMT_ALU, STMT_LDIMM64, STMT_STORE, STMT_LOAD, STMT_ATOMIC, STMT_PTR,
+	STMT_FOLD, STMT_BRANCH, STMT_LOOP, STMT_CALL, STMT_HELPER, STMT_NKINDS,
+};
+
+static void gen_stmt(struct fgen *fg)
+{
+	unsigned w[STMT_NKINDS] = {
+		[STMT_ALU] = 12, [STMT_LDIMM64] = 2, [STMT_STORE] = 6, [STMT_LOAD] = 5,
+		[STMT_ATOMIC] = 2, [STMT_PTR] = 3, [STMT_FOLD] = 2, [STMT_BRANCH] = 3,
+		[STMT_LOOP] = 1, [STMT_CALL] = 3, [STMT_HELPER] = 2,
+	};
+
+	if (fg->nest >= MAX_NEST || fg->nbranch >= MAX_BRANCHES)
+		w[STMT_BRANCH] = 0;
+	if (fg->nest >= MAX_NEST || fg->loop_mult > 1)
+		w[STMT_LOOP] = 0;
+	if (fg->g->o->profile != GEN_PROFILE_MODEL)
+		w[STMT_HELPER] = 0;
+	switch (WEIGHTED(fg->s, w)) {
+	case STMT_ALU: stmt_alu(fg); break;
+	case STMT_LDIMM64: stmt_ldimm64(fg); break;
+	case STMT_STORE: stmt_store(fg); break;
+	case STMT_LOAD: stmt_load(fg); break;
+	case STMT_ATOMIC: stmt_atomic(fg); break;
+	case STMT_PTR: stmt_ptr_access(fg); break;
+	case STMT_FOLD: stmt_fold(fg); break;
+	case STMT_BRANCH: stmt_branch(fg); break;
+	case STMT_LOOP: stmt_loop(fg); break;
+	case STMT_CALL: stmt_call(fg); break;
+	default: stmt_helper(fg); break;
+	}
+}
+
+/* Statements while the bytes say so and the share of slots lasts. */
+static void gen_stmts(struct fgen *fg, bool at_least_one)
+{
+	int limit = fg->g->work_share;
+
+	if (at_least_one)
+		gen_stmt(fg);
+	while (fg->work < limit && gen_choose(fg->s, 8) != 0)
+		gen_stmt(fg);
+}
+
+/* ---- prologue and epilogue ---------------------------------------------- */
+
+/* Frame layout, high to low address:
+ *   r10 -  8            accumulator (folded into r0 at exit)
+ *   r10 - 16 ..         pointer slots: saved pointer params, main's ctx
+ *   ...                 saved scalar params (stack args first), then data
+ *   r10 - frame_size    canary (bottom of the frame, next to the arm64
+ *                       outgoing area) */
+static void layout(struct fgen *fg)
+{
+	const struct func_plan *pl = fg->pl;
+	int next = -16, size = pl->frame_size;
+
+	if (fg->fi == 0) {
+		fg->ctx_slot = next;
+		next -= 8;
+	}
+	for (int a = 0; a < pl->nargs; a++) {
+		if (pl->kind[a] == PARAM_SCALAR || next < -size)
+			continue;
+		fg->ptr_slot[a] = next;
+		if (pl->kind[a] == PARAM_PTR_CTX && !fg->ctx_slot)
+			fg->ctx_slot = next;
+		next -= 8;
+	}
+	fg->data_top = next + 8;
+	/* saved scalars: highest arguments first, they travel in slots
+	 * (main's only parameter is ctx) */
+	for (int a = pl->nargs - 1; a >= 0 && fg->fi; a--) {
+		if (pl->kind[a] != PARAM_SCALAR || next < -size)
+			continue;
+		fg->save_slot[a] = next;
+		next -= 8;
+	}
+	if (next >= -size && size >= 24)
+		fg->canary_off = -size;
+}
+
+/* Where the value of argument a is in the prologue (register, or 0 for
+ * an r11 slot). */
+static void prologue(struct fgen *fg)
+{
+	const struct func_plan *pl = fg->pl;
+	int nslots = pl->nargs > CF_MAX_REG_ARGS ? pl->nargs - CF_MAX_REG_ARGS : 0;
+	bool descending = gen_coin(fg->s);
+
+	/* The accumulator starts as the function's tag in r0 and takes every
+	 * argument: a wrong argument anywhere shows in r0 at the end. */
+	emit_mov_imm(fg, BPF_REG_0, 0x1000 + fg->fi);
+	fg->st.reg[BPF_REG_0] = REG_SCALAR;
+
+	/* stack-args.md 2.4: every r11 load comes first, before any r11 store
+	 * and any call; 2.5: only slots 1..nargs-5, never in main. Loaded into
+	 * r6..r9 (r1..r5 still hold the register arguments). */
+	for (int i = 0; i < nslots; i++) {
+		int k = descending ? nslots - i : i + 1, a = CF_MAX_REG_ARGS + k - 1;
+		int r = BPF_REG_6 + (int)gen_choose(fg->s, 4);
+
+		emit_ldx(fg, BPF_DW, r, BPF_REG_PARAMS, 8 * k);
+		if (pl->kind[a] != PARAM_SCALAR) {
+			if (fg->ptr_slot[a])
+				emit_stx(fg, BPF_DW, BPF_REG_10, r, fg->ptr_slot[a]);
+			/* the first 8 bytes behind the pointer stand for it */
+			emit_ldx(fg, BPF_DW, r, r, 0);
+		} else if (fg->save_slot[a]) {
+			emit_stx(fg, BPF_DW, BPF_REG_10, r, fg->save_slot[a]);
+			stack_mark(fg, fg->save_slot[a], 8);
+		}
+		emit(fg, cf_insn(BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, FOLD_PRIME));
+		emit(fg, cf_insn(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, r, 0, 0));
+		fg->st.reg[r] = REG_SCALAR;
+	}
+	if (fg->fi == 0) {
+		/* main: r1 is ctx; keep it in its slot, fold its first word */
+		emit_stx(fg, BPF_DW, BPF_REG_10, BPF_REG_1, fg->ctx_slot);
+		emit_ldx(fg, BPF_DW, BPF_REG_1, BPF_REG_1, 0);
+		emit(fg, cf_insn(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, BPF_REG_1, 0, 0));
+		fg->st.reg[BPF_REG_1] = REG_SCALAR;
+	}
+	for (int a = 0; fg->fi && a < pl->nargs && a < CF_MAX_REG_ARGS; a++) {
+		int r = BPF_REG_1 + a;
+
+		if (pl->kind[a] != PARAM_SCALAR) {
+			if (fg->ptr_slot[a])
+				emit_stx(fg, BPF_DW, BPF_REG_10, r, fg->ptr_slot[a]);
+			emit_ldx(fg, BPF_DW, r, r, 0);
+		} else if (fg->save_slot[a]) {
+			emit_stx(fg, BPF_DW, BPF_REG_10, r, fg->save_slot[a]);
+			stack_mark(fg, fg->save_slot[a], 8);
+		}
+		emit(fg, cf_insn(BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, FOLD_PRIME));
+		emit(fg, cf_insn(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, r, 0, 0));
+		fg->st.reg[r] = REG_SCALAR;
+	}
+	emit_stx(fg, BPF_DW, BPF_REG_10, BPF_REG_0, ACC_OFF);
+	stack_mark(fg, ACC_OFF, 8);
+	if (fg->canary_off) {
+		emit_st(fg, BPF_DW, BPF_REG_10, fg->canary_off, CANARY_BASE);
+		stack_mark(fg, fg->canary_off, 8);
+	}
+
+	/* design.md "The oracle": argument values at function entry. */
+	int offs[CF_MAX_ARGS], n = saved_values(fg, offs);
+
+	if (!n)
+		return;
+	if (fg->g->o->profile == GEN_PROFILE_MODEL) {
+		if (n >= 5 && fg->g->o->max_args >= 6 && gen_coin(fg->s)) {
+			int nargs = n < 6 ? 6 : n;
+
+			gen_kfunc(fg, nargs, offs, n);
+		} else {
+			gen_trace_values(fg, offs, n, 0);
+		}
+	} else if (fg->ctx_slot) {
+		/* kernel profile: no helpers, the values go to ctx */
+		int p = BPF_REG_1, v = BPF_REG_2;
+
+		emit_ldx(fg, BPF_DW, p, BPF_REG_10, fg->ctx_slot);
+		for (int i = 0; i < n; i++) {
+			emit_ldx(fg, BPF_DW, v, BPF_REG_10, offs[i]);
+			emit_stx(fg, BPF_DW, p, v, 8 * ((fg->ctx_obs++ + 4 * fg->fi) % (CF_CTX_SIZE / 8)));
+		}
+		fg->st.reg[p] = REG_UNINIT;
+		fg->st.reg[v] = REG_SCALAR;
+	}
+}
+
+static void epilogue(struct fgen *fg)
+{
+	if (fg->g->o->profile == GEN_PROFILE_MODEL)
+		stack_hash_region(fg);
+	else if (fg->ctx_slot) {
+		emit_ldx(fg, BPF_DW, BPF_REG_1, BPF_REG_10, fg->ctx_slot);
+		emit_ldx(fg, BPF_DW, BPF_REG_2, BPF_REG_10, ACC_OFF);
+		emit_stx(fg, BPF_DW, BPF_REG_1, BPF_REG_2, 8 * ((fg->fi * 5 + 3) % (CF_CTX_SIZE / 8)));
+	}
+	/* r0 is the accumulator, plus the callee-saved registers that hold
+	 * scalars: a JIT that loses r6..r9 across a call shows here. */
+	emit_ldx(fg, BPF_DW, BPF_REG_0, BPF_REG_10, ACC_OFF);
+	for (int r = BPF_REG_6; r <= BPF_REG_9; r++)
+		if (fg->st.reg[r] == REG_SCALAR && gen_coin(fg->s))
+			emit(fg, cf_insn(BPF_ALU64 | (gen_coin(fg->s) ? BPF_ADD : BPF_XOR) | BPF_X, BPF_REG_0, r, 0, 0));
+	emit(fg, cf_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+}
+
+static void gen_func(struct gen *g, int fi)
+{
+	struct fgen fg;
+	int children[GEN_MAX_FUNCS], nchildren = 0, next_child = 0;
+
+	memset(&fg, 0, sizeof(fg));
+	fg.g = g;
+	fg.s = &g->src;
+	fg.fi = fi;
+	fg.f = &g->prog->funcs[fi];
+	fg.pl = &g->plan[fi];
+	fg.loop_mult = 1;
+	fg.f->stack_size = fg.pl->frame_size;
+	fg.f->stack_declared = true;
+	for (int j = fi + 1; j < g->nfuncs; j++)
+		if (g->plan[j].parent == fi)
+			children[nchildren++] = j;
+	for (int a = 0; a < fg.pl->nargs && a < CF_MAX_REG_ARGS; a++)
+		fg.st.reg[BPF_REG_1 + a] = REG_SCALAR; /* pointers are fixed up in the prologue */
+	if (fi == 0)
+		fg.st.reg[BPF_REG_1] = REG_SCALAR;
+	layout(&fg);
+	prologue(&fg);
+	fg.work = 0;
+	/* Required calls (the call tree) at the top level, spread among the
+	 * statements; every function is called, none is unreachable. */
+	while (fg.work < g->work_share && gen_choose(fg.s, 8) != 0) {
+		if (next_child < nchildren && gen_choose(fg.s, 3) == 0)
+			gen_subprog_call(&fg, children[next_child++]);
+		else
+			gen_stmt(&fg);
+	}
+	while (next_child < nchildren)
+		gen_subprog_call(&fg, children[next_child++]);
+	epilogue(&fg);
+	g->plan[fi].cost = fg.cost;
+}
+
+/* ---- plan ------------------------------------------------------------- */
+
+static void plan_program(struct gen *g)
+{
+	struct gen_src *s = &g->src;
+	const struct gen_opts *o = g->o;
+	int maxlevel = 0, fixed = 0;
+
+	g->nfuncs = 1 + (int)gen_choose(s, o->max_funcs);
+	/* Call tree: a parent at a lower level. Favouring the previous function
+	 * makes chains, hence depth (CF_MAX_FRAMES frames: levels 0..7). */
+	for (int i = 1; i < g->nfuncs; i++) {
+		struct func_plan *pl = &g->plan[i];
+		int cand[GEN_MAX_FUNCS], n = 0, parent;
+
+		for (int k = 0; k < i; k++)
+			if (g->plan[k].level < CF_MAX_FRAMES - 1)
+				cand[n++] = k;
+		if (g->plan[i - 1].level < CF_MAX_FRAMES - 1 && gen_choose(s, 4) != 3)
+			parent = i - 1;
+		else
+			parent = cand[gen_choose(s, n)];
+		pl->parent = parent;
+		pl->level = g->plan[parent].level + 1;
+		if (pl->level > maxlevel)
+			maxlevel = pl->level;
+	}
+	/* Stack: one budget per level, multiples of 32 (the kernel rounds each
+	 * frame of a chain up to 32 at most), summing to at most 512; a chain
+	 * visits each level once, so any chain fits CF_STACK_MAX. Units not
+	 * handed out leave the chain below the limit. */
+	int units = CF_STACK_MAX / 32 - (maxlevel + 1);
+
+	for (int l = 0; l <= maxlevel; l++)
+		g->level_budget[l] = 32;
+	for (int u = 0; u < units; u++) {
+		int l = (int)gen_choose(s, maxlevel + 2);
+
+		if (l <= maxlevel)
+			g->level_budget[l] += 32;
+	}
+	for (int i = 0; i < g->nfuncs; i++) {
+		struct func_plan *pl = &g->plan[i];
+		int budget = g->level_budget[pl->level];
+		static const unsigned w[] = { 3, 2, 1 }; /* full budget, any, small */
+
+		switch (WEIGHTED(s, w)) {
+		case 0: pl->frame_size = budget; break;
+		case 1: pl->frame_size = 8 * (1 + (int)gen_choose(s, budget / 8)); break;
+		default: pl->frame_size = 8 * (1 + (int)gen_choose(s, 4)); break;
+		}
+		if (i == 0 && pl->frame_size < 16)
+			pl->frame_size = 16; /* accumulator and ctx slot */
+	}
+	/* Signatures. */
+	g->plan[0].nargs = 1; /* main(ctx) */
+	for (int i = 1; i < g->nfuncs; i++) {
+		struct func_plan *pl = &g->plan[i], *par = &g->plan[pl->parent];
+		unsigned w[CF_MAX_ARGS + 1];
+		int par_data = par->frame_size - 8 * (1 + par->nptr + (pl->parent == 0));
+		int par_fwd = 0;
+		bool par_ctx = pl->parent == 0;
+
+		for (int a = 0; a < par->nargs && pl->parent; a++) {
+			if (par->kind[a] == PARAM_PTR_CTX)
+				par_ctx = true;
+			if (par->kind[a] == PARAM_PTR_STACK && par->ptr_len[a] > par_fwd)
+				par_fwd = par->ptr_len[a];
+		}
+		for (int n = 0; n <= CF_MAX_ARGS; n++)
+			w[n] = n <= o->max_args ? nargs_weights[n] : 0;
+		pl->nargs = gen_weighted(s, w, CF_MAX_ARGS + 1);
+		/* stack-args.md 2.8: global functions keep the 5-argument limit;
+		 * they take scalars only (the BTF of a global func types them). */
+		pl->global = pl->nargs <= CF_MAX_REG_ARGS && gen_choose(s, 8) == 7;
+		for (int a = 0; a < pl->nargs; a++) {
+			static const unsigned kw[] = { 10, 2, 1 };
+			int kind = pl->global ? PARAM_SCALAR : WEIGHTED(s, kw);
+			int avail = par_data > par_fwd ? par_data : par_fwd;
+
+			if (pl->nptr >= MAX_PTR_PARAMS || 16 + 8 * pl->nptr > pl->frame_size)
+				kind = PARAM_SCALAR;
+			if (kind == PARAM_PTR_CTX && !par_ctx)
+				kind = PARAM_PTR_STACK;
+			if (kind == PARAM_PTR_STACK) {
+				static const int lens[] = { 8, 16, 24, 32, 48, 64 };
+				int n = 0;
+
+				while (n < ARRAY_LEN(lens) && lens[n] <= avail)
+					n++;
+				if (!n)
+					kind = PARAM_SCALAR;
+				else
+					pl->ptr_len[a] = (uint8_t)lens[gen_choose(s, n)];
+			}
+			pl->kind[a] = (uint8_t)kind;
+			if (kind != PARAM_SCALAR)
+				pl->nptr++;
+		}
+	}
+	/* The work share: what is left of max_insns after the fixed parts. */
+	for (int i = 0; i < g->nfuncs; i++) {
+		const struct func_plan *pl = &g->plan[i];
+
+		fixed += 14 + 4 * pl->nargs + 6 * ((pl->nargs + 3) / 4);
+		if (i)
+			fixed += 14 + 3 * pl->nargs;
+	}
+	g->work_share = (o->max_insns - fixed) / g->nfuncs;
+	if (g->work_share < 4)
+		g->work_share = 4;
+}
+
+void gen_opts_default(struct gen_opts *o)
+{
+	o->profile = GEN_PROFILE_MODEL;
+	o->max_args = CF_MAX_ARGS;
+	o->max_funcs = 10;
+	o->max_insns = 400;
+}
+
+int gen_program(const uint8_t *data, size_t len, const struct gen_opts *o, struct cf_prog *out,
+		struct cf_err *err)
+{
+	struct gen *g;
+	struct gen_opts def;
+
+	cf_prog_init(out);
+	if (!o) {
+		gen_opts_default(&def);
+		o = &def;
+	}
+	if (o->max_args < 0 || o->max_args > CF_MAX_ARGS) {
+		cf_err_set(err, "max_args %d: a function takes 0..%d arguments", o->max_args, CF_MAX_ARGS);
+		return -1;
+	}
+	if (o->max_funcs < 1 || o->max_funcs > GEN_MAX_FUNCS) {
+		cf_err_set(err, "max_funcs %d: expected 1..%d", o->max_funcs, GEN_MAX_FUNCS);
+		return -1;
+	}
+	if (o->max_insns < 16 || o->max_insns > CF_MAX_INSNS / 4) {
+		cf_err_set(err, "max_insns %d: expected 16..%d", o->max_insns, CF_MAX_INSNS / 4);
+		return -1;
+	}
+	if (o->profile != GEN_PROFILE_MODEL && o->profile != GEN_PROFILE_KERNEL) {
+		cf_err_set(err, "unknown generator profile %d", (int)o->profile);
+		return -1;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g) {
+		cf_err_set(err, "out of memory");
+		return -1;
+	}
+	g->src.data = data;
+	g->src.len = data ? len : 0;
+	g->o = o;
+	g->prog = out;
+	plan_program(g);
+	for (int i = 0; i < g->nfuncs; i++) {
+		char name[CF_NAME_MAX];
+
+		if (i)
+			snprintf(name, sizeof(name), "f%d", i);
+		else
+			snprintf(name, sizeof(name), "main");
+		cf_prog_add_func(out, name, g->plan[i].nargs, g->plan[i].global);
+	}
+	/* Callees first: a caller knows what each call costs. */
+	for (int i = g->nfuncs - 1; i >= 0; i--)
+		gen_func(g, i);
+	free(g);
+	return 0;
+}

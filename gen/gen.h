@@ -1,0 +1,105 @@
+/* gen/gen.h: the structured generator of callfuzz (docs design.md
+ * "Generator"; style.md "structure-aware fuzzing").
+ *
+ * The fuzzer's bytes are read as a sequence of decisions through a tiny
+ * choice API; whatever the bytes, gen_program builds a struct cf_prog that
+ * is valid by construction (it passes cf_check and runs to exit in the
+ * interpreter). Running out of bytes means "take the simplest choice", so a
+ * shorter input gives a smaller program and byte-level shrinking shrinks
+ * programs.
+ *
+ * What a generated program looks like:
+ *  - a call DAG rooted at `main` (whose r1 is the 256-byte ctx), at most
+ *    CF_MAX_FRAMES frames deep, no recursion, the combined stack of any call
+ *    chain at most CF_STACK_MAX bytes (each frame counted rounded up to 32,
+ *    the granularity the kernel's check_max_stack_depth uses);
+ *  - functions of 0..max_args arguments, weighted to the boundaries 0, 5, 6,
+ *    8, 9 and 12; static ones may take pointers (to a caller's stack or to
+ *    ctx) in registers and in stack slots, global ones take at most 5
+ *    scalars;
+ *  - the whole ISA v4 in the bodies, forward branches, small bounded loops,
+ *    calls of subprogs, helpers and kfuncs (model profile);
+ *  - observation points for the oracle: argument values traced at function
+ *    entries, stack hashes after calls and at exits, canaries at the bottom
+ *    of each frame written before calls and folded in after, callee results
+ *    folded into an accumulator that becomes r0. The kernel profile, which
+ *    has no helpers, writes observations into ctx and r0 instead.
+ *
+ * No global state: everything lives in the caller's objects. */
+#ifndef CALLFUZZ_GEN_H
+#define CALLFUZZ_GEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bpf/bpf.h"
+
+/* ---- choice API ------------------------------------------------------ */
+
+struct gen_src {
+	const uint8_t *data;
+	size_t len, pos;
+};
+
+/* 0..n-1 from the next bytes (1 byte when n <= 256); 0 once the bytes run out. */
+uint64_t gen_choose(struct gen_src *s, uint64_t n);
+/* One byte: true when it is odd; false once the bytes run out. */
+bool gen_coin(struct gen_src *s);
+/* Index i with probability weights[i] / sum; out of bytes: the first index
+ * with a nonzero weight (tables list the simplest choice first). */
+int gen_weighted(struct gen_src *s, const unsigned *weights, int n);
+
+/* ---- programs -------------------------------------------------------- */
+
+enum gen_profile {
+	GEN_PROFILE_MODEL,  /* helpers trace/stack_hash and kfuncs kf_args6..12 */
+	GEN_PROFILE_KERNEL, /* no helpers: observations go to ctx and r0 */
+};
+
+#define GEN_MAX_FUNCS 32
+
+struct gen_opts {
+	enum gen_profile profile;
+	int max_args;  /* 12, or 5 for kernels without stack arguments */
+	int max_funcs; /* 1..GEN_MAX_FUNCS, main included */
+	int max_insns; /* soft cap on slots per program: optional work stops here */
+};
+
+/* Model profile, 12 args, 10 functions, 400 slots. */
+void gen_opts_default(struct gen_opts *o);
+
+/* Build a program from the bytes. out is initialized here (free it with
+ * cf_prog_free). Returns 0, or -1 with a message when the options are out
+ * of range (then out is empty). */
+int gen_program(const uint8_t *data, size_t len, const struct gen_opts *o, struct cf_prog *out,
+		struct cf_err *err);
+
+/* ---- distribution ------------------------------------------------------ */
+
+/* Gathered from the programs themselves (not from generator internals), so
+ * the same counts describe seeds and minimized programs too. Pointer-ness
+ * is followed by a linear pass over each function, enough for straight-line
+ * argument set-up. */
+struct gen_stats {
+	long programs, funcs, insns, max_prog_insns;
+	long callee_nargs[CF_MAX_ARGS + 1]; /* BPF-to-BPF call sites by callee argument count */
+	long funcs_nargs[CF_MAX_ARGS + 1];  /* functions (main excluded) by argument count */
+	long depth[CF_MAX_FRAMES + 1];      /* programs by deepest call chain, in frames */
+	long chain_stack[5];                /* programs by largest chain stack: <=128, <=256, <=384, <512, =512 */
+	long classes[8];                    /* instructions by BPF class (LD, LDX, ST, STX, ALU, JMP, JMP32, ALU64) */
+	long ldimm64, ldsx, atomics, atomic_fetch, movsx, sdiv_smod, end_bswap, neg;
+	long cond_jumps, back_jumps, gotol;
+	long global_funcs, helper_calls, kfunc_calls, pseudo_calls;
+	long slot_args_reg;   /* r11 stores of args 6..8 (x5..x7 on arm64) */
+	long slot_args_mem;   /* r11 stores of args 9..12 (memory on arm64) */
+	long slot_st_imm, slot_stx; /* r11 stores by form */
+	long slot_loads;      /* incoming r11 loads */
+	long ptr_args_reg, ptr_args_slot; /* pointer arguments in r1..r5 / in r11 slots */
+};
+
+void gen_stats_add(struct gen_stats *st, const struct cf_prog *p);
+void gen_stats_print(FILE *f, const struct gen_stats *st);
+
+#endif
