@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void vm_usage(FILE *out)
@@ -31,6 +32,9 @@ static void vm_usage(FILE *out)
 		"                   it refuses stack-argument programs)\n"
 		"  --timeout MS     watchdog per request (default 10000)\n"
 		"  --console FILE   keep the guest's console log in FILE\n"
+		"  --repeat N       benchmark: load+run+close each program N times, BATCH\n"
+		"                   programs per round trip, and print the time split\n"
+		"  --batch BATCH    programs per round trip with --repeat (default 8)\n"
 		"  -h, --help       this help\n\n"
 		"Exit codes: 0 every program loaded and ran, 1 a program was rejected or the\n"
 		"guest crashed/hung, 2 bad usage, unreadable input or no kernel.\n");
@@ -171,8 +175,84 @@ struct vm_cli {
 	bool arch_given, jit, interp;
 	const char *kernel, *console;
 	int timeout_ms;
+	int repeat, batch;
 	uint8_t ctx[CF_CTX_SIZE];
 };
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --repeat: programs/s and where the time goes. guest load/run are the
+ * syscalls timed inside the guest; the rest of a round trip is transfer,
+ * encoding and the agent's own work. */
+static int bench_file(struct vm *vm, const struct vm_cli *c, const struct cf_prog *prog, const char *path)
+{
+	int per = c->batch > 0 ? c->batch : 8;
+	struct vm_req *r = calloc((size_t)per * 3, sizeof(*r));
+	uint8_t (*out)[CF_CTX_SIZE] = calloc((size_t)per, CF_CTX_SIZE);
+	double load_s = 0, run_s = 0, t0, rt_s = 0, echo_s;
+	int done = 0, rounds = 0, ret = EXIT_OK;
+	struct cf_err err;
+
+	if (!r || !out) {
+		free(r);
+		free(out);
+		return EXIT_USAGE;
+	}
+	t0 = now_s();
+	while (done < c->repeat) {
+		int k = c->repeat - done < per ? c->repeat - done : per;
+
+		for (int i = 0; i < k; i++) {
+			r[3 * i] = (struct vm_req){ .kind = VM_REQ_LOAD, .prog = prog };
+			r[3 * i + 1] = (struct vm_req){ .kind = VM_REQ_RUN, .handle = VM_HANDLE_LAST,
+							.ctx = c->ctx, .ctx_len = CF_CTX_SIZE, .ctx_out = out[i] };
+			r[3 * i + 2] = (struct vm_req){ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST };
+		}
+		double t = now_s();
+		enum vm_status st = vm_batch(vm, r, 3 * k, &err);
+
+		rt_s += now_s() - t;
+		rounds++;
+		if (st != VM_OK || r[0].err) {
+			printf("bench %s: %s %s\n", path, vm_status_name(st), st == VM_OK ? strerror(r[0].err) : err.msg);
+			vm_req_release(r, 3 * k);
+			ret = EXIT_REJECT;
+			break;
+		}
+		for (int i = 0; i < k; i++) {
+			load_s += r[3 * i].guest_ns / 1e9;
+			run_s += r[3 * i + 1].guest_ns / 1e9;
+		}
+		vm_req_release(r, 3 * k);
+		done += k;
+	}
+	double total = now_s() - t0;
+
+	/* the bare round trip: an empty ECHO */
+	struct vm_req echo = { .kind = VM_REQ_ECHO };
+
+	t0 = now_s();
+	for (int i = 0; i < 50; i++)
+		vm_batch(vm, &echo, 1, &err);
+	echo_s = (now_s() - t0) / 50;
+	if (done) {
+		printf("bench %s: %d programs in %.2f s = %.0f programs/s (%d per round trip)\n", path, done,
+		       total, done / total, per);
+		printf("  per program: load %.3f ms, test run %.3f ms (inside the guest), "
+		       "rest %.3f ms (transfer, BTF build, close)\n",
+		       load_s * 1e3 / done, run_s * 1e3 / done, (rt_s - load_s - run_s) * 1e3 / done);
+		printf("  round trip: %.3f ms per batch, %.3f ms empty\n", rt_s * 1e3 / rounds, echo_s * 1e3);
+	}
+	free(r);
+	free(out);
+	return ret;
+}
 
 /* 0 ran, 1 rejected or lost guest, 2 unreadable */
 static int run_file(struct vm *vm, const struct vm_cli *c, const char *path)
@@ -197,6 +277,11 @@ static int run_file(struct vm *vm, const struct vm_cli *c, const char *path)
 	}
 	free(text);
 	cf_prog_derive_stack(&prog);
+	if (c->repeat > 0) {
+		ret = bench_file(vm, c, &prog, path);
+		cf_prog_free(&prog);
+		return ret;
+	}
 	memcpy(ctx_out, c->ctx, sizeof(ctx_out));
 
 	struct vm_req r[4] = {
@@ -283,6 +368,10 @@ static int cmd_vm(int argc, char **argv)
 				c.console = v;
 			} else if (!strcmp(a, "--timeout")) {
 				c.timeout_ms = atoi(v);
+			} else if (!strcmp(a, "--repeat")) {
+				c.repeat = atoi(v);
+			} else if (!strcmp(a, "--batch")) {
+				c.batch = atoi(v);
 			} else if (!strcmp(a, "--ctx")) {
 				size_t n;
 
