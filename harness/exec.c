@@ -37,6 +37,7 @@ struct exec {
 	char exec_path[PATH_MAX];
 	char runner[PATH_MAX]; /* qemu binary, or "" to run natively */
 	int timeout_ms;
+	int spin_us; /* how long exec_run spins for the reply before sleeping */
 
 	pid_t pid;
 	int shm_fd;
@@ -194,6 +195,65 @@ static int wait_bell(struct exec *ex, int timeout_ms, char *byte)
 	}
 }
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+/* Wait for the reply to request seq (protocol.h: spin, then raise
+ * host_sleeping and sleep on the doorbell). 1: ready, 0: timeout, -1: the
+ * executor is gone. */
+static int wait_reply(struct exec *ex, uint32_t seq)
+{
+	struct exp_sync *sync = &ex->shm->sync;
+	uint64_t start = now_ns();
+	uint64_t spin_end = start + (uint64_t)ex->spin_us * 1000;
+	uint64_t deadline = start + (uint64_t)ex->timeout_ms * 1000000ull;
+	int rc = 1;
+
+	for (unsigned i = 1; __atomic_load_n(&sync->rep_seq, __ATOMIC_ACQUIRE) != seq; i++) {
+		cpu_relax();
+		if (i % 64 == 0 && now_ns() >= spin_end)
+			break;
+	}
+	while (__atomic_load_n(&sync->rep_seq, __ATOMIC_ACQUIRE) != seq) {
+		char buf[64];
+		uint64_t now = now_ns();
+		struct pollfd pfd = { .fd = ex->bell, .events = POLLIN };
+		int n;
+
+		__atomic_store_n(&sync->host_sleeping, 1, __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&sync->rep_seq, __ATOMIC_SEQ_CST) == seq)
+			break;
+		if (now >= deadline) {
+			rc = 0;
+			break;
+		}
+		n = poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000));
+		if (n < 0 && errno != EINTR) {
+			rc = -1;
+			break;
+		}
+		if (n > 0) {
+			ssize_t got = recv(ex->bell, buf, sizeof(buf), MSG_DONTWAIT);
+
+			if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
+				rc = -1; /* EOF: the executor died */
+				break;
+			}
+		}
+	}
+	__atomic_store_n(&sync->host_sleeping, 0, __ATOMIC_RELAXED);
+	if (rc == -1 && __atomic_load_n(&sync->rep_seq, __ATOMIC_ACQUIRE) == seq)
+		rc = 1; /* replied, then died: the reply stands */
+	return rc;
+}
+
 static void describe_exit(int status, char *buf, size_t len)
 {
 	if (WIFSIGNALED(status))
@@ -208,7 +268,7 @@ static int spawn(struct exec *ex, struct cf_err *err)
 {
 	int sv[2], shm_hi = -1, bell_hi = -1, rc;
 	posix_spawn_file_actions_t fa;
-	char *argv[3];
+	char *argv[4];
 	char byte = 0;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
@@ -229,13 +289,18 @@ static int spawn(struct exec *ex, struct cf_err *err)
 	posix_spawn_file_actions_adddup2(&fa, shm_hi, EXP_FD_SHM);
 	posix_spawn_file_actions_adddup2(&fa, bell_hi, EXP_FD_DOORBELL);
 	if (ex->runner[0]) {
+		/* --code-wx: cheaper code replacement under qemu (protocol doc) */
 		argv[0] = ex->runner;
 		argv[1] = ex->exec_path;
-		argv[2] = NULL;
+		argv[2] = "--code-wx";
+		argv[3] = NULL;
 	} else {
 		argv[0] = ex->exec_path;
 		argv[1] = NULL;
 	}
+	memset(&ex->shm->sync, 0, sizeof(ex->shm->sync));
+	ex->shm->sync.exec_spin_us = (uint32_t)ex->spin_us;
+	ex->seq = 0;
 	rc = posix_spawn(&ex->pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(shm_hi);
@@ -308,6 +373,7 @@ struct exec *exec_start(const struct exec_opts *opts, struct cf_err *err)
 	ex->bell = -1;
 	ex->shm_fd = -1;
 	ex->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : EXEC_TIMEOUT_MS_DEFAULT;
+	ex->spin_us = opts && opts->spin_us > 0 ? opts->spin_us : 0;
 	if (find_runner(opts, ex->runner, sizeof(ex->runner), err) ||
 	    find_executor(opts, ex->exec_path, sizeof(ex->exec_path), err))
 		goto fail;
@@ -426,13 +492,26 @@ static void fill_from_reply(struct exec *ex, const struct exp_reply *rep, uint32
 	}
 }
 
+/* Publish request ex->seq; ring if the executor sleeps. -1: it is gone. */
+static int ring_request(struct exec *ex)
+{
+	struct exp_sync *sync = &ex->shm->sync;
+	char byte = EXP_BELL_RUN;
+
+	__atomic_store_n(&sync->req_seq, ex->seq, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&sync->exec_sleeping, __ATOMIC_SEQ_CST) &&
+	    send(ex->bell, &byte, 1, MSG_NOSIGNAL) != 1)
+		return -1;
+	return 0;
+}
+
 int exec_run(struct exec *ex, const uint32_t *code, uint32_t ncode, uint32_t entry,
 	     const uint8_t ctx_in[CF_CTX_SIZE], struct exec_result *res, struct cf_err *err)
 {
 	uint64_t t0 = now_ns();
 	uint32_t bytes = ncode * 4;
 	struct exp_request *req;
-	char byte = EXP_BELL_RUN;
 	int rc, st;
 
 	res->status = EXEC_CRASH;
@@ -468,23 +547,24 @@ int exec_run(struct exec *ex, const uint32_t *code, uint32_t ncode, uint32_t ent
 	req->code_len = bytes;
 	req->entry = entry;
 	memcpy(req->ctx, ctx_in, CF_CTX_SIZE);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-
-	if (send(ex->bell, &byte, 1, MSG_NOSIGNAL) != 1) {
+	if (ring_request(ex)) {
 		/* Died between runs (killed from outside?): one fresh try. */
 		reap(ex, NULL);
 		if (spawn(ex, err))
 			return -1;
+		memcpy(ex->shm->code, code, bytes);
+		ex->last_code_len = bytes;
+		ex->code_valid = true;
 		req->flags &= ~EXP_REQ_SAME_CODE;
-		if (send(ex->bell, &byte, 1, MSG_NOSIGNAL) != 1) {
+		req->seq = ++ex->seq;
+		if (ring_request(ex)) {
 			cf_err_set(err, "executor does not accept requests: %s", strerror(errno));
 			reap(ex, NULL);
 			return -1;
 		}
 	}
-	rc = wait_bell(ex, ex->timeout_ms, &byte);
-	if (rc == 1 && byte == EXP_BELL_DONE) {
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	rc = wait_reply(ex, ex->seq);
+	if (rc == 1) {
 		if (ex->shm->rep.seq == ex->seq) {
 			fill_from_reply(ex, &ex->shm->rep, bytes, res);
 			res->wall_ns = now_ns() - t0;

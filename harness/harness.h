@@ -24,6 +24,10 @@ struct exec_opts {
 				  from PATH ($CALLFUZZ_QEMU overrides); ignored
 				  on arm64 hosts, which run the executor directly */
 	int timeout_ms;        /* watchdog per run; 0: EXEC_TIMEOUT_MS_DEFAULT */
+	int spin_us;           /* each side spins this long for the other before
+				  sleeping on the doorbell; 0: never spin (the
+				  default: spinning loses on a loaded machine,
+				  docs/executor-protocol.md "Performance") */
 };
 
 enum exec_status {

@@ -5,9 +5,14 @@
  * (little-endian, 8-byte alignment of uint64_t on both).
  *
  * Transport: one shared memory object (struct exp_shm, fd 3 in the executor)
- * and one stream socket as doorbell (fd 4): the host writes a request into
- * shared memory then sends one byte; the executor answers with one byte once
- * the reply is in shared memory. Bump EXP_VERSION on any layout change. */
+ * and one stream socket as doorbell (fd 4). A request or reply is published
+ * by bumping a sequence number in struct exp_sync; the other side spins on
+ * it for a while and then sleeps in a blocking read of the socket after
+ * raising its *_sleeping flag, and the publisher rings (sends one byte) only
+ * if that flag is up (store seq; full fence; load flag -- and the mirror
+ * image on the sleeper's side -- so a wakeup is never lost). Doorbell bytes
+ * carry no meaning beyond "look at the sequence numbers": a stale one only
+ * causes a spurious wakeup. Bump EXP_VERSION on any layout change. */
 #ifndef CALLFUZZ_EXECUTOR_PROTOCOL_H
 #define CALLFUZZ_EXECUTOR_PROTOCOL_H
 
@@ -21,10 +26,10 @@
 #define EXP_FD_SHM 3      /* the shared memory object */
 #define EXP_FD_DOORBELL 4 /* one end of a socketpair */
 
-/* Doorbell bytes. */
+/* Doorbell bytes (for strace readers; the receiver ignores the value). */
 #define EXP_BELL_HELLO 'H' /* executor -> host: hello is filled in */
-#define EXP_BELL_RUN 'R'   /* host -> executor: run the request */
-#define EXP_BELL_DONE 'D'  /* executor -> host: reply is filled in */
+#define EXP_BELL_RUN 'R'   /* host -> executor: look at req_seq */
+#define EXP_BELL_DONE 'D'  /* executor -> host: look at rep_seq */
 
 /* Native memory of the executor, at fixed addresses so that fault addresses
  * are the same from one run (and one executor) to the next. */
@@ -104,7 +109,23 @@ struct exp_reply {
 	struct cf_trace trace; /* written in place by the helpers */
 };
 
+/* Each word in its own cache line: the two sides spin on them. */
+struct exp_sync {
+	uint32_t req_seq; /* host: request req_seq is ready */
+	uint32_t pad0[15];
+	uint32_t rep_seq; /* executor: the reply to request rep_seq is ready */
+	uint32_t pad1[15];
+	uint32_t exec_sleeping; /* executor blocks (or is about to) in read() */
+	uint32_t pad2[15];
+	uint32_t host_sleeping; /* host blocks (or is about to) in poll() */
+	uint32_t pad3[15];
+	uint32_t exec_spin_us; /* set by the host before spawning: how long the
+				  executor spins for the next request */
+	uint32_t pad4[15];
+};
+
 struct exp_shm {
+	struct exp_sync sync;
 	struct exp_hello hello;
 	struct exp_request req;
 	struct exp_reply rep;
