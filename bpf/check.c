@@ -31,7 +31,7 @@
 #define MAX_SLOTS (CF_STACK_MAX / 8)
 /* Memory kept for explored states; past it new states are not remembered
  * (pruning and loop detection lose precision, the budget still ends). */
-#define STATE_MEM_CAP ((size_t)512 << 20)
+#define STATE_MEM_CAP ((size_t)128 << 20)
 
 void cf_check_opts_default(struct cf_check_opts *o)
 {
