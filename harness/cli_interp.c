@@ -245,7 +245,6 @@ static int cmd_interp(int argc, char **argv)
 		struct cf_check_opts copts;
 
 		cf_check_opts_default(&copts);
-		copts.insn_budget = opts.insn_budget > copts.insn_budget ? opts.insn_budget : copts.insn_budget;
 		if (cf_check(&prog, &copts, &err)) {
 			printf("rejected: %s\n(run anyway with --no-check)\n", err.msg);
 			cf_prog_free(&prog);

@@ -85,8 +85,8 @@ enum {
 static const char *const invalid_reason[] = {
 	[BAD_OPCODE] = "unknown opcode",
 	[BAD_REG] = "invalid register (r0..r10, and r11 only in stack-argument forms)",
-	[BAD_R11] = "R11 is invalid (stack-args.md 1: only *(u64 *)(r11 - 8k) = r/imm and "
-		    "r = *(u64 *)(r11 + 8k), k = 1..7)",
+	[BAD_R11] = ("R11 is invalid (stack-args.md 1: only *(u64 *)(r11 - 8k) = r/imm and "
+		     "r = *(u64 *)(r11 + 8k), k = 1..7)"),
 	[BAD_R10_WRITE] = "frame pointer is read only",
 	[BAD_JUMP] = "jump out of the function",
 	[BAD_LDIMM64_HALF] = "jump into the middle of ld_imm64, or ld_imm64 lacks its second half",
