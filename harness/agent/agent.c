@@ -703,7 +703,8 @@ int main(int argc, char **argv)
 		int fd = open_port();
 
 		if (fd < 0) {
-			console("%s", "no virtio-serial port (/dev/vport*) appeared");
+			console("%s", "no virtio-serial port (/dev/vport*) appeared: the kernel needs "
+				"CONFIG_VIRTIO_PCI=y and CONFIG_VIRTIO_CONSOLE=y (built in, not modules)");
 			reboot(RB_POWER_OFF);
 			return 1;
 		}
