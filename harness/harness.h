@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "bpf/bpf.h"
+#include "interp/interp.h"
+#include "jit/jit.h"
 
 /* ---- executor: running arm64 code (harness/exec.c) --------------------
  *
@@ -99,5 +101,48 @@ int exec_restarts(const struct exec *ex);
 const char *exec_status_name(enum exec_status s);
 /* "x19", "fp", "sp", "stack canary" */
 const char *exec_abi_name(enum exec_abi a);
+
+/* ---- comparison: interpreter (the oracle) against JIT+executor ------
+ * (harness/compare.c). design.md, "The oracle": the first divergence in
+ * this order names the mismatch. */
+
+enum mismatch_kind {
+	MISMATCH_NONE,
+	MISMATCH_TRACE,      /* helper/kfunc events (ids, counts, arguments) */
+	MISMATCH_STACK,      /* stack_hash events (CF_HELPER_STACK_HASH) */
+	MISMATCH_OUTBUF,     /* ctx bytes after the run */
+	MISMATCH_RETVAL,     /* r0 */
+	MISMATCH_ABI,        /* native invariant (exec_result.abi) */
+	MISMATCH_CRASH,      /* the JIT code faulted / the executor died */
+	MISMATCH_TIMEOUT,    /* the JIT code did not return within the watchdog */
+	MISMATCH_JIT_REJECT, /* the JIT refused a valid program */
+};
+
+struct mismatch {
+	enum mismatch_kind kind;
+	int event;  /* TRACE, STACK: index in the interpreter's trace (or the
+		       JIT's if it has more), -1 if not applicable */
+	int arg;    /* TRACE: 0-based argument index, -1: the event itself
+		       (id, count, missing); STACK: 0 len, 1 hash */
+	int offset; /* OUTBUF: first differing ctx byte; -1 otherwise */
+	uint64_t want, got; /* interpreter's value, JIT's value (when one) */
+	int func, insn;     /* CRASH in code: jit_locate's answer, else -1 */
+	char place[160];    /* "event 2 (kf_args12) arg 9", "ctx[17]", "x19" */
+};
+
+const char *mismatch_kind_name(enum mismatch_kind k);
+
+/* Compare one program's results. ir must be INTERP_OK (an interpreter
+ * fault on a valid program is a generator/checker bug, not a JIT one: the
+ * caller reports it). img and p may be NULL; with them a CRASH names the
+ * function and BPF slot. Returns m->kind (MISMATCH_NONE when equal). */
+enum mismatch_kind compare_results(const struct interp_result *ir, const struct exec_result *xr,
+				   const struct jit_image *img, const struct cf_prog *p, struct mismatch *m);
+
+/* A JIT_REJECT mismatch carrying the JIT's message. */
+void mismatch_jit_reject(struct mismatch *m, const char *jit_msg);
+
+/* Name of a trace event id: "trace", "stack_hash", "kf_args12", "id 77". */
+const char *compare_event_name(uint32_t id, char *buf, size_t size);
 
 #endif
