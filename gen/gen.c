@@ -1142,7 +1142,7 @@ static void gen_stmts(struct fgen *fg, bool at_least_one)
 
 	if (at_least_one)
 		gen_stmt(fg);
-	while (fg->work < limit && gen_choose(fg->s, 8) != 0)
+	while (fg->work < limit && gen_choose(fg->s, 16) != 0)
 		gen_stmt(fg);
 }
 
@@ -1318,7 +1318,7 @@ static void gen_func(struct gen *g, int fi)
 	fg.work = 0;
 	/* Required calls (the call tree) at the top level, spread among the
 	 * statements; every function is called, none is unreachable. */
-	while (fg.work < g->work_share && gen_choose(fg.s, 8) != 0) {
+	while (fg.work < g->work_share && gen_choose(fg.s, 16) != 0) {
 		if (next_child < nchildren && gen_choose(fg.s, 3) == 0)
 			gen_subprog_call(&fg, children[next_child++]);
 		else
@@ -1366,10 +1366,9 @@ static void plan_program(struct gen *g)
 	for (int l = 0; l <= maxlevel; l++)
 		g->level_budget[l] = 32;
 	for (int u = 0; u < units; u++) {
-		int l = (int)gen_choose(s, maxlevel + 2);
-
-		if (l <= maxlevel)
-			g->level_budget[l] += 32;
+		if (gen_choose(s, 8) == 7)
+			continue; /* left unused */
+		g->level_budget[gen_choose(s, maxlevel + 1)] += 32;
 	}
 	for (int i = 0; i < g->nfuncs; i++) {
 		struct func_plan *pl = &g->plan[i];
@@ -1430,17 +1429,18 @@ static void plan_program(struct gen *g)
 				pl->nptr++;
 		}
 	}
-	/* The work share: what is left of max_insns after the fixed parts. */
+	/* The work share: what is left of max_insns after the fixed parts
+	 * (prologue folds, entry traces, epilogue, the required calls). */
 	for (int i = 0; i < g->nfuncs; i++) {
 		const struct func_plan *pl = &g->plan[i];
 
-		fixed += 14 + 4 * pl->nargs + 6 * ((pl->nargs + 3) / 4);
+		fixed += 8 + 3 * pl->nargs + 4 * ((pl->nargs + 3) / 4);
 		if (i)
-			fixed += 14 + 3 * pl->nargs;
+			fixed += 10 + pl->nargs + pl->nargs / 2;
 	}
 	g->work_share = (o->max_insns - fixed) / g->nfuncs;
-	if (g->work_share < 4)
-		g->work_share = 4;
+	if (g->work_share < 24)
+		g->work_share = 24;
 }
 
 void gen_opts_default(struct gen_opts *o)

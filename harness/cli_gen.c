@@ -1,0 +1,211 @@
+/* harness/cli_gen.c: `callfuzz gen`: programs from the structured
+ * generator (gen/gen.h), in text, as files, or as a distribution. */
+#include "harness/cli.h"
+#include "gen/gen.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void gen_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: callfuzz gen --seed N [--count K] [--stats] [--profile model|kernel]\n"
+		"                    [--max-args N] [--max-funcs N] [--max-insns N] [--len N] [-o DIR]\n"
+		"       callfuzz gen --input FILE [options]\n\n"
+		"Builds programs with the structured generator: the bytes a fuzzer would give\n"
+		"come from splitmix64 seeded with N (+ the program's index), their length drawn\n"
+		"log-uniformly in 0..8191 (or fixed with --len). Prints the programs in text\n"
+		"(docs/asm.md), or writes DIR/gen-S.s (S = seed + index) with -o, or with --stats\n"
+		"prints the distribution over the K programs (argument counts, call depth, stack,\n"
+		"instruction classes, stack-argument slots, pointer arguments).\n"
+		"--input reads the generator's bytes from FILE (a fuzzer's input).\n\n"
+		"options:\n"
+		"  --seed N          first seed (default 1)\n"
+		"  --count K         number of programs (default 1)\n"
+		"  --profile P       model (helpers, kfuncs; default) or kernel (none: ctx and r0)\n"
+		"  --max-args N      0..12 (default 12; 5 with --profile kernel)\n"
+		"  --max-funcs N     1..%d functions, main included (default 10)\n"
+		"  --max-insns N     soft cap on slots per program (default 400)\n"
+		"  --len N           byte length instead of a drawn one\n",
+		GEN_MAX_FUNCS);
+}
+
+static uint64_t splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+#define GEN_MAX_LEN 8192
+
+/* The bytes of program `index` of `seed`: independent of the other programs
+ * of the run, so `--seed S --count 100` and `--seed S+i` name the same ones. */
+static size_t seeded_bytes(uint64_t seed, long fixed_len, uint8_t *buf)
+{
+	uint64_t state = seed * 0x100000001b3ull;
+	size_t len;
+
+	splitmix64(&state);
+	if (fixed_len >= 0) {
+		len = (size_t)fixed_len;
+	} else {
+		unsigned bits = (unsigned)(splitmix64(&state) % 14);
+
+		len = (size_t)(splitmix64(&state) % ((uint64_t)1 << bits));
+	}
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t v = splitmix64(&state);
+
+		for (size_t k = 0; k < 8 && i + k < len; k++)
+			buf[i + k] = (uint8_t)(v >> (8 * k));
+	}
+	return len;
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int cmd_gen(int argc, char **argv)
+{
+	struct gen_opts go;
+	long seed = 1, count = 1, max_args = -1, fixed_len = -1, v;
+	const char *outdir = NULL, *input = NULL;
+	bool stats = false;
+	struct gen_stats st;
+	uint8_t *buf = NULL;
+	int rc = EXIT_OK;
+
+	if (cli_wants_help(argc, argv)) {
+		gen_usage(stdout);
+		return EXIT_OK;
+	}
+	gen_opts_default(&go);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--stats")) {
+			stats = true;
+			continue;
+		}
+		if (!val) {
+			fprintf(stderr, "callfuzz gen: %s: unknown option or missing value\n", a);
+			gen_usage(stderr);
+			return EXIT_USAGE;
+		}
+		i++;
+		if (!strcmp(a, "--seed") && parse_long(val, 0, LONG_MAX, &v)) {
+			seed = v;
+		} else if (!strcmp(a, "--count") && parse_long(val, 1, 100000000, &v)) {
+			count = v;
+		} else if (!strcmp(a, "--max-args") && parse_long(val, 0, CF_MAX_ARGS, &v)) {
+			max_args = v;
+		} else if (!strcmp(a, "--max-funcs") && parse_long(val, 1, GEN_MAX_FUNCS, &v)) {
+			go.max_funcs = (int)v;
+		} else if (!strcmp(a, "--max-insns") && parse_long(val, 16, CF_MAX_INSNS / 4, &v)) {
+			go.max_insns = (int)v;
+		} else if (!strcmp(a, "--len") && parse_long(val, 0, GEN_MAX_LEN, &v)) {
+			fixed_len = v;
+		} else if (!strcmp(a, "--profile") && (!strcmp(val, "model") || !strcmp(val, "kernel"))) {
+			go.profile = strcmp(val, "model") ? GEN_PROFILE_KERNEL : GEN_PROFILE_MODEL;
+		} else if (!strcmp(a, "-o")) {
+			outdir = val;
+		} else if (!strcmp(a, "--input")) {
+			input = val;
+		} else {
+			fprintf(stderr, "callfuzz gen: %s %s: unknown option or value out of range\n", a, val);
+			gen_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	go.max_args = max_args >= 0 ? (int)max_args : go.profile == GEN_PROFILE_KERNEL ? CF_MAX_REG_ARGS : CF_MAX_ARGS;
+	if (outdir && mkdir(outdir, 0777) && errno != EEXIST) {
+		fprintf(stderr, "callfuzz gen: %s: %s\n", outdir, strerror(errno));
+		return EXIT_USAGE;
+	}
+	memset(&st, 0, sizeof(st));
+	if (input) {
+		char err[256];
+		size_t len;
+
+		buf = (uint8_t *)cli_read_file(input, &len, err, sizeof(err));
+		if (!buf) {
+			fprintf(stderr, "callfuzz gen: %s\n", err);
+			return EXIT_USAGE;
+		}
+		fixed_len = (long)len;
+		count = 1;
+	} else {
+		buf = malloc(GEN_MAX_LEN);
+		if (!buf) {
+			fprintf(stderr, "callfuzz gen: out of memory\n");
+			return EXIT_USAGE;
+		}
+	}
+	for (long i = 0; i < count && rc == EXIT_OK; i++) {
+		size_t len = input ? (size_t)fixed_len : seeded_bytes((uint64_t)(seed + i), fixed_len, buf);
+		struct cf_prog p;
+		struct cf_err err;
+		char *text;
+
+		if (gen_program(buf, len, &go, &p, &err)) {
+			fprintf(stderr, "callfuzz gen: %s\n", err.msg);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (stats) {
+			gen_stats_add(&st, &p);
+			cf_prog_free(&p);
+			continue;
+		}
+		text = cf_asm_print(&p);
+		cf_prog_free(&p);
+		if (!text) {
+			fprintf(stderr, "callfuzz gen: printing program %ld failed\n", i);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (outdir) {
+			char path[4096];
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/gen-%ld.s", outdir, seed + i);
+			f = fopen(path, "w");
+			if (!f || fprintf(f, "; callfuzz gen --seed %ld (%zu bytes)\n%s", seed + i, len, text) < 0 ||
+			    fclose(f)) {
+				fprintf(stderr, "callfuzz gen: %s: %s\n", path, strerror(errno));
+				rc = EXIT_USAGE;
+			}
+		} else {
+			if (input)
+				printf("; callfuzz gen --input %s (%zu bytes)\n%s", input, len, text);
+			else
+				printf("; callfuzz gen --seed %ld (%zu bytes)\n%s", seed + i, len, text);
+			if (i + 1 < count)
+				printf("\n");
+		}
+		free(text);
+	}
+	if (stats && rc == EXIT_OK)
+		gen_stats_print(stdout, &st);
+	free(buf);
+	return rc;
+}
+
+CLI_COMMAND(gen, "gen", "generate programs from seeds (text, files, or --stats)", cmd_gen)
