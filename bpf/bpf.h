@@ -137,6 +137,16 @@ int cf_prog_to_raw(const struct cf_prog *p, struct cf_raw *out, struct cf_err *e
 int cf_prog_from_raw(struct cf_prog *out, const struct cf_raw *raw, struct cf_err *err);
 void cf_raw_free(struct cf_raw *raw);
 
+/* The `.bin` file of `callfuzz asm -o` (bpf/raw_file.c documents the
+ * layout): magic "CFBPF1\0\0", the functions, then the insns, little-endian.
+ * encode: *out is malloc'd. decode: rejects truncated or absurd input. */
+int cf_raw_encode(const struct cf_raw *raw, uint8_t **out, size_t *len, struct cf_err *err);
+int cf_raw_decode(const uint8_t *buf, size_t len, struct cf_raw *out, struct cf_err *err);
+/* Bare `struct bpf_insn` bytes (a multiple of 8, no magic): functions split
+ * at pseudo-call targets, entry first (nargs 1); a subprogram's nargs is
+ * 5 + the deepest incoming r11 slot it loads, else 5. Names left empty. */
+int cf_raw_from_insns(const uint8_t *buf, size_t len, struct cf_raw *out, struct cf_err *err);
+
 /* ---- text format (docs/asm.md) ---------------------------------------- */
 
 /* Parse a whole program. filename is used in messages ("x.s:12: ..."). */
