@@ -123,6 +123,8 @@ struct checker {
 	size_t state_mem;
 	struct state *pending;
 	int npending, pending_cap;
+	/* a state's blob: counts, every frame, every slot */
+	unsigned char scratch[8 + sizeof(struct frame) * CF_MAX_FRAMES + sizeof(struct slot) * MAX_SLOTS];
 };
 
 static int fail(struct checker *c, int fi, int pc, const char *fmt, ...)
@@ -973,11 +975,19 @@ static void state_blob(const struct state *s, unsigned char *out)
 	memcpy(out, s->slots, sizeof(struct slot) * s->nslots);
 }
 
-static uint32_t hash_bytes(const unsigned char *b, size_t n, uint32_t h)
+static uint32_t hash_bytes(const unsigned char *b, size_t n, uint32_t seed)
 {
-	for (size_t k = 0; k < n; k++)
-		h = (h ^ b[k]) * 16777619u;
-	return h;
+	uint64_t h = seed, w;
+	size_t k = 0;
+
+	for (; k + 8 <= n; k += 8) {
+		memcpy(&w, b + k, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	for (; k < n; k++)
+		h = (h ^ b[k]) * 0x100000001b3ULL;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 /* A path ended (exit of the entry, pruned, or rejected): its checkpoints
@@ -995,15 +1005,11 @@ static void path_done(struct visited *v)
 static int visit_checkpoint(struct checker *c, struct state *s, int fi)
 {
 	size_t size = state_blob_size(s);
-	unsigned char *blob = malloc(size);
+	unsigned char *blob = c->scratch;
 	uint32_t h;
 	size_t bucket;
 	struct visited *v;
 
-	if (!blob) {
-		cf_err_set(c->err, "out of memory");
-		return -1;
-	}
 	state_blob(s, blob);
 	h = hash_bytes(blob, size, 2166136261u ^ (uint32_t)(fi * 65599 + s->pc));
 	bucket = h & (c->table_size - 1);
@@ -1011,23 +1017,18 @@ static int visit_checkpoint(struct checker *c, struct state *s, int fi)
 		if (v->hash != h || v->func != fi || v->pc != s->pc || v->size != size ||
 		    memcmp(v->blob, blob, size))
 			continue;
-		free(blob);
 		if (v->branches)
 			return fail(c, fi, s->pc, "infinite loop detected at insn %d", s->pc);
 		return 1;
 	}
-	if (c->state_mem + size + sizeof(*v) > STATE_MEM_CAP) {
-		free(blob);
+	if (c->state_mem + size + sizeof(*v) > STATE_MEM_CAP)
 		return 0;
-	}
 	v = malloc(sizeof(*v) + size);
 	if (!v) {
-		free(blob);
 		cf_err_set(c->err, "out of memory");
 		return -1;
 	}
 	memcpy(v->blob, blob, size);
-	free(blob);
 	v->size = size;
 	v->hash = h;
 	v->func = fi;
