@@ -21,6 +21,7 @@ PACKAGES=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross  # the static aarch64 executor
 	libbpf-dev libelf-dev zlib1g-dev pkg-config  # libbpf: BTF, import, kernel target
 	linux-libc-dev  # <linux/bpf.h>
+	qemu-system-arm qemu-system-x86  # the vm target: real kernels under TCG
 )
 
 missing=()
