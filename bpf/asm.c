@@ -975,6 +975,10 @@ struct asm_state {
 	int njumps, jumps_cap;
 	struct call_fixup *calls;
 	int ncalls, calls_cap;
+	/* labels of the current function by name: open addressing, entries
+	 * are label index + 1, 0 is empty; a power-of-two size */
+	int *label_hash;
+	int label_hash_cap, label_hash_used;
 };
 
 static void *grow_array(void *ptr, int *cap, int need, size_t elem)
@@ -996,12 +1000,60 @@ static void *grow_array(void *ptr, int *cap, int need, size_t elem)
 	return np;
 }
 
-static const struct cf_label *find_label(const struct cf_func *f, const char *name)
+static uint32_t name_hash(const char *s)
 {
-	for (int i = 0; i < f->nlabels; i++)
-		if (!strcmp(f->labels[i].name, name))
-			return &f->labels[i];
-	return NULL;
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static const struct cf_label *find_label(const struct asm_state *as, const char *name)
+{
+	const struct cf_func *f = as->cur;
+	uint32_t mask = (uint32_t)as->label_hash_cap - 1;
+
+	if (!as->label_hash_cap)
+		return NULL;
+	for (uint32_t h = name_hash(name) & mask;; h = (h + 1) & mask) {
+		int idx = as->label_hash[h];
+
+		if (!idx)
+			return NULL;
+		if (!strcmp(f->labels[idx - 1].name, name))
+			return &f->labels[idx - 1];
+	}
+}
+
+/* Index label `idx` of the current function (kept under half full). */
+static int hash_label(struct asm_state *as, int idx)
+{
+	const struct cf_func *f = as->cur;
+	uint32_t mask;
+
+	if (2 * (as->label_hash_used + 1) > as->label_hash_cap) {
+		int ncap = as->label_hash_cap ? 2 * as->label_hash_cap : 64;
+		int *nh = calloc((size_t)ncap, sizeof(*nh));
+
+		if (!nh)
+			return -1;
+		free(as->label_hash);
+		as->label_hash = nh;
+		as->label_hash_cap = ncap;
+		as->label_hash_used = 0;
+		for (int k = 0; k < f->nlabels; k++)
+			if (k != idx && hash_label(as, k))
+				return -1;
+	}
+	mask = (uint32_t)as->label_hash_cap - 1;
+	for (uint32_t h = name_hash(f->labels[idx].name) & mask;; h = (h + 1) & mask) {
+		if (!as->label_hash[h]) {
+			as->label_hash[h] = idx + 1;
+			as->label_hash_used++;
+			return 0;
+		}
+	}
 }
 
 /* Labels are local to a function: resolve its jumps when it ends. */
@@ -1020,7 +1072,7 @@ static int finish_func(struct asm_state *as)
 
 		ps->line = j->line;
 		if (j->by_label) {
-			const struct cf_label *l = find_label(f, j->label);
+			const struct cf_label *l = find_label(as, j->label);
 
 			if (!l) {
 				fail(ps, "unknown label '%s'", j->label);
@@ -1046,6 +1098,9 @@ static int finish_func(struct asm_state *as)
 	}
 	as->njumps = 0;
 	as->cur = NULL;
+	if (as->label_hash_used)
+		memset(as->label_hash, 0, (size_t)as->label_hash_cap * sizeof(*as->label_hash));
+	as->label_hash_used = 0;
 	ps->line = line;
 	return 0;
 }
@@ -1139,12 +1194,16 @@ static int add_label(struct asm_state *as, const char *name)
 		as->cur = cf_prog_add_func(as->prog, "main", 1, false);
 		as->cur_line = as->ps.line;
 	}
-	l = find_label(as->cur, name);
+	l = find_label(as, name);
 	if (l) {
 		fail(&as->ps, "label '%s' defined twice in function %s", name, as->cur->name);
 		return -1;
 	}
 	cf_func_add_label(as->cur, name, as->cur->ninsns);
+	if (hash_label(as, as->cur->nlabels - 1)) {
+		fail(&as->ps, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -1352,6 +1411,7 @@ out:
 	free(copy);
 	free(as.jumps);
 	free(as.calls);
+	free(as.label_hash);
 	if (rc)
 		cf_prog_free(out);
 	return rc;
@@ -1682,6 +1742,20 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+struct named {
+	const char *name;
+	int idx;
+};
+
+/* By name, then by position in the list: the first of equal names wins. */
+static int cmp_named(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
 static bool is_cond_or_ja(const struct bpf_insn *i)
 {
 	uint8_t cls = BPF_CLASS(i->code), op = BPF_OP(i->code);
@@ -1715,7 +1789,13 @@ static void print_func(struct sbuf *sb, const struct cf_prog *p, int fi)
 	const char **label = xcalloc((size_t)n + 1, sizeof(*label));
 	const char **user = xcalloc((size_t)f->nlabels + 1, sizeof(*user));
 	char(*gen)[CF_NAME_MAX + 8] = xcalloc((size_t)n + 1, sizeof(*gen));
+	struct named *by_name = xcalloc((size_t)f->nlabels + 1, sizeof(*by_name));
+	int *first_at = xcalloc((size_t)n + 1, sizeof(*first_at));
+	int *next_at = xcalloc((size_t)f->nlabels + 1, sizeof(*next_at));
 	char text[256];
+
+	for (int pc = 0; pc <= n; pc++)
+		first_at[pc] = -1;
 
 	/* .func line: NARGS when not the default or when `global` follows;
 	 * stack= when declared or when it differs from the derived size (so
@@ -1745,21 +1825,34 @@ static void print_func(struct sbuf *sb, const struct cf_prog *p, int fi)
 				slots[t - 1] = slots[t] = 1;
 		}
 	}
-	/* User labels with parseable names at line starts (or at the end). */
+	/* User labels with parseable names at line starts (or at the end);
+	 * of labels sharing a name, the first. Sorted by name to find those. */
 	for (int k = 0; k < f->nlabels; k++) {
-		const struct cf_label *l = &f->labels[k];
-		bool dup = false;
-
-		for (int m = 0; m < k && !dup; m++)
-			dup = !strcmp(f->labels[m].name, l->name);
-		if (dup || !valid_ident(l->name) || tok_is_reg(&(struct token){ TOK_WORD, l->name, (int)strlen(l->name) }) ||
-		    l->pos < 0 || l->pos > n || (l->pos < n && !slots[l->pos]))
-			continue;
-		printable[k] = true;
-		user[nuser++] = l->name;
-		if (!label[l->pos])
-			label[l->pos] = l->name;
+		by_name[k].name = f->labels[k].name;
+		by_name[k].idx = k;
 	}
+	qsort(by_name, (size_t)f->nlabels, sizeof(*by_name), cmp_named);
+	for (int k = 0; k < f->nlabels; k++) {
+		const struct cf_label *l = &f->labels[by_name[k].idx];
+
+		if ((k > 0 && !strcmp(by_name[k - 1].name, l->name)) || !valid_ident(l->name) ||
+		    tok_is_reg(&(struct token){ TOK_WORD, l->name, (int)strlen(l->name) }) || l->pos < 0 ||
+		    l->pos > n || (l->pos < n && !slots[l->pos]))
+			continue;
+		printable[by_name[k].idx] = true;
+	}
+	for (int k = f->nlabels - 1; k >= 0; k--) {
+		const struct cf_label *l = &f->labels[k];
+
+		if (!printable[k])
+			continue;
+		user[nuser++] = l->name;
+		next_at[k] = first_at[l->pos];
+		first_at[l->pos] = k;
+	}
+	for (int pc = 0; pc < n; pc++)
+		if (first_at[pc] >= 0)
+			label[pc] = f->labels[first_at[pc]].name;
 	qsort(user, (size_t)nuser, sizeof(*user), cmp_str);
 	/* Generated labels `l<pc>`, lengthened with '_' past any user label:
 	 * two generated names differ in their digits. */
@@ -1781,9 +1874,8 @@ static void print_func(struct sbuf *sb, const struct cf_prog *p, int fi)
 		const struct bpf_insn *i;
 		int t, ns;
 
-		for (int k = 0; k < f->nlabels; k++)
-			if (printable[k] && f->labels[k].pos == pc)
-				sb_printf(sb, "%s:\n", f->labels[k].name);
+		for (int k = first_at[pc]; k >= 0; k = next_at[k])
+			sb_printf(sb, "%s:\n", f->labels[k].name);
 		if (pc < n && label[pc] == gen[pc])
 			sb_printf(sb, "%s:\n", gen[pc]);
 		if (pc == n || !slots[pc])
@@ -1804,13 +1896,20 @@ static void print_func(struct sbuf *sb, const struct cf_prog *p, int fi)
 	free(label);
 	free(user);
 	free(gen);
+	free(by_name);
+	free(first_at);
+	free(next_at);
 }
 
 char *cf_asm_print(const struct cf_prog *p)
 {
-	struct sbuf sb = { 0 };
+	struct sbuf sb = { malloc(4096), 0, 4096 };
 
-	sb_printf(&sb, "%s", "");
+	if (!sb.s) {
+		fprintf(stderr, "callfuzz: out of memory\n");
+		abort();
+	}
+	sb.s[0] = 0;
 	for (int fi = 0; fi < p->nfuncs; fi++) {
 		if (fi)
 			sb_printf(&sb, "\n");
