@@ -92,9 +92,14 @@ static const uint64_t imm64_pool[] = {
 
 #define FOLD_PRIME 0x01000193 /* 32-bit FNV prime: a multiplier that mixes */
 #define CANARY_BASE 0x5a5a0000
-#define COST_CAP 40000        /* estimated executed insns of one call of a function */
+/* Estimated instructions a checker processes for one call of a function,
+ * callees included. cf_check, like the kernel, walks every path and prunes
+ * only states it has seen, so each branch may double what follows it and
+ * a loop repeats its body's paths per iteration: the estimate assumes no
+ * pruning at all. */
+#define COST_CAP 40000
+#define PATHS_MAX 16          /* paths through one function */
 #define MAX_NEST 2            /* branch/loop nesting */
-#define MAX_BRANCHES 6        /* per function: bounds the paths a checker walks */
 #define MAX_PTR_PARAMS 3      /* acc + 3 pointer slots fit the smallest frame (32) */
 
 /* ---- plan ------------------------------------------------------------- */
@@ -114,7 +119,8 @@ struct func_plan {
 	int level;      /* frames above it: main 0 */
 	int parent;     /* the caller that must call it: the call tree */
 	int frame_size; /* r10 bytes, multiple of 8, <= its level's budget */
-	long cost;      /* estimated insns executed per call, once generated */
+	long cost;      /* estimated insns a checker processes per call, once generated */
+	long exits;     /* paths reaching its exit: each one continues in the caller */
 	int fixed;      /* estimated slots of prologue, epilogue, required calls */
 };
 
@@ -154,8 +160,12 @@ struct fgen {
 	int ctx_slot;               /* r10 offset of a saved ctx pointer, 0 if none */
 	int data_top;               /* data area: [-frame_size, data_top) */
 	int canary_off;             /* 0 if the frame has no room for one */
-	int nest, nbranch, nlabel;
-	long loop_mult;
+	int nest, nlabel;
+	long loop_mult;             /* iterations of the enclosing loop */
+	long paths;                 /* paths reaching this point (no pruning assumed) */
+	long loop_paths0;           /* paths at the head of the enclosing loop */
+	int loop_bound;             /* its bound, 0 outside loops */
+	long required_left;         /* cost of the required calls not emitted yet */
 	long cost;
 	int work;
 	int ctx_obs;                /* kernel profile: next ctx observation slot */
@@ -166,7 +176,7 @@ struct fgen {
 static void emit(struct fgen *fg, struct bpf_insn insn)
 {
 	cf_func_emit(fg->f, insn, 0);
-	fg->cost += fg->loop_mult;
+	fg->cost += fg->loop_mult * fg->paths;
 	fg->work++;
 }
 
@@ -807,13 +817,17 @@ static void write_canary(struct fgen *fg)
 		emit_st(fg, BPF_DW, BPF_REG_10, fg->canary_off, (int32_t)(CANARY_BASE + (fg->g->canary++ & 0xffff)));
 }
 
+static long projected_paths(const struct fgen *fg, long factor);
+
 static bool call_fits(const struct fgen *fg, int j)
 {
 	const struct func_plan *c = &fg->g->plan[j];
 
 	if (c->level <= fg->pl->level) /* levels strictly grow along a chain */
 		return false;
-	if (fg->cost + fg->loop_mult * c->cost > COST_CAP)
+	if (fg->cost + fg->loop_mult * fg->paths * c->cost + fg->paths * c->exits * fg->required_left > COST_CAP)
+		return false;
+	if (projected_paths(fg, c->exits) > PATHS_MAX)
 		return false;
 	for (int a = 0; a < c->nargs; a++)
 		if (!can_supply(fg, c, a))
@@ -843,7 +857,9 @@ static void gen_subprog_call(struct fgen *fg, int j)
 	}
 	store_stack_args(fg, c->nargs, c, ptr_arg_into);
 	memcpy(fg->reserved, saved_reserved, sizeof(saved_reserved));
-	fg->cost += fg->loop_mult * c->cost;
+	fg->cost += fg->loop_mult * fg->paths * c->cost;
+	/* a checker continues here once per path through the callee */
+	fg->paths = fg->paths * c->exits > (1L << 20) ? 1L << 20 : fg->paths * c->exits;
 	emit_call(fg, BPF_PSEUDO_CALL, j);
 	after_call(fg, true);
 }
@@ -968,7 +984,7 @@ static void stmt_helper(struct fgen *fg)
 	default: {
 		int nargs = 6 + (int)gen_choose(fg->s, fg->g->o->max_args - 5);
 
-		if (fg->loop_mult * 2 + fg->cost > COST_CAP)
+		if (fg->cost + fg->loop_mult * fg->paths * 16 > COST_CAP)
 			return;
 		write_canary(fg);
 		gen_kfunc(fg, nargs, offs, n < nargs ? n : nargs);
@@ -990,6 +1006,16 @@ static void stmt_call(struct fgen *fg)
 /* ---- control flow ----------------------------------------------------- */
 
 static void gen_stmts(struct fgen *fg, bool at_least_one);
+
+static long ipow(long base, int exp)
+{
+	long r = 1;
+
+	while (exp-- > 0)
+		r *= base;
+	return r;
+}
+
 
 static int new_label(struct fgen *fg, int pos)
 {
@@ -1038,13 +1064,12 @@ static void stmt_branch(struct fgen *fg)
 		return;
 	if (gen_coin(fg->s))
 		b = pick_reg(fg, REGS_ALL, true);
-	fg->nbranch++;
 	if (b >= 0)
 		pos = cf_func_emit(fg->f, cf_insn((jmp32 ? BPF_JMP32 : BPF_JMP) | op | BPF_X, a, b, 0, 0), 0);
 	else
 		pos = cf_func_emit(fg->f, cf_insn((jmp32 ? BPF_JMP32 : BPF_JMP) | op | BPF_K, a, 0, 0,
 						  pick_imm32(fg)), 0);
-	fg->cost += fg->loop_mult, fg->work++;
+	fg->cost += fg->loop_mult * fg->paths, fg->work++;
 	before = fg->st;
 	fg->nest++;
 	gen_stmts(fg, true);
@@ -1053,7 +1078,7 @@ static void stmt_branch(struct fgen *fg)
 
 		jpos = cf_func_emit(fg->f, gotol ? cf_insn(BPF_JMP32 | BPF_JA, 0, 0, 0, 0) :
 					  cf_insn(BPF_JMP | BPF_JA, 0, 0, 0, 0), 0);
-		fg->cost += fg->loop_mult, fg->work++;
+		fg->cost += fg->loop_mult * fg->paths, fg->work++;
 		then_state = fg->st;
 		fg->st = before;
 		patch_jump(fg, pos, new_label(fg, fg->f->ninsns));
@@ -1065,6 +1090,7 @@ static void stmt_branch(struct fgen *fg)
 		patch_jump(fg, pos, new_label(fg, fg->f->ninsns));
 	}
 	fg->nest--;
+	fg->paths *= 2; /* both ways continue: a checker may walk the rest twice */
 }
 
 /* A bounded loop: counter = 0; head: body; counter += 1; if counter < K
@@ -1080,7 +1106,7 @@ static void stmt_loop(struct fgen *fg)
 	int bound = 1 + (int)gen_choose(fg->s, 4);
 	bool jmp32 = gen_choose(fg->s, 3) == 0, ne = gen_choose(fg->s, 3) == 0;
 
-	if (c < 0 || fg->loop_mult > 1)
+	if (c < 0 || fg->loop_mult > 1 || fg->cost + bound * fg->paths * 64 > COST_CAP)
 		return;
 	emit(fg, cf_insn((jmp32 ? BPF_ALU : BPF_ALU64) | BPF_MOV | BPF_K, c, 0, 0, 0));
 	fg->st.reg[c] = REG_SCALAR;
@@ -1090,12 +1116,16 @@ static void stmt_loop(struct fgen *fg)
 	head = new_label(fg, fg->f->ninsns);
 	fg->nest++;
 	fg->loop_mult *= bound;
+	fg->loop_paths0 = fg->paths;
+	fg->loop_bound = bound;
 	gen_stmts(fg, true);
 	emit(fg, cf_insn((jmp32 ? BPF_ALU : BPF_ALU64) | BPF_ADD | BPF_K, c, 0, 0, 1));
 	pos = cf_func_emit(fg->f, cf_insn((jmp32 ? BPF_JMP32 : BPF_JMP) | (ne ? BPF_JNE : BPF_JLT) | BPF_K,
 					  c, 0, 0, bound), 0);
-	fg->cost += fg->loop_mult, fg->work++;
+	fg->cost += fg->loop_mult * fg->paths, fg->work++;
 	patch_jump(fg, pos, head);
+	fg->paths = fg->loop_paths0 * ipow(fg->paths / fg->loop_paths0, bound);
+	fg->loop_bound = 0;
 	fg->loop_mult /= bound;
 	fg->nest--;
 	fg->reserved[c] = false;
@@ -1106,6 +1136,26 @@ enum stmt_kind {
 	STMT_FOLD, STMT_BRANCH, STMT_LOOP, STMT_CALL, STMT_HELPER, STMT_NKINDS,
 };
 
+/* Paths after multiplying the current ones by factor: within a loop body
+ * the body's factor repeats per iteration. */
+static long projected_paths(const struct fgen *fg, long factor)
+{
+	long projected = fg->paths * factor;
+
+	if (fg->loop_bound)
+		projected = fg->loop_paths0 * ipow(projected / fg->loop_paths0, fg->loop_bound);
+	return projected;
+}
+
+/* May one more branch follow? It doubles the paths of what follows, the
+ * required calls too. */
+static bool branch_fits(const struct fgen *fg)
+{
+	long projected = projected_paths(fg, 2);
+
+	return projected <= PATHS_MAX && fg->cost + projected * (fg->required_left + 64) <= COST_CAP;
+}
+
 static void gen_stmt(struct fgen *fg)
 {
 	unsigned w[STMT_NKINDS] = {
@@ -1114,7 +1164,7 @@ static void gen_stmt(struct fgen *fg)
 		[STMT_LOOP] = 1, [STMT_CALL] = 3, [STMT_HELPER] = 2,
 	};
 
-	if (fg->nest >= MAX_NEST || fg->nbranch >= MAX_BRANCHES)
+	if (fg->nest >= MAX_NEST || !branch_fits(fg))
 		w[STMT_BRANCH] = 0;
 	if (fg->nest >= MAX_NEST || fg->loop_mult > 1)
 		w[STMT_LOOP] = 0;
@@ -1292,6 +1342,12 @@ static void epilogue(struct fgen *fg)
 	emit(fg, cf_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
 }
 
+static void required_call(struct fgen *fg, int j)
+{
+	fg->required_left -= fg->g->plan[j].cost;
+	gen_subprog_call(fg, j);
+}
+
 static void gen_func(struct gen *g, int fi)
 {
 	struct fgen fg;
@@ -1304,11 +1360,14 @@ static void gen_func(struct gen *g, int fi)
 	fg.f = &g->prog->funcs[fi];
 	fg.pl = &g->plan[fi];
 	fg.loop_mult = 1;
+	fg.paths = 1;
 	fg.f->stack_size = fg.pl->frame_size;
 	fg.f->stack_declared = true;
 	for (int j = fi + 1; j < g->nfuncs; j++)
-		if (g->plan[j].parent == fi)
+		if (g->plan[j].parent == fi) {
 			children[nchildren++] = j;
+			fg.required_left += g->plan[j].cost;
+		}
 	for (int a = 0; a < fg.pl->nargs && a < CF_MAX_REG_ARGS; a++)
 		fg.st.reg[BPF_REG_1 + a] = REG_SCALAR; /* pointers are fixed up in the prologue */
 	if (fi == 0)
@@ -1320,14 +1379,15 @@ static void gen_func(struct gen *g, int fi)
 	 * statements; every function is called, none is unreachable. */
 	while (fg.work < g->work_share && gen_choose(fg.s, 16) != 0) {
 		if (next_child < nchildren && gen_choose(fg.s, 3) == 0)
-			gen_subprog_call(&fg, children[next_child++]);
+			required_call(&fg, children[next_child++]);
 		else
 			gen_stmt(&fg);
 	}
 	while (next_child < nchildren)
-		gen_subprog_call(&fg, children[next_child++]);
+		required_call(&fg, children[next_child++]);
 	epilogue(&fg);
 	g->plan[fi].cost = fg.cost;
+	g->plan[fi].exits = fg.paths;
 }
 
 /* ---- plan ------------------------------------------------------------- */

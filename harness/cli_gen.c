@@ -2,6 +2,7 @@
  * generator (gen/gen.h), in text, as files, or as a distribution. */
 #include "harness/cli.h"
 #include "gen/gen.h"
+#include "interp/interp.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -9,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static void gen_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: callfuzz gen --seed N [--count K] [--stats] [--profile model|kernel]\n"
 		"                    [--max-args N] [--max-funcs N] [--max-insns N] [--len N] [-o DIR]\n"
+		"                    [--verify]\n"
 		"       callfuzz gen --input FILE [options]\n\n"
 		"Builds programs with the structured generator: the bytes a fuzzer would give\n"
 		"come from splitmix64 seeded with N (+ the program's index), their length drawn\n"
@@ -22,7 +25,10 @@ static void gen_usage(FILE *out)
 		"(docs/asm.md), or writes DIR/gen-S.s (S = seed + index) with -o, or with --stats\n"
 		"prints the distribution over the K programs (argument counts, call depth, stack,\n"
 		"instruction classes, stack-argument slots, pointer arguments).\n"
-		"--input reads the generator's bytes from FILE (a fuzzer's input).\n\n"
+		"--input reads the generator's bytes from FILE (a fuzzer's input).\n"
+		"--verify runs each program through the checker and the interpreter instead,\n"
+		"prints any program that fails (a generator bug) and a summary with the time\n"
+		"per program of each step; exit 1 if one failed.\n\n"
 		"options:\n"
 		"  --seed N          first seed (default 1)\n"
 		"  --count K         number of programs (default 1)\n"
@@ -69,6 +75,64 @@ static size_t seeded_bytes(uint64_t seed, long fixed_len, uint8_t *buf)
 	return len;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct verify_tally {
+	enum gen_profile profile;
+	int max_args;
+	long programs, accepted, ran_ok, timeouts, faults, shown;
+	uint64_t gen_ns, check_ns, interp_ns, insns_executed;
+	struct interp_result res;
+};
+
+/* A generated program the checker rejects or the interpreter cannot run is
+ * a generator bug (design.md "The oracle"): show it, loudly. */
+static void verify_one(struct verify_tally *vt, const struct cf_prog *p, long seed, size_t len)
+{
+	struct cf_check_opts co;
+	struct cf_err err;
+	uint8_t ctx[CF_CTX_SIZE];
+	uint64_t t0 = now_ns();
+	const char *why = NULL;
+
+	cf_check_opts_default(&co);
+	co.max_args = vt->max_args;
+	co.model_callees = vt->profile == GEN_PROFILE_MODEL;
+	int rc = cf_check(p, &co, &err);
+
+	vt->check_ns += now_ns() - t0;
+	if (rc) {
+		why = err.msg;
+	} else {
+		vt->accepted++;
+		for (int i = 0; i < CF_CTX_SIZE; i++)
+			ctx[i] = (uint8_t)(i * 37 + seed);
+		t0 = now_ns();
+		interp_run(p, NULL, NULL, ctx, &vt->res);
+		vt->interp_ns += now_ns() - t0;
+		vt->insns_executed += vt->res.insns_executed;
+		if (vt->res.status == INTERP_OK)
+			vt->ran_ok++;
+		else
+			why = vt->res.fault[0] ? vt->res.fault : "interpreter timeout";
+		vt->timeouts += vt->res.status == INTERP_TIMEOUT;
+		vt->faults += vt->res.status == INTERP_FAULT;
+	}
+	if (why && vt->shown++ < 3) {
+		char *text = cf_asm_print(p);
+
+		printf("; callfuzz gen --seed %ld (%zu bytes): %s: %s\n%s\n", seed, len,
+		       rc ? "rejected by cf_check" : "interpreter", why, text ? text : "");
+		free(text);
+	}
+}
+
 static bool parse_long(const char *s, long lo, long hi, long *out)
 {
 	char *end;
@@ -87,8 +151,9 @@ static int cmd_gen(int argc, char **argv)
 	struct gen_opts go;
 	long seed = 1, count = 1, max_args = -1, fixed_len = -1, v;
 	const char *outdir = NULL, *input = NULL;
-	bool stats = false;
+	bool stats = false, verify = false;
 	struct gen_stats st;
+	struct verify_tally vt;
 	uint8_t *buf = NULL;
 	int rc = EXIT_OK;
 
@@ -100,8 +165,9 @@ static int cmd_gen(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (!strcmp(a, "--stats")) {
-			stats = true;
+		if (!strcmp(a, "--stats") || !strcmp(a, "--verify")) {
+			stats |= !strcmp(a, "--stats");
+			verify |= !strcmp(a, "--verify");
 			continue;
 		}
 		if (!val) {
@@ -140,6 +206,9 @@ static int cmd_gen(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	memset(&st, 0, sizeof(st));
+	memset(&vt, 0, sizeof(vt));
+	vt.profile = go.profile;
+	vt.max_args = go.max_args;
 	if (input) {
 		char err[256];
 		size_t len;
@@ -163,11 +232,21 @@ static int cmd_gen(int argc, char **argv)
 		struct cf_prog p;
 		struct cf_err err;
 		char *text;
+		uint64_t t0 = now_ns();
 
 		if (gen_program(buf, len, &go, &p, &err)) {
 			fprintf(stderr, "callfuzz gen: %s\n", err.msg);
 			rc = EXIT_USAGE;
 			break;
+		}
+		vt.gen_ns += now_ns() - t0;
+		vt.programs++;
+		if (verify) {
+			verify_one(&vt, &p, seed + i, len);
+			if (stats)
+				gen_stats_add(&st, &p);
+			cf_prog_free(&p);
+			continue;
 		}
 		if (stats) {
 			gen_stats_add(&st, &p);
@@ -204,6 +283,19 @@ static int cmd_gen(int argc, char **argv)
 	}
 	if (stats && rc == EXIT_OK)
 		gen_stats_print(stdout, &st);
+	if ((stats || verify) && vt.programs)
+		printf("generation                   %.2f us/program\n", vt.gen_ns / 1e3 / vt.programs);
+	if (verify && rc == EXIT_OK) {
+		printf("verified                     %ld programs: %ld accepted by cf_check, %ld ran to exit "
+		       "(%.2f%%); %ld timeouts, %ld faults\n",
+		       vt.programs, vt.accepted, vt.ran_ok, 100.0 * vt.ran_ok / vt.programs, vt.timeouts, vt.faults);
+		printf("checker                      %.2f us/program\n", vt.check_ns / 1e3 / vt.programs);
+		printf("interpreter                  %.2f us/program (%.0f insns executed on average)\n",
+		       vt.interp_ns / 1e3 / (vt.accepted ? vt.accepted : 1),
+		       (double)vt.insns_executed / (vt.accepted ? vt.accepted : 1));
+		if (vt.ran_ok != vt.programs)
+			rc = EXIT_REJECT;
+	}
 	free(buf);
 	return rc;
 }
