@@ -7,10 +7,13 @@
  *   8       4               nfuncs (1..CF_MAX_FUNCS)
  *   12      4               ninsns (1..CF_MAX_INSNS), slots
  *   16      80 * nfuncs     one record per function, entry first:
- *             +0   64         name, NUL-padded (at most 63 bytes, may be empty)
+ *             +0   64         name, NUL-padded: empty, or an identifier of at
+ *                             most 63 bytes ([A-Za-z_$][A-Za-z0-9_.$]*, not a
+ *                             register name), unique
  *             +64  4          start: first slot, 0 for the entry, increasing
  *             +68  4          nargs (0..12)
- *             +72  4          flags: bit 0 = BTF_FUNC_GLOBAL, others zero
+ *             +72  4          flags: bit 0 = BTF_FUNC_GLOBAL (nargs <= 5),
+ *                             others zero
  *             +76  4          stack_size in bytes (at most 1 MiB)
  *   ...     8 * ninsns      the insns in the kernel's layout: code, then
  *                           dst_reg in the low and src_reg in the high
@@ -31,6 +34,26 @@
 #define RAW_FUNC_RECORD 80
 #define RAW_FLAG_GLOBAL 1u
 #define RAW_STACK_LIMIT (1 << 20)
+
+/* The names the text format can print back (bpf/asm.c, `.func NAME`). */
+static bool printable_name(const char *s)
+{
+	bool reg = (s[0] == 'r' || s[0] == 'w') && s[1];
+
+	if (!s[0])
+		return true;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_' || s[0] == '$'))
+		return false;
+	for (int k = 1; s[k]; k++) {
+		char c = s[k];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+		      c == '.' || c == '$'))
+			return false;
+		reg &= c >= '0' && c <= '9';
+	}
+	return !reg;
+}
 
 static void put_u32(uint8_t *p, uint32_t v)
 {
@@ -153,6 +176,16 @@ int cf_raw_decode(const uint8_t *buf, size_t len, struct cf_raw *out, struct cf_
 			goto fail;
 		}
 		memcpy(rf->name, p, CF_NAME_MAX);
+		if (!printable_name(rf->name)) {
+			cf_err_set(err, "bytecode file: function %u: name is not an identifier", i);
+			goto fail;
+		}
+		for (uint32_t j = 0; j < i && rf->name[0]; j++) {
+			if (!strcmp(out->funcs[j].name, rf->name)) {
+				cf_err_set(err, "bytecode file: functions %u and %u are both named '%s'", j, i, rf->name);
+				goto fail;
+			}
+		}
 		if (i == 0 ? start != 0 : (start <= (uint32_t)out->funcs[i - 1].start || start >= ninsns)) {
 			cf_err_set(err, "bytecode file: function %u starts at slot %u (expected %s)", i, start,
 				   i == 0 ? "0" : "after the previous function, inside the program");
@@ -165,6 +198,12 @@ int cf_raw_decode(const uint8_t *buf, size_t len, struct cf_raw *out, struct cf_
 		}
 		if (flags & ~RAW_FLAG_GLOBAL) {
 			cf_err_set(err, "bytecode file: function %u has unknown flags 0x%x", i, flags);
+			goto fail;
+		}
+		/* stack-args.md: global functions keep the 5-register ABI */
+		if ((flags & RAW_FLAG_GLOBAL) && nargs > CF_MAX_REG_ARGS) {
+			cf_err_set(err, "bytecode file: global function %u takes %u arguments (at most %d)", i, nargs,
+				   CF_MAX_REG_ARGS);
 			goto fail;
 		}
 		if (stack > RAW_STACK_LIMIT) {

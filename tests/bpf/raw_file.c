@@ -186,6 +186,27 @@ TEST(raw_decode_rejects_bad_files)
 	memset(copy + 16, 'a', 64);
 	CHECK(cf_raw_decode(copy, len, &back, &err) == -1);
 	CHECK_CONTAINS(err.msg, "function 0: name is not NUL-terminated");
+	/* names the text format could not print back */
+	static const char *const bad_names[] = { "a b", "1x", ".L", "r1", "w11", "x\n", "\x80" };
+	for (size_t k = 0; k < sizeof(bad_names) / sizeof(bad_names[0]); k++) {
+		memcpy(copy, buf, len);
+		memset(copy + 96, 0, 64);
+		memcpy(copy + 96, bad_names[k], strlen(bad_names[k]));
+		CHECK_MSG(cf_raw_decode(copy, len, &back, &err) == -1, "name '%s' accepted", bad_names[k]);
+		CHECK_CONTAINS(err.msg, "function 1: name is not an identifier");
+	}
+	memcpy(copy, buf, len);
+	memcpy(copy + 96, "main", 5);
+	CHECK(cf_raw_decode(copy, len, &back, &err) == -1);
+	CHECK_CONTAINS(err.msg, "functions 0 and 1 are both named 'main'");
+	memcpy(copy, buf, len);
+	put32(copy + 96 + 72, 1); /* sum7 takes 7 arguments */
+	CHECK(cf_raw_decode(copy, len, &back, &err) == -1);
+	CHECK_CONTAINS(err.msg, "global function 1 takes 7 arguments (at most 5)");
+	memcpy(copy, buf, len);
+	memcpy(copy + 96, "r12x_$.y", 9); /* an identifier, not a register */
+	CHECK(cf_raw_decode(copy, len, &back, &err) == 0);
+	cf_raw_free(&back);
 #undef MUTATE
 
 	free(copy);
@@ -200,6 +221,7 @@ TEST(raw_decode_garbage_never_crashes)
 {
 	uint64_t s = 0xb1a5ed;
 	uint8_t buf[16 + 3 * 80 + 8 * 8];
+	int accepted = 0;
 
 	for (int n = 0; n < 20000; n++) {
 		struct cf_raw raw;
@@ -231,7 +253,16 @@ TEST(raw_decode_garbage_never_crashes)
 		if (cf_raw_decode(buf, len, &raw, &err) == 0) {
 			if (cf_prog_from_raw(&p, &raw, &err) == 0) {
 				char *text = cf_asm_print(&p);
+				struct cf_prog q;
 
+				accepted++;
+				if (cf_asm_parse(text, strlen(text), "g.s", &q, &err)) {
+					test_fail(__FILE__, __LINE__, "input %d: printout does not parse: %s\n%s", n,
+						  err.msg, text);
+				} else {
+					CHECK_MSG(cf_prog_equal(&p, &q), "input %d: parse(print(p)) != p\n%s", n, text);
+					cf_prog_free(&q);
+				}
 				free(text);
 				cf_prog_free(&p);
 			}
@@ -243,6 +274,7 @@ TEST(raw_decode_garbage_never_crashes)
 			cf_raw_free(&raw);
 		}
 	}
+	CHECK(accepted > 100); /* the plausible half must get through */
 }
 
 static uint8_t *bare_bytes(const struct cf_raw *raw)
