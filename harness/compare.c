@@ -20,6 +20,8 @@ const char *mismatch_kind_name(enum mismatch_kind k)
 	case MISMATCH_CRASH: return "CRASH";
 	case MISMATCH_TIMEOUT: return "TIMEOUT";
 	case MISMATCH_JIT_REJECT: return "JIT_REJECT";
+	case MISMATCH_VERIFIER: return "VERIFIER";
+	case MISMATCH_KERNEL: return "KERNEL";
 	}
 	return "?";
 }

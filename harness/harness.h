@@ -116,6 +116,10 @@ enum mismatch_kind {
 	MISMATCH_CRASH,      /* the JIT code faulted / the executor died */
 	MISMATCH_TIMEOUT,    /* the JIT code did not return within the watchdog */
 	MISMATCH_JIT_REJECT, /* the JIT refused a valid program */
+	MISMATCH_VERIFIER,   /* kernel targets: the checker's and the kernel verifier's
+				verdicts differ (place: the kernel's log line) */
+	MISMATCH_KERNEL,     /* kernel targets: r0 (low 32 bits) or ctx after a kernel
+				run differ (place names the voice) */
 };
 
 struct mismatch {
