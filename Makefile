@@ -110,3 +110,20 @@ $(BUILD)/agent/%/initramfs.cpio.gz: $(BUILD)/agent/%/init harness/agent/mkinitra
 agent: $(AGENT_INITRDS)
 all: $(AGENT_INITRDS)
 .PHONY: agent
+
+# BPF C seeds (seeds/c/*.bpf.c) as objects for `callfuzz import`: clang-19
+# with ISA v4, or clang-14 (v3) when 19 is absent. seeds/*.s are their
+# imports, committed; `make seeds-s` regenerates them after a change to a C
+# seed (with clang-19: tests/e2e/import_seeds.sh compares).
+BPF_CLANG ?= $(shell command -v clang-19 || command -v clang-14)
+BPF_MCPU ?= $(if $(findstring clang-19,$(BPF_CLANG)),v4,v3)
+SEED_C := $(wildcard seeds/c/*.bpf.c)
+SEED_OBJS := $(patsubst seeds/c/%.bpf.c,$(BUILD)/seeds/%.bpf.o,$(SEED_C))
+$(BUILD)/seeds/%.bpf.o: seeds/c/%.bpf.c $(wildcard seeds/c/*.h)
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) -target bpf -O2 -g -mcpu=$(BPF_MCPU) -c $< -o $@
+seeds: $(SEED_OBJS)
+all: $(if $(BPF_CLANG),seeds)
+seeds-s: $(BUILD)/callfuzz $(SEED_OBJS)
+	for o in $(SEED_OBJS); do $(BUILD)/callfuzz import $$o -o seeds/$$(basename $$o .bpf.o).s || exit 1; done
+.PHONY: seeds seeds-s

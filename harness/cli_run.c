@@ -3,6 +3,7 @@
  * design.md's oracle order (harness/compare.c). */
 #include "harness/cli.h"
 #include "harness/harness.h"
+#include "harness/kernel.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,7 +13,8 @@
 static void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: callfuzz run FILE.s [--ctx HEX|@FILE] [--no-lse] [--timeout-ms N]\n\n"
+		"usage: callfuzz run FILE.s [--ctx HEX|@FILE] [--no-lse] [--timeout-ms N]\n"
+		"                          [--target model|kernel]\n\n"
 		"Runs the program in FILE.s (docs/asm.md) through the reference interpreter\n"
 		"and through the arm64 JIT on the executor (qemu-aarch64 on non-arm64 hosts),\n"
 		"compares trace events, stack snapshots (STACK), ctx (OUTBUF), r0 (RETVAL) and\n"
@@ -22,7 +24,10 @@ static void run_usage(FILE *out)
 		"  --ctx HEX       the 256-byte ctx buffer as hex digits (shorter: zero-filled)\n"
 		"  --ctx @FILE     the ctx buffer from the first 256 bytes of FILE\n"
 		"  --no-lse        JIT atomics with LL/SC loops instead of LSE\n"
-		"  --timeout-ms N  watchdog for the JIT run (default 1000)\n\n"
+		"  --timeout-ms N  watchdog for the JIT run (default 1000)\n"
+		"  --target T      model: our arm64 JIT on the executor (default); kernel: the\n"
+		"                  host kernel through bpf() (harness/kernel.h): its verifier's\n"
+		"                  verdict (VERIFIER) and its r0, low 32 bits, and ctx (KERNEL)\n\n"
 		"Exit codes: 0 equal, 1 mismatch (or the checker rejected the program),\n"
 		"2 bad usage, unreadable input, or no executor.\n");
 }
@@ -114,6 +119,7 @@ static int cmd_run(int argc, char **argv)
 	struct jit_opts jopts = { .lse_atomics = true };
 	struct jit_image img = { 0 };
 	struct cf_check_opts copts;
+	bool target_kernel = false;
 	uint8_t ctx[CF_CTX_SIZE];
 	struct cf_prog prog;
 	struct mismatch m;
@@ -139,6 +145,14 @@ static int cmd_run(int argc, char **argv)
 				fprintf(stderr, "callfuzz run: --timeout-ms takes a positive number\n");
 				return EXIT_USAGE;
 			}
+		} else if (!strcmp(argv[i], "--target") && i + 1 < argc) {
+			const char *t = argv[++i];
+
+			if (strcmp(t, "model") && strcmp(t, "kernel")) {
+				fprintf(stderr, "callfuzz run: --target takes model or kernel\n");
+				return EXIT_USAGE;
+			}
+			target_kernel = !strcmp(t, "kernel");
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			run_usage(stderr);
 			return EXIT_USAGE;
@@ -171,6 +185,10 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cf_check_opts_default(&copts);
+	if (target_kernel && kernel_cli_check_opts(&copts)) {
+		cf_prog_free(&prog);
+		return EXIT_USAGE;
+	}
 	if (cf_check(&prog, &copts, &err)) {
 		printf("rejected: %s\n", err.msg);
 		cf_prog_free(&prog);
@@ -184,6 +202,11 @@ static int cmd_run(int argc, char **argv)
 		       ir.status == INTERP_TIMEOUT ? "ran out of instructions" : "fault", ir.fault);
 		cf_prog_free(&prog);
 		return EXIT_REJECT;
+	}
+	if (target_kernel) {
+		rc = kernel_cli_run(&prog, &ir, ctx);
+		cf_prog_free(&prog);
+		return rc;
 	}
 
 	ex = exec_start(&eopts, &err);
