@@ -111,6 +111,19 @@ agent: $(AGENT_INITRDS)
 all: $(AGENT_INITRDS)
 .PHONY: agent
 
+# fuzz/diff needs the executor next to it (cli_self_dir()): `fuzzers` builds
+# $(BUILD)/callfuzz-exec too.
+fuzzers: $(EXECUTOR)
+
+# The same fuzz targets for AFL++ (fuzz/run --engine afl): afl-clang-fast
+# (clang-14) instruments, libAFLDriver drives LLVMFuzzerTestOneInput.
+#   make afl   ->  build-afl/fuzz-*
+AFL_CC ?= afl-clang-fast
+AFL_DRIVER ?= /usr/lib/afl/libAFLDriver.a
+afl:
+	$(MAKE) BUILD=build-afl CC=$(AFL_CC) LIB_FUZZING_ENGINE=$(AFL_DRIVER) FUZZ= SAN= fuzzers
+.PHONY: afl
+
 # BPF C seeds (seeds/c/*.bpf.c) as objects for `callfuzz import`: clang-19
 # with ISA v4, or clang-14 (v3) when 19 is absent. seeds/*.s are their
 # imports, committed; `make seeds-s` regenerates them after a change to a C

@@ -1,0 +1,151 @@
+/* fuzz/diff.c: the differential fuzz target: the fuzzer's bytes become a
+ * program (gen/), which runs through the reference interpreter and through
+ * the arm64 JIT on the executor; every disagreement becomes an artifact
+ * under $CALLFUZZ_ARTIFACTS/<signature>/ (harness/loop.h).
+ *
+ * A mismatch is a finding, not a crash of the target: it is written down
+ * and fuzzing goes on (return 0). A generated program that the checker
+ * rejects, or on which the interpreter faults, is a generator bug: the
+ * program and the reason go to stderr and the target aborts, so that the
+ * fuzzer keeps the input.
+ *
+ * Environment (fuzz/run sets these):
+ *   CALLFUZZ_ARTIFACTS        artifacts directory (default artifacts)
+ *   CALLFUZZ_LSE              on, off or alt (default: alt, chosen per input)
+ *   CALLFUZZ_STOP_ON_MISMATCH 1: exit (status 3) after the first mismatch
+ *   CALLFUZZ_STATS            stats file (default <artifacts>/.stats/<pid>),
+ *                             rewritten every second and at exit
+ *   CALLFUZZ_REPLAY           how reports name callfuzz (default build/callfuzz)
+ *   CALLFUZZ_SERIAL           1: interpret before the JIT run, not during it
+ *                             (tests/bench/fuzz_clean.sh measures the overlap)
+ *   CALLFUZZ_EXEC, CALLFUZZ_QEMU: the executor and its runner (harness.h)
+ *
+ * Under AFL++ (libAFLDriver) the executor starts at the first input, in the
+ * forked child, not in the fork server. */
+#include "harness/loop.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct loop *the_loop;
+static char stats_path[1024];
+static time_t stats_written;
+static bool stop_on_mismatch;
+static char seen[64][96]; /* signatures announced on stderr by this process */
+static int nseen;
+
+static void write_stats(void)
+{
+	if (the_loop && stats_path[0])
+		loop_stats_write(loop_get_stats(the_loop), stats_path);
+}
+
+static void at_exit(void)
+{
+	write_stats();
+}
+
+static void start_loop(void)
+{
+	struct loop_opts o;
+	struct cf_err err;
+	const char *lse = getenv("CALLFUZZ_LSE");
+	const char *env;
+
+	loop_opts_default(&o);
+	if ((env = getenv("CALLFUZZ_ARTIFACTS")) && *env)
+		o.artifacts_dir = env;
+	if ((env = getenv("CALLFUZZ_REPLAY")) && *env)
+		o.replay_cmd = env;
+	if (lse && !strcmp(lse, "on"))
+		o.lse = LOOP_LSE_ON;
+	else if (lse && !strcmp(lse, "off"))
+		o.lse = LOOP_LSE_OFF;
+	o.serial = (env = getenv("CALLFUZZ_SERIAL")) && *env && strcmp(env, "0");
+	stop_on_mismatch = (env = getenv("CALLFUZZ_STOP_ON_MISMATCH")) && *env && strcmp(env, "0");
+
+	the_loop = loop_start(&o, &err);
+	if (!the_loop) {
+		fprintf(stderr, "fuzz-diff: %s\n", err.msg);
+		exit(2);
+	}
+	if ((env = getenv("CALLFUZZ_STATS")) && *env) {
+		snprintf(stats_path, sizeof(stats_path), "%s", env);
+	} else {
+		char dir[900];
+
+		snprintf(dir, sizeof(dir), "%s/.stats", o.artifacts_dir);
+		mkdir(o.artifacts_dir, 0777);
+		mkdir(dir, 0777);
+		snprintf(stats_path, sizeof(stats_path), "%s/%d", dir, (int)getpid());
+	}
+	fprintf(stderr, "fuzz-diff: model arm64 JIT on %s, %d-argument profile, atomics %s, artifacts in %s/\n",
+		loop_runner(the_loop), o.gen.max_args,
+		o.lse == LOOP_LSE_ON ? "LSE" : o.lse == LOOP_LSE_OFF ? "LL/SC" : "LSE or LL/SC per input",
+		o.artifacts_dir);
+	atexit(at_exit);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	/* AFL++'s fork server forks after this: an executor started here would
+	 * belong to the server, not to the child that runs the inputs. */
+	if (!getenv("__AFL_SHM_ID"))
+		start_loop();
+	return 0;
+}
+
+static void announce(const struct loop_outcome *out)
+{
+	for (int i = 0; i < nseen; i++)
+		if (!strcmp(seen[i], out->signature))
+			return;
+	if (nseen < (int)(sizeof(seen) / sizeof(seen[0])))
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", out->signature);
+	fprintf(stderr, "fuzz-diff: MISMATCH %s at %s -> %s/\n", mismatch_kind_name(out->m.kind), out->m.place,
+		out->artifact_dir);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct loop_outcome out;
+	time_t now;
+
+	if (!the_loop)
+		start_loop();
+	switch (loop_run_input(the_loop, data, size, &out)) {
+	case LOOP_EQUAL:
+		break;
+	case LOOP_MISMATCH:
+		announce(&out);
+		if (stop_on_mismatch) {
+			write_stats();
+			fprintf(stderr, "fuzz-diff: stopping at the first mismatch (CALLFUZZ_STOP_ON_MISMATCH)\n");
+			loop_stop(the_loop);
+			the_loop = NULL;
+			_exit(3);
+		}
+		break;
+	case LOOP_GEN_BUG:
+		write_stats();
+		fprintf(stderr, "fuzz-diff: %s\n--- program ---\n%s--- end ---\n", out.msg,
+			out.prog_text ? out.prog_text : "(none)\n");
+		abort();
+	case LOOP_ERROR:
+		write_stats();
+		fprintf(stderr, "fuzz-diff: %s\n", out.msg);
+		abort();
+	}
+	now = time(NULL);
+	if (now != stats_written) {
+		stats_written = now;
+		write_stats();
+	}
+	return 0;
+}

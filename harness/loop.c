@@ -1,0 +1,720 @@
+/* harness/loop.c: the differential loop of callfuzz (harness/loop.h):
+ * generate, check, JIT, run on the executor while the interpreter runs on
+ * a worker thread (design.md: "the host sends the code, interprets while
+ * the executor runs, then compares"), compare, and write an artifact for
+ * every mismatch. */
+#define _GNU_SOURCE
+#include "harness/loop.h"
+#include "harness/env.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const stage_names[LOOP_NSTAGES] = {
+	[LOOP_STAGE_GEN] = "generate",
+	[LOOP_STAGE_CHECK] = "check",
+	[LOOP_STAGE_INTERP] = "interpret",
+	[LOOP_STAGE_JIT] = "jit",
+	[LOOP_STAGE_EXEC] = "execute",
+	[LOOP_STAGE_WAIT] = "wait_interp",
+	[LOOP_STAGE_COMPARE] = "compare",
+	[LOOP_STAGE_ARTIFACT] = "artifact",
+};
+
+const char *loop_stage_name(enum loop_stage s)
+{
+	return s < LOOP_NSTAGES ? stage_names[s] : "?";
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void loop_opts_default(struct loop_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	gen_opts_default(&o->gen);
+	o->lse = LOOP_LSE_ALTERNATE;
+	o->artifacts_dir = "artifacts";
+	o->replay_cmd = "build/callfuzz";
+}
+
+/* ---- the interpreter thread ---------------------------------------------
+ * One job at a time: the main thread posts a checked program, JIT-compiles
+ * and runs it on the executor, then waits for the job. */
+
+enum job_state { JOB_IDLE, JOB_POSTED, JOB_RUNNING, JOB_DONE, JOB_QUIT };
+
+struct interp_worker {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum job_state state;
+	const struct cf_prog *prog;
+	const uint8_t *ctx;
+	struct interp_result *res;
+	uint64_t ns;
+};
+
+static void *worker_main(void *arg)
+{
+	struct interp_worker *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (w->state != JOB_POSTED && w->state != JOB_QUIT)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->state == JOB_QUIT)
+			break;
+		w->state = JOB_RUNNING;
+		pthread_mutex_unlock(&w->lock);
+
+		uint64_t t0 = now_ns();
+
+		interp_run(w->prog, NULL, NULL, w->ctx, w->res);
+		w->ns = now_ns() - t0;
+
+		pthread_mutex_lock(&w->lock);
+		w->state = JOB_DONE;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static void worker_post(struct interp_worker *w, const struct cf_prog *p, const uint8_t *ctx,
+			struct interp_result *res)
+{
+	pthread_mutex_lock(&w->lock);
+	w->prog = p;
+	w->ctx = ctx;
+	w->res = res;
+	w->state = JOB_POSTED;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* The job's interpreter time. A job the worker has not picked up yet (on
+ * a loaded machine it may not have been scheduled while the executor ran)
+ * is taken back and run here: waiting for a wakeup would cost more. */
+static uint64_t worker_wait(struct interp_worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->state == JOB_POSTED) {
+		uint64_t t0;
+
+		w->state = JOB_IDLE;
+		pthread_mutex_unlock(&w->lock);
+		t0 = now_ns();
+		interp_run(w->prog, NULL, NULL, w->ctx, w->res);
+		return now_ns() - t0;
+	}
+	while (w->state != JOB_DONE)
+		pthread_cond_wait(&w->cond, &w->lock);
+	w->state = JOB_IDLE;
+	pthread_mutex_unlock(&w->lock);
+	return w->ns;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+struct loop {
+	struct loop_opts opts;
+	char artifacts_dir[512];
+	char replay_cmd[256];
+	struct exec *ex;
+	uint64_t callee_addr[32];
+	struct interp_worker worker;
+	bool worker_running;
+	struct loop_stats stats;
+	struct interp_result ir;
+	struct exec_result xr;
+	char *prog_text;
+};
+
+struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
+{
+	struct loop *l = calloc(1, sizeof(*l));
+	sigset_t all, old;
+
+	if (!l) {
+		cf_err_set(err, "out of memory");
+		return NULL;
+	}
+	l->opts = *o;
+	if (o->artifacts_dir) {
+		snprintf(l->artifacts_dir, sizeof(l->artifacts_dir), "%s", o->artifacts_dir);
+		l->opts.artifacts_dir = l->artifacts_dir;
+	}
+	snprintf(l->replay_cmd, sizeof(l->replay_cmd), "%s", o->replay_cmd ? o->replay_cmd : "callfuzz");
+	l->opts.replay_cmd = l->replay_cmd;
+
+	l->ex = exec_start(&o->exec, err);
+	if (!l->ex) {
+		free(l);
+		return NULL;
+	}
+	exec_callee_addrs(l->ex, l->callee_addr, 32);
+
+	pthread_mutex_init(&l->worker.lock, NULL);
+	pthread_cond_init(&l->worker.cond, NULL);
+	/* Signals (the fuzzer's SIGINT, SIGALRM, the executor's SIGCHLD) stay
+	 * with the main thread: the worker blocks them all. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&l->worker.thread, NULL, worker_main, &l->worker)) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		cf_err_set(err, "cannot start the interpreter thread: %s", strerror(errno));
+		exec_stop(l->ex);
+		free(l);
+		return NULL;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	l->worker_running = true;
+	return l;
+}
+
+void loop_stop(struct loop *l)
+{
+	if (!l)
+		return;
+	if (l->worker_running) {
+		pthread_mutex_lock(&l->worker.lock);
+		l->worker.state = JOB_QUIT;
+		pthread_cond_broadcast(&l->worker.cond);
+		pthread_mutex_unlock(&l->worker.lock);
+		pthread_join(l->worker.thread, NULL);
+	}
+	pthread_mutex_destroy(&l->worker.lock);
+	pthread_cond_destroy(&l->worker.cond);
+	exec_stop(l->ex);
+	free(l->prog_text);
+	free(l);
+}
+
+const struct loop_stats *loop_get_stats(const struct loop *l)
+{
+	return &l->stats;
+}
+
+const char *loop_runner(const struct loop *l)
+{
+	const struct exec_info *info = exec_info(l->ex);
+
+	return info && info->runner ? info->runner : "?";
+}
+
+static bool pick_lse(enum loop_lse mode, const uint8_t *data, size_t len)
+{
+	uint64_t h = CF_FNV64_BASIS;
+
+	if (mode != LOOP_LSE_ALTERNATE)
+		return mode == LOOP_LSE_ON;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+	return !(h >> 63);
+}
+
+static void count_program(struct loop_stats *st, const struct cf_prog *p)
+{
+	for (int f = 0; f < p->nfuncs; f++) {
+		const struct cf_func *fn = &p->funcs[f];
+
+		st->insns += (uint64_t)fn->ninsns;
+		for (int i = 0; i < fn->ninsns; i++) {
+			const struct bpf_insn *in = &fn->insns[i];
+
+			if (cf_insn_is_pseudo_call(in) && in->imm >= 0 && in->imm < p->nfuncs) {
+				int n = p->funcs[in->imm].nargs;
+
+				if (n >= 0 && n <= CF_MAX_ARGS)
+					st->call_nargs[n]++;
+			}
+		}
+	}
+}
+
+/* ---- signatures ------------------------------------------------------------ */
+
+static const char *size_name(int code)
+{
+	switch (BPF_SIZE(code)) {
+	case BPF_B: return "B";
+	case BPF_H: return "H";
+	case BPF_W: return "W";
+	default: return "DW";
+	}
+}
+
+static const char *alu_op_name(const struct bpf_insn *in)
+{
+	static const char *const ops[16] = { "ADD", "SUB", "MUL", "DIV", "OR", "AND", "LSH", "RSH",
+					     "NEG", "MOD", "XOR", "MOV", "ARSH", "END", "OP14", "OP15" };
+	int op = BPF_OP(in->code) >> 4;
+
+	if ((BPF_OP(in->code) == BPF_DIV || BPF_OP(in->code) == BPF_MOD) && in->off == 1)
+		return BPF_OP(in->code) == BPF_DIV ? "SDIV" : "SMOD";
+	if (BPF_OP(in->code) == BPF_MOV && in->off)
+		return "MOVSX";
+	if (BPF_OP(in->code) == BPF_END && BPF_CLASS(in->code) == BPF_ALU64)
+		return "BSWAP";
+	return ops[op & 15];
+}
+
+static const char *jmp_op_name(int code)
+{
+	static const char *const ops[16] = { "JA", "JEQ", "JGT", "JGE", "JSET", "JNE", "JSGT", "JSGE",
+					     "CALL", "EXIT", "JLT", "JLE", "JSLT", "JSLE", "OP14", "OP15" };
+
+	return ops[(BPF_OP(code) >> 4) & 15];
+}
+
+static const char *atomic_op_name(int32_t imm)
+{
+	switch (imm & ~BPF_FETCH) {
+	case BPF_ADD: return "ADD";
+	case BPF_AND: return "AND";
+	case BPF_OR: return "OR";
+	case BPF_XOR: return "XOR";
+	case BPF_XCHG & ~BPF_FETCH: return "XCHG";
+	case BPF_CMPXCHG & ~BPF_FETCH: return "CMPXCHG";
+	default: return "OP";
+	}
+}
+
+/* "LDX-DW-r11", "ATOMIC-W-CMPXCHG", "CALL-kfunc", "ALU64-DIV" */
+static void insn_shape(const struct bpf_insn *in, char *buf, size_t size)
+{
+	int cls = BPF_CLASS(in->code);
+
+	switch (cls) {
+	case BPF_LD:
+		snprintf(buf, size, cf_insn_is_ldimm64(in) ? "LD-IMM64" : "LD");
+		break;
+	case BPF_LDX:
+		snprintf(buf, size, "%s-%s%s", BPF_MODE(in->code) == BPF_MEMSX ? "LDSX" : "LDX", size_name(in->code),
+			 in->src_reg == BPF_REG_PARAMS ? "-r11" : "");
+		break;
+	case BPF_ST:
+		snprintf(buf, size, "ST-%s%s", size_name(in->code), in->dst_reg == BPF_REG_PARAMS ? "-r11" : "");
+		break;
+	case BPF_STX:
+		if (BPF_MODE(in->code) == BPF_ATOMIC)
+			snprintf(buf, size, "ATOMIC-%s-%s", size_name(in->code), atomic_op_name(in->imm));
+		else
+			snprintf(buf, size, "STX-%s%s", size_name(in->code),
+				 in->dst_reg == BPF_REG_PARAMS ? "-r11" : "");
+		break;
+	case BPF_ALU:
+	case BPF_ALU64:
+		snprintf(buf, size, "%s-%s", cls == BPF_ALU ? "ALU" : "ALU64", alu_op_name(in));
+		break;
+	default: /* BPF_JMP, BPF_JMP32 */
+		if (BPF_OP(in->code) == BPF_CALL)
+			snprintf(buf, size, "CALL-%s",
+				 in->src_reg == BPF_PSEUDO_CALL ? "subprog" :
+				 in->src_reg == BPF_PSEUDO_KFUNC_CALL ? "kfunc" : "helper");
+		else if (BPF_OP(in->code) == BPF_EXIT)
+			snprintf(buf, size, "EXIT");
+		else
+			snprintf(buf, size, "%s-%s", cls == BPF_JMP ? "JMP" : "JMP32", jmp_op_name(in->code));
+		break;
+	}
+}
+
+static const char *signal_short_name(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: return "SEGV";
+	case SIGBUS: return "BUS";
+	case SIGILL: return "ILL";
+	case SIGTRAP: return "TRAP";
+	case SIGFPE: return "FPE";
+	case SIGKILL: return "KILL";
+	case SIGABRT: return "ABRT";
+	default: return "SIG";
+	}
+}
+
+/* Keep [A-Za-z0-9_-]; anything else becomes '_' (a directory name). */
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-'))
+			*s = '_';
+}
+
+static const char *event_name_at(const struct cf_trace *t, int idx, char *buf, size_t size)
+{
+	if (!t || idx < 0 || (uint32_t)idx >= t->nevents || idx >= CF_TRACE_MAX)
+		return "event";
+	return compare_event_name(t->ev[idx].id, buf, size);
+}
+
+void loop_signature(const struct mismatch *m, const struct interp_result *ir, const struct exec_result *xr,
+		    const struct cf_prog *p, char *buf, size_t size)
+{
+	const char *kind = mismatch_kind_name(m->kind);
+	bool jit_only = strstr(m->place, "only by the JIT") != NULL;
+	bool missing = strstr(m->place, "missing from the JIT") != NULL;
+	char name[32], shape[48];
+
+	switch (m->kind) {
+	case MISMATCH_TRACE:
+		if (strstr(m->place, "events past"))
+			snprintf(buf, size, "TRACE-dropped");
+		else if (jit_only)
+			snprintf(buf, size, "TRACE-%s-extra",
+				 event_name_at(xr ? &xr->trace : NULL, m->event, name, sizeof(name)));
+		else if (missing)
+			snprintf(buf, size, "TRACE-%s-missing",
+				 event_name_at(ir ? &ir->trace : NULL, m->event, name, sizeof(name)));
+		else if (m->arg >= 0)
+			snprintf(buf, size, "TRACE-%s-arg%d",
+				 event_name_at(ir ? &ir->trace : NULL, m->event, name, sizeof(name)), m->arg + 1);
+		else
+			snprintf(buf, size, "TRACE-%s-id",
+				 event_name_at(ir ? &ir->trace : NULL, m->event, name, sizeof(name)));
+		break;
+	case MISMATCH_STACK:
+		if (jit_only)
+			snprintf(buf, size, "STACK-extra");
+		else if (missing)
+			snprintf(buf, size, "STACK-missing");
+		else
+			snprintf(buf, size, "STACK-%s", m->arg == 0 ? "len" : "hash");
+		break;
+	case MISMATCH_ABI:
+		snprintf(buf, size, "ABI-%s", xr && xr->abi == EXEC_ABI_CANARY ? "canary" :
+			 xr ? exec_abi_name(xr->abi) : m->place);
+		break;
+	case MISMATCH_CRASH:
+		if (!xr || !xr->signal) {
+			snprintf(buf, size, "CRASH-executor");
+		} else if (xr->fault_pc_off < 0) {
+			snprintf(buf, size, "CRASH-%s-outside", signal_short_name(xr->signal));
+		} else if (p && m->func >= 0 && m->func < p->nfuncs) {
+			const struct cf_func *f = &p->funcs[m->func];
+
+			if (m->insn < 0)
+				snprintf(shape, sizeof(shape), "prologue");
+			else if (m->insn >= f->ninsns)
+				snprintf(shape, sizeof(shape), "epilogue");
+			else
+				insn_shape(&f->insns[m->insn], shape, sizeof(shape));
+			snprintf(buf, size, "CRASH-%s-%s", signal_short_name(xr->signal), shape);
+		} else {
+			snprintf(buf, size, "CRASH-%s-code", signal_short_name(xr->signal));
+		}
+		break;
+	default: /* RETVAL, OUTBUF, TIMEOUT, JIT_REJECT, NONE */
+		snprintf(buf, size, "%s", kind);
+		break;
+	}
+	sanitize(buf);
+}
+
+/* ---- reports ---------------------------------------------------------------- */
+
+static void print_event(FILE *f, const char *who, const struct cf_trace *t, uint32_t i, bool mark)
+{
+	const struct cf_event *e = &t->ev[i];
+	char name[32];
+
+	fprintf(f, "  %s event %u: %s(", who, i, compare_event_name(e->id, name, sizeof(name)));
+	for (uint32_t a = 0; a < e->nargs && a < CF_MAX_ARGS; a++)
+		fprintf(f, "%s0x%" PRIx64, a ? ", " : "", e->args[a]);
+	fprintf(f, ")%s\n", mark ? "   <-- first divergence" : "");
+}
+
+static void print_trace(FILE *f, const char *who, const struct cf_trace *t, int mark)
+{
+	for (uint32_t i = 0; i < t->nevents && i < CF_TRACE_MAX; i++)
+		print_event(f, who, t, i, (int)i == mark);
+	if (t->dropped)
+		fprintf(f, "  %s: %u events dropped past %d\n", who, t->dropped, CF_TRACE_MAX);
+}
+
+static void print_ctx(FILE *f, const char *who, const uint8_t *ctx)
+{
+	bool any = false;
+
+	for (int i = 0; i < CF_CTX_SIZE; i++) {
+		if (!ctx[i])
+			continue;
+		fprintf(f, "  %s ctx[%d] = 0x%02x\n", who, i, ctx[i]);
+		any = true;
+	}
+	if (!any)
+		fprintf(f, "  %s ctx: all zero\n", who);
+}
+
+static char *build_report(const struct loop *l, const struct loop_outcome *out, size_t input_len,
+			  const struct cf_prog *p, const struct exec_result *xr, bool have_xr)
+{
+	const struct mismatch *m = &out->m;
+	const struct interp_result *ir = &l->ir;
+	const char *nolse = out->lse ? "" : " --no-lse";
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int jit_mark = m->event;
+
+	if (!f)
+		return NULL;
+	fprintf(f, "signature: %s\n", out->signature);
+	fprintf(f, "mismatch: %s at %s", mismatch_kind_name(m->kind), m->place);
+	if (m->kind == MISMATCH_TRACE || m->kind == MISMATCH_STACK || m->kind == MISMATCH_OUTBUF ||
+	    m->kind == MISMATCH_RETVAL || m->kind == MISMATCH_ABI)
+		fprintf(f, ": interpreter 0x%" PRIx64 ", jit 0x%" PRIx64, m->want, m->got);
+	fprintf(f, "\n");
+	fprintf(f, "target: model arm64 JIT on %s, atomics %s\n", loop_runner(l),
+		out->lse ? "LSE" : "LL/SC (--no-lse)");
+	fprintf(f, "program: %d functions, %d slots; input %zu bytes\n", p->nfuncs, cf_prog_total_insns(p),
+		input_len);
+	fprintf(f, "\nreplay:\n  %s run %s/prog.s%s\n", l->replay_cmd, out->artifact_dir, nolse);
+	fprintf(f, "  %s jit %s/prog.s%s   (the arm64 listing)\n", l->replay_cmd, out->artifact_dir, nolse);
+	fprintf(f, "  CALLFUZZ_LSE=%s build-fuzz/fuzz-diff %s/input   (the fuzz target on the bytes)\n",
+		out->lse ? "on" : "off", out->artifact_dir);
+
+	fprintf(f, "\ninterpreter: r0=0x%" PRIx64 ", %u events, %" PRIu64 " insns executed\n", ir->r0,
+		ir->trace.nevents, ir->insns_executed);
+	if (have_xr) {
+		fprintf(f, "jit: %s, r0=0x%" PRIx64 ", %u events%s%s\n", exec_status_name(xr->status), xr->r0,
+			xr->trace.nevents, xr->detail[0] ? ": " : "", xr->detail);
+		if (m->kind == MISMATCH_TRACE || m->kind == MISMATCH_STACK) {
+			/* The first divergence, both sides (JIT index: same class, same rank). */
+			fprintf(f, "\nat the first divergence:\n");
+			if (m->event >= 0 && (uint32_t)m->event < ir->trace.nevents && !strstr(m->place, "only by"))
+				print_event(f, "interp", &ir->trace, (uint32_t)m->event, false);
+			else
+				fprintf(f, "  interp: no such event\n");
+			if (m->event >= 0 && (uint32_t)m->event < xr->trace.nevents)
+				print_event(f, "jit", &xr->trace, (uint32_t)m->event, false);
+			else
+				fprintf(f, "  jit: no such event\n");
+		}
+		fprintf(f, "\ninterpreter trace:\n");
+		print_trace(f, "interp", &ir->trace, m->event);
+		fprintf(f, "jit trace:\n");
+		print_trace(f, "jit", &xr->trace, jit_mark);
+		if (m->kind == MISMATCH_OUTBUF) {
+			fprintf(f, "\nctx after the run (nonzero bytes; the input ctx is all zero):\n");
+			print_ctx(f, "interp", ir->ctx);
+			print_ctx(f, "jit", xr->ctx);
+		}
+		if (xr->status == EXEC_CRASH && xr->signal)
+			fprintf(f, "\ncrash: signal %d, fault address 0x%" PRIx64 ", pc offset %" PRId64 " (func %d insn %d)\n",
+				xr->signal, xr->fault_addr, xr->fault_pc_off, m->func, m->insn);
+	}
+	fclose(f);
+	return text;
+}
+
+/* ---- one iteration ------------------------------------------------------------ */
+
+static void add_ns(struct loop_stats *st, enum loop_stage s, uint64_t t0, uint64_t *t)
+{
+	uint64_t t1 = now_ns();
+
+	st->stage_ns[s] += t1 - t0;
+	if (t)
+		*t = t1;
+}
+
+static void set_prog_text(struct loop *l, struct loop_outcome *out, const struct cf_prog *p)
+{
+	free(l->prog_text);
+	l->prog_text = cf_asm_print(p);
+	out->prog_text = l->prog_text;
+}
+
+static enum loop_verdict record_mismatch(struct loop *l, const uint8_t *data, size_t len, const struct cf_prog *p,
+					 bool have_xr, struct loop_outcome *out)
+{
+	struct loop_stats *st = &l->stats;
+	struct artifact a;
+	struct cf_err err;
+	char hit[400], *report;
+	int rc;
+
+	st->mismatches++;
+	out->verdict = LOOP_MISMATCH;
+	set_prog_text(l, out, p);
+	if (!l->opts.artifacts_dir) {
+		snprintf(out->artifact_dir, sizeof(out->artifact_dir), "(none)");
+		return out->verdict;
+	}
+	snprintf(out->artifact_dir, sizeof(out->artifact_dir), "%s/%s", l->opts.artifacts_dir, out->signature);
+	report = build_report(l, out, len, p, &l->xr, have_xr);
+	snprintf(hit, sizeof(hit), "%ld pid=%d bytes=%zu lse=%d %s: %.200s", (long)time(NULL), (int)getpid(), len,
+		 out->lse, mismatch_kind_name(out->m.kind), out->m.place);
+	a = (struct artifact){ .signature = out->signature, .input = data, .input_len = len,
+			       .prog_text = out->prog_text, .report = report, .hit_line = hit };
+	rc = artifact_write(l->opts.artifacts_dir, &a, out->artifact_dir, sizeof(out->artifact_dir), &err);
+	free(report);
+	if (rc < 0) {
+		snprintf(out->msg, sizeof(out->msg), "cannot write the artifact of %s: %s", out->signature, err.msg);
+		out->verdict = LOOP_ERROR;
+	}
+	return out->verdict;
+}
+
+enum loop_verdict loop_run_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out)
+{
+	static const uint8_t zero_ctx[CF_CTX_SIZE];
+	struct loop_stats *st = &l->stats;
+	struct jit_opts jopts = { 0 };
+	struct jit_image img = { 0 };
+	struct cf_check_opts copts;
+	struct cf_prog prog;
+	struct cf_err err;
+	uint64_t t_start = now_ns(), t = t_start;
+	bool jit_ok, have_xr = false;
+	int restarts = exec_restarts(l->ex);
+
+	memset(&out->m, 0, sizeof(out->m));
+	out->verdict = LOOP_EQUAL;
+	out->signature[0] = out->artifact_dir[0] = out->msg[0] = 0;
+	out->prog_text = NULL;
+	out->lse = pick_lse(l->opts.lse, data, len);
+
+	if (gen_program(data, len, &l->opts.gen, &prog, &err)) {
+		snprintf(out->msg, sizeof(out->msg), "gen_program: %s", err.msg);
+		out->verdict = LOOP_ERROR;
+		return out->verdict;
+	}
+	add_ns(st, LOOP_STAGE_GEN, t, &t);
+
+	cf_check_opts_default(&copts);
+	copts.max_args = l->opts.gen.max_args;
+	if (cf_check(&prog, &copts, &err)) {
+		add_ns(st, LOOP_STAGE_CHECK, t, &t);
+		st->gen_bugs++;
+		set_prog_text(l, out, &prog);
+		snprintf(out->msg, sizeof(out->msg), "generator bug: the checker rejected a generated program: %s",
+			 err.msg);
+		out->verdict = LOOP_GEN_BUG;
+		cf_prog_free(&prog);
+		return out->verdict;
+	}
+	add_ns(st, LOOP_STAGE_CHECK, t, &t);
+	count_program(st, &prog);
+
+	jopts.lse_atomics = out->lse;
+	memcpy(jopts.callee_addr, l->callee_addr, sizeof(jopts.callee_addr));
+	jit_ok = jit_compile(&prog, &jopts, &img, &err) == 0;
+	add_ns(st, LOOP_STAGE_JIT, t, &t);
+
+	/* The interpreter runs while the executor runs. Posted after the JIT:
+	 * waking the worker can preempt this thread, which costs nothing once
+	 * it sleeps in exec_run. */
+	if (l->opts.serial) {
+		interp_run(&prog, NULL, NULL, zero_ctx, &l->ir);
+		add_ns(st, LOOP_STAGE_INTERP, t, &t);
+	} else {
+		worker_post(&l->worker, &prog, zero_ctx, &l->ir);
+	}
+	if (jit_ok) {
+		if (exec_run(l->ex, img.code, img.ncode, img.entry, zero_ctx, &l->xr, &err)) {
+			if (!l->opts.serial)
+				st->stage_ns[LOOP_STAGE_INTERP] += worker_wait(&l->worker);
+			snprintf(out->msg, sizeof(out->msg), "executor: %s", err.msg);
+			out->verdict = LOOP_ERROR;
+			goto out;
+		}
+		have_xr = true;
+		st->lse_programs += out->lse;
+		add_ns(st, LOOP_STAGE_EXEC, t, &t);
+	}
+	if (!l->opts.serial) {
+		st->stage_ns[LOOP_STAGE_INTERP] += worker_wait(&l->worker);
+		add_ns(st, LOOP_STAGE_WAIT, t, &t);
+	}
+	st->interp_insns += l->ir.insns_executed;
+	st->exec_restarts += (uint64_t)(exec_restarts(l->ex) - restarts);
+
+	/* design.md "The oracle": an interpreter that does not reach exit on
+	 * a checked program is a generator (or checker/interpreter) bug. */
+	if (l->ir.status != INTERP_OK) {
+		st->gen_bugs++;
+		set_prog_text(l, out, &prog);
+		snprintf(out->msg, sizeof(out->msg),
+			 "generator bug: the interpreter %s on a program the checker accepted: %s",
+			 l->ir.status == INTERP_TIMEOUT ? "ran out of instructions" : "faulted", l->ir.fault);
+		out->verdict = LOOP_GEN_BUG;
+		goto out;
+	}
+
+	st->programs++;
+	if (!jit_ok)
+		mismatch_jit_reject(&out->m, err.msg);
+	else
+		compare_results(&l->ir, &l->xr, &img, &prog, &out->m);
+	if (out->m.kind != MISMATCH_NONE)
+		loop_signature(&out->m, &l->ir, have_xr ? &l->xr : NULL, &prog, out->signature,
+			       sizeof(out->signature));
+	add_ns(st, LOOP_STAGE_COMPARE, t, &t);
+	if (out->m.kind != MISMATCH_NONE) {
+		record_mismatch(l, data, len, &prog, have_xr, out);
+		add_ns(st, LOOP_STAGE_ARTIFACT, t, &t);
+	}
+out:
+	st->wall_ns += now_ns() - t_start;
+	jit_image_free(&img);
+	cf_prog_free(&prog);
+	return out->verdict;
+}
+
+/* ---- stats file ----------------------------------------------------------------- */
+
+int loop_stats_write(const struct loop_stats *s, const char *path)
+{
+	char tmp[1024];
+	FILE *f;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -1;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	fprintf(f, "programs %" PRIu64 "\n", s->programs);
+	fprintf(f, "mismatches %" PRIu64 "\n", s->mismatches);
+	fprintf(f, "gen_bugs %" PRIu64 "\n", s->gen_bugs);
+	fprintf(f, "lse_programs %" PRIu64 "\n", s->lse_programs);
+	fprintf(f, "insns %" PRIu64 "\n", s->insns);
+	fprintf(f, "interp_insns %" PRIu64 "\n", s->interp_insns);
+	fprintf(f, "exec_restarts %" PRIu64 "\n", s->exec_restarts);
+	fprintf(f, "wall_ns %" PRIu64 "\n", s->wall_ns);
+	for (int i = 0; i < LOOP_NSTAGES; i++)
+		fprintf(f, "ns_%s %" PRIu64 "\n", loop_stage_name(i), s->stage_ns[i]);
+	for (int n = 0; n <= CF_MAX_ARGS; n++)
+		fprintf(f, "calls_nargs%d %" PRIu64 "\n", n, s->call_nargs[n]);
+	if (fclose(f)) {
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path)) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}

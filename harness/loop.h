@@ -1,0 +1,153 @@
+/* harness/loop.h: the differential fuzzing loop and its artifacts
+ * (internal to harness/; the fuzz targets in fuzz/ and the tests use it).
+ *
+ * One iteration (design.md, "Data flow"): fuzzer bytes -> gen_program ->
+ * cf_check (must accept) -> jit_compile -> the executor runs the code while
+ * a worker thread runs the interpreter (must be INTERP_OK) -> compare_results
+ * -> on a mismatch, an artifact under <artifacts>/<signature>/.
+ *
+ * A checker rejection or an interpreter fault on a generated program is a
+ * bug of the generator (or of the checker/interpreter), never of the JIT:
+ * the loop returns LOOP_GEN_BUG with the program text and the reason, and
+ * the fuzz target aborts on it so that the fuzzer keeps the input. */
+#ifndef CALLFUZZ_HARNESS_LOOP_H
+#define CALLFUZZ_HARNESS_LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gen/gen.h"
+#include "harness/harness.h"
+
+/* Per-stage wall time. The interpreter runs on its own thread at the same
+ * time as LOOP_STAGE_EXEC, so the stages add up to more than the wall time;
+ * LOOP_STAGE_WAIT is how long the main thread still waited for the
+ * interpreter after the executor answered (what the overlap did not hide). */
+enum loop_stage {
+	LOOP_STAGE_GEN,      /* gen_program */
+	LOOP_STAGE_CHECK,    /* cf_check */
+	LOOP_STAGE_INTERP,   /* interp_run (worker thread) */
+	LOOP_STAGE_JIT,      /* jit_compile */
+	LOOP_STAGE_EXEC,     /* exec_run: transfer + execute under qemu */
+	LOOP_STAGE_WAIT,     /* main thread waiting for the interpreter */
+	LOOP_STAGE_COMPARE,  /* compare_results + signature */
+	LOOP_STAGE_ARTIFACT, /* writing artifacts */
+	LOOP_NSTAGES,
+};
+
+const char *loop_stage_name(enum loop_stage s);
+
+/* Atomics: LSE or the LL/SC fallback. ALTERNATE picks per input from a
+ * hash of its bytes, so that replaying an input picks the same again. */
+enum loop_lse {
+	LOOP_LSE_ALTERNATE,
+	LOOP_LSE_ON,
+	LOOP_LSE_OFF,
+};
+
+struct loop_opts {
+	struct gen_opts gen;
+	struct exec_opts exec;
+	enum loop_lse lse;
+	const char *artifacts_dir; /* NULL: no artifacts are written */
+	const char *replay_cmd;    /* how report.txt names callfuzz: "build/callfuzz" */
+	bool serial;               /* interpret before running the JIT code instead of
+				      at the same time (for measuring the overlap) */
+};
+
+/* Defaults: gen_opts_default, alternate LSE, artifacts/ , build/callfuzz. */
+void loop_opts_default(struct loop_opts *o);
+
+struct loop_stats {
+	uint64_t programs;        /* compared (equal + mismatch) */
+	uint64_t mismatches;
+	uint64_t gen_bugs;
+	uint64_t lse_programs;    /* programs JIT-compiled with LSE atomics */
+	uint64_t insns;           /* BPF slots over all programs */
+	uint64_t interp_insns;    /* instructions the interpreter executed */
+	uint64_t exec_restarts;   /* executor restarts beyond the first start */
+	uint64_t call_nargs[CF_MAX_ARGS + 1]; /* BPF-to-BPF call sites by callee argument count */
+	uint64_t stage_ns[LOOP_NSTAGES];
+	uint64_t wall_ns;         /* whole iterations */
+};
+
+enum loop_verdict {
+	LOOP_EQUAL,
+	LOOP_MISMATCH, /* outcome.m, outcome.signature; an artifact was written */
+	LOOP_GEN_BUG,  /* outcome.msg and outcome.prog_text say what */
+	LOOP_ERROR,    /* the loop could not go on (executor cannot restart,
+			  artifacts not writable): outcome.msg */
+};
+
+struct loop_outcome {
+	enum loop_verdict verdict;
+	struct mismatch m;
+	bool lse;
+	char signature[96];
+	char artifact_dir[512]; /* MISMATCH: where the artifact lives */
+	char msg[768];
+	const char *prog_text;  /* cf_asm_print of the program (owned by the loop,
+				   valid until the next call); NULL for EQUAL */
+};
+
+struct loop;
+
+/* Start the executor and the interpreter thread. NULL with err set. */
+struct loop *loop_start(const struct loop_opts *o, struct cf_err *err);
+void loop_stop(struct loop *l);
+/* One iteration on the fuzzer's bytes. Returns out->verdict. */
+enum loop_verdict loop_run_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out);
+const struct loop_stats *loop_get_stats(const struct loop *l);
+/* Runner of the executor ("qemu-aarch64-static", "native"). */
+const char *loop_runner(const struct loop *l);
+
+/* Write stats as "key value" lines to path, atomically (temporary file in
+ * the same directory, then rename). 0 or -1 with errno. */
+int loop_stats_write(const struct loop_stats *s, const char *path);
+
+/* ---- signatures -------------------------------------------------------
+ * A stable bucket name for a mismatch: kind and place in program terms, no
+ * addresses, values or hashes, coarse enough that one JIT bug gives one or a
+ * few buckets. Characters are [A-Za-z0-9_-]. Examples:
+ *   RETVAL, OUTBUF, TIMEOUT, JIT_REJECT,
+ *   TRACE-kf_args12-arg9   (argument 9 of a kf_args12 event differs)
+ *   TRACE-trace-missing    (the JIT made fewer trace events) / -extra / -id
+ *   TRACE-dropped, STACK-hash, STACK-len, STACK-missing, STACK-extra,
+ *   ABI-x19, ABI-sp, ABI-canary,
+ *   CRASH-SEGV-LDX-DW-r11  (signal, BPF insn shape of the faulting slot)
+ *   CRASH-SEGV-prologue, CRASH-ILL-outside, CRASH-executor.
+ * ir and xr are the results compare_results saw (xr: for CRASH signal and
+ * the JIT-only events; p for the faulting instruction; each may be NULL). */
+void loop_signature(const struct mismatch *m, const struct interp_result *ir, const struct exec_result *xr,
+		    const struct cf_prog *p, char *buf, size_t size);
+
+/* ---- artifacts (harness/artifact.c) -------------------------------------
+ * <dir>/<signature>/ holds input (the fuzzer bytes), prog.s, report.txt and
+ * hits (one line per occurrence). The bucket is built in a temporary
+ * directory next to it and renamed into place; when it exists, the new one
+ * replaces it only if its input is smaller (renameat2 RENAME_EXCHANGE, with
+ * hits carried over as a hard link), otherwise only a line is appended to
+ * hits (O_APPEND). Processes sharing dir serialize on <dir>/.lock. A
+ * process killed at any point leaves the previous bucket or the new one,
+ * never neither (a stray .tmp-* directory at worst). */
+struct artifact {
+	const char *signature;
+	const uint8_t *input;
+	size_t input_len;
+	const char *prog_text;
+	const char *report;
+	const char *hit_line; /* without newline */
+};
+
+enum artifact_action {
+	ARTIFACT_CREATED,
+	ARTIFACT_REPLACED, /* the new input was smaller */
+	ARTIFACT_KEPT,     /* the old input was not larger: hits only */
+};
+
+/* Returns the action, or -1 with err set. path (size >= 512) receives the
+ * bucket directory. */
+int artifact_write(const char *dir, const struct artifact *a, char *path, size_t pathlen, struct cf_err *err);
+
+#endif
