@@ -24,7 +24,7 @@ static int valid_count(void)
 	if (env && atoi(env) > 0)
 		return atoi(env);
 	if (build && strstr(build, "san"))
-		return 2000;
+		return 1500;
 	return 10000;
 }
 
