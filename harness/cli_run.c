@@ -14,7 +14,7 @@ static void run_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: callfuzz run FILE.s [--ctx HEX|@FILE] [--no-lse] [--timeout-ms N]\n"
-		"                          [--target model|kernel]\n\n"
+		"                          [--target model|kernel|vm|vm,model]\n\n"
 		"Runs the program in FILE.s (docs/asm.md) through the reference interpreter\n"
 		"and through the arm64 JIT on the executor (qemu-aarch64 on non-arm64 hosts),\n"
 		"compares trace events, stack snapshots (STACK), ctx (OUTBUF), r0 (RETVAL) and\n"
@@ -27,7 +27,9 @@ static void run_usage(FILE *out)
 		"  --timeout-ms N  watchdog for the JIT run (default 1000)\n"
 		"  --target T      model: our arm64 JIT on the executor (default); kernel: the\n"
 		"                  host kernel through bpf() (harness/kernel.h): its verifier's\n"
-		"                  verdict (VERIFIER) and its r0, low 32 bits, and ctx (KERNEL)\n\n"
+		"                  verdict (VERIFIER) and its r0, low 32 bits, and ctx (KERNEL);\n"
+		"                  vm, vm,model: a kernel under qemu-system (--arch, --kernel,\n"
+		"                  --kernel-tree: see `callfuzz run --target vm --help`)\n\n"
 		"Exit codes: 0 equal, 1 mismatch (or the checker rejected the program),\n"
 		"2 bad usage, unreadable input, or no executor.\n");
 }
@@ -130,6 +132,11 @@ static int cmd_run(int argc, char **argv)
 	char *text;
 	int rc;
 
+	/* --target vm[,model]: a kernel under qemu, its own options
+	 * (harness/cli_vm.c, `callfuzz run --target vm --help`) */
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--target") && !strncmp(argv[i + 1], "vm", 2))
+			return vm_cli_run(argc, argv);
 	if (cli_wants_help(argc, argv)) {
 		run_usage(stdout);
 		return EXIT_OK;

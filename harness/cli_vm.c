@@ -1,14 +1,25 @@
-/* harness/cli_vm.c: `callfuzz vm FILE.s...`: load programs into a real
- * kernel booted under qemu-system and run them once (harness/vm.h). */
+/* harness/cli_vm.c: the vm target's commands:
+ *  - `callfuzz vm FILE.s...`: load programs into a real kernel booted under
+ *    qemu-system and run them once (harness/vm.h);
+ *  - `callfuzz run --target vm[,model] FILE.s` (vm_cli_run, called by
+ *    harness/cli_run.c): one program through the vm oracle
+ *    (harness/target_vm.c);
+ *  - `callfuzz vm-fuzz`: generated programs (kernel profile) through the vm
+ *    oracle in batches, mismatches written as report files: the driver loop
+ *    until the fuzz loop knows kernel targets. */
 #include "bpf/bpf.h"
+#include "gen/gen.h"
 #include "harness/cli.h"
+#include "harness/harness.h"
 #include "harness/vm.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,87 +98,6 @@ static void print_ctx_changes(const uint8_t *before, const uint8_t *after, size_
 	}
 	if (!any)
 		printf("ctx: unchanged\n");
-}
-
-/* The BPF instruction at flat slot `slot`, printed in our text format. */
-static void bpf_text(const struct cf_prog *p, int slot, char *buf, size_t size)
-{
-	int start = 0;
-
-	buf[0] = 0;
-	for (int fi = 0; fi < p->nfuncs; fi++) {
-		if (slot < start + p->funcs[fi].ninsns) {
-			cf_asm_print_insn(buf, size, p, fi, slot - start);
-			return;
-		}
-		start += p->funcs[fi].ninsns;
-	}
-}
-
-/* Disassembles the image with LLVM (an ELF wrapper around the bytes, as
- * llvm-objdump reads no raw binaries) and prints each BPF instruction
- * (from jited_line_info) above the native code it starts. */
-static void print_jit(const struct vm_jit *j, const struct cf_prog *p, enum vm_arch arch)
-{
-	char dir[] = "/tmp/callfuzz-jit.XXXXXX", bin[64], obj[64], cmd[512], line[512];
-	FILE *f;
-
-	printf("jit: %u bytes, %d function(s), %u bytes of rewritten bytecode\n", j->len, j->nfuncs,
-	       j->xlated_len);
-	if (!j->len)
-		return;
-	if (!mkdtemp(dir))
-		return;
-	snprintf(bin, sizeof(bin), "%s/image", dir);
-	snprintf(obj, sizeof(obj), "%s/image.o", dir);
-	f = fopen(bin, "wb");
-	if (f) {
-		fwrite(j->image, 1, j->len, f);
-		fclose(f);
-	}
-	snprintf(cmd, sizeof(cmd),
-		 "cd %s && llvm-objcopy-19 -I binary -O %s --rename-section=.data=.text,alloc,code,contents "
-		 "image image.o 2>&1 && llvm-objdump-19 -d --no-show-raw-insn %s image.o 2>&1",
-		 dir, arch == VM_ARCH_ARM64 ? "elf64-littleaarch64" : "elf64-x86-64",
-		 arch == VM_ARCH_X86_64 ? "-M intel" : "");
-	f = popen(cmd, "r");
-	if (!f) {
-		printf("jit: cannot run llvm-objdump-19 (install llvm-19)\n");
-	} else {
-		int fn = 0, li = 0;
-		bool any = false;
-
-		while (fgets(line, sizeof(line), f)) {
-			char *colon = strchr(line, ':');
-			char *end;
-			unsigned long off = strtoul(line, &end, 16);
-
-			if (!colon || end != colon || end == line || !isspace((unsigned char)line[0])) {
-				if (strstr(line, "not found") || strstr(line, "No such file"))
-					printf("jit: %s", line);
-				continue;
-			}
-			any = true;
-			while (fn < j->nfuncs && off >= j->func_offs[fn]) {
-				printf("%s%s:\n", fn ? "\n" : "", fn < p->nfuncs ? p->funcs[fn].name : "?");
-				fn++;
-			}
-			while (li < j->nlines && j->lines[li].image_off >= 0 &&
-			       (unsigned long)j->lines[li].image_off <= off) {
-				char text[160];
-
-				bpf_text(p, j->lines[li].slot, text, sizeof(text));
-				printf("    ; %d: %s\n", j->lines[li].slot, text);
-				li++;
-			}
-			printf("%s", line);
-		}
-		if (pclose(f) != 0 && !any)
-			printf("jit: llvm-objcopy-19/llvm-objdump-19 failed (install llvm-19)\n");
-	}
-	unlink(obj);
-	unlink(bin);
-	rmdir(dir);
 }
 
 struct vm_cli {
@@ -319,7 +249,7 @@ static int run_file(struct vm *vm, const struct vm_cli *c, const char *path)
 			if (r[2].err)
 				printf("jit: BPF_OBJ_GET_INFO_BY_FD failed (%s)\n", strerror(r[2].err));
 			else
-				print_jit(&r[2].jit, &prog, c->arch);
+				vm_print_jit(stdout, &r[2].jit, &prog, c->arch);
 		}
 	}
 	vm_req_release(r, n);
@@ -438,3 +368,490 @@ static int cmd_vm(int argc, char **argv)
 }
 
 CLI_COMMAND(vm, "vm", "load and run programs in a real kernel under qemu-system", cmd_vm)
+
+/* ---- callfuzz run --target vm ------------------------------------------- */
+
+static void run_vm_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: callfuzz run --target vm[,model] [--arch ARCH] [--kernel IMAGE | --kernel-tree DIR]\n"
+		"                    [--ctx HEX] [--no-kernel-interp] [--timeout MS] [--console FILE] FILE.s\n\n"
+		"Runs the program in FILE.s through the checker (max args from the kernel's\n"
+		"probe) and the reference interpreter, and in a real kernel under qemu-system:\n"
+		"its JIT, and its interpreter (bpf_jit_enable 0) when every function takes at\n"
+		"most 5 arguments; `vm,model` adds our arm64 JIT on the executor. Compares the\n"
+		"verdicts (VERIFIER, with the kernel's log), then ctx and r0's low 32 bits\n"
+		"(KERNEL, naming the voice); a KERNEL or CRASH of the kernel's JIT shows its JIT\n"
+		"code, disassembled by LLVM, each BPF instruction above its native code.\n\n"
+		"options:\n"
+		"  --arch ARCH        arm64 (default) or x86_64; with --kernel, the image's own\n"
+		"  --kernel IMAGE     arm64 Image or x86 bzImage (default: $CALLFUZZ_KERNEL, then\n"
+		"                     build/kernels/ARCH/vmlinuz from harness/fetch-kernels.sh)\n"
+		"  --kernel-tree DIR  rebuild DIR (a kernel source tree; `debian`: Debian's\n"
+		"                     linux-source-7.2) with harness/kernel-tree.sh, boot that\n"
+		"  --ctx HEX          ctx bytes to start from (up to 256; the rest zero)\n"
+		"  --no-kernel-interp never use the kernel's interpreter\n"
+		"  --timeout MS       watchdog per round trip (default 10000)\n"
+		"  --console FILE     keep the guest's console log in FILE\n\n"
+		"Exit codes: 0 equal (a program both the checker and the kernel reject is equal),\n"
+		"1 mismatch, 2 bad usage, unreadable input, no kernel or no qemu.\n");
+}
+
+struct vm_target_args {
+	struct tvm_opts to;
+	const char *kernel_tree;
+	char image[4096];
+	uint8_t ctx[CF_CTX_SIZE];
+};
+
+/* Options shared by `run --target vm` and `vm-fuzz`: 1 consumed (value in
+ * argv[*i]), 0 not ours, -1 bad. */
+static int target_option(struct vm_target_args *a, int argc, char **argv, int *i, const char *cmd)
+{
+	const char *o = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+
+	if (!strcmp(o, "--no-kernel-interp")) {
+		a->to.no_kernel_interp = true;
+		return 1;
+	}
+	if (strcmp(o, "--arch") && strcmp(o, "--kernel") && strcmp(o, "--kernel-tree") && strcmp(o, "--ctx") &&
+	    strcmp(o, "--timeout") && strcmp(o, "--console"))
+		return 0;
+	if (!v) {
+		fprintf(stderr, "callfuzz %s: %s needs a value\n", cmd, o);
+		return -1;
+	}
+	(*i)++;
+	if (!strcmp(o, "--arch")) {
+		enum vm_arch arch;
+
+		if (vm_arch_parse(v, &arch) < 0) {
+			fprintf(stderr, "callfuzz %s: unknown arch '%s' (arm64 or x86_64)\n", cmd, v);
+			return -1;
+		}
+		a->to.arch = v;
+	} else if (!strcmp(o, "--kernel")) {
+		a->to.kernel = v;
+	} else if (!strcmp(o, "--kernel-tree")) {
+		a->kernel_tree = v;
+	} else if (!strcmp(o, "--timeout")) {
+		a->to.req_timeout_ms = atoi(v);
+	} else if (!strcmp(o, "--console")) {
+		a->to.console_log = v;
+	} else {
+		size_t n;
+
+		if (parse_hex(v, a->ctx, sizeof(a->ctx), &n) < 0) {
+			fprintf(stderr, "callfuzz %s: --ctx wants up to %d hex bytes\n", cmd, CF_CTX_SIZE);
+			return -1;
+		}
+	}
+	return 1;
+}
+
+/* --kernel-tree: rebuild, then boot the result. */
+static int target_prepare(struct vm_target_args *a, const char *cmd)
+{
+	struct cf_err err;
+
+	if (!a->kernel_tree)
+		return 0;
+	if (a->to.kernel) {
+		fprintf(stderr, "callfuzz %s: --kernel and --kernel-tree exclude each other\n", cmd);
+		return -1;
+	}
+	if (tvm_build_kernel_tree(a->kernel_tree, a->to.arch ? a->to.arch : "arm64", a->image, sizeof(a->image),
+				  &err) < 0) {
+		fprintf(stderr, "callfuzz %s: %s\n", cmd, err.msg);
+		return -1;
+	}
+	a->to.kernel = a->image;
+	return 0;
+}
+
+int vm_cli_run(int argc, char **argv)
+{
+	static struct tvm_case tc;
+	struct vm_target_args a;
+	const char *path = NULL;
+	struct cf_prog prog;
+	struct cf_err err;
+	char rerr[256], desc[512];
+	struct tvm *t;
+	size_t len;
+	char *text;
+	int rc;
+
+	if (cli_wants_help(argc, argv)) {
+		run_vm_usage(stdout);
+		return EXIT_OK;
+	}
+	memset(&a, 0, sizeof(a));
+	a.to.listing = true;
+	for (int i = 1; i < argc; i++) {
+		int r;
+
+		if (!strcmp(argv[i], "--target") && i + 1 < argc) {
+			const char *v = argv[++i];
+
+			if (!strcmp(v, "vm,model") || !strcmp(v, "model,vm")) {
+				a.to.model = true;
+			} else if (strcmp(v, "vm")) {
+				fprintf(stderr, "callfuzz run: --target %s: vm or vm,model here\n", v);
+				return EXIT_USAGE;
+			}
+			continue;
+		}
+		if (!strncmp(argv[i], "--target=", 9)) {
+			a.to.model = strstr(argv[i], "model") != NULL;
+			continue;
+		}
+		r = target_option(&a, argc, argv, &i, "run");
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r)
+			continue;
+		if ((argv[i][0] == '-' && argv[i][1]) || path) {
+			run_vm_usage(stderr);
+			return EXIT_USAGE;
+		}
+		path = argv[i];
+	}
+	if (!path) {
+		run_vm_usage(stderr);
+		return EXIT_USAGE;
+	}
+	text = cli_read_file(path, &len, rerr, sizeof(rerr));
+	if (!text) {
+		fprintf(stderr, "callfuzz run: %s\n", rerr);
+		return EXIT_USAGE;
+	}
+	cf_prog_init(&prog);
+	rc = cf_asm_parse(text, len, path, &prog, &err);
+	free(text);
+	if (rc) {
+		fprintf(stderr, "callfuzz run: %s\n", err.msg);
+		cf_prog_free(&prog);
+		return EXIT_USAGE;
+	}
+	cf_prog_derive_stack(&prog);
+	if (target_prepare(&a, "run") < 0) {
+		cf_prog_free(&prog);
+		return EXIT_USAGE;
+	}
+	t = tvm_start(&a.to, &err);
+	if (!t) {
+		fprintf(stderr, "callfuzz run: %s\n", err.msg);
+		cf_prog_free(&prog);
+		return EXIT_USAGE;
+	}
+	tvm_describe(t, desc, sizeof(desc));
+	printf("%s\n", desc);
+	tc.prog = &prog;
+	memcpy(tc.ctx_in, a.ctx, CF_CTX_SIZE);
+	if (tvm_run(t, &tc, 1, &err) < 0) {
+		fprintf(stderr, "callfuzz run: %s\n", err.msg);
+		rc = EXIT_USAGE;
+	} else {
+		tvm_print_case(t, &tc, stdout);
+		rc = tc.m.kind == MISMATCH_NONE && !tc.interp_fault ? EXIT_OK : EXIT_REJECT;
+	}
+	tvm_case_release(&tc);
+	tvm_stop(t);
+	cf_prog_free(&prog);
+	return rc;
+}
+
+/* ---- callfuzz vm-fuzz ------------------------------------------------------ */
+
+static void vm_fuzz_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: callfuzz vm-fuzz [--count N] [--seed S] [--batch B] [--out DIR] [--stop-after K]\n"
+		"                        [--max-args N] [--max-funcs N] [--max-insns N] [--model]\n"
+		"                        [--arch ARCH] [--kernel IMAGE | --kernel-tree DIR]\n"
+		"                        [--no-kernel-interp] [--timeout MS] [--console FILE] [-v]\n\n"
+		"Generates N programs with the kernel profile (seeds S..S+N-1: the programs of\n"
+		"`callfuzz gen --profile kernel --seed S+i`, with --max-args of the kernel's probe),\n"
+		"runs them through the vm oracle B per round trip (ctx byte k = k * 37 + seed),\n"
+		"and counts: the checker's verdict, the kernel verifier's, and the programs whose\n"
+		"kernel results equal the interpreter's. Every mismatch is written to DIR as\n"
+		"vm-<kind>-<seed>.s (the program) and .txt (the report); printed with -v.\n"
+		"--model adds our JIT on the executor as a voice.\n\n"
+		"Exit codes: 0 no mismatch, 1 mismatches, 2 bad usage or no kernel.\n");
+}
+
+static uint64_t splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+#define FUZZ_MAX_LEN 8192
+
+/* The generator's bytes for seed: those of `callfuzz gen --seed` (harness/
+ * cli_gen.c), so that a report's seed reproduces there too. */
+static size_t fuzz_bytes(uint64_t seed, uint8_t *buf)
+{
+	uint64_t state = seed * 0x100000001b3ull;
+	unsigned bits;
+	size_t len;
+
+	splitmix64(&state);
+	bits = (unsigned)(splitmix64(&state) % 14);
+	len = (size_t)(splitmix64(&state) % ((uint64_t)1 << bits));
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t v = splitmix64(&state);
+
+		for (size_t k = 0; k < 8 && i + k < len; k++)
+			buf[i + k] = (uint8_t)(v >> (8 * k));
+	}
+	return len;
+}
+
+struct fuzz_tally {
+	long programs, checker_ok, kernel_ok, equal, interp_voice, interp_faults, mismatches;
+	long by_kind[MISMATCH_KERNEL + 1];
+	long first_seed;
+	double first_s;
+	long first_programs;
+};
+
+static void write_report(const char *dir, const struct tvm *t, const struct tvm_case *c, long seed,
+			 const struct gen_opts *go, bool verbose)
+{
+	char path[PATH_MAX], *text = cf_asm_print(c->prog);
+	const char *kind = c->interp_fault ? "INTERP" : mismatch_kind_name(c->m.kind);
+	FILE *f;
+
+	if (verbose) {
+		printf("== seed %ld: %s\n", seed, kind);
+		tvm_print_case(t, c, stdout);
+	}
+	if (!dir) {
+		free(text);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/vm-%s-%ld.s", dir, kind, seed);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "; callfuzz vm-fuzz seed %ld (callfuzz gen --profile kernel --max-args %d --seed %ld)\n"
+			   "; %s at %s (%s)\n%s",
+			seed, go->max_args, seed, kind, c->m.place, c->mvoice_name, text ? text : "");
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/vm-%s-%ld.txt", dir, kind, seed);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "seed %ld; reproduce: callfuzz run --target vm --ctx <ctx below> %s/vm-%s-%ld.s\nctx_in:", seed,
+			dir, kind, seed);
+		for (int i = 0; i < CF_CTX_SIZE; i++)
+			fprintf(f, "%02x", c->ctx_in[i]);
+		fprintf(f, "\n\n");
+		tvm_print_case(t, c, f);
+		fprintf(f, "\nprogram:\n%s", text ? text : "");
+		fclose(f);
+	}
+	free(text);
+}
+
+static int cmd_vm_fuzz(int argc, char **argv)
+{
+	struct vm_target_args a;
+	struct gen_opts go;
+	struct fuzz_tally ft;
+	long count = 1000, seed = 1, batch = 16, stop_after = 0, max_args = -1;
+	const char *outdir = NULL;
+	bool verbose = false;
+	struct tvm_case *cases = NULL;
+	struct cf_prog *progs = NULL;
+	uint8_t *buf = NULL;
+	struct cf_err err;
+	char desc[512];
+	struct tvm *t;
+	double t0;
+	int rc = EXIT_OK;
+
+	if (cli_wants_help(argc, argv)) {
+		vm_fuzz_usage(stdout);
+		return EXIT_OK;
+	}
+	memset(&a, 0, sizeof(a));
+	a.to.listing = true;
+	gen_opts_default(&go);
+	go.profile = GEN_PROFILE_KERNEL;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		long *dst = NULL;
+		int r = target_option(&a, argc, argv, &i, "vm-fuzz");
+
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r)
+			continue;
+		if (!strcmp(o, "--model")) {
+			a.to.model = true;
+			continue;
+		}
+		if (!strcmp(o, "-v")) {
+			verbose = true;
+			continue;
+		}
+		if (!strcmp(o, "--out") && v) {
+			outdir = v;
+			i++;
+			continue;
+		}
+		if (!strcmp(o, "--count"))
+			dst = &count;
+		else if (!strcmp(o, "--seed"))
+			dst = &seed;
+		else if (!strcmp(o, "--batch"))
+			dst = &batch;
+		else if (!strcmp(o, "--stop-after"))
+			dst = &stop_after;
+		else if (!strcmp(o, "--max-args"))
+			dst = &max_args;
+		else if (!strcmp(o, "--max-funcs") && v)
+			go.max_funcs = atoi(v);
+		else if (!strcmp(o, "--max-insns") && v)
+			go.max_insns = atoi(v);
+		else {
+			vm_fuzz_usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (!v) {
+			vm_fuzz_usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (dst)
+			*dst = strtol(v, NULL, 0);
+		i++;
+	}
+	if (count < 0 || batch < 1 || batch > 256 || max_args > CF_MAX_ARGS) {
+		vm_fuzz_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (outdir && mkdir(outdir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "callfuzz vm-fuzz: %s: %s\n", outdir, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (target_prepare(&a, "vm-fuzz") < 0)
+		return EXIT_USAGE;
+	t = tvm_start(&a.to, &err);
+	if (!t) {
+		fprintf(stderr, "callfuzz vm-fuzz: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	tvm_describe(t, desc, sizeof(desc));
+	printf("%s\n", desc);
+	go.max_args = max_args >= 0 ? (int)max_args : tvm_max_args(t);
+	if (go.max_args > tvm_max_args(t))
+		printf("note: --max-args %d above the kernel's %d: expect VERIFIER mismatches\n", go.max_args,
+		       tvm_max_args(t));
+	cases = calloc((size_t)batch, sizeof(*cases));
+	progs = calloc((size_t)batch, sizeof(*progs));
+	buf = malloc(FUZZ_MAX_LEN);
+	if (!cases || !progs || !buf) {
+		fprintf(stderr, "callfuzz vm-fuzz: out of memory\n");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	memset(&ft, 0, sizeof(ft));
+	ft.first_seed = -1;
+	t0 = now_s();
+	for (long done = 0; done < count;) {
+		int n = (int)(count - done < batch ? count - done : batch);
+
+		for (int i = 0; i < n; i++) {
+			long s = seed + done + i;
+			size_t len = fuzz_bytes((uint64_t)s, buf);
+
+			if (gen_program(buf, len, &go, &progs[i], &err) < 0) {
+				fprintf(stderr, "callfuzz vm-fuzz: %s\n", err.msg);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			cases[i].prog = &progs[i];
+			for (int k = 0; k < CF_CTX_SIZE; k++)
+				cases[i].ctx_in[k] = (uint8_t)(k * 37 + s);
+		}
+		if (tvm_run(t, cases, n, &err) < 0) {
+			fprintf(stderr, "callfuzz vm-fuzz: %s\n", err.msg);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		for (int i = 0; i < n; i++) {
+			struct tvm_case *c = &cases[i];
+			long s = seed + done + i;
+			bool bad = c->interp_fault || c->m.kind != MISMATCH_NONE;
+
+			ft.programs++;
+			ft.checker_ok += c->checker_ok;
+			ft.kernel_ok += c->nvoices && c->voice[0].loaded;
+			ft.interp_voice += c->nvoices > 1 && c->voice[1].kind == TVM_KERNEL_INTERP && c->voice[1].ran;
+			ft.interp_faults += c->interp_fault;
+			if (!bad && c->checker_ok)
+				ft.equal++;
+			if (bad) {
+				ft.mismatches++;
+				if (!c->interp_fault)
+					ft.by_kind[c->m.kind]++;
+				if (ft.first_seed < 0) {
+					ft.first_seed = s;
+					ft.first_s = now_s() - t0;
+					ft.first_programs = ft.programs;
+					printf("first mismatch: seed %ld, %s (%s) at %s, after %.1f s and %ld programs\n", s,
+					       c->interp_fault ? "INTERP" : mismatch_kind_name(c->m.kind), c->mvoice_name,
+					       c->m.place, ft.first_s, ft.programs);
+					fflush(stdout);
+				}
+				write_report(outdir, t, c, s, &go, verbose);
+			}
+			tvm_case_release(c);
+			cf_prog_free(&progs[i]);
+		}
+		done += n;
+		if (stop_after > 0 && ft.mismatches >= stop_after)
+			break;
+	}
+	double total = now_s() - t0;
+	const struct tvm_stats *st = tvm_get_stats(t);
+	long p = ft.programs ? ft.programs : 1;
+
+	printf("vm-fuzz: %ld programs (seeds %ld..%ld, max args %d) in %.1f s = %.1f programs/s, %s\n", ft.programs,
+	       seed, seed + ft.programs - 1, go.max_args, total, ft.programs / (total > 0 ? total : 1),
+	       tvm_voice_name(t, TVM_KERNEL_JIT));
+	printf("  checker accepted:        %ld (%.2f%%)\n", ft.checker_ok, 100.0 * ft.checker_ok / p);
+	printf("  kernel verifier accepted: %ld (%.2f%%)\n", ft.kernel_ok, 100.0 * ft.kernel_ok / p);
+	printf("  equal to the interpreter: %ld (%.2f%%)\n", ft.equal, 100.0 * ft.equal / p);
+	printf("  kernel interpreter voice: %ld programs (every function <= 5 args)\n", ft.interp_voice);
+	printf("  mismatches: %ld", ft.mismatches);
+	for (int k = 1; k <= MISMATCH_KERNEL; k++)
+		if (ft.by_kind[k])
+			printf(", %s %ld", mismatch_kind_name((enum mismatch_kind)k), ft.by_kind[k]);
+	if (ft.interp_faults)
+		printf(", INTERP (our interpreter faulted) %ld", ft.interp_faults);
+	printf("\n");
+	if (ft.first_seed >= 0)
+		printf("  first mismatch: seed %ld after %.1f s (%ld programs)\n", ft.first_seed, ft.first_s,
+		       ft.first_programs);
+	printf("  time: boot %.2f s; per program: kernel load %.3f ms, kernel run %.3f ms, "
+	       "protocol+agent %.3f ms, host (checker, interpreter, compare) %.3f ms; %ld round trips, %ld boots\n",
+	       st->boot_ms / 1000, st->load_ns / 1e6 / p, st->run_ns / 1e6 / p,
+	       (double)(st->rt_ns - st->load_ns - st->run_ns) / 1e6 / p, st->host_ns / 1e6 / p, st->round_trips,
+	       st->boots);
+	if (ft.mismatches)
+		rc = EXIT_REJECT;
+out:
+	free(cases);
+	free(progs);
+	free(buf);
+	tvm_stop(t);
+	return rc;
+}
+
+CLI_COMMAND(vm_fuzz, "vm-fuzz", "generated programs through the vm oracle (kernel JIT, interpreter)", cmd_vm_fuzz)

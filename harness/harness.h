@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "bpf/bpf.h"
 #include "interp/interp.h"
@@ -148,5 +149,115 @@ void mismatch_jit_reject(struct mismatch *m, const char *jit_msg);
 
 /* Name of a trace event id: "trace", "stack_hash", "kf_args12", "id 77". */
 const char *compare_event_name(uint32_t id, char *buf, size_t size);
+
+/* ==== kernel targets under qemu: the vm oracle (harness/target_vm.c) ====
+ * (section owned by the vm target; docs/vm-target.md)
+ *
+ * A program checked by cf_check (max_args from the guest's probe, no model
+ * helpers) runs in a real kernel booted under qemu-system (harness/vm.h)
+ * through up to three voices, each compared with the reference interpreter:
+ *  - the kernel's JIT (always);
+ *  - the kernel's interpreter (bpf_jit_enable 0), when every function takes
+ *    at most 5 arguments (it refuses stack arguments) and the JIT is
+ *    switchable;
+ *  - our arm64 JIT on the executor (tvm_opts.model: `--target vm,model`).
+ * Differences, in this order: the checker's verdict against the kernel
+ * verifier's (VERIFIER, with the kernel's log line), then per voice a lost
+ * guest (CRASH/TIMEOUT, with the console's oops), the ctx bytes and r0's low
+ * 32 bits (KERNEL: BPF_PROG_TEST_RUN keeps only those), the voice named in
+ * mvoice_name ("kernel JIT arm64 7.2.13", "kernel interpreter"). The model
+ * voice is compared by compare_results. Cases are batched: one round trip
+ * per voice for all of them. */
+
+enum tvm_voice_kind {
+	TVM_KERNEL_JIT,
+	TVM_KERNEL_INTERP,
+	TVM_MODEL_JIT,
+};
+
+struct tvm_opts {
+	const char *arch;        /* "arm64"/"x86_64"; NULL: the kernel image's own, else arm64 */
+	const char *kernel;      /* NULL: $CALLFUZZ_KERNEL, then build/kernels/ARCH/vmlinuz */
+	const char *console_log; /* NULL: a temporary file */
+	int req_timeout_ms;      /* per round trip; 0: 10000 */
+	bool no_kernel_interp;   /* never use the kernel's interpreter */
+	bool model;              /* our JIT on the executor as a further voice */
+	bool listing;            /* a KERNEL or CRASH of the JIT voice fetches the kernel's
+				    JIT code, disassembled and annotated (tvm_case.listing) */
+};
+
+struct tvm_voice {
+	enum tvm_voice_kind kind;
+	bool loaded, ran;
+	int load_err, run_err;  /* 0 or the kernel's errno */
+	uint32_t retval;        /* r0, low 32 bits (model voice: too, for printing) */
+	uint64_t r0;            /* model voice: the full r0 */
+	uint8_t ctx[CF_CTX_SIZE];
+	uint64_t load_ns, run_ns; /* inside the guest (model: run only) */
+};
+
+struct tvm_case {
+	/* in */
+	const struct cf_prog *prog;
+	uint8_t ctx_in[CF_CTX_SIZE];
+	/* out */
+	bool checker_ok;
+	char checker_msg[512];
+	bool interp_fault;        /* checker_ok, but our interpreter faulted or timed out:
+				     a checker/interpreter bug (ir.fault says where) */
+	struct interp_result ir;  /* when checker_ok */
+	int nvoices;
+	struct tvm_voice voice[3];
+	char *kernel_log;         /* the JIT voice's load failed: the verifier log */
+	struct mismatch m;        /* the first difference; kind NONE when all agree */
+	int mvoice;               /* index in voice[] of the differing voice, -1 if none */
+	char mvoice_name[64];
+	char *crash;              /* CRASH/TIMEOUT: the console's text */
+	char *listing;            /* see tvm_opts.listing */
+};
+
+/* Where the time goes (tests/bench/vm_speed.sh). */
+struct tvm_stats {
+	long programs, round_trips, boots;
+	double boot_ms;           /* the first boot */
+	uint64_t load_ns, run_ns; /* the kernel's syscalls, measured in the guest */
+	uint64_t rt_ns;           /* wall time of the round trips (includes load_ns, run_ns) */
+	uint64_t encode_ns;       /* host: BTF and frames (inside rt_ns) */
+	uint64_t host_ns;         /* host: checker, interpreter, comparison */
+};
+
+struct tvm;
+
+/* Boots the guest; NULL with err (no kernel, no qemu, boot failure). */
+struct tvm *tvm_start(const struct tvm_opts *o, struct cf_err *err);
+void tvm_stop(struct tvm *t);
+/* 12 when the kernel passes stack arguments, else 5. */
+int tvm_max_args(const struct tvm *t);
+/* The checker's options for this kernel (max_args, no model callees). */
+void tvm_check_opts(const struct tvm *t, struct cf_check_opts *o);
+/* "kernel JIT arm64 7.2.13", "kernel interpreter", "callfuzz JIT (executor)" */
+const char *tvm_voice_name(const struct tvm *t, enum tvm_voice_kind k);
+/* One line: release, machine, stack arguments, JIT switchable, boot time. */
+void tvm_describe(const struct tvm *t, char *buf, size_t size);
+const struct tvm_stats *tvm_get_stats(const struct tvm *t);
+
+/* Runs n cases: checker and interpreter on the host, then every voice.
+ * A guest lost during a batch is booted again and the batch's cases are
+ * run one by one to name the culprit. 0, or -1 with err when the guest
+ * cannot be brought back (the cases' results are then incomplete). */
+int tvm_run(struct tvm *t, struct tvm_case *cases, int n, struct cf_err *err);
+void tvm_case_release(struct tvm_case *c);
+/* The case's verdict and, on a difference, both sides (callfuzz run's
+ * format). */
+void tvm_print_case(const struct tvm *t, const struct tvm_case *c, FILE *out);
+
+/* harness/kernel-tree.sh SRC for arch: rebuilds incrementally and returns
+ * the image's path in image (size >= 4096). -1 with err (the build log's
+ * errors) on failure. */
+int tvm_build_kernel_tree(const char *src, const char *arch, char *image, size_t size, struct cf_err *err);
+
+/* `callfuzz run --target vm[,model] ...` (harness/cli_vm.c): argv as
+ * given to `run`. Returns a cli.h exit code. */
+int vm_cli_run(int argc, char **argv);
 
 #endif

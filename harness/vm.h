@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <linux/bpf.h>
 
 #include "bpf/bpf.h"
@@ -112,6 +113,10 @@ struct vm_jit {
 };
 
 void vm_jit_free(struct vm_jit *j);
+/* The image disassembled by llvm-objdump-19, each function under its name
+ * and each BPF instruction (jited_line_info) above its first native
+ * instruction (harness/target_vm.c). */
+void vm_print_jit(FILE *out, const struct vm_jit *j, const struct cf_prog *p, enum vm_arch arch);
 
 enum vm_req_kind {
 	VM_REQ_LOAD,     /* in: prog, line_info; out: err, log, handle, guest_ns */
