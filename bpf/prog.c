@@ -238,9 +238,10 @@ int cf_prog_to_raw(const struct cf_prog *p, struct cf_raw *out, struct cf_err *e
 
 		for (int k = 0; k < f->ninsns; k++) {
 			struct bpf_insn insn = f->insns[k];
-			bool second_half = k > 0 && cf_insn_is_ldimm64(&f->insns[k - 1]);
 
-			if (!second_half && cf_insn_is_pseudo_call(&insn)) {
+			/* LD_IMM64 pairs are copied together below, so k is
+			 * always the first slot of an instruction here. */
+			if (cf_insn_is_pseudo_call(&insn)) {
 				if (insn.imm < 0 || insn.imm >= p->nfuncs) {
 					cf_err_set(err, "func %s insn %d: call to function #%d, which does not exist",
 						   f->name, k, insn.imm);
@@ -257,6 +258,23 @@ int cf_prog_to_raw(const struct cf_prog *p, struct cf_raw *out, struct cf_err *e
 		}
 	}
 	return 0;
+}
+
+/* The absolute target of a jump (not calls or exit); false for others.
+ * JMP32|JA is gotol, whose offset is in imm. */
+static bool jump_target(const struct bpf_insn *i, int pc, long *target)
+{
+	uint8_t cls = BPF_CLASS(i->code), op = BPF_OP(i->code);
+
+	if (cls != BPF_JMP && cls != BPF_JMP32)
+		return false;
+	if (op == BPF_CALL || op == BPF_EXIT)
+		return false;
+	if (cls == BPF_JMP32 && op == BPF_JA)
+		*target = (long)pc + 1 + i->imm;
+	else
+		*target = (long)pc + 1 + i->off;
+	return true;
 }
 
 static int func_at(const struct cf_raw *raw, int pc)
@@ -297,6 +315,12 @@ int cf_prog_from_raw(struct cf_prog *out, const struct cf_raw *raw, struct cf_er
 				   CF_MAX_ARGS);
 			goto fail;
 		}
+		if (rf->global && rf->nargs > CF_MAX_REG_ARGS) {
+			/* stack-args.md 2.8: global functions keep the 5-argument limit */
+			cf_err_set(err, "bytecode: global function %d takes %d args (at most %d)", i,
+				   rf->nargs, CF_MAX_REG_ARGS);
+			goto fail;
+		}
 		char name[CF_NAME_MAX];
 		if (rf->name[0])
 			snprintf(name, sizeof(name), "%s", rf->name);
@@ -307,9 +331,16 @@ int cf_prog_from_raw(struct cf_prog *out, const struct cf_raw *raw, struct cf_er
 		f->stack_declared = rf->stack_size > 0;
 		for (int pc = rf->start; pc < end; pc++) {
 			struct bpf_insn insn = raw->insns[pc];
-			bool second_half = pc > rf->start && cf_insn_is_ldimm64(&raw->insns[pc - 1]);
+			long target;
 
-			if (!second_half && cf_insn_is_pseudo_call(&insn)) {
+			/* LD_IMM64 pairs are consumed together below, so pc is
+			 * always the first slot of an instruction here. */
+			if (jump_target(&insn, pc, &target) && (target < rf->start || target >= end)) {
+				cf_err_set(err, "bytecode insn %d: jump to %ld leaves function %d (%d..%d)", pc,
+					   target, i, rf->start, end - 1);
+				goto fail;
+			}
+			if (cf_insn_is_pseudo_call(&insn)) {
 				long target = (long)pc + 1 + insn.imm;
 				int callee = target >= 0 && target < raw->ninsns ? func_at(raw, (int)target) : -1;
 
