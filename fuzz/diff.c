@@ -13,8 +13,9 @@
  *   CALLFUZZ_ARTIFACTS        artifacts directory (default artifacts)
  *   CALLFUZZ_LSE              on, off or alt (default: alt, chosen per input)
  *   CALLFUZZ_STOP_ON_MISMATCH 1: exit (status 3) after the first mismatch
- *   CALLFUZZ_STATS            stats file (default <artifacts>/.stats/<pid>),
- *                             rewritten every second and at exit
+ *   CALLFUZZ_STATS_DIR        where this process's stats file <pid> goes
+ *                             (default <artifacts>/.stats), rewritten every
+ *                             second and at exit; fuzz/run sums them
  *   CALLFUZZ_REPLAY           how reports name callfuzz (default build/callfuzz)
  *   CALLFUZZ_SERIAL           1: interpret before the JIT run, not during it
  *                             (tests/bench/fuzz_clean.sh measures the overlap)
@@ -73,13 +74,15 @@ static void start_loop(void)
 		fprintf(stderr, "fuzz-diff: %s\n", err.msg);
 		exit(2);
 	}
-	if ((env = getenv("CALLFUZZ_STATS")) && *env) {
-		snprintf(stats_path, sizeof(stats_path), "%s", env);
-	} else {
+	{
 		char dir[900];
 
-		snprintf(dir, sizeof(dir), "%s/.stats", o.artifacts_dir);
-		mkdir(o.artifacts_dir, 0777);
+		if ((env = getenv("CALLFUZZ_STATS_DIR")) && *env) {
+			snprintf(dir, sizeof(dir), "%s", env);
+		} else {
+			snprintf(dir, sizeof(dir), "%s/.stats", o.artifacts_dir);
+			mkdir(o.artifacts_dir, 0777);
+		}
 		mkdir(dir, 0777);
 		snprintf(stats_path, sizeof(stats_path), "%s/%d", dir, (int)getpid());
 	}
