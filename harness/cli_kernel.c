@@ -96,6 +96,7 @@ struct reason {
 
 struct agree_tally {
 	long programs, gen_fail, check_reject, interp_fail, loaded, agree, diff, run_err, reject;
+	long ctx_written, r0_nonzero; /* among the agreeing: the agreement is not vacuous */
 	uint64_t load_ns;
 	struct reason reasons[AGREE_REASONS];
 	int nreasons;
@@ -282,6 +283,8 @@ static void agree_one(struct agree_tally *t, long seed, const struct gen_opts *g
 	case KERNEL_AGREE:
 		t->loaded++;
 		t->agree++;
+		t->ctx_written += memcmp(ctx, kr.ctx, CF_CTX_SIZE) != 0;
+		t->r0_nonzero += kr.retval != 0;
 		break;
 	case KERNEL_VERIFIER:
 		t->reject++;
@@ -376,6 +379,8 @@ static int cmd_kernel_agree(int argc, char **argv)
 	       pct(t.loaded, checked), t.reject, pct(t.reject, checked));
 	printf("results agree: %ld of %ld (%.2f%% of all, %.2f%% of loaded); differ %ld; run errors %ld\n",
 	       t.agree, checked, pct(t.agree, checked), pct(t.agree, t.loaded), t.diff, t.run_err);
+	printf("agreeing programs that wrote ctx: %ld, with r0 != 0 (low 32 bits): %ld\n", t.ctx_written,
+	       t.r0_nonzero);
 	printf("time: %.1f s (%.0f programs/s, kernel load %.2f ms per program)\n", secs,
 	       (double)t.programs / (secs > 0 ? secs : 1), t.programs ? t.load_ns / 1e6 / (double)t.programs : 0);
 	if (t.nreasons) {

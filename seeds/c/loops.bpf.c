@@ -11,7 +11,7 @@ struct loop_in {
 	s32 w;
 	u64 trips;
 	u64 seed;
-};
+} __attribute__((may_alias)); /* it overlays ctx->in */
 
 static __noinline u64 collatz(u64 x, u32 limit)
 {
@@ -70,7 +70,7 @@ int loops(struct seed_ctx *ctx)
 	ctx->out[3] = r3;
 	if ((s64)r3 < 0)
 		return (int)(r3 >> 33);
-	return (int)r3 + (s32)b;
+	return (int)((u32)r3 + (u32)(s32)b);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -22,7 +22,15 @@
 
 
 
+/* SEED_HOST: the same C compiled natively (tests/harness/import_seeds.c),
+ * an oracle independent of clang's BPF backend, libbpf and our tools. */
+#ifdef SEED_HOST
+#define SEC(name)
+#define SEED_UNROLL
+#else
 #define SEC(name) __attribute__((section(name), used))
+#define SEED_UNROLL _Pragma("unroll")
+#endif
 #define __noinline __attribute__((noinline))
 #define __global __attribute__((noinline)) /* global: scalars only, at most 5 */
 

@@ -10,7 +10,7 @@
  * exit: bpf/check.c "R0 !read_ok"). */
 static __noinline u64 fill4(u64 *arr, u64 seed, u32 step)
 {
-#pragma unroll
+SEED_UNROLL
 	for (int i = 0; i < 4; i++) {
 		arr[i] = seed;
 		seed = seed * 6364136223846793005ull + step;
@@ -49,7 +49,7 @@ static __noinline u64 owner(u64 a, u64 b, u32 c, u32 d)
 	r ^= fill4(right, b, d | 1);
 	r += middle(left, a, b, c);
 	r += middle(right, b, a, d);
-#pragma unroll
+SEED_UNROLL
 	for (int i = 0; i < 4; i++)
 		r = r * 31 + (left[i] ^ right[i]);
 	return r;
