@@ -9,6 +9,7 @@
  * transformation a cleanup removes what it made dead (unreachable slots,
  * `goto +0`, functions nobody calls), so that passes stay small. */
 #include "harness/minimize.h"
+#include "harness/loop.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -759,43 +760,6 @@ void repro_stop(struct repro *r)
 	r->ex = NULL;
 }
 
-/* Until the fuzz loop's signature function is in the tree, the same shape
- * from struct mismatch alone (kind, then the place in program terms). */
-void repro_signature(const struct mismatch *m, const struct interp_result *ir, const struct exec_result *xr,
-		     const struct cf_prog *p, char *buf, size_t size)
-{
-	size_t n;
-
-	(void)ir;
-	n = (size_t)snprintf(buf, size, "%s", mismatch_kind_name(m->kind));
-	if (n >= size)
-		return;
-	switch (m->kind) {
-	case MISMATCH_TRACE:
-		if (m->arg >= 0)
-			snprintf(buf + n, size - n, "-event-arg%d", m->arg + 1);
-		else
-			snprintf(buf + n, size - n, "-event");
-		break;
-	case MISMATCH_STACK:
-		snprintf(buf + n, size - n, "-%s", m->arg == 1 ? "hash" : m->arg == 0 ? "len" : "count");
-		break;
-	case MISMATCH_ABI:
-		snprintf(buf + n, size - n, "-%s", m->place);
-		break;
-	case MISMATCH_CRASH:
-		if (xr && p && m->func >= 0 && m->func < p->nfuncs && m->insn >= 0 &&
-		    m->insn < p->funcs[m->func].ninsns)
-			snprintf(buf + n, size - n, "-sig%d-code%02x", xr->signal,
-				 p->funcs[m->func].insns[m->insn].code);
-		else
-			snprintf(buf + n, size - n, "-sig%d", xr ? xr->signal : 0);
-		break;
-	default:
-		break;
-	}
-}
-
 int repro_run(struct repro *r, const struct cf_prog *p, struct repro_result *res, struct cf_err *err)
 {
 	struct jit_image img = { 0 };
@@ -830,6 +794,7 @@ int repro_run(struct repro *r, const struct cf_prog *p, struct repro_result *res
 		return 0;
 	}
 	res->verdict = REPRO_MISMATCH;
-	repro_signature(&res->m, &res->ir, &res->xr, p, res->signature, sizeof(res->signature));
+	/* the fuzz loop's buckets: one signature function in the project */
+	loop_signature(&res->m, &res->ir, &res->xr, p, res->signature, sizeof(res->signature));
 	return 0;
 }

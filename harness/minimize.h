@@ -80,7 +80,7 @@ struct repro_result {
 	struct interp_result ir;
 	struct exec_result xr;
 	struct mismatch m;
-	char signature[96];
+	char signature[96]; /* loop_signature() (harness/loop.h) */
 	char why[512];
 };
 
@@ -98,10 +98,6 @@ void repro_stop(struct repro *r);
  * crash or hang of the code (exec_run restarts it). Returns 0, or -1 with
  * err set when the executor cannot go on. */
 int repro_run(struct repro *r, const struct cf_prog *p, struct repro_result *res, struct cf_err *err);
-
-/* The bucket name of a mismatch: the fuzz loop's signature function. */
-void repro_signature(const struct mismatch *m, const struct interp_result *ir, const struct exec_result *xr,
-		     const struct cf_prog *p, char *buf, size_t size);
 
 /* ---- reports (harness/report.c) ---------------------------------------- */
 
