@@ -67,7 +67,8 @@ static void func_body(FILE *out, const struct cf_prog *p, int fi, const char *st
 		if (cf_insn_is_ldimm64(i))
 			pc++;
 	}
-	fprintf(out, "\t:");
+	/* asm (template : outputs : inputs : clobbers) */
+	fprintf(out, "\t: :");
 	for (int k = 0; k < cf_ncallees && k < 64; k++) {
 		if (!kf[k])
 			continue;
