@@ -44,4 +44,31 @@ done
 grep -q "none.bpf.o" "$tmp/err" || { echo "FAIL: the message does not name the file"; cat "$tmp/err"; fail=1; }
 "$bin" import "$build/seeds/calltree.bpf.o" --prog nope >/dev/null 2>"$tmp/err"
 grep -q "no program named nope" "$tmp/err" || { echo "FAIL: --prog nope"; cat "$tmp/err"; fail=1; }
+
+# What import refuses, with a reason: kernel helpers, global data, an
+# ambiguous object. Needs a BPF clang to build the objects.
+if bpfcc=$(command -v clang-19 || command -v clang-14); then
+	cat >"$tmp/helper.bpf.c" <<'C'
+#define SEC(n) __attribute__((section(n), used))
+static long (*bpf_ktime_get_ns)(void) = (void *)5;
+SEC("syscall") int uses_helper(void *ctx) { return (int)bpf_ktime_get_ns(); }
+C
+	cat >"$tmp/global.bpf.c" <<'C'
+#define SEC(n) __attribute__((section(n), used))
+int counter;
+SEC("syscall") int uses_global(void *ctx) { return ++counter; }
+SEC("syscall") int second(void *ctx) { return 2; }
+C
+	"$bpfcc" -target bpf -O2 -g -c "$tmp/helper.bpf.c" -o "$tmp/helper.bpf.o" &&
+		"$bpfcc" -target bpf -O2 -g -c "$tmp/global.bpf.c" -o "$tmp/global.bpf.o" || { echo "FAIL: $bpfcc"; exit 1; }
+	expect_refusal() { # object, args..., expected message
+		local obj=$1 want=${*: -1} rc
+		"$bin" import "${@:1:$#-1}" >/dev/null 2>"$tmp/err"; rc=$?
+		[ $rc = 2 ] && grep -q "$want" "$tmp/err" || { echo "FAIL: import $obj: exit $rc, want 2 and '$want':"; cat "$tmp/err"; fail=1; }
+	}
+	expect_refusal "$tmp/helper.bpf.o" "call of helper 5: seeds may not call kernel helpers"
+	expect_refusal "$tmp/global.bpf.o" "2 programs; name one (--prog NAME)"
+	expect_refusal "$tmp/global.bpf.o" --prog uses_global "ld_imm64 with src_reg"
+	"$bin" import "$tmp/global.bpf.o" --prog second | grep -q '^\.func second$' || { echo "FAIL: --prog second"; fail=1; }
+fi
 exit $fail
