@@ -85,7 +85,7 @@ static size_t seeded_bytes(uint64_t seed, uint8_t *buf)
 }
 
 /* Rejections grouped by the verifier's reason: the last non-empty log line
- * with digits folded to N, so "R3 !read_ok" and "R4 !read_ok" group. */
+ * with numbers folded to N ("off=N size=N"); register names stay. */
 #define AGREE_REASONS 64
 
 struct reason {
@@ -121,7 +121,9 @@ static void reason_of(const char *log, char *out, size_t size)
 		if (strncmp(start, "processed ", 10) && strncmp(start, "verification time", 17) &&
 		    strncmp(start, "stack depth", 11) && strncmp(start, "(BTF_LOAD", 9)) {
 			for (const char *c = start; c < end && n + 1 < size; c++) {
-				if (isdigit((unsigned char)*c)) {
+				/* numbers fold, register names (R11) stay */
+				if (isdigit((unsigned char)*c) && (c == start || !isalnum((unsigned char)c[-1]) ||
+								   out[n - 1] == 'N')) {
 					if (n == 0 || out[n - 1] != 'N')
 						out[n++] = 'N';
 				} else {
@@ -157,7 +159,8 @@ static void tally_reason(struct agree_tally *t, const char *log, long seed)
 	}
 }
 
-static int save_case(const char *dir, const char *kind, long seed, const struct cf_prog *p, const char *what)
+static int save_case(const char *dir, const char *kind, long seed, int max_args, const struct cf_prog *p,
+		     const char *what)
 {
 	char path[PATH_MAX];
 	char *text;
@@ -174,7 +177,7 @@ static int save_case(const char *dir, const char *kind, long seed, const struct 
 			fclose(f);
 		return -1;
 	}
-	fprintf(f, "; callfuzz gen --seed %ld --profile kernel --max-args 5: %s\n%s", seed, kind, text);
+	fprintf(f, "; callfuzz gen --seed %ld --profile kernel --max-args %d: %s\n%s", seed, max_args, kind, text);
 	free(text);
 	if (fclose(f))
 		return -1;
@@ -204,7 +207,7 @@ static void agree_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: callfuzz kernel-agree [--count N] [--seed S] [--out DIR] [--max-funcs N]\n"
-		"                             [--max-insns N]\n\n"
+		"                             [--max-insns N] [--max-args N]\n\n"
 		"Generates N programs (gen/gen.h, kernel profile, the argument limit the\n"
 		"host kernel takes: 5 without stack arguments) from seeds S..S+N-1 as\n"
 		"`callfuzz gen` does, and runs each through the checker, the interpreter and\n"
@@ -217,7 +220,10 @@ static void agree_usage(FILE *out)
 		"  --out DIR      save every rejection (DIR/reject-S.s and its verifier log\n"
 		"                 DIR/reject-S.log) and every difference (DIR/diff-S.s, .log)\n"
 		"  --max-funcs N  generator option (default 10)\n"
-		"  --max-insns N  generator option (default 400)\n\n"
+		"  --max-insns N  generator option (default 400)\n"
+		"  --max-args N   generate (and check) up to N arguments instead of what the\n"
+		"                 kernel takes: beyond 5 on a kernel without stack arguments,\n"
+		"                 the rejections show the kernel's answer (\"R11 is invalid\")\n\n"
 		"Exit codes: 0 every program accepted and agreeing, 1 otherwise, 2 bad usage,\n"
 		"or bpf() refused.\n");
 }
@@ -258,7 +264,7 @@ static void agree_one(struct agree_tally *t, long seed, const struct gen_opts *g
 		t->check_reject++;
 		fprintf(stderr, "seed %ld: the checker rejects a generated program (generator bug): %s\n", seed,
 			err.msg);
-		save_case(outdir, "checker", seed, &p, err.msg);
+		save_case(outdir, "checker", seed, go->max_args, &p, err.msg);
 		cf_prog_free(&p);
 		return;
 	}
@@ -268,7 +274,7 @@ static void agree_one(struct agree_tally *t, long seed, const struct gen_opts *g
 	if (ir.status != INTERP_OK) {
 		t->interp_fail++;
 		fprintf(stderr, "seed %ld: the interpreter faults on a checked program: %s\n", seed, ir.fault);
-		save_case(outdir, "interp", seed, &p, ir.fault);
+		save_case(outdir, "interp", seed, go->max_args, &p, ir.fault);
 		cf_prog_free(&p);
 		return;
 	}
@@ -289,12 +295,12 @@ static void agree_one(struct agree_tally *t, long seed, const struct gen_opts *g
 	case KERNEL_VERIFIER:
 		t->reject++;
 		tally_reason(t, kr.log, seed);
-		save_case(outdir, "reject", seed, &p, kr.log ? kr.log : m.place);
+		save_case(outdir, "reject", seed, go->max_args, &p, kr.log ? kr.log : m.place);
 		break;
 	case KERNEL_RUN_ERROR:
 		t->loaded++;
 		t->run_err++;
-		save_case(outdir, "runerr", seed, &p, m.place);
+		save_case(outdir, "runerr", seed, go->max_args, &p, m.place);
 		break;
 	case KERNEL_DIFF: {
 		char what[512];
@@ -306,7 +312,7 @@ static void agree_one(struct agree_tally *t, long seed, const struct gen_opts *g
 			 "\ninterpreter r0 0x%016" PRIx64 ", kernel retval 0x%08" PRIx32 "\n",
 			 m.place, m.want, m.got, ir.r0, kr.retval);
 		fprintf(stderr, "seed %ld: %s", seed, what);
-		save_case(outdir, "diff", seed, &p, what);
+		save_case(outdir, "diff", seed, go->max_args, &p, what);
 		break;
 	}
 	}
@@ -317,7 +323,7 @@ static void agree_one(struct agree_tally *t, long seed, const struct gen_opts *g
 static int cmd_kernel_agree(int argc, char **argv)
 {
 	static struct agree_tally t;
-	long count = 10000, seed = 1, v;
+	long count = 10000, seed = 1, max_args = -1, v;
 	const char *outdir = NULL;
 	struct kernel_probe kp;
 	struct cf_check_opts co;
@@ -342,6 +348,8 @@ static int cmd_kernel_agree(int argc, char **argv)
 			go.max_funcs = (int)v;
 		} else if (!strcmp(a, "--max-insns") && val && !parse_num(val, 1, CF_MAX_INSNS, &v)) {
 			go.max_insns = (int)v;
+		} else if (!strcmp(a, "--max-args") && val && !parse_num(val, 0, CF_MAX_ARGS, &v)) {
+			max_args = v;
 		} else if (!strcmp(a, "--out") && val) {
 			outdir = val;
 		} else {
@@ -358,12 +366,12 @@ static int cmd_kernel_agree(int argc, char **argv)
 		fprintf(stderr, "callfuzz kernel-agree: %s\n", kp.msg);
 		return EXIT_USAGE;
 	}
-	go.max_args = kp.max_args;
+	go.max_args = max_args >= 0 ? (int)max_args : kp.max_args;
 	cf_check_opts_default(&co);
-	co.max_args = kp.max_args;
+	co.max_args = go.max_args;
 	co.model_callees = false; /* kernel profile: no model helpers */
 	printf("kernel %s, stack arguments %s: generating with --max-args %d, seeds %ld..%ld\n", kp.release,
-	       kp.stack_args ? "yes" : "no", kp.max_args, seed, seed + count - 1);
+	       kp.stack_args ? "yes" : "no", go.max_args, seed, seed + count - 1);
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < count; i++)
