@@ -375,14 +375,17 @@ static void run_vm_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: callfuzz run --target vm[,model] [--arch ARCH] [--kernel IMAGE | --kernel-tree DIR]\n"
-		"                    [--ctx HEX] [--no-kernel-interp] [--timeout MS] [--console FILE] FILE.s\n\n"
+		"                    [--ctx HEX] [--no-kernel-interp] [--timeout MS] [--console FILE]\n"
+		"                    FILE.s...\n\n"
 		"Runs the program in FILE.s through the checker (max args from the kernel's\n"
 		"probe) and the reference interpreter, and in a real kernel under qemu-system:\n"
 		"its JIT, and its interpreter (bpf_jit_enable 0) when every function takes at\n"
 		"most 5 arguments; `vm,model` adds our arm64 JIT on the executor. Compares the\n"
 		"verdicts (VERIFIER, with the kernel's log), then ctx and r0's low 32 bits\n"
 		"(KERNEL, naming the voice); a KERNEL or CRASH of the kernel's JIT shows its JIT\n"
-		"code, disassembled by LLVM, each BPF instruction above its native code.\n\n"
+		"code, disassembled by LLVM, each BPF instruction above its native code.\n"
+		"Several files share one boot (16 programs per round trip); a `; ctx: HEX` line\n"
+		"among a file's leading comments gives its ctx (vm-fuzz reports have one).\n\n"
 		"options:\n"
 		"  --arch ARCH        arm64 (default) or x86_64; with --kernel, the image's own\n"
 		"  --kernel IMAGE     arm64 Image or x86 bzImage (default: $CALLFUZZ_KERNEL, then\n"
@@ -394,7 +397,7 @@ static void run_vm_usage(FILE *out)
 		"  --timeout MS       watchdog per round trip (default 10000)\n"
 		"  --console FILE     keep the guest's console log in FILE\n\n"
 		"Exit codes: 0 equal (a program both the checker and the kernel reject is equal),\n"
-		"1 mismatch, 2 bad usage, unreadable input, no kernel or no qemu.\n");
+		"1 a mismatch, 2 bad usage, unreadable input, no kernel or no qemu.\n");
 }
 
 struct vm_target_args {
@@ -469,22 +472,53 @@ static int target_prepare(struct vm_target_args *a, const char *cmd)
 	return 0;
 }
 
+/* A `; ctx: HEX` line among the comments at the top of a file gives its
+ * ctx (vm-fuzz writes one, so that a report runs as it is). */
+static void ctx_from_header(const char *text, uint8_t *ctx)
+{
+	const char *p = text;
+
+	while (*p == ';' || *p == '\n' || *p == ' ' || *p == '\t') {
+		if (!strncmp(p, "; ctx: ", 7)) {
+			char hex[2 * CF_CTX_SIZE + 1];
+			size_t n = strcspn(p + 7, "\n"), got;
+
+			if (n < sizeof(hex)) {
+				memcpy(hex, p + 7, n);
+				hex[n] = 0;
+				memset(ctx, 0, CF_CTX_SIZE);
+				parse_hex(hex, ctx, CF_CTX_SIZE, &got);
+			}
+			return;
+		}
+		p += strcspn(p, "\n");
+		if (*p)
+			p++;
+	}
+}
+
+#define RUN_MAX_FILES 4096
+#define RUN_BATCH 16
+
 int vm_cli_run(int argc, char **argv)
 {
-	static struct tvm_case tc;
 	struct vm_target_args a;
-	const char *path = NULL;
-	struct cf_prog prog;
+	const char **paths = calloc(RUN_MAX_FILES, sizeof(*paths));
+	struct tvm_case *cases = calloc(RUN_BATCH, sizeof(*cases));
+	struct cf_prog *progs = calloc(RUN_BATCH, sizeof(*progs));
+	int npaths = 0, rc = EXIT_OK;
+	long nequal = 0, nmismatch = 0;
 	struct cf_err err;
-	char rerr[256], desc[512];
-	struct tvm *t;
-	size_t len;
-	char *text;
-	int rc;
+	char desc[512];
+	struct tvm *t = NULL;
 
+	if (!paths || !cases || !progs) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (cli_wants_help(argc, argv)) {
 		run_vm_usage(stdout);
-		return EXIT_OK;
+		goto out;
 	}
 	memset(&a, 0, sizeof(a));
 	a.to.listing = true;
@@ -498,67 +532,102 @@ int vm_cli_run(int argc, char **argv)
 				a.to.model = true;
 			} else if (strcmp(v, "vm")) {
 				fprintf(stderr, "callfuzz run: --target %s: vm or vm,model here\n", v);
-				return EXIT_USAGE;
+				rc = EXIT_USAGE;
+				goto out;
 			}
 			continue;
 		}
-		if (!strncmp(argv[i], "--target=", 9)) {
-			a.to.model = strstr(argv[i], "model") != NULL;
-			continue;
-		}
 		r = target_option(&a, argc, argv, &i, "run");
-		if (r < 0)
-			return EXIT_USAGE;
+		if (r < 0) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
 		if (r)
 			continue;
-		if ((argv[i][0] == '-' && argv[i][1]) || path) {
+		if ((argv[i][0] == '-' && argv[i][1]) || npaths == RUN_MAX_FILES) {
 			run_vm_usage(stderr);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
-		path = argv[i];
+		paths[npaths++] = argv[i];
 	}
-	if (!path) {
+	if (!npaths) {
 		run_vm_usage(stderr);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
-	text = cli_read_file(path, &len, rerr, sizeof(rerr));
-	if (!text) {
-		fprintf(stderr, "callfuzz run: %s\n", rerr);
-		return EXIT_USAGE;
-	}
-	cf_prog_init(&prog);
-	rc = cf_asm_parse(text, len, path, &prog, &err);
-	free(text);
-	if (rc) {
-		fprintf(stderr, "callfuzz run: %s\n", err.msg);
-		cf_prog_free(&prog);
-		return EXIT_USAGE;
-	}
-	cf_prog_derive_stack(&prog);
 	if (target_prepare(&a, "run") < 0) {
-		cf_prog_free(&prog);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	t = tvm_start(&a.to, &err);
 	if (!t) {
 		fprintf(stderr, "callfuzz run: %s\n", err.msg);
-		cf_prog_free(&prog);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	tvm_describe(t, desc, sizeof(desc));
 	printf("%s\n", desc);
-	tc.prog = &prog;
-	memcpy(tc.ctx_in, a.ctx, CF_CTX_SIZE);
-	if (tvm_run(t, &tc, 1, &err) < 0) {
-		fprintf(stderr, "callfuzz run: %s\n", err.msg);
-		rc = EXIT_USAGE;
-	} else {
-		tvm_print_case(t, &tc, stdout);
-		rc = tc.m.kind == MISMATCH_NONE && !tc.interp_fault ? EXIT_OK : EXIT_REJECT;
+	/* one boot for every file, RUN_BATCH programs per round trip */
+	for (int base = 0; base < npaths; base += RUN_BATCH) {
+		int n = npaths - base < RUN_BATCH ? npaths - base : RUN_BATCH, k = 0;
+		const char *names[RUN_BATCH];
+
+		for (int i = 0; i < n; i++) {
+			const char *path = paths[base + i];
+			char rerr[256];
+			size_t len;
+			char *text = cli_read_file(path, &len, rerr, sizeof(rerr));
+
+			if (!text) {
+				fprintf(stderr, "callfuzz run: %s\n", rerr);
+				rc = EXIT_USAGE;
+				continue;
+			}
+			cf_prog_init(&progs[k]);
+			if (cf_asm_parse(text, len, path, &progs[k], &err)) {
+				if (npaths > 1)
+					printf("== %s\nunparseable: %s\n", path, err.msg);
+				fprintf(stderr, "callfuzz run: %s\n", err.msg);
+				cf_prog_free(&progs[k]);
+				free(text);
+				rc = EXIT_USAGE;
+				continue;
+			}
+			cf_prog_derive_stack(&progs[k]);
+			memcpy(cases[k].ctx_in, a.ctx, CF_CTX_SIZE);
+			ctx_from_header(text, cases[k].ctx_in);
+			free(text);
+			cases[k].prog = &progs[k];
+			names[k++] = path;
+		}
+		if (k && tvm_run(t, cases, k, &err) < 0) {
+			fprintf(stderr, "callfuzz run: %s\n", err.msg);
+			rc = EXIT_USAGE;
+		}
+		for (int i = 0; i < k; i++) {
+			bool same = cases[i].m.kind == MISMATCH_NONE && !cases[i].interp_fault;
+
+			if (npaths > 1)
+				printf("== %s\n", names[i]);
+			tvm_print_case(t, &cases[i], stdout);
+			if (same)
+				nequal++;
+			else
+				nmismatch++;
+			if (!same && rc == EXIT_OK)
+				rc = EXIT_REJECT;
+			tvm_case_release(&cases[i]);
+			cf_prog_free(&progs[i]);
+		}
 	}
-	tvm_case_release(&tc);
+	if (npaths > 1)
+		printf("run: %d files, %ld equal, %ld mismatches\n", npaths, nequal, nmismatch);
+out:
 	tvm_stop(t);
-	cf_prog_free(&prog);
+	free(paths);
+	free(cases);
+	free(progs);
 	return rc;
 }
 
@@ -639,18 +708,17 @@ static void write_report(const char *dir, const struct tvm *t, const struct tvm_
 	f = fopen(path, "w");
 	if (f) {
 		fprintf(f, "; callfuzz vm-fuzz seed %ld (callfuzz gen --profile kernel --max-args %d --seed %ld)\n"
-			   "; %s at %s (%s)\n%s",
-			seed, go->max_args, seed, kind, c->m.place, c->mvoice_name, text ? text : "");
+			   "; %s at %s (%s)\n; ctx: ",
+			seed, go->max_args, seed, kind, c->m.place, c->mvoice_name);
+		for (int i = 0; i < CF_CTX_SIZE; i++)
+			fprintf(f, "%02x", c->ctx_in[i]);
+		fprintf(f, "\n%s", text ? text : "");
 		fclose(f);
 	}
 	snprintf(path, sizeof(path), "%s/vm-%s-%ld.txt", dir, kind, seed);
 	f = fopen(path, "w");
 	if (f) {
-		fprintf(f, "seed %ld; reproduce: callfuzz run --target vm --ctx <ctx below> %s/vm-%s-%ld.s\nctx_in:", seed,
-			dir, kind, seed);
-		for (int i = 0; i < CF_CTX_SIZE; i++)
-			fprintf(f, "%02x", c->ctx_in[i]);
-		fprintf(f, "\n\n");
+		fprintf(f, "seed %ld; reproduce: callfuzz run --target vm %s/vm-%s-%ld.s\n\n", seed, dir, kind, seed);
 		tvm_print_case(t, c, f);
 		fprintf(f, "\nprogram:\n%s", text ? text : "");
 		fclose(f);

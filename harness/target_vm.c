@@ -669,6 +669,10 @@ void tvm_print_case(const struct tvm *t, const struct tvm_case *c, FILE *out)
 			fprintf(out, "%s\n", v->load_err ? strerror(v->load_err) : "not run");
 			continue;
 		}
+		if (!c->checker_ok) {
+			fprintf(out, "loaded (not run: the checker rejects it)\n");
+			continue;
+		}
 		if (!v->ran) {
 			fprintf(out, "loaded, run failed (%s)\n", v->run_err ? strerror(v->run_err) : "lost");
 			continue;
