@@ -1822,8 +1822,10 @@ static int do_exit(struct checker *c, struct state *s, bool entry_is_global)
 			return fail(c, fi, s->pc, "R0 leaks addr as return value");
 		return 1;
 	}
-	if (r0.type == PTR_STACK && r0.frame == s->nframes - 1)
-		return fail(c, fi, s->pc, "cannot return stack pointer to the caller frame");
+	/* prepare_func_exit refuses every stack pointer, even one into a frame
+	 * that outlives the callee; ctx goes back to the caller unchanged. */
+	if (r0.type == PTR_STACK)
+		return fail(c, fi, s->pc, "cannot return stack pointer to the caller");
 	s->nframes--;
 	s->nslots = f->slot_base;
 	caller = cur(s);

@@ -102,13 +102,29 @@ TEST(frames_and_stack_pointers)
 	       ".func f, 1\n  *(u64 *)(r1 + 0) = 3\n  r0 = 0\n  exit\n");
 	REJECT(".func main, 1, stack=8\n  r1 = r10\n  r1 += -8\n  call f\n  exit\n"
 	       ".func f, 1, stack=8\n  r0 = r10\n  r0 += -8\n  exit\n",
-	       "cannot return stack pointer to the caller frame");
+	       "func f insn 2: cannot return stack pointer to the caller");
 	REJECT(".func main, 1, stack=8\n  r1 = r10\n  r1 += -8\n  call f\n  r0 = 0\n  exit\n"
 	       ".func f, 1, stack=8\n  *(u64 *)(r1 + 0) = r10\n  r0 = 0\n  exit\n",
 	       "cannot spill pointers to stack into stack frame of the caller");
-	/* returning a pointer to the caller's frame is allowed, using it too */
-	ACCEPT(".func main, 1, stack=8\n  r1 = r10\n  r1 += -8\n  call f\n  *(u64 *)(r0 + 0) = 1\n"
-	       "  r0 = *(u64 *)(r10 - 8)\n  exit\n.func f, 1\n  r0 = r1\n  exit\n");
+}
+
+/* prepare_func_exit: a subprogram may not return any stack pointer, even one
+ * into its caller's (or an older) frame that stays valid; ctx may be
+ * returned (7.2.13 and 6.18 load both programs below). */
+TEST(subprogram_returns_pointer)
+{
+	REJECT(".func main, 1, stack=8\n  r1 = r10\n  r1 += -8\n  call f\n  *(u64 *)(r0 + 0) = 1\n"
+	       "  r0 = *(u64 *)(r10 - 8)\n  exit\n.func f, 1\n  r0 = r1\n  exit\n",
+	       "func f insn 1: cannot return stack pointer to the caller");
+	/* main's frame, returned two frames up */
+	REJECT(".func main, 1, stack=8\n  r1 = r10\n  r1 += -8\n  call f\n  r0 = 0\n  exit\n"
+	       ".func f, 1\n  call g\n  r0 = 0\n  exit\n.func g, 1\n  r0 = r1\n  exit\n",
+	       "func g insn 1: cannot return stack pointer to the caller");
+	/* a stack pointer left in r0 on one path only */
+	REJECT(".func main\n  r1 = *(u8 *)(r1 + 0)\n  call f\n  exit\n.func f, 1, stack=8\n"
+	       "  r0 = 0\n  if r1 == 0 goto out\n  r0 = r10\nout:\n  exit\n",
+	       "func f insn 3: cannot return stack pointer to the caller");
+	ACCEPT(".func main\n  call f\n  r0 = *(u64 *)(r0 + 0)\n  exit\n.func f, 1\n  r0 = r1\n  exit\n");
 }
 
 TEST(global_functions)
