@@ -461,6 +461,25 @@ static void print_ctx(FILE *f, const char *who, const uint8_t *ctx)
 		fprintf(f, "  %s ctx: all zero\n", who);
 }
 
+/* Index in `to` of the event that has, among its class (stack snapshots or
+ * the rest), the rank that event idx of `from` has: compare.c walks the
+ * two classes separately. -1 if `to` has no such event. */
+static int same_rank_event(const struct cf_trace *from, const struct cf_trace *to, int idx)
+{
+	bool stack;
+	int rank = 0;
+
+	if (idx < 0 || (uint32_t)idx >= from->nevents || idx >= CF_TRACE_MAX)
+		return -1;
+	stack = from->ev[idx].id == CF_HELPER_STACK_HASH;
+	for (int i = 0; i < idx; i++)
+		rank += (from->ev[i].id == CF_HELPER_STACK_HASH) == stack;
+	for (uint32_t i = 0; i < to->nevents && i < CF_TRACE_MAX; i++)
+		if ((to->ev[i].id == CF_HELPER_STACK_HASH) == stack && rank-- == 0)
+			return (int)i;
+	return -1;
+}
+
 static char *build_report(const struct loop *l, const struct loop_outcome *out, size_t input_len,
 			  const struct cf_prog *p, const struct exec_result *xr, bool have_xr)
 {
@@ -470,7 +489,9 @@ static char *build_report(const struct loop *l, const struct loop_outcome *out, 
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	int jit_mark = m->event;
+	bool jit_only = strstr(m->place, "only by the JIT") != NULL;
+	int interp_mark = jit_only ? -1 : m->event;
+	int jit_mark = jit_only ? m->event : have_xr ? same_rank_event(&ir->trace, &xr->trace, m->event) : -1;
 
 	if (!f)
 		return NULL;
@@ -497,17 +518,17 @@ static char *build_report(const struct loop *l, const struct loop_outcome *out, 
 		if (m->kind == MISMATCH_TRACE || m->kind == MISMATCH_STACK) {
 			/* The first divergence, both sides (JIT index: same class, same rank). */
 			fprintf(f, "\nat the first divergence:\n");
-			if (m->event >= 0 && (uint32_t)m->event < ir->trace.nevents && !strstr(m->place, "only by"))
-				print_event(f, "interp", &ir->trace, (uint32_t)m->event, false);
+			if (interp_mark >= 0 && (uint32_t)interp_mark < ir->trace.nevents)
+				print_event(f, "interp", &ir->trace, (uint32_t)interp_mark, false);
 			else
 				fprintf(f, "  interp: no such event\n");
-			if (m->event >= 0 && (uint32_t)m->event < xr->trace.nevents)
-				print_event(f, "jit", &xr->trace, (uint32_t)m->event, false);
+			if (jit_mark >= 0 && (uint32_t)jit_mark < xr->trace.nevents)
+				print_event(f, "jit", &xr->trace, (uint32_t)jit_mark, false);
 			else
 				fprintf(f, "  jit: no such event\n");
 		}
 		fprintf(f, "\ninterpreter trace:\n");
-		print_trace(f, "interp", &ir->trace, m->event);
+		print_trace(f, "interp", &ir->trace, interp_mark);
 		fprintf(f, "jit trace:\n");
 		print_trace(f, "jit", &xr->trace, jit_mark);
 		if (m->kind == MISMATCH_OUTBUF) {
