@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Each candidate that still hangs costs the whole watchdog. */
+#define MIN_TIMEOUT_MS_DEFAULT 250
+
 static void min_usage(FILE *out)
 {
 	fprintf(out,
@@ -29,7 +32,8 @@ static void min_usage(FILE *out)
 		"  --time S        time limit in seconds (default 60)\n"
 		"  --no-lse        JIT atomics as LL/SC loops; --lse: as LSE. Default: what the\n"
 		"                  artifact's hits say, else LSE, else LL/SC if only that mismatches\n"
-		"  --timeout-ms N  watchdog per JIT run (default 1000)\n"
+		"  --timeout-ms N  watchdog per JIT run (default 250: a TIMEOUT candidate costs\n"
+		"                  this much; the programs run in microseconds otherwise)\n"
 		"  -q              no progress lines\n\n"
 		"Exit codes: 0 minimized, 1 the program does not mismatch (or is rejected),\n"
 		"2 bad usage, unreadable input, or no executor.\n");
@@ -158,6 +162,7 @@ static int cmd_min(int argc, char **argv)
 		return EXIT_OK;
 	}
 	min_opts_default(&mo);
+	eo.timeout_ms = MIN_TIMEOUT_MS_DEFAULT;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--time") && i + 1 < argc) {
 			mo.time_limit_s = atof(argv[++i]);

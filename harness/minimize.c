@@ -360,6 +360,37 @@ static enum site_result pass_drop_func(struct cf_prog *p, int site)
 	return SITE_BUILT;
 }
 
+/* Site k: function k+1, when its whole body is `call X; exit` and it takes
+ * no stack arguments, is bypassed: its callers call X themselves (same
+ * r1..r5, same r0 back). Chains of wrappers are what a generated call DAG
+ * leaves behind once the work around the calls is gone. */
+static enum site_result pass_bypass_wrapper(struct cf_prog *p, int site)
+{
+	int fi = site + 1;
+	const struct cf_func *w;
+	struct bpf_insn call;
+	bool any = false;
+
+	if (fi >= p->nfuncs)
+		return SITE_DONE;
+	w = &p->funcs[fi];
+	if (w->ninsns != 2 || !is_call(&w->insns[0]) || !is_exit(&w->insns[1]) || w->nargs > CF_MAX_REG_ARGS)
+		return SITE_SKIP;
+	call = w->insns[0];
+	if (cf_insn_is_pseudo_call(&call) && p->funcs[call.imm].nargs > CF_MAX_REG_ARGS)
+		return SITE_SKIP; /* X's stack arguments come from the wrapper's own stores */
+	for (int g = 0; g < p->nfuncs; g++) {
+		struct cf_func *f = &p->funcs[g];
+
+		for (int pc = 0; pc < f->ninsns; pc++)
+			if (cf_insn_is_pseudo_call(&f->insns[pc]) && f->insns[pc].imm == fi) {
+				f->insns[pc] = call;
+				any = true;
+			}
+	}
+	return any ? SITE_BUILT : SITE_SKIP;
+}
+
 static enum site_result pass_drop_call(struct cf_prog *p, int site)
 {
 	for (int g = 0; g < p->nfuncs; g++) {
@@ -451,6 +482,11 @@ static enum site_result drop_width(struct cf_prog *p, int site, int width)
 		s -= nsites;
 	}
 	return SITE_DONE;
+}
+
+static enum site_result pass_drop_block32(struct cf_prog *p, int site)
+{
+	return drop_width(p, site, 32);
 }
 
 static enum site_result pass_drop_block(struct cf_prog *p, int site)
@@ -600,7 +636,9 @@ static const struct {
 } passes[MIN_NPASSES] = {
 	[MIN_PASS_DROP_FUNC] = { "drop-func", pass_drop_func },
 	[MIN_PASS_DROP_CALL] = { "drop-call", pass_drop_call },
+	[MIN_PASS_BYPASS_WRAPPER] = { "bypass-wrapper", pass_bypass_wrapper },
 	[MIN_PASS_LOWER_NARGS] = { "lower-nargs", pass_lower_nargs },
+	[MIN_PASS_DROP_BLOCK32] = { "drop-block32", pass_drop_block32 },
 	[MIN_PASS_DROP_BLOCK] = { "drop-block", pass_drop_block },
 	[MIN_PASS_DROP_PAIR] = { "drop-pair", pass_drop_pair },
 	[MIN_PASS_DROP_INSN] = { "drop-insn", pass_drop_insn },

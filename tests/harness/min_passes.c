@@ -296,3 +296,37 @@ TEST(min_refuses_a_program_without_the_mismatch)
 	CHECK_CONTAINS(err.msg, "not valid");
 	cf_prog_free(&p);
 }
+
+/* fake signature: "r0 is 42 and comes from a subprogram" */
+static bool keep_42_from_call(void *opaque, const struct cf_prog *p)
+{
+	static struct interp_result ir;
+
+	(void)opaque;
+	interp_run(p, NULL, NULL, NULL, &ir);
+	return ir.status == INTERP_OK && ir.r0 == 42 && p->nfuncs > 1;
+}
+
+TEST(min_bypasses_wrapper_functions)
+{
+	static const char text[] =
+		".func main\n    call wrap1\n    exit\n\n"
+		".func wrap1\n    call wrap2\n    exit\n\n"
+		".func wrap2\n    call leaf\n    exit\n\n"
+		".func leaf, 2\n    r0 = 42\n    exit\n";
+	struct cf_prog p;
+	struct min_opts o;
+	struct min_stats st;
+	struct cf_err err;
+
+	REQUIRE(parse(text, &p));
+	min_opts_default(&o);
+	REQUIRE_MSG(min_reduce(&p, keep_42_from_call, NULL, &o, &st, &err) == 0, "%s", err.msg);
+	/* main calls leaf directly; leaf's unused arguments went too */
+	REQUIRE_MSG(p.nfuncs == 2, "%s", cf_asm_print(&p));
+	CHECK_STR(p.funcs[1].name, "leaf");
+	CHECK_EQ(p.funcs[1].nargs, 0);
+	CHECK_EQ(min_insn_count(&p), 4);
+	CHECK(st.kept_by_pass[MIN_PASS_BYPASS_WRAPPER] >= 2);
+	cf_prog_free(&p);
+}
