@@ -923,3 +923,237 @@ out:
 }
 
 CLI_COMMAND(vm_fuzz, "vm-fuzz", "generated programs through the vm oracle (kernel JIT, interpreter)", cmd_vm_fuzz)
+
+/* ---- callfuzz vm-min -------------------------------------------------------- */
+
+static void vm_min_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: callfuzz vm-min --match TEXT [-o OUT.s] [--arch ARCH] [--kernel IMAGE |\n"
+		"                       --kernel-tree DIR] [--timeout MS] FILE.s\n\n"
+		"Shrinks a program that the checker accepts and the kernel verifier rejects\n"
+		"with a log containing TEXT: deletes instruction lines of the text (labels keep\n"
+		"the jumps), chunks first, then single lines, keeping each deletion after which\n"
+		"the checker still accepts and the kernel still rejects with TEXT. Candidates\n"
+		"travel 16 per round trip. Prints the smallest program (or writes OUT.s).\n\n"
+		"Exit codes: 0 shrunk (or already minimal), 1 FILE.s does not show TEXT, 2 usage.\n");
+}
+
+/* Instruction lines: not empty, not a comment, label or directive. */
+static bool is_insn_line(const char *l)
+{
+	size_t n = strlen(l);
+
+	while (*l == ' ' || *l == '\t')
+		l++;
+	if (!*l || *l == ';' || *l == '.' || !strcmp(l, ""))
+		return false;
+	return n && l[strlen(l) - 1] != ':';
+}
+
+struct min_state {
+	char **lines;
+	int nlines;
+	bool *keep;
+};
+
+static char *min_text(const struct min_state *ms, int from, int len)
+{
+	size_t cap = 1, at = 0;
+	char *t;
+
+	for (int i = 0; i < ms->nlines; i++)
+		cap += strlen(ms->lines[i]) + 1;
+	t = malloc(cap);
+	if (!t)
+		return NULL;
+	for (int i = 0; i < ms->nlines; i++) {
+		if (!ms->keep[i] || (i >= from && i < from + len && is_insn_line(ms->lines[i])))
+			continue;
+		at += (size_t)sprintf(t + at, "%s\n", ms->lines[i]);
+	}
+	t[at] = 0;
+	return t;
+}
+
+/* Which of the n candidate texts still show the rejection. */
+static int min_try(struct tvm *t, char **texts, int n, const char *match, bool *still, struct cf_err *err)
+{
+	struct tvm_case *cases = calloc((size_t)n, sizeof(*cases));
+	struct cf_prog *progs = calloc((size_t)n, sizeof(*progs));
+	int *map = calloc((size_t)n, sizeof(*map)), k = 0, rc = 0;
+
+	if (!cases || !progs || !map) {
+		free(cases);
+		free(progs);
+		free(map);
+		cf_err_set(err, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		still[i] = false;
+		cf_prog_init(&progs[k]);
+		if (!texts[i] || cf_asm_parse(texts[i], strlen(texts[i]), "min.s", &progs[k], err)) {
+			cf_prog_free(&progs[k]);
+			continue;
+		}
+		cf_prog_derive_stack(&progs[k]);
+		cases[k].prog = &progs[k];
+		map[k++] = i;
+	}
+	if (k && tvm_run(t, cases, k, err) < 0)
+		rc = -1;
+	for (int i = 0; i < k; i++) {
+		const struct tvm_case *c = &cases[i];
+
+		still[map[i]] = rc == 0 && c->checker_ok && c->nvoices && !c->voice[0].loaded && c->kernel_log &&
+				strstr(c->kernel_log, match);
+		tvm_case_release(&cases[i]);
+		cf_prog_free(&progs[i]);
+	}
+	free(cases);
+	free(progs);
+	free(map);
+	return rc;
+}
+
+static int cmd_vm_min(int argc, char **argv)
+{
+	struct vm_target_args a;
+	const char *path = NULL, *match = NULL, *outpath = NULL;
+	struct min_state ms = { 0 };
+	struct cf_err err;
+	char rerr[256];
+	struct tvm *t = NULL;
+	char *text, *save = NULL;
+	size_t len;
+	int rc = EXIT_OK, before = 0, after = 0;
+
+	if (cli_wants_help(argc, argv)) {
+		vm_min_usage(stdout);
+		return EXIT_OK;
+	}
+	memset(&a, 0, sizeof(a));
+	a.to.no_kernel_interp = true;
+	for (int i = 1; i < argc; i++) {
+		int r = target_option(&a, argc, argv, &i, "vm-min");
+
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r)
+			continue;
+		if (!strcmp(argv[i], "--match") && i + 1 < argc)
+			match = argv[++i];
+		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			outpath = argv[++i];
+		else if (argv[i][0] != '-' && !path)
+			path = argv[i];
+		else {
+			vm_min_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!path || !match) {
+		vm_min_usage(stderr);
+		return EXIT_USAGE;
+	}
+	text = cli_read_file(path, &len, rerr, sizeof(rerr));
+	if (!text) {
+		fprintf(stderr, "callfuzz vm-min: %s\n", rerr);
+		return EXIT_USAGE;
+	}
+	ms.lines = calloc(len + 2, sizeof(*ms.lines));
+	ms.keep = calloc(len + 2, sizeof(*ms.keep));
+	for (char *l = strtok_r(text, "\n", &save); l && ms.lines; l = strtok_r(NULL, "\n", &save)) {
+		ms.keep[ms.nlines] = true;
+		ms.lines[ms.nlines++] = l;
+	}
+	if (target_prepare(&a, "vm-min") < 0 || !(t = tvm_start(&a.to, &err))) {
+		if (!a.kernel_tree || t)
+			fprintf(stderr, "callfuzz vm-min: %s\n", err.msg);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	for (int i = 0; i < ms.nlines; i++)
+		before += is_insn_line(ms.lines[i]);
+	{
+		char *whole = min_text(&ms, 0, 0);
+		bool ok;
+
+		if (min_try(t, &whole, 1, match, &ok, &err) < 0 || !ok) {
+			printf("%s does not show it: the checker must accept it and the kernel reject it with \"%s\"\n",
+			       path, match);
+			free(whole);
+			rc = EXIT_REJECT;
+			goto out;
+		}
+		free(whole);
+	}
+	/* chunks of lines, halving, until single lines change nothing */
+	for (int chunk = ms.nlines / 2 > 0 ? ms.nlines / 2 : 1;; chunk = chunk > 1 ? chunk / 2 : 1) {
+		bool progress = false;
+
+		for (int from = 0; from < ms.nlines;) {
+			enum { PER = 16 };
+			char *texts[PER];
+			int starts[PER], n = 0;
+			bool still[PER];
+
+			for (; from < ms.nlines && n < PER; from += chunk) {
+				bool any = false;
+
+				for (int i = from; i < from + chunk && i < ms.nlines; i++)
+					any |= ms.keep[i] && is_insn_line(ms.lines[i]);
+				if (!any)
+					continue;
+				starts[n] = from;
+				texts[n++] = min_text(&ms, from, chunk);
+			}
+			if (min_try(t, texts, n, match, still, &err) < 0) {
+				fprintf(stderr, "callfuzz vm-min: %s\n", err.msg);
+				rc = EXIT_USAGE;
+				for (int i = 0; i < n; i++)
+					free(texts[i]);
+				goto out;
+			}
+			/* take the first success of the batch: later ones were
+			 * tried against the old text */
+			for (int i = 0; i < n; i++) {
+				if (still[i] && !progress) {
+					for (int k = starts[i]; k < starts[i] + chunk && k < ms.nlines; k++)
+						if (is_insn_line(ms.lines[k]))
+							ms.keep[k] = false;
+					progress = true;
+					from = starts[i];
+				}
+				free(texts[i]);
+			}
+			if (progress)
+				break;
+		}
+		fprintf(stderr, "vm-min: chunk %d, %s\n", chunk, progress ? "shrunk" : "no change");
+		if (!progress && chunk == 1)
+			break;
+	}
+	for (int i = 0; i < ms.nlines; i++)
+		after += ms.keep[i] && is_insn_line(ms.lines[i]);
+	{
+		char *small = min_text(&ms, 0, 0);
+		FILE *f = outpath ? fopen(outpath, "w") : stdout;
+
+		if (f && small)
+			fprintf(f, "; callfuzz vm-min --match \"%s\" %s: %d -> %d instruction lines\n%s", match, path,
+				before, after, small);
+		if (f && outpath)
+			fclose(f);
+		free(small);
+	}
+out:
+	tvm_stop(t);
+	free(ms.lines);
+	free(ms.keep);
+	free(text);
+	return rc;
+}
+
+CLI_COMMAND(vm_min, "vm-min", "shrink a program the kernel verifier rejects and the checker accepts", cmd_vm_min)
