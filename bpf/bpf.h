@@ -218,6 +218,9 @@ struct cf_check_opts {
 	long insn_budget;     /* processed-instruction limit, default 1,000,000 */
 	int ctx_size;         /* bytes of ctx the program may touch, default CF_CTX_SIZE */
 	bool model_callees;   /* allow the model target's helpers/kfuncs (default true) */
+	bool ctx_moved_ok;    /* ctx may be accessed through a moved pointer: 7.2 SYSCALL
+				 programs (default true); false for older kernels (6.18:
+				 "dereference of modified ctx ptr") */
 };
 
 void cf_check_opts_default(struct cf_check_opts *o);

@@ -39,6 +39,7 @@ void cf_check_opts_default(struct cf_check_opts *o)
 	o->insn_budget = 1000000;
 	o->ctx_size = CF_CTX_SIZE;
 	o->model_callees = true;
+	o->ctx_moved_ok = true;
 }
 
 /* ---- abstract values --------------------------------------------------- */
@@ -1134,6 +1135,36 @@ static int check_ctx_bounds(struct checker *c, struct state *s, int addr, int si
 	return 0;
 }
 
+/* The register part of a ctx access through ptr (regno), before the bounds
+ * of the accessed bytes; insn_off is the instruction's offset (0 for
+ * helper memory). */
+static int check_ctx_ptr(struct checker *c, struct state *s, int regno, const struct reg *ptr,
+			 int insn_off)
+{
+	int fi = frame_func(s);
+
+	if (!c->o.ctx_moved_ok) {
+		/* before 7.2: __check_ptr_off_reg with fixed_off_ok false */
+		if (ptr->off < 0)
+			return fail(c, fi, s->pc, "negative offset ctx ptr R%d off=%d disallowed", regno,
+				    ptr->off);
+		if (ptr->off)
+			return fail(c, fi, s->pc, "dereference of modified ctx ptr R%d off=%d disallowed",
+				    regno, ptr->off);
+		return 0;
+	}
+	/* 7.2 SYSCALL: check_ctx_access -> check_mem_region_access; a negative
+	 * register offset is a huge umax */
+	if (ptr->off < 0 && ptr->off + insn_off < 0)
+		return fail(c, fi, s->pc,
+			    "R%d min value is negative, either use unsigned index or do a if (index >=0) check.",
+			    regno);
+	if (ptr->off < 0)
+		return fail(c, fi, s->pc, "R%d unbounded memory access, make sure to bounds check any such access",
+			    regno);
+	return 0;
+}
+
 /* Forget the slot's spill: what was a pointer becomes unusable, what was a
  * scalar becomes plain written bytes. */
 static void slot_drop_spill(struct slot *sl)
@@ -1282,7 +1313,8 @@ static int do_ldx(struct checker *c, struct state *s, const struct bpf_insn *i)
 		if (stack_read(c, s, i->src_reg, &ptr, ptr.off + i->off, size, sx, &val))
 			return -1;
 	} else {
-		if (check_ctx_bounds(c, s, ptr.off + i->off, size))
+		if (check_ctx_ptr(c, s, i->src_reg, &ptr, i->off) ||
+		    check_ctx_bounds(c, s, ptr.off + i->off, size))
 			return -1;
 		val = scalar_urange(0, size == 8 ? UINT64_MAX : (1ULL << (size * 8)) - 1);
 		if (sx)
@@ -1324,6 +1356,8 @@ static int do_store(struct checker *c, struct state *s, const struct bpf_insn *i
 	if (ptr.type == PTR_CTX) {
 		if (is_ptr(&val))
 			return fail(c, fi, s->pc, "R%d leaks addr into ctx", i->src_reg);
+		if (check_ctx_ptr(c, s, i->dst_reg, &ptr, i->off))
+			return -1;
 		return check_ctx_bounds(c, s, ptr.off + i->off, size);
 	}
 	if (!imm && size < 8 && is_ptr(&val))
@@ -1686,8 +1720,14 @@ static int check_mem_arg(struct checker *c, struct state *s, int regno, struct r
 	if (n < 1 || n > CF_STACK_MAX)
 		return fail(c, fi, s->pc, "R%d invalid memory size %" PRId64 " (1..%d)", regno + 1, n,
 			    CF_STACK_MAX);
-	if (ptr.type == PTR_CTX)
+	if (ptr.type == PTR_CTX) {
+		/* 7.2: check_helper_mem_access, the load's rule at offset 0;
+		 * before: __check_func_arg_reg_off (a model-only helper: no
+		 * kernel checks it, we keep one rule for every ctx access) */
+		if (check_ctx_ptr(c, s, regno, &ptr, 0))
+			return -1;
 		return check_ctx_bounds(c, s, ptr.off, (int)n);
+	}
 	if (ptr.type != PTR_STACK)
 		return fail(c, fi, s->pc, "R%d type=%s expected=fp, ctx", regno, reg_type_name(&ptr));
 	if (ptr.frame >= s->nframes)

@@ -44,6 +44,7 @@ static int cmd_kernel_probe(int argc, char **argv)
 	printf("bpf: allowed\nstack arguments: %s (max args %d)\n", kp.stack_args ? "yes" : "no", kp.max_args);
 	if (!kp.stack_args)
 		printf("6-argument probe: %s\n", kp.msg);
+	printf("ctx through a moved pointer: %s\n", kp.ctx_moved_ok ? "yes (7.2)" : "no (before 7.2)");
 	return EXIT_OK;
 }
 
@@ -369,6 +370,7 @@ static int cmd_kernel_agree(int argc, char **argv)
 	go.max_args = max_args >= 0 ? (int)max_args : kp.max_args;
 	cf_check_opts_default(&co);
 	co.max_args = go.max_args;
+	co.ctx_moved_ok = kp.ctx_moved_ok;
 	co.model_callees = false; /* kernel profile: no model helpers */
 	printf("kernel %s, stack arguments %s: generating with --max-args %d, seeds %ld..%ld\n", kp.release,
 	       kp.stack_args ? "yes" : "no", go.max_args, seed, seed + count - 1);

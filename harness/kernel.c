@@ -196,6 +196,10 @@ static const char stack_arg_probe[] =
 
 static const char trivial_probe[] = ".func main\n    r0 = 0\n    exit\n";
 
+/* A ctx load through a moved pointer: 7.2 loads it (SYSCALL programs,
+ * check_ctx_access), 6.18 says "dereference of modified ctx ptr". */
+static const char ctx_moved_probe[] = ".func main\n    r1 += 8\n    r0 = *(u8 *)(r1 - 8)\n    exit\n";
+
 /* Load and run one probe program: 0 with retval, or -errno with the log. */
 static int probe_one(const char *text, uint32_t *retval, char *msg, size_t msglen)
 {
@@ -253,6 +257,7 @@ int kernel_probe(struct kernel_probe *out)
 		return 0;
 	}
 	out->bpf_allowed = true;
+	out->ctx_moved_ok = probe_one(ctx_moved_probe, &retval, msg, sizeof(msg)) == 0;
 	ret = probe_one(stack_arg_probe, &retval, msg, sizeof(msg));
 	if (ret == 0 && retval == 21) {
 		out->stack_args = true;
@@ -333,6 +338,7 @@ int kernel_cli_check_opts(struct cf_check_opts *o)
 		return -1;
 	}
 	o->max_args = kp.max_args;
+	o->ctx_moved_ok = kp.ctx_moved_ok;
 	o->model_callees = false;
 	return 0;
 }

@@ -31,12 +31,14 @@ struct kernel_probe {
 	bool bpf_allowed;  /* a 2-insn SYSCALL program loads and runs */
 	bool stack_args;   /* a 6-argument subprog call loads and returns 21 */
 	int max_args;      /* 12 with stack arguments, else 5 (cf_check_opts.max_args) */
+	bool ctx_moved_ok; /* a ctx load through a moved pointer loads (7.2; 6.18 refuses:
+			      cf_check_opts.ctx_moved_ok) */
 	char release[128]; /* uname -r */
 	char msg[2048];    /* why bpf() is refused, or the stack-argument probe's
 			      verifier log ("R11 is invalid") */
 };
 
-/* Probes the host kernel (two loads, one test run). Returns 0 with *out
+/* Probes the host kernel (three loads and test runs). Returns 0 with *out
  * filled whatever the answers, -1 only on a host failure (msg says it). */
 int kernel_probe(struct kernel_probe *out);
 
@@ -78,8 +80,8 @@ enum kernel_verdict kernel_compare(const struct interp_result *ir, const struct 
 				   struct kernel_mismatch *m);
 
 /* `callfuzz run --target kernel`, before the checker: probes the kernel
- * and sets o->max_args to what it takes (5 without stack arguments) and
- * o->model_callees to false (kernel helpers are not the model's). Returns
+ * and sets o->max_args to what it takes (5 without stack arguments),
+ * o->ctx_moved_ok to its answer and o->model_callees to false (kernel helpers are not the model's). Returns
  * -1 with the reason on stderr when bpf() is refused. */
 int kernel_cli_check_opts(struct cf_check_opts *o);
 

@@ -57,6 +57,60 @@ TEST(ctx_bounds)
 	REJECT(".func main\n  r1 += 250\n  r0 = *(u64 *)(r1 + 0)\n  exit\n", "invalid bpf_context access off=250 size=8");
 }
 
+/* 7.2, SYSCALL programs: check_ctx_access lets a ctx pointer moved by a
+ * constant be dereferenced (check_mem_region_access), the register's offset
+ * may not be negative. 7.2.13 (vm target, x86_64) loads the accepted ones. */
+TEST(moved_ctx_pointer_7_2)
+{
+	ACCEPT(".func main\n  r1 += 16\n  r0 = *(u64 *)(r1 + 0)\n  exit\n");
+	ACCEPT(".func main\n  r1 += 8\n  r0 = *(u64 *)(r1 - 8)\n  exit\n");
+	ACCEPT(".func main\n  r1 += 16\n  call f\n  exit\n.func f, 1\n  r0 = *(u64 *)(r1 + 0)\n  exit\n");
+	ACCEPT(".func main\n  r1 += 8\n  *(u64 *)(r1 + 0) = 1\n  r0 = 0\n  exit\n");
+	REJECT(".func main\n  r1 += 250\n  r0 = *(u64 *)(r1 + 0)\n  exit\n",
+	       "invalid bpf_context access off=250 size=8");
+	REJECT(".func main\n  r1 += -8\n  r0 = *(u64 *)(r1 + 0)\n  exit\n",
+	       "func main insn 1: R1 min value is negative");
+	REJECT(".func main\n  r1 += -8\n  r0 = *(u64 *)(r1 + 8)\n  exit\n",
+	       "func main insn 1: R1 unbounded memory access");
+	/* the same rule for helper memory (check_helper_mem_access) */
+	ACCEPT(".func main\n  r1 += 64\n  r2 = 64\n  call stack_hash\n  exit\n");
+	REJECT(".func main\n  r1 += -8\n  r2 = 64\n  call stack_hash\n  exit\n",
+	       "func main insn 2: R1 min value is negative");
+}
+
+/* Before 7.2 (6.18 here): ctx is accessed only through its unmodified
+ * pointer (__check_ptr_off_reg); holding, spilling and passing a moved one
+ * is fine. The host kernel (6.18) gives these verdicts and messages. */
+TEST(moved_ctx_pointer_before_7_2)
+{
+	struct cf_check_opts o;
+
+	cf_check_opts_default(&o);
+	o.ctx_moved_ok = false;
+	REJECT_OPTS(".func main\n  r1 += 16\n  r0 = *(u64 *)(r1 + 0)\n  exit\n", &o,
+		    "func main insn 1: dereference of modified ctx ptr R1 off=16 disallowed");
+	REJECT_OPTS(".func main\n  r1 += 8\n  r0 = *(u64 *)(r1 - 8)\n  exit\n", &o,
+		    "func main insn 1: dereference of modified ctx ptr R1 off=8 disallowed");
+	REJECT_OPTS(".func main\n  r1 += 16\n  call f\n  exit\n.func f, 1\n  r0 = *(u64 *)(r1 + 0)\n  exit\n",
+		    &o, "func f insn 0: dereference of modified ctx ptr R1 off=16 disallowed");
+	REJECT_OPTS(".func main\n  r1 += 8\n  *(u64 *)(r1 + 0) = 1\n  r0 = 0\n  exit\n", &o,
+		    "func main insn 1: dereference of modified ctx ptr R1 off=8 disallowed");
+	REJECT_OPTS(".func main\n  r1 += -8\n  r0 = *(u64 *)(r1 + 8)\n  exit\n", &o,
+		    "func main insn 1: negative offset ctx ptr R1 off=-8 disallowed");
+	/* a moved ctx in a callee's return value */
+	REJECT_OPTS(".func main\n  call f\n  r0 = *(u64 *)(r0 + 0)\n  exit\n.func f, 1\n  r0 = r1\n"
+		    "  r0 += 8\n  exit\n", &o, "func main insn 1: dereference of modified ctx ptr R0 off=8");
+	/* holding, passing, spilling, moving back */
+	ACCEPT_OPTS(".func main\n  r1 += 16\n  call f\n  exit\n.func f, 1\n  r0 = 0\n  exit\n", &o);
+	ACCEPT_OPTS(".func main\n  r1 += 16\n  r1 += -16\n  r0 = *(u64 *)(r1 + 8)\n  exit\n", &o);
+	ACCEPT_OPTS(".func main, 1, stack=8\n  r1 += 16\n  *(u64 *)(r10 - 8) = r1\n  r2 = *(u64 *)(r10 - 8)\n"
+		    "  r2 += -16\n  r0 = *(u64 *)(r2 + 0)\n  exit\n", &o);
+	/* stack_hash follows the same rule (__check_func_arg_reg_off) */
+	ACCEPT_OPTS(".func main\n  r2 = 64\n  call stack_hash\n  exit\n", &o);
+	REJECT_OPTS(".func main\n  r1 += 64\n  r2 = 64\n  call stack_hash\n  exit\n", &o,
+		    "func main insn 2: dereference of modified ctx ptr R1 off=64 disallowed");
+}
+
 TEST(pointer_leaks)
 {
 	REJECT(".func main\n  r0 = r10\n  exit\n", "R0 leaks addr as return value");
