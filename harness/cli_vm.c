@@ -1118,22 +1118,24 @@ static int cmd_vm_min(int argc, char **argv)
 			}
 			/* take the first success of the batch: later ones were
 			 * tried against the old text */
+			bool taken = false;
+
 			for (int i = 0; i < n; i++) {
-				if (still[i] && !progress) {
+				if (still[i] && !taken) {
 					for (int k = starts[i]; k < starts[i] + chunk && k < ms.nlines; k++)
 						if (is_insn_line(ms.lines[k]))
 							ms.keep[k] = false;
-					progress = true;
-					from = starts[i];
+					progress = taken = true;
+					from = starts[i] + chunk; /* the rest: again, against the new text */
 				}
 				free(texts[i]);
 			}
-			if (progress)
-				break;
 		}
 		fprintf(stderr, "vm-min: chunk %d, %s\n", chunk, progress ? "shrunk" : "no change");
 		if (!progress && chunk == 1)
 			break;
+		if (progress)
+			chunk *= 2; /* the same size again (the loop halves it) */
 	}
 	for (int i = 0; i < ms.nlines; i++)
 		after += ms.keep[i] && is_insn_line(ms.lines[i]);
