@@ -637,6 +637,7 @@ static void vm_fuzz_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: callfuzz vm-fuzz [--count N] [--seed S] [--batch B] [--out DIR] [--stop-after K]\n"
+		"                        [--stop-on KIND,...]\n"
 		"                        [--max-args N] [--max-funcs N] [--max-insns N] [--model]\n"
 		"                        [--arch ARCH] [--kernel IMAGE | --kernel-tree DIR]\n"
 		"                        [--no-kernel-interp] [--timeout MS] [--console FILE] [-v]\n\n"
@@ -646,7 +647,8 @@ static void vm_fuzz_usage(FILE *out)
 		"and counts: the checker's verdict, the kernel verifier's, and the programs whose\n"
 		"kernel results equal the interpreter's. Every mismatch is written to DIR as\n"
 		"vm-<kind>-<seed>.s (the program) and .txt (the report); printed with -v.\n"
-		"--model adds our JIT on the executor as a voice.\n\n"
+		"--model adds our JIT on the executor as a voice. --stop-after K ends the run after\n"
+		"the batch with the K-th mismatch (of the kinds in --stop-on, e.g. KERNEL,CRASH).\n\n"
 		"Exit codes: 0 no mismatch, 1 mismatches, 2 bad usage or no kernel.\n");
 }
 
@@ -732,7 +734,8 @@ static int cmd_vm_fuzz(int argc, char **argv)
 	struct gen_opts go;
 	struct fuzz_tally ft;
 	long count = 1000, seed = 1, batch = 16, stop_after = 0, max_args = -1;
-	const char *outdir = NULL;
+	const char *outdir = NULL, *stop_on = NULL;
+	long stop_count = 0;
 	bool verbose = false;
 	struct tvm_case *cases = NULL;
 	struct cf_prog *progs = NULL;
@@ -770,6 +773,11 @@ static int cmd_vm_fuzz(int argc, char **argv)
 		}
 		if (!strcmp(o, "--out") && v) {
 			outdir = v;
+			i++;
+			continue;
+		}
+		if (!strcmp(o, "--stop-on") && v) {
+			stop_on = v;
 			i++;
 			continue;
 		}
@@ -878,12 +886,14 @@ static int cmd_vm_fuzz(int argc, char **argv)
 					fflush(stdout);
 				}
 				write_report(outdir, t, c, s, &go, verbose);
+				if (!stop_on || (!c->interp_fault && strstr(stop_on, mismatch_kind_name(c->m.kind))))
+					stop_count++;
 			}
 			tvm_case_release(c);
 			cf_prog_free(&progs[i]);
 		}
 		done += n;
-		if (stop_after > 0 && ft.mismatches >= stop_after)
+		if (stop_after > 0 && stop_count >= stop_after)
 			break;
 	}
 	double total = now_s() - t0;
