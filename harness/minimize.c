@@ -460,6 +460,50 @@ static enum site_result pass_lower_nargs(struct cf_prog *p, int site)
 	return SITE_BUILT;
 }
 
+/* Site 7(k-1) + (slot-1): subprogram k loses stack argument `slot`, which
+ * it never loads; the slots above it move down one (stack-args.md 1: slot
+ * k is argument 5+k on both sides), in the callee's loads and in every
+ * caller's stores; the callers' stores of the removed slot go. */
+static enum site_result pass_drop_stack_arg(struct cf_prog *p, int site)
+{
+	int fi = site / CF_MAX_STACK_ARGS + 1, victim = site % CF_MAX_STACK_ARGS + 1, slot = 0;
+	struct cf_func *callee;
+
+	if (fi >= p->nfuncs)
+		return SITE_DONE;
+	callee = &p->funcs[fi];
+	if (callee->nargs - CF_MAX_REG_ARGS < victim || victim == callee->nargs - CF_MAX_REG_ARGS)
+		return SITE_SKIP; /* no such slot; the last one is lower-nargs' job */
+	for (int pc = 0; pc < callee->ninsns; pc++)
+		if (is_stack_arg_load(&callee->insns[pc], &slot) && slot == victim)
+			return SITE_SKIP;
+	callee->nargs--;
+	for (int pc = 0; pc < callee->ninsns; pc++)
+		if (is_stack_arg_load(&callee->insns[pc], &slot) && slot > victim)
+			callee->insns[pc].off -= 8;
+	for (int g = 0; g < p->nfuncs; g++) {
+		struct cf_func *f = &p->funcs[g];
+
+		for (int pc = 0; pc < f->ninsns; pc++) {
+			int at[64], n;
+
+			if (!cf_insn_is_pseudo_call(&f->insns[pc]) || f->insns[pc].imm != fi)
+				continue;
+			n = call_arg_stores(f, pc, at, 64);
+			for (int k = n - 1; k >= 0; k--) {
+				is_stack_arg_store(&f->insns[at[k]], &slot);
+				if (slot > victim) {
+					f->insns[at[k]].off += 8;
+				} else if (slot == victim) {
+					func_delete(f, at[k], 1);
+					pc--;
+				}
+			}
+		}
+	}
+	return SITE_BUILT;
+}
+
 /* Sites are counted per function (ceil(ninsns / width) each). */
 static enum site_result drop_width(struct cf_prog *p, int site, int width)
 {
@@ -638,6 +682,7 @@ static const struct {
 	[MIN_PASS_DROP_CALL] = { "drop-call", pass_drop_call },
 	[MIN_PASS_BYPASS_WRAPPER] = { "bypass-wrapper", pass_bypass_wrapper },
 	[MIN_PASS_LOWER_NARGS] = { "lower-nargs", pass_lower_nargs },
+	[MIN_PASS_DROP_STACK_ARG] = { "drop-stack-arg", pass_drop_stack_arg },
 	[MIN_PASS_DROP_BLOCK32] = { "drop-block32", pass_drop_block32 },
 	[MIN_PASS_DROP_BLOCK] = { "drop-block", pass_drop_block },
 	[MIN_PASS_DROP_PAIR] = { "drop-pair", pass_drop_pair },

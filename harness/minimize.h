@@ -26,6 +26,7 @@ enum min_pass {
 	MIN_PASS_DROP_CALL,      /* a call and the stores of its stack arguments */
 	MIN_PASS_BYPASS_WRAPPER, /* callers of `f: call g; exit` call g */
 	MIN_PASS_LOWER_NARGS,    /* a subprogram's argument count, callee and callers */
+	MIN_PASS_DROP_STACK_ARG, /* a stack argument the callee never loads; the rest move down */
 	MIN_PASS_DROP_BLOCK32,   /* 32 consecutive slots */
 	MIN_PASS_DROP_BLOCK,     /* 8 consecutive slots */
 	MIN_PASS_DROP_PAIR,      /* 2 consecutive slots */

@@ -330,3 +330,46 @@ TEST(min_bypasses_wrapper_functions)
 	CHECK(st.kept_by_pass[MIN_PASS_BYPASS_WRAPPER] >= 2);
 	cf_prog_free(&p);
 }
+
+/* fake signature: "r0 is 99 and comes from a subprogram" */
+static bool keep_99_from_call(void *opaque, const struct cf_prog *p)
+{
+	static struct interp_result ir;
+
+	(void)opaque;
+	interp_run(p, NULL, NULL, NULL, &ir);
+	return ir.status == INTERP_OK && ir.r0 == 99 && p->nfuncs > 1;
+}
+
+TEST(min_drops_unused_stack_args_and_renumbers_the_rest)
+{
+	static const char text[] =
+		".func main\n"
+		"    *(u64 *)(r11 - 8) = 6\n"
+		"    *(u64 *)(r11 - 16) = 7\n"
+		"    *(u64 *)(r11 - 24) = 8\n"
+		"    *(u64 *)(r11 - 32) = 99\n"
+		"    *(u64 *)(r11 - 40) = 10\n"
+		"    call f\n"
+		"    exit\n\n"
+		".func f, 10\n"
+		"    r0 = *(u64 *)(r11 + 32)\n"
+		"    exit\n";
+	struct cf_prog p;
+	struct min_opts o;
+	struct min_stats st;
+	struct cf_err err;
+
+	REQUIRE(parse(text, &p));
+	min_opts_default(&o);
+	REQUIRE_MSG(min_reduce(&p, keep_99_from_call, NULL, &o, &st, &err) == 0, "%s", err.msg);
+	REQUIRE(p.nfuncs == 2);
+	/* arg 9 (slot 4) became arg 6 (slot 1) on both sides */
+	CHECK_EQ(p.funcs[1].nargs, 6);
+	CHECK_EQ(p.funcs[1].insns[0].off, 8);
+	REQUIRE(p.funcs[0].ninsns == 3);
+	CHECK_EQ(p.funcs[0].insns[0].off, -8);
+	CHECK_EQ(p.funcs[0].insns[0].imm, 99);
+	CHECK(st.kept_by_pass[MIN_PASS_DROP_STACK_ARG] >= 3);
+	cf_prog_free(&p);
+}
