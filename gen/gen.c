@@ -1563,3 +1563,39 @@ int gen_program(const uint8_t *data, size_t len, const struct gen_opts *o, struc
 	free(g);
 	return 0;
 }
+
+/* ---- bytes of a seed ---------------------------------------------------- */
+
+static uint64_t splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+size_t gen_bytes_from_seed(uint64_t seed, long fixed_len, uint8_t *buf, size_t cap)
+{
+	uint64_t state = seed * 0x100000001b3ull;
+	size_t len;
+
+	splitmix64(&state);
+	if (fixed_len >= 0) {
+		len = (size_t)fixed_len;
+	} else {
+		/* log-uniform: 2^0..2^13 equally likely scales (GEN_SEED_MAX_LEN) */
+		unsigned bits = (unsigned)(splitmix64(&state) % 14);
+
+		len = (size_t)(splitmix64(&state) % ((uint64_t)1 << bits));
+	}
+	if (len > cap)
+		len = cap;
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t v = splitmix64(&state);
+
+		for (size_t k = 0; k < 8 && i + k < len; k++)
+			buf[i + k] = (uint8_t)(v >> (8 * k));
+	}
+	return len;
+}

@@ -76,6 +76,18 @@ void gen_opts_default(struct gen_opts *o);
 int gen_program(const uint8_t *data, size_t len, const struct gen_opts *o, struct cf_prog *out,
 		struct cf_err *err);
 
+/* Largest length gen_bytes_from_seed draws, plus one. */
+#define GEN_SEED_MAX_LEN 8192
+
+/* The generator bytes of one seed, as `callfuzz gen --seed S` and
+ * `callfuzz kernel-agree` name programs: splitmix64 seeded from seed, the
+ * length drawn log-uniformly in 0..GEN_SEED_MAX_LEN-1 (fixed_len < 0) or
+ * fixed_len. Independent of any other seed, so `--seed S --count N` and
+ * `--seed S+i` give the same program. Writes at most cap bytes to buf;
+ * returns the length, cut to cap. The sequence is part of every report
+ * that names a seed: never change it. */
+size_t gen_bytes_from_seed(uint64_t seed, long fixed_len, uint8_t *buf, size_t cap);
+
 /* ---- distribution ------------------------------------------------------ */
 
 /* Gathered from the programs themselves (not from generator internals), so

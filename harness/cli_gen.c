@@ -40,41 +40,6 @@ static void gen_usage(FILE *out)
 		GEN_MAX_FUNCS);
 }
 
-static uint64_t splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-#define GEN_MAX_LEN 8192
-
-/* The bytes of program `index` of `seed`: independent of the other programs
- * of the run, so `--seed S --count 100` and `--seed S+i` name the same ones. */
-static size_t seeded_bytes(uint64_t seed, long fixed_len, uint8_t *buf)
-{
-	uint64_t state = seed * 0x100000001b3ull;
-	size_t len;
-
-	splitmix64(&state);
-	if (fixed_len >= 0) {
-		len = (size_t)fixed_len;
-	} else {
-		unsigned bits = (unsigned)(splitmix64(&state) % 14);
-
-		len = (size_t)(splitmix64(&state) % ((uint64_t)1 << bits));
-	}
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t v = splitmix64(&state);
-
-		for (size_t k = 0; k < 8 && i + k < len; k++)
-			buf[i + k] = (uint8_t)(v >> (8 * k));
-	}
-	return len;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -186,7 +151,7 @@ static int cmd_gen(int argc, char **argv)
 			go.max_funcs = (int)v;
 		} else if (!strcmp(a, "--max-insns") && parse_long(val, 16, CF_MAX_INSNS / 4, &v)) {
 			go.max_insns = (int)v;
-		} else if (!strcmp(a, "--len") && parse_long(val, 0, GEN_MAX_LEN, &v)) {
+		} else if (!strcmp(a, "--len") && parse_long(val, 0, GEN_SEED_MAX_LEN, &v)) {
 			fixed_len = v;
 		} else if (!strcmp(a, "--profile") && (!strcmp(val, "model") || !strcmp(val, "kernel"))) {
 			go.profile = strcmp(val, "model") ? GEN_PROFILE_KERNEL : GEN_PROFILE_MODEL;
@@ -221,14 +186,15 @@ static int cmd_gen(int argc, char **argv)
 		fixed_len = (long)len;
 		count = 1;
 	} else {
-		buf = malloc(GEN_MAX_LEN);
+		buf = malloc(GEN_SEED_MAX_LEN);
 		if (!buf) {
 			fprintf(stderr, "callfuzz gen: out of memory\n");
 			return EXIT_USAGE;
 		}
 	}
 	for (long i = 0; i < count && rc == EXIT_OK; i++) {
-		size_t len = input ? (size_t)fixed_len : seeded_bytes((uint64_t)(seed + i), fixed_len, buf);
+		size_t len = input ? (size_t)fixed_len
+				   : gen_bytes_from_seed((uint64_t)(seed + i), fixed_len, buf, GEN_SEED_MAX_LEN);
 		struct cf_prog p;
 		struct cf_err err;
 		char *text;

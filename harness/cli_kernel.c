@@ -53,38 +53,6 @@ CLI_COMMAND(kernel_probe, "kernel-probe", "what the host kernel's bpf() allows (
 
 /* ---- kernel-agree ------------------------------------------------------- */
 
-/* The generator's bytes for seed s: the same derivation as `callfuzz gen`
- * (harness/cli_gen.c), so that `callfuzz gen --seed S --profile kernel`
- * prints the program a report names. */
-static uint64_t splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-#define AGREE_MAX_LEN 8192
-
-static size_t seeded_bytes(uint64_t seed, uint8_t *buf)
-{
-	uint64_t state = seed * 0x100000001b3ull;
-	unsigned bits;
-	size_t len;
-
-	splitmix64(&state);
-	bits = (unsigned)(splitmix64(&state) % 14);
-	len = (size_t)(splitmix64(&state) % ((uint64_t)1 << bits));
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t v = splitmix64(&state);
-
-		for (size_t k = 0; k < 8 && i + k < len; k++)
-			buf[i + k] = (uint8_t)(v >> (8 * k));
-	}
-	return len;
-}
-
 /* Rejections grouped by the verifier's reason: the last non-empty log line
  * with numbers folded to N ("off=N size=N"); register names stay. */
 #define AGREE_REASONS 64
@@ -246,14 +214,15 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 static void agree_one(struct agree_tally *t, long seed, const struct gen_opts *go, const struct cf_check_opts *co,
 		      const char *outdir)
 {
-	static uint8_t bytes[AGREE_MAX_LEN];
+	static uint8_t bytes[GEN_SEED_MAX_LEN];
 	static struct interp_result ir;
 	struct kernel_result kr;
 	struct kernel_mismatch m;
 	uint8_t ctx[CF_CTX_SIZE];
 	struct cf_prog p;
 	struct cf_err err;
-	size_t len = seeded_bytes((uint64_t)seed, bytes);
+	/* the bytes `callfuzz gen --seed S` uses: reports name seeds */
+	size_t len = gen_bytes_from_seed((uint64_t)seed, -1, bytes, sizeof(bytes));
 
 	t->programs++;
 	if (gen_program(bytes, len, go, &p, &err)) {
