@@ -82,8 +82,14 @@ LIB_FUZZING_ENGINE ?= -fsanitize=fuzzer
 FUZZ_SRC := $(wildcard fuzz/*.c)
 FUZZERS := $(patsubst fuzz/%.c,$(BUILD)/fuzz-%,$(FUZZ_SRC))
 fuzzers: $(FUZZERS)
-$(BUILD)/fuzz-%: $(BUILD)/obj/fuzz/%.o $(HARNESS_OBJ) $(LIB_OBJ)
-	$(CC) $(LDFLAGS_ALL) $(LIB_FUZZING_ENGINE) -o $@ $^ $(LDLIBS_ALL)
+# FUZZ_LD links them: OSS-Fuzz's engines are C++ libraries, linked with
+# "$CXX $CXXFLAGS" (build.sh, OSS-Fuzz mode).
+FUZZ_LD ?= $(CC)
+# The fuzz targets link the harness machinery but not the command's
+# subcommands (harness/cli_*.c), so a subcommand cannot break fuzzing.
+FUZZ_HARNESS_OBJ := $(call obj,$(filter-out harness/cli_%.c,$(HARNESS_SRC)))
+$(BUILD)/fuzz-%: $(BUILD)/obj/fuzz/%.o $(FUZZ_HARNESS_OBJ) $(LIB_OBJ)
+	$(FUZZ_LD) $(LDFLAGS_ALL) $(LIB_FUZZING_ENGINE) -o $@ $^ $(LDLIBS_ALL)
 
 clean:
 	rm -rf build build-san build-fuzz
