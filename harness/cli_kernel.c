@@ -307,7 +307,7 @@ static int cmd_kernel_agree(int argc, char **argv)
 	}
 	gen_opts_default(&go);
 	go.profile = GEN_PROFILE_KERNEL;
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) { /* every option takes a value */
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(a, "--count") && val && !parse_num(val, 1, LONG_MAX, &v)) {
@@ -326,7 +326,6 @@ static int cmd_kernel_agree(int argc, char **argv)
 			agree_usage(stderr);
 			return EXIT_USAGE;
 		}
-		i++;
 	}
 	if (outdir && mkdir(outdir, 0777) && errno != EEXIST) {
 		fprintf(stderr, "callfuzz kernel-agree: cannot create %s: %s\n", outdir, strerror(errno));
