@@ -8,6 +8,72 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# OSS-Fuzz / ClusterFuzzLite mode, when $OUT and $LIB_FUZZING_ENGINE are set
+# (oss-fuzz/build.sh and .clusterfuzzlite/build.sh run us so): no apt-get
+# (their Dockerfiles install the packages), no kernels; the fuzz targets
+# fuzz/*.c built with their CC, CXX, CFLAGS, CXXFLAGS and engine (linked by
+# "$CXX $CXXFLAGS": the engines are C++), objects in $WORK, and into $OUT
+# everything a runner image (which has neither qemu nor libbpf) needs:
+#   fuzz-<name>                       libbpf, libelf and zlib linked statically
+#   callfuzz-exec, qemu-aarch64-static  found next to the target (harness/exec.c)
+#   fuzz-<name>.options, *.dict       from fuzz/
+#   fuzz-<name>_seed_corpus.zip       diff: seeds/corpus/; parse_check: the .s
+#                                     programs of seeds/ and tests/mutants/
+ossfuzz_build() {
+	local work=${WORK:-$PWD/build-ossfuzz}/callfuzz
+	local cxx=${CXX:-clang++} libs l n t targets=() zipdir
+	local jobs
+	jobs=$(nproc 2>/dev/null || echo 2)
+
+	libs=$(pkg-config --static --libs libbpf 2>/dev/null || echo "-lbpf -lelf -lz")
+	for l in $libs; do
+		if [ "$("${CC:-clang}" -print-file-name="lib${l#-l}.a")" = "lib${l#-l}.a" ]; then
+			echo "build.sh: lib${l#-l}.a missing: the targets will need lib${l#-l}.so at run time" >&2
+			libs="-Wl,-Bdynamic $libs"
+			break
+		fi
+	done
+	case "$libs" in -Wl,-Bdynamic*) ;; *) libs="-Wl,-Bstatic $libs -Wl,-Bdynamic" ;; esac
+	for t in fuzz/*.c; do targets+=("$work/fuzz-$(basename "$t" .c)"); done
+	mkdir -p "$OUT" "$work"
+	OUT=$(cd "$OUT" && pwd)
+	# -Wno-error: a newer clang's new warning must not stop a fuzzing build.
+	make -j"$jobs" BUILD="$work" CC="${CC:-clang}" CFLAGS="${CFLAGS:-} -Wno-error" FUZZ= SAN= \
+		FUZZ_LD="$cxx ${CXXFLAGS:-}" LIB_FUZZING_ENGINE="$LIB_FUZZING_ENGINE" \
+		LDLIBS_ALL="$libs -lpthread -lrt -lm" "${targets[@]}" "$work/callfuzz-exec"
+	cp "${targets[@]}" "$work/callfuzz-exec" "$OUT/"
+	if [ "$(uname -m)" != aarch64 ]; then
+		cp "$(command -v qemu-aarch64-static)" "$OUT/" ||
+			{ echo "build.sh: qemu-aarch64-static missing (Debian/Ubuntu package qemu-user-static)" >&2; return 1; }
+	fi
+	cp fuzz/*.dict "$OUT/" 2>/dev/null || true
+	zipdir=$(mktemp -d)
+	for t in fuzz/*.c; do
+		n=$(basename "$t" .c)
+		[ -f "fuzz/$n.options" ] && cp "fuzz/$n.options" "$OUT/fuzz-$n.options"
+		[ -f "fuzz/$n.dict" ] && cp "fuzz/$n.dict" "$OUT/fuzz-$n.dict"
+		rm -rf "${zipdir:?}"/*
+		case "$n" in
+		diff) cp seeds/corpus/* "$zipdir/" 2>/dev/null || true ;;
+		parse_check)
+			# first byte even: the text reading (fuzz/parse_check.c)
+			for s in seeds/*.s tests/mutants/*.s; do
+				[ -f "$s" ] && { printf '\n'; cat "$s"; } >"$zipdir/$(basename "$(dirname "$s")")-$(basename "$s")"
+			done ;;
+		esac
+		rm -f "$OUT/fuzz-${n}_seed_corpus.zip"
+		if [ -n "$(ls -A "$zipdir")" ]; then
+			(cd "$zipdir" && zip -q -r "$OUT/fuzz-${n}_seed_corpus.zip" .)
+		fi
+	done
+	rm -rf "$zipdir"
+	echo "build.sh: OSS-Fuzz mode: $(cd "$OUT" && ls fuzz-* | grep -v -e '\.' | tr '\n' ' ')in $OUT"
+}
+if [ -n "${OUT:-}" ] && [ -n "${LIB_FUZZING_ENGINE:-}" ]; then
+	ossfuzz_build
+	exit
+fi
+
 # Package -> why we need it.
 PACKAGES=(
 	make            # the build
