@@ -126,6 +126,10 @@ static int find_runner(const struct exec_opts *o, char *out, size_t outlen, stru
 				"Debian package qemu-user-static)", want);
 		return -1;
 	}
+	/* OSS-Fuzz and ClusterFuzzLite runners have no qemu: build.sh (OSS-Fuzz
+	 * mode) ships qemu-aarch64-static next to the fuzz targets. */
+	if ((size_t)snprintf(out, outlen, "%s/qemu-aarch64-static", cli_self_dir()) < outlen && access(out, X_OK) == 0)
+		return 0;
 	if (find_in_path("qemu-aarch64-static", out, outlen) || find_in_path("qemu-aarch64", out, outlen))
 		return 0;
 	cf_err_set(err, "qemu-aarch64 not found: the arm64 executor needs qemu user mode on this "
