@@ -18,6 +18,8 @@
  *                             second and at exit; fuzz/run sums them
  *   CALLFUZZ_REPLAY           how reports name callfuzz (default build/callfuzz)
  *   CALLFUZZ_SERIAL           1: interpret before the JIT run, not during it
+ *   CALLFUZZ_CHECK_EVERY      run the checker on 1 input in N (default 8;
+ *                             1: all); mismatches are always checked
  *                             (tests/bench/fuzz_clean.sh measures the overlap)
  *   CALLFUZZ_EXEC, CALLFUZZ_QEMU: the executor and its runner (harness.h)
  *
@@ -67,6 +69,8 @@ static void start_loop(void)
 	else if (lse && !strcmp(lse, "off"))
 		o.lse = LOOP_LSE_OFF;
 	o.serial = (env = getenv("CALLFUZZ_SERIAL")) && *env && strcmp(env, "0");
+	if ((env = getenv("CALLFUZZ_CHECK_EVERY")) && *env)
+		o.check_every = atoi(env) > 0 ? atoi(env) : 1;
 	stop_on_mismatch = (env = getenv("CALLFUZZ_STOP_ON_MISMATCH")) && *env && strcmp(env, "0");
 
 	the_loop = loop_start(&o, &err);

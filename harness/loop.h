@@ -54,15 +54,22 @@ struct loop_opts {
 	const char *replay_cmd;    /* how report.txt names callfuzz: "build/callfuzz" */
 	bool serial;               /* interpret before running the JIT code instead of
 				      at the same time (for measuring the overlap) */
+	int check_every;           /* run the checker on 1 input in N (chosen by the
+				      input's hash, so a replay decides the same), and
+				      always before a mismatch is reported; 1: every
+				      input. The checker costs as much as qemu here,
+				      and the interpreter still guards every program. */
 };
 
-/* Defaults: gen_opts_default, alternate LSE, artifacts/ , build/callfuzz. */
+/* Defaults: gen_opts_default, alternate LSE, artifacts/ , build/callfuzz,
+ * check_every 8. */
 void loop_opts_default(struct loop_opts *o);
 
 struct loop_stats {
 	uint64_t programs;        /* compared (equal + mismatch) */
 	uint64_t mismatches;
 	uint64_t gen_bugs;
+	uint64_t checked;         /* programs the checker ran on (loop_opts.check_every) */
 	uint64_t lse_programs;    /* programs JIT-compiled with LSE atomics */
 	uint64_t insns;           /* BPF slots over all programs */
 	uint64_t interp_insns;    /* instructions the interpreter executed */
