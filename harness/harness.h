@@ -208,7 +208,7 @@ struct tvm_case {
 	struct interp_result ir;  /* when checker_ok */
 	int nvoices;
 	struct tvm_voice voice[3];
-	char *kernel_log;         /* the JIT voice's load failed: the verifier log */
+	char *kernel_log;         /* a kernel voice's load failed: its verifier log (the JIT voice's first) */
 	struct mismatch m;        /* the first difference; kind NONE when all agree */
 	int mvoice;               /* index in voice[] of the differing voice, -1 if none */
 	char mvoice_name[64];

@@ -373,7 +373,9 @@ static enum vm_status kernel_voice_batch(struct tvm *t, struct tvm_case *cases, 
 		v->loaded = !r[q].err;
 		v->load_ns = r[q].guest_ns;
 		t->stats.load_ns += r[q].guest_ns;
-		if (r[q].err && k == TVM_KERNEL_JIT && r[q].log && !c->kernel_log) {
+		/* the JIT voice's log, else the interpreter voice's (when only
+		 * it rejects) */
+		if (r[q].err && r[q].log && !c->kernel_log) {
 			c->kernel_log = r[q].log;
 			r[q].log = NULL;
 		}
