@@ -8,8 +8,13 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: callfuzz COMMAND [ARGS...]\n\n"
 		     "A differential fuzzer for multi-argument BPF subprogram calls.\n\ncommands:\n");
+	int width = 0;
+
 	for (int i = 0; i < cli_ncommands; i++)
-		fprintf(out, "  %-10s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
+		if ((int)strlen(cli_commands[i]->name) > width)
+			width = (int)strlen(cli_commands[i]->name);
+	for (int i = 0; i < cli_ncommands; i++)
+		fprintf(out, "  %-*s  %s\n", width, cli_commands[i]->name, cli_commands[i]->summary);
 	fprintf(out, "\n`callfuzz COMMAND --help` describes one command.\n"
 		     "Exit codes: 0 success, 1 rejected or mismatch, 2 bad usage or unreadable input.\n");
 }
