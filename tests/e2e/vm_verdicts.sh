@@ -110,7 +110,6 @@ KNOWN=(
 	"|invalid bpf_context access|ctx: the checker bounds ctx to its 256 bytes, a SYSCALL program may touch any offset below 64 KiB"
 	"|unknown opcode e5|checker gap: may_goto (BPF_JMP|BPF_JCOND, 0xe5), accepted by 7.2"
 	"|frames is too deep|checker stale: 7.2 has MAX_CALL_FRAMES 16 (include/linux/bpf_verifier.h), the checker 8"
-	"frames_and_stack_pointers|cannot return stack pointer to the caller|checker bug, fixed by 50d0999: accepted a callee returning its caller's stack pointer"
 	"|unparseable|not expressible in the text format (a global function of 6 arguments)"
 )
 classify() { # test name, checker message -> class or ""
