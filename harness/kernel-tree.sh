@@ -16,6 +16,8 @@
 #   --out DIR      build directory (default build/kernel-tree/<hash of SRC
 #                  path, arch, fragment, patches>)
 #   -j N           make jobs (default 2: the machine is shared)
+#                  (a scratch copy made by --patch, given as SRC, reuses its
+#                  build directory: edit it and rebuild in seconds)
 #   --fetch-only   with `debian`: fetch and unpack, do not build
 #
 # Config: tinyconfig + harness/kernel-fragment.config (merge_config.sh -m)
@@ -161,6 +163,12 @@ src=$(cd "$src" && pwd)
 frag=$root/harness/kernel-fragment.config
 key=$( { echo "$src $arch"; cat "$frag"; for p in "${patches[@]}"; do echo "$p"; cat "$p"; done; } |
 	sha1sum | cut -c1-12)
+
+# A scratch copy given as SRC (build/kernel-tree/src-KEY, made by --patch)
+# builds in the same directory as the --patch run did: incrementally.
+if [ ${#patches[@]} = 0 ] && [ -f "$src/.callfuzz-patched" ]; then
+	case "$(basename "$src")" in src-*) key=${src##*/src-} ;; esac
+fi
 
 # ---- scratch copy with patches ------------------------------------------
 if [ ${#patches[@]} -gt 0 ]; then
