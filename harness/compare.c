@@ -173,7 +173,11 @@ enum mismatch_kind compare_results(const struct interp_result *ir, const struct 
 		mismatch_init(m, MISMATCH_ABI);
 		m->want = xr->abi_expected;
 		m->got = xr->abi_actual;
-		snprintf(m->place, sizeof(m->place), "%s", exec_abi_name(xr->abi));
+		if (xr->abi == EXEC_ABI_SP_ALIGN)
+			snprintf(m->place, sizeof(m->place), "%s at a call to %s", exec_abi_name(xr->abi),
+				 xr->abi_callee ? xr->abi_callee : "a helper or kfunc");
+		else
+			snprintf(m->place, sizeof(m->place), "%s", exec_abi_name(xr->abi));
 		return m->kind;
 	}
 	return MISMATCH_NONE;

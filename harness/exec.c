@@ -83,6 +83,7 @@ const char *exec_abi_name(enum exec_abi a)
 	case EXEC_ABI_FP: return "fp (x29)";
 	case EXEC_ABI_SP: return "sp";
 	case EXEC_ABI_CANARY: return "stack canary";
+	case EXEC_ABI_SP_ALIGN: return "sp alignment";
 	default: return "?";
 	}
 }
@@ -445,6 +446,17 @@ int exec_restarts(const struct exec *ex)
 
 /* ---- one run ---------------------------------------------------------- */
 
+/* The call table's name for hello.callees[i], NULL if there is none. */
+static const char *callee_name(const struct exec *ex, uint32_t i)
+{
+	const struct cf_callee *c;
+
+	if (i >= ex->hello.ncallees || i >= EXP_MAX_CALLEES)
+		return NULL;
+	c = cf_callee_find(ex->hello.callees[i].kfunc != 0, ex->hello.callees[i].id);
+	return c ? c->name : NULL;
+}
+
 static void fill_from_reply(struct exec *ex, const struct exp_reply *rep, uint32_t code_bytes,
 			    struct exec_result *res)
 {
@@ -480,7 +492,14 @@ static void fill_from_reply(struct exec *ex, const struct exp_reply *rep, uint32
 		res->abi = (enum exec_abi)rep->abi_what;
 		res->abi_expected = rep->abi_expected;
 		res->abi_actual = rep->abi_actual;
-		if (res->abi == EXEC_ABI_CANARY)
+		if (res->abi == EXEC_ABI_SP_ALIGN) {
+			res->abi_callee = callee_name(ex, rep->abi_callee);
+			res->abi_calls = rep->abi_calls;
+			snprintf(res->detail, sizeof(res->detail),
+				 "SP 0x%" PRIx64 " not 16-byte aligned at the call of %s (%u misaligned call%s)",
+				 res->abi_actual, res->abi_callee ? res->abi_callee : "a helper or kfunc",
+				 res->abi_calls, res->abi_calls == 1 ? "" : "s");
+		} else if (res->abi == EXEC_ABI_CANARY)
 			snprintf(res->detail, sizeof(res->detail),
 				 "the stack canary zone above the entry SP was written (byte %" PRIu64 ")",
 				 res->abi_actual);
@@ -526,6 +545,8 @@ int exec_run(struct exec *ex, const uint32_t *code, uint32_t ncode, uint32_t ent
 	res->fault_pc_off = -1;
 	res->abi = EXEC_ABI_NONE;
 	res->abi_expected = res->abi_actual = 0;
+	res->abi_callee = NULL;
+	res->abi_calls = 0;
 	res->run_ns = res->wall_ns = 0;
 	res->detail[0] = 0;
 	memcpy(res->ctx, ctx_in, CF_CTX_SIZE);

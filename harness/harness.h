@@ -49,6 +49,9 @@ enum exec_abi {
 	EXEC_ABI_FP = 29,
 	EXEC_ABI_SP = 31,
 	EXEC_ABI_CANARY = 32, /* the zone above the entry SP was written */
+	EXEC_ABI_SP_ALIGN = 33, /* a helper/kfunc was entered with SP not 16-byte
+				   aligned (AAPCS64; arm64 Linux faults on an
+				   SP-relative access then, qemu-user does not) */
 };
 
 struct exec_result {
@@ -62,7 +65,12 @@ struct exec_result {
 	int64_t fault_pc_off;    /* CRASH: byte offset of fault_pc in the code
 				    (for jit_locate), -1 if outside */
 	enum exec_abi abi;       /* ABI: what was not preserved */
-	uint64_t abi_expected, abi_actual; /* CANARY: actual = byte offset */
+	uint64_t abi_expected, abi_actual; /* CANARY: actual = byte offset;
+					      SP_ALIGN: actual = the SP, expected =
+					      it rounded down to 16 */
+	const char *abi_callee;  /* SP_ALIGN: cf_callees name of the first
+				    misaligned call, NULL if unknown */
+	uint32_t abi_calls;      /* SP_ALIGN: misaligned calls in the run */
 	uint64_t run_ns;         /* time in the code, measured by the executor */
 	uint64_t wall_ns;        /* exec_run's own wall time */
 	char detail[160];        /* a sentence for reports ("executor died: ...") */
@@ -100,7 +108,7 @@ int exec_run(struct exec *ex, const uint32_t *code, uint32_t ncode, uint32_t ent
 int exec_restarts(const struct exec *ex);
 
 const char *exec_status_name(enum exec_status s);
-/* "x19", "fp", "sp", "stack canary" */
+/* "x19", "fp", "sp", "stack canary", "sp alignment" */
 const char *exec_abi_name(enum exec_abi a);
 
 /* ---- comparison: interpreter (the oracle) against JIT+executor ------

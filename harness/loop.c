@@ -409,7 +409,9 @@ void loop_signature(const struct mismatch *m, const struct interp_result *ir, co
 			snprintf(buf, size, "STACK-%s", m->arg == 0 ? "len" : "hash");
 		break;
 	case MISMATCH_ABI:
+		/* one word per place: a directory name, no spaces */
 		snprintf(buf, size, "ABI-%s", xr && xr->abi == EXEC_ABI_CANARY ? "canary" :
+			 xr && xr->abi == EXEC_ABI_SP_ALIGN ? "sp-align" :
 			 xr ? exec_abi_name(xr->abi) : m->place);
 		break;
 	case MISMATCH_CRASH:

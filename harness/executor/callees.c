@@ -1,5 +1,6 @@
 /* harness/executor/callees.c: the native entry points JIT code calls for
- * helpers and kfuncs. Each is an ordinary AAPCS64 function (args 1..8 in
+ * helpers and kfuncs, reached through the SP-alignment stubs of entry.S
+ * (the addresses the handshake gives). Each is an ordinary AAPCS64 function (args 1..8 in
  * x0..x7, 9..12 at [SP], [SP+8], ... on entry, as the C compiler arranges)
  * that forwards to harness/env.c with the trace of the current run, so the
  * JIT side records exactly what the interpreter records. */
@@ -72,15 +73,21 @@ uint64_t ex_kf_args12(U a1, U a2, U a3, U a4, U a5, U a6, U a7, U a8, U a9, U a1
 }
 #undef U
 
+/* The stubs of entry.S, one per function above: not C functions (they
+ * tail-branch), only their addresses matter. */
+extern const char ex_trace_entry[], ex_stack_hash_entry[], ex_kf_args6_entry[], ex_kf_args7_entry[],
+	ex_kf_args8_entry[], ex_kf_args9_entry[], ex_kf_args10_entry[], ex_kf_args11_entry[],
+	ex_kf_args12_entry[];
+
 const struct ex_callee ex_callees[] = {
-	{ CF_HELPER_TRACE, 0, (uintptr_t)ex_trace },
-	{ CF_HELPER_STACK_HASH, 0, (uintptr_t)ex_stack_hash },
-	{ CF_KFUNC_ARGS_BASE + 6, 1, (uintptr_t)ex_kf_args6 },
-	{ CF_KFUNC_ARGS_BASE + 7, 1, (uintptr_t)ex_kf_args7 },
-	{ CF_KFUNC_ARGS_BASE + 8, 1, (uintptr_t)ex_kf_args8 },
-	{ CF_KFUNC_ARGS_BASE + 9, 1, (uintptr_t)ex_kf_args9 },
-	{ CF_KFUNC_ARGS_BASE + 10, 1, (uintptr_t)ex_kf_args10 },
-	{ CF_KFUNC_ARGS_BASE + 11, 1, (uintptr_t)ex_kf_args11 },
-	{ CF_KFUNC_ARGS_BASE + 12, 1, (uintptr_t)ex_kf_args12 },
+	{ CF_HELPER_TRACE, 0, (uintptr_t)ex_trace_entry },
+	{ CF_HELPER_STACK_HASH, 0, (uintptr_t)ex_stack_hash_entry },
+	{ CF_KFUNC_ARGS_BASE + 6, 1, (uintptr_t)ex_kf_args6_entry },
+	{ CF_KFUNC_ARGS_BASE + 7, 1, (uintptr_t)ex_kf_args7_entry },
+	{ CF_KFUNC_ARGS_BASE + 8, 1, (uintptr_t)ex_kf_args8_entry },
+	{ CF_KFUNC_ARGS_BASE + 9, 1, (uintptr_t)ex_kf_args9_entry },
+	{ CF_KFUNC_ARGS_BASE + 10, 1, (uintptr_t)ex_kf_args10_entry },
+	{ CF_KFUNC_ARGS_BASE + 11, 1, (uintptr_t)ex_kf_args11_entry },
+	{ CF_KFUNC_ARGS_BASE + 12, 1, (uintptr_t)ex_kf_args12_entry },
 };
 const int ex_ncallees = sizeof(ex_callees) / sizeof(ex_callees[0]);

@@ -13,6 +13,12 @@
 #define TS_STACK_TOP 304
 #define TS_SIZE 312
 
+/* struct ex_sp_check offsets (bytes), used by entry.S */
+#define SC_CALLS 0  /* calls entered with SP not 16-byte aligned */
+#define SC_SP 8     /* SP at the first of them */
+#define SC_CALLEE 16 /* the stub it entered (an ex_callees[].addr) */
+#define SC_SIZE 24
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
@@ -26,6 +32,18 @@ struct ex_tramp_state {
 };
 
 extern struct ex_tramp_state ex_tramp_state;
+
+/* What the helper/kfunc entry stubs (entry.S) saw during the current run:
+ * AAPCS64 (and arm64 Linux, SCTLR_EL1.SA0) wants SP 16-byte aligned at
+ * every call, but qemu-user does not fault on a misaligned SP, so the
+ * stubs look themselves. Reset before each run. */
+struct ex_sp_check {
+	uint64_t calls;
+	uint64_t sp;
+	uint64_t callee;
+};
+
+extern struct ex_sp_check ex_sp_check;
 
 /* Calls ex_tramp_state.entry with x0 = ctx on the dedicated stack, x19..x29
  * set to the patterns; records x19..x29 and SP after the return in after[].

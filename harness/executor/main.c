@@ -34,6 +34,13 @@ _Static_assert(offsetof(struct ex_tramp_state, entry) == TS_ENTRY, "TS_ENTRY");
 _Static_assert(offsetof(struct ex_tramp_state, ctx) == TS_CTX, "TS_CTX");
 _Static_assert(offsetof(struct ex_tramp_state, stack_top) == TS_STACK_TOP, "TS_STACK_TOP");
 _Static_assert(sizeof(struct ex_tramp_state) == TS_SIZE, "TS_SIZE");
+_Static_assert(offsetof(struct ex_sp_check, calls) == SC_CALLS, "SC_CALLS");
+_Static_assert(offsetof(struct ex_sp_check, sp) == SC_SP, "SC_SP");
+_Static_assert(offsetof(struct ex_sp_check, callee) == SC_CALLEE, "SC_CALLEE");
+_Static_assert(sizeof(struct ex_sp_check) == SC_SIZE, "SC_SIZE");
+/* The entry SP is aligned, so "SP restored" at the return also means "SP
+ * aligned" there. */
+_Static_assert((EXP_STACK_SIZE - EXP_CANARY_SIZE) % 16 == 0, "stack_top 16-byte aligned");
 
 #define PAGE 4096ull
 #define STACK_ADDR (EXP_CODE_ADDR + 0x10000000ull)
@@ -41,6 +48,7 @@ _Static_assert(sizeof(struct ex_tramp_state) == TS_SIZE, "TS_SIZE");
 #define CANARY_BYTE 0xc5
 
 struct ex_tramp_state ex_tramp_state;
+struct ex_sp_check ex_sp_check;
 
 /* Set by the run loop around ex_tramp_call; read by the signal handler. */
 static volatile sig_atomic_t in_run;
@@ -215,6 +223,20 @@ static void check_abi(struct exp_reply *rep)
 {
 	const struct ex_tramp_state *ts = &ex_tramp_state;
 
+	/* First: in time it came before the return, and on hardware it is
+	 * where the run would have faulted. */
+	if (ex_sp_check.calls) {
+		rep->status = EXP_ABI;
+		rep->abi_what = EXP_ABI_SP_ALIGN;
+		rep->abi_expected = ex_sp_check.sp & ~15ull;
+		rep->abi_actual = ex_sp_check.sp;
+		rep->abi_callee = UINT32_MAX;
+		for (int i = 0; i < ex_ncallees; i++)
+			if (ex_callees[i].addr == ex_sp_check.callee)
+				rep->abi_callee = (uint32_t)i;
+		rep->abi_calls = ex_sp_check.calls > UINT32_MAX ? UINT32_MAX : (uint32_t)ex_sp_check.calls;
+		return;
+	}
 	for (int r = 19; r <= 29; r++) {
 		if (ts->after[r - 19] != ts->pattern[r - 19]) {
 			rep->status = EXP_ABI;
@@ -264,6 +286,7 @@ static void run_one(struct exp_shm *shm)
 	rep->abi_what = EXP_ABI_NONE;
 	rep->fault_addr = rep->fault_pc = 0;
 	rep->abi_expected = rep->abi_actual = 0;
+	rep->abi_callee = rep->abi_calls = 0;
 	rep->run_ticks = 0;
 	rep->msg[0] = 0;
 	rep->trace.nevents = 0;
@@ -281,6 +304,7 @@ static void run_one(struct exp_shm *shm)
 	ex_tramp_state.entry = (uint64_t)(uintptr_t)(code_region + req->entry);
 	ex_tramp_state.ctx = (uint64_t)(uintptr_t)ctx_buf;
 	ex_tramp_state.stack_top = (uint64_t)(uintptr_t)stack_top;
+	memset(&ex_sp_check, 0, sizeof(ex_sp_check));
 
 	fault_sig = 0;
 	t0 = counter();

@@ -21,7 +21,7 @@
 #include "bpf/bpf.h"
 
 #define EXP_MAGIC 0x45584643u /* "CFXE" little-endian */
-#define EXP_VERSION 1
+#define EXP_VERSION 2
 
 #define EXP_FD_SHM 3      /* the shared memory object */
 #define EXP_FD_DOORBELL 4 /* one end of a socketpair */
@@ -92,6 +92,8 @@ enum exp_abi_what {
 	EXP_ABI_FP = 29,
 	EXP_ABI_SP = 31,
 	EXP_ABI_CANARY = 32, /* the canary zone above the entry SP was written */
+	EXP_ABI_SP_ALIGN = 33, /* a helper/kfunc was entered with SP not 16-byte
+				  aligned: abi_actual = that SP, abi_callee */
 };
 
 struct exp_reply {
@@ -103,6 +105,9 @@ struct exp_reply {
 	uint64_t fault_addr;  /* si_addr */
 	uint64_t fault_pc;    /* native pc of the faulting instruction */
 	uint64_t abi_expected, abi_actual; /* EXP_ABI: canary: byte offset in actual */
+	uint32_t abi_callee; /* SP_ALIGN: index in hello.callees[] of the first
+				misaligned call */
+	uint32_t abi_calls;  /* SP_ALIGN: how many calls were misaligned */
 	uint64_t run_ticks;   /* counter ticks spent in the code (counter_hz) */
 	char msg[128];        /* EXP_BAD_REQUEST */
 	uint8_t ctx[CF_CTX_SIZE];

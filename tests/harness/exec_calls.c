@@ -128,3 +128,74 @@ TEST(exec_handshake_gives_every_callee)
 		CHECK_EQ(addr[i], 0);
 	exec_stop(ex);
 }
+
+/* AAPCS64 5.2.2.1: SP is 16-byte aligned at every call (arm64 Linux faults
+ * on an SP-relative access otherwise; qemu-user does not, so the entry stubs
+ * check). Code: push fp/lr (aligned), SP -= pad, trace(1..5), then
+ * kf_args9(1..9) with arg 9 at [SP] (12 more bytes of room), SP += pad. */
+static int misaligned_calls_code(struct exec *ex, uint32_t pad, uint32_t *code)
+{
+	int n = 0;
+
+	code[n++] = A64_PUSH_FP_LR;
+	code[n++] = A64_MOV_FP_SP;
+	code[n++] = a64_sub_imm(A64_SP, A64_SP, pad);
+	for (int i = 0; i < 5; i++)
+		code[n++] = a64_movz(i, (uint32_t)i + 1, 0);
+	n = a64_mov64(code, n, 9, callee_addr(ex, false, CF_HELPER_TRACE));
+	code[n++] = a64_blr(9);
+	code[n++] = a64_sub_imm(A64_SP, A64_SP, 16);
+	code[n++] = a64_movz(9, 9, 0);
+	code[n++] = a64_str(9, A64_SP, 0);
+	for (int i = 0; i < 8; i++)
+		code[n++] = a64_movz(i, (uint32_t)i + 1, 0);
+	n = a64_mov64(code, n, 16, callee_addr(ex, true, CF_KFUNC_ARGS_BASE + 9));
+	code[n++] = a64_blr(16);
+	code[n++] = a64_add_imm(A64_SP, A64_SP, pad + 16);
+	code[n++] = A64_POP_FP_LR;
+	code[n++] = A64_RET;
+	return n;
+}
+
+TEST(exec_sp_misaligned_at_helper_call_is_abi)
+{
+	const uint64_t t[5] = { 1, 2, 3, 4, 5 }, k[9] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	uint32_t code[64];
+	struct exec_result res;
+	struct exec *ex = exec_test_start(0);
+	int n;
+
+	if (!ex)
+		return;
+	/* SP at the calls: stack_top - 16 - 8 (then - 16 more) */
+	n = misaligned_calls_code(ex, 8, code);
+	if (!exec_test_run(ex, code, n, 0, NULL, &res)) {
+		REQUIRE_MSG(res.status == EXEC_ABI, "status %s: %s", exec_status_name(res.status), res.detail);
+		CHECK_EQ(res.abi, EXEC_ABI_SP_ALIGN);
+		CHECK_EQ(res.abi_actual, exec_info(ex)->stack_top - 24);
+		CHECK_EQ(res.abi_expected, exec_info(ex)->stack_top - 32);
+		REQUIRE(res.abi_callee != NULL);
+		CHECK_STR(res.abi_callee, "trace"); /* the first of the two */
+		CHECK_EQ(res.abi_calls, 2);
+		CHECK_CONTAINS(res.detail, "trace");
+		CHECK_STR(exec_abi_name(res.abi), "sp alignment");
+		/* the calls went on: both events, arg 9 read from the caller's [SP] */
+		REQUIRE(res.trace.nevents == 2);
+		for (int i = 0; i < 5; i++)
+			CHECK_EQ(res.trace.ev[0].args[i], t[i]);
+		CHECK_EQ(res.trace.ev[1].nargs, 9);
+		for (int i = 0; i < 9; i++)
+			CHECK_MSG(res.trace.ev[1].args[i] == k[i], "kf_args9 arg %d: 0x%" PRIx64, i + 1,
+				  res.trace.ev[1].args[i]);
+		CHECK_EQ(res.r0, mix_ref(CF_KFUNC_ARGS_BASE + 9, 9, k));
+	}
+	/* the same calls with SP aligned: OK, and the check restarts each run */
+	n = misaligned_calls_code(ex, 16, code);
+	if (!exec_test_run(ex, code, n, 0, NULL, &res)) {
+		CHECK_MSG(res.status == EXEC_OK, "status %s: %s", exec_status_name(res.status), res.detail);
+		CHECK_EQ(res.abi, EXEC_ABI_NONE);
+		CHECK_EQ(res.trace.nevents, 2);
+		CHECK_EQ(res.r0, mix_ref(CF_KFUNC_ARGS_BASE + 9, 9, k));
+	}
+	exec_stop(ex);
+}

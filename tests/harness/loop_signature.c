@@ -158,6 +158,28 @@ TEST(loop_signature_abi)
 	CHECK_STR(sig_of(), "ABI-sp");
 }
 
+TEST(loop_signature_abi_sp_align)
+{
+	struct mismatch m;
+
+	reset();
+	xr.status = EXEC_ABI;
+	xr.abi = EXEC_ABI_SP_ALIGN;
+	xr.abi_actual = 0xcf10040fc8ull;
+	xr.abi_expected = 0xcf10040fc0ull;
+	xr.abi_callee = "kf_args9";
+	xr.abi_calls = 1;
+	/* one bucket whatever the callee and the SP value */
+	CHECK_STR(sig_of(), "ABI-sp-align");
+	xr.abi_callee = "trace";
+	xr.abi_actual = 0xcf10040ff8ull;
+	CHECK_STR(sig_of(), "ABI-sp-align");
+	/* the place names the callee */
+	REQUIRE(compare_results(&ir, &xr, NULL, NULL, &m) == MISMATCH_ABI);
+	CHECK_STR(m.place, "sp alignment at a call to trace");
+	CHECK_EQ(m.got, 0xcf10040ff8ull);
+}
+
 TEST(loop_signature_timeout_and_reject)
 {
 	struct mismatch m;
