@@ -53,7 +53,7 @@ for patch in "${patches[@]}"; do
 		for s in $(seq 1 "$nseeds"); do
 			f=$dir/progs/gen-$s.s
 			[ -f "$f" ] || continue
-			if ! "$cf" run "$f" $lse >/dev/null 2>&1; then
+			if "$cf" run "$f" $lse 2>&1 | grep -q '^mismatch:'; then
 				found=$f flags=$lse
 				break 2
 			fi
