@@ -573,8 +573,10 @@ static bool is_div_or_mod(const struct bpf_insn *i)
 	return BPF_OP(i->code) == BPF_DIV || BPF_OP(i->code) == BPF_MOD;
 }
 
-/* A register source becomes an immediate (`r1 += r2` -> `r1 += 0`,
- * `if r1 > r2` -> `if r1 > 0`, STX -> ST), a load becomes `rX = 0`. */
+/* Site 2k: a register source of slot k becomes an immediate (`r1 += r2`
+ * -> `r1 += 0`, `if r1 > r2` -> `if r1 > 0`, STX -> ST), a load becomes
+ * `rX = 0`. Site 2k+1: a load becomes `rX = -1` (all bits set: what a
+ * truncation or extension bug needs to show, where 0 hides it). */
 static enum site_result pass_operand_const(struct cf_prog *p, int site)
 {
 	int fi, pc;
@@ -582,8 +584,16 @@ static enum site_result pass_operand_const(struct cf_prog *p, int site)
 	struct bpf_insn *i;
 	uint8_t cls;
 
-	if (!site_slot(p, site, &fi, &pc))
+	if (!site_slot(p, site / 2, &fi, &pc))
 		return SITE_DONE;
+	if (site % 2) {
+		f = &p->funcs[fi];
+		i = &f->insns[pc];
+		if (BPF_CLASS(i->code) != BPF_LDX || is_ldimm64_tail(f, pc))
+			return SITE_SKIP;
+		*i = mov64_imm(i->dst_reg, -1);
+		return SITE_BUILT;
+	}
 	f = &p->funcs[fi];
 	i = &f->insns[pc];
 	cls = BPF_CLASS(i->code);
