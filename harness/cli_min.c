@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 /* Each candidate that still hangs costs the whole watchdog. */
-#define MIN_TIMEOUT_MS_DEFAULT 250
+#define MIN_TIMEOUT_MS_DEFAULT 100
 
 static void min_usage(FILE *out)
 {
@@ -32,10 +32,12 @@ static void min_usage(FILE *out)
 		"  --time S        time limit in seconds (default 60)\n"
 		"  --no-lse        JIT atomics as LL/SC loops; --lse: as LSE. Default: what the\n"
 		"                  artifact's hits say, else LSE, else LL/SC if only that mismatches\n"
-		"  --timeout-ms N  watchdog per JIT run (default 250: a TIMEOUT candidate costs\n"
-		"                  this much; the programs run in microseconds otherwise)\n"
+		"  --timeout-ms N  watchdog per candidate (default 100: a TIMEOUT candidate costs\n"
+		"                  this much, the programs run in microseconds otherwise); the\n"
+		"                  result is confirmed on a fresh executor with the usual 1000\n"
 		"  -q              no progress lines\n\n"
-		"Exit codes: 0 minimized, 1 the program does not mismatch (or is rejected),\n"
+		"Exit codes: 0 minimized, 1 the program does not mismatch (or is rejected), or\n"
+		"the result did not reproduce on a fresh executor (files still written),\n"
 		"2 bad usage, unreadable input, or no executor.\n");
 }
 
@@ -152,7 +154,7 @@ static int cmd_min(int argc, char **argv)
 	char prog_path[4200], out_min[4200], out_report[4200], out_selftest[4200], replay[4400];
 	char rerr[256], signature[96];
 	int lse = -1, rc = EXIT_USAGE;
-	bool quiet = false, is_dir;
+	bool quiet = false, is_dir, confirmed;
 	struct stat sb;
 	size_t len;
 	char *text;
@@ -277,9 +279,25 @@ static int cmd_min(int argc, char **argv)
 	       signature, st.insns_before, st.insns_after, st.funcs_before, st.funcs_after, st.rounds, st.candidates,
 	       st.valid, st.kept, st.seconds, st.out_of_time ? " (time limit reached)" : "");
 
-	/* the results the report shows are those of the minimized program */
+	/* The results the report shows are those of the minimized program,
+	 * on a fresh executor with the usual watchdog: what `callfuzz run
+	 * min.s` will see (and a short watchdog's false TIMEOUT shows). */
+	repro_stop(&r);
+	{
+		struct exec_opts fresh = eo;
+		bool lse_used = r.jit.lse_atomics;
+
+		fresh.timeout_ms = 0;
+		if (repro_start(&r, &fresh, lse_used, &err))
+			goto exec_failed;
+	}
 	if (repro_run(&r, &prog, res, &err))
 		goto exec_failed;
+	confirmed = res->verdict == REPRO_MISMATCH && !strcmp(res->signature, signature);
+	if (!confirmed)
+		fprintf(stderr, "min: warning: on a fresh executor the result %s (%s)\n",
+			res->verdict == REPRO_MISMATCH ? "mismatches differently" : "does not mismatch",
+			res->verdict == REPRO_MISMATCH ? res->signature : res->why);
 	{
 		char *min_text = cf_asm_print(&prog), *report, *selftest;
 		char *rel = is_dir ? "min.s" : out_min;
@@ -287,7 +305,7 @@ static int cmd_min(int argc, char **argv)
 		snprintf(replay, sizeof(replay), "callfuzz run %s%s", rel, r.jit.lse_atomics ? "" : " --no-lse");
 		report = report_text(&prog, &r, res, replay);
 		selftest = selftest_text(&prog, res);
-		rc = EXIT_OK;
+		rc = confirmed ? EXIT_OK : EXIT_REJECT;
 		if (write_atomic(out_min, min_text, strlen(min_text)) ||
 		    (report && write_atomic(out_report, report, strlen(report))) ||
 		    (selftest && write_atomic(out_selftest, selftest, strlen(selftest)))) {
