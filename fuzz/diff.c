@@ -22,6 +22,12 @@
  *                             1: all); mismatches are always checked
  *                             (tests/bench/fuzz_clean.sh measures the overlap)
  *   CALLFUZZ_EXEC, CALLFUZZ_QEMU: the executor and its runner (harness.h)
+ *   CALLFUZZ_TARGET           model (default), vm or vm,model (loop.h): with
+ *                             vm, one guest per process, booted at start
+ *   CALLFUZZ_ARCH             vm: arm64 or x86_64 (default: the image's own)
+ *   CALLFUZZ_KERNEL           vm: the kernel image (default
+ *                             build/kernels/ARCH/vmlinuz beside this binary)
+ *   CALLFUZZ_VM_CONSOLE       vm: keep the guest console in this file
  *
  * Under AFL++ (libAFLDriver) the executor starts at the first input, in the
  * forked child, not in the fork server. */
@@ -72,6 +78,16 @@ static void start_loop(void)
 	if ((env = getenv("CALLFUZZ_CHECK_EVERY")) && *env)
 		o.check_every = atoi(env) > 0 ? atoi(env) : 1;
 	stop_on_mismatch = (env = getenv("CALLFUZZ_STOP_ON_MISMATCH")) && *env && strcmp(env, "0");
+	if ((env = getenv("CALLFUZZ_TARGET")) && *env && loop_target_parse(env, &o.target) < 0) {
+		fprintf(stderr, "fuzz-diff: CALLFUZZ_TARGET=%s: model, vm or vm,model\n", env);
+		exit(2);
+	}
+	if ((env = getenv("CALLFUZZ_ARCH")) && *env)
+		o.vm.arch = env;
+	if ((env = getenv("CALLFUZZ_KERNEL")) && *env)
+		o.vm.kernel = env;
+	if ((env = getenv("CALLFUZZ_VM_CONSOLE")) && *env)
+		o.vm.console_log = env;
 
 	the_loop = loop_start(&o, &err);
 	if (!the_loop) {
@@ -90,10 +106,13 @@ static void start_loop(void)
 		mkdir(dir, 0777);
 		snprintf(stats_path, sizeof(stats_path), "%s/%d", dir, (int)getpid());
 	}
-	fprintf(stderr, "fuzz-diff: model arm64 JIT on %s, %d-argument profile, atomics %s, artifacts in %s/\n",
-		loop_runner(the_loop), o.gen.max_args,
-		o.lse == LOOP_LSE_ON ? "LSE" : o.lse == LOOP_LSE_OFF ? "LL/SC" : "LSE or LL/SC per input",
-		o.artifacts_dir);
+	{
+		char desc[768];
+
+		/* fuzz/run prints this line (the kernel's release, the profile) */
+		loop_describe(the_loop, desc, sizeof(desc));
+		fprintf(stderr, "fuzz-diff: %s; artifacts in %s/\n", desc, o.artifacts_dir);
+	}
 	atexit(at_exit);
 }
 
@@ -115,8 +134,8 @@ static void announce(const struct loop_outcome *out)
 			return;
 	if (nseen < (int)(sizeof(seen) / sizeof(seen[0])))
 		snprintf(seen[nseen++], sizeof(seen[0]), "%s", out->signature);
-	fprintf(stderr, "fuzz-diff: MISMATCH %s at %s -> %s/\n", mismatch_kind_name(out->m.kind), out->m.place,
-		out->artifact_dir);
+	fprintf(stderr, "fuzz-diff: %s %s at %s -> %s/\n", out->known ? "KNOWN kernel bug" : "MISMATCH",
+		mismatch_kind_name(out->m.kind), out->m.place, out->artifact_dir);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -131,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case LOOP_MISMATCH:
 		announce(&out);
-		if (stop_on_mismatch) {
+		if (stop_on_mismatch && !out.known) {
 			write_stats();
 			fprintf(stderr, "fuzz-diff: stopping at the first mismatch (CALLFUZZ_STOP_ON_MISMATCH)\n");
 			loop_stop(the_loop);

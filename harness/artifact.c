@@ -118,7 +118,8 @@ static int build_tmp(const char *dir, const struct artifact *a, char *tmp, size_
 		return -1;
 	if (write_new_file(tmp, "input", a->input, a->input_len) ||
 	    write_new_file(tmp, "prog.s", a->prog_text ? a->prog_text : "", a->prog_text ? strlen(a->prog_text) : 0) ||
-	    write_new_file(tmp, "report.txt", a->report ? a->report : "", a->report ? strlen(a->report) : 0)) {
+	    write_new_file(tmp, "report.txt", a->report ? a->report : "", a->report ? strlen(a->report) : 0) ||
+	    (a->console && write_new_file(tmp, "console.txt", a->console, strlen(a->console)))) {
 		remove_flat_dir(tmp);
 		return -1;
 	}
@@ -131,14 +132,20 @@ static int build_tmp(const char *dir, const struct artifact *a, char *tmp, size_
  * but nothing is ever missing. */
 static int replace_files(const char *tmp, const char *bucket)
 {
-	static const char *const names[] = { "input", "prog.s", "report.txt" };
+	static const char *const names[] = { "input", "prog.s", "report.txt", "console.txt" };
 	char from[1200], to[1200];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(from, sizeof(from), "%s/%s", tmp, names[i]);
 		snprintf(to, sizeof(to), "%s/%s", bucket, names[i]);
-		if (rename(from, to))
-			return -1;
+		if (!rename(from, to))
+			continue;
+		/* console.txt is optional: an old one does not belong to the new input */
+		if (errno == ENOENT && !strcmp(names[i], "console.txt")) {
+			unlink(to);
+			continue;
+		}
+		return -1;
 	}
 	return 0;
 }

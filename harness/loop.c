@@ -6,7 +6,9 @@
 #define _GNU_SOURCE
 #include "harness/loop.h"
 #include "harness/env.h"
+#include "harness/vm.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -49,6 +51,29 @@ void loop_opts_default(struct loop_opts *o)
 	o->artifacts_dir = "artifacts";
 	o->replay_cmd = "build/callfuzz";
 	o->check_every = 8;
+}
+
+int loop_target_parse(const char *name, enum loop_target *out)
+{
+	if (!strcmp(name, "model"))
+		*out = LOOP_TARGET_MODEL;
+	else if (!strcmp(name, "vm"))
+		*out = LOOP_TARGET_VM;
+	else if (!strcmp(name, "vm,model") || !strcmp(name, "model,vm"))
+		*out = LOOP_TARGET_VM_MODEL;
+	else
+		return -1;
+	return 0;
+}
+
+const char *loop_target_name(enum loop_target t)
+{
+	switch (t) {
+	case LOOP_TARGET_MODEL: return "model";
+	case LOOP_TARGET_VM: return "vm";
+	case LOOP_TARGET_VM_MODEL: return "vm,model";
+	}
+	return "?";
 }
 
 /* ---- the interpreter thread ---------------------------------------------
@@ -142,7 +167,63 @@ struct loop {
 	struct interp_result ir;
 	struct exec_result xr;
 	char *prog_text;
+	/* vm targets */
+	struct tvm *vm;
+	char vm_arch[16], vm_kernel[512], vm_console[512];
+	char desc[640];
 };
+
+static void copy_opt(const char **dst, char *buf, size_t size)
+{
+	if (*dst) {
+		snprintf(buf, size, "%s", *dst);
+		*dst = buf;
+	}
+}
+
+/* One guest for the loop's life; the generator follows what it can load
+ * (docs/vm-target.md: 12 arguments with stack arguments, else 5). The
+ * oracle runs the checker and the interpreter itself: no executor and no
+ * worker thread here. */
+static struct loop *vm_loop_start(struct loop *l, struct cf_err *err)
+{
+	struct tvm_opts *to = &l->opts.vm;
+	char what[512];
+
+	const char *kernel = to->kernel ? to->kernel : getenv("CALLFUZZ_KERNEL");
+	enum vm_arch arch = VM_ARCH_ARM64;
+
+	/* the arch tvm_start picks (for the replay lines): given, else the
+	 * image's own, else arm64 */
+	if (to->arch) {
+		if (vm_arch_parse(to->arch, &arch) < 0) {
+			cf_err_set(err, "unknown arch '%s' (arm64 or x86_64)", to->arch);
+			free(l);
+			return NULL;
+		}
+	} else if (kernel && *kernel && vm_image_arch(kernel, &arch, err) < 0) {
+		free(l);
+		return NULL;
+	}
+	snprintf(l->vm_arch, sizeof(l->vm_arch), "%s", vm_arch_name(arch));
+	to->arch = l->vm_arch;
+	copy_opt(&to->kernel, l->vm_kernel, sizeof(l->vm_kernel));
+	copy_opt(&to->console_log, l->vm_console, sizeof(l->vm_console));
+	to->model = l->opts.target == LOOP_TARGET_VM_MODEL;
+	to->listing = true; /* a kernel JIT mismatch's report carries the JIT code */
+	l->vm = tvm_start(to, err);
+	if (!l->vm) {
+		free(l);
+		return NULL;
+	}
+	l->opts.gen.profile = GEN_PROFILE_KERNEL;
+	l->opts.gen.max_args = tvm_max_args(l->vm);
+	tvm_describe(l->vm, what, sizeof(what));
+	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments%s",
+		 loop_target_name(l->opts.target), what, l->opts.gen.max_args,
+		 to->model ? "; our arm64 JIT on the executor as a further voice" : "");
+	return l;
+}
 
 struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
 {
@@ -160,6 +241,8 @@ struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
 	}
 	snprintf(l->replay_cmd, sizeof(l->replay_cmd), "%s", o->replay_cmd ? o->replay_cmd : "callfuzz");
 	l->opts.replay_cmd = l->replay_cmd;
+	if (o->target != LOOP_TARGET_MODEL)
+		return vm_loop_start(l, err);
 
 	l->ex = exec_start(&o->exec, err);
 	if (!l->ex) {
@@ -197,9 +280,12 @@ void loop_stop(struct loop *l)
 		pthread_mutex_unlock(&l->worker.lock);
 		pthread_join(l->worker.thread, NULL);
 	}
-	pthread_mutex_destroy(&l->worker.lock);
-	pthread_cond_destroy(&l->worker.cond);
-	exec_stop(l->ex);
+	if (!l->vm) {
+		pthread_mutex_destroy(&l->worker.lock);
+		pthread_cond_destroy(&l->worker.cond);
+		exec_stop(l->ex);
+	}
+	tvm_stop(l->vm);
 	free(l->prog_text);
 	free(l);
 }
@@ -211,9 +297,29 @@ const struct loop_stats *loop_get_stats(const struct loop *l)
 
 const char *loop_runner(const struct loop *l)
 {
-	const struct exec_info *info = exec_info(l->ex);
+	const struct exec_info *info;
 
+	if (l->vm)
+		return "qemu-system";
+	info = exec_info(l->ex);
 	return info && info->runner ? info->runner : "?";
+}
+
+void loop_describe(const struct loop *l, char *buf, size_t size)
+{
+	const char *lse = l->opts.lse == LOOP_LSE_ON ? "LSE" : l->opts.lse == LOOP_LSE_OFF ? "LL/SC" :
+										"LSE or LL/SC per input";
+
+	if (l->vm)
+		snprintf(buf, size, "%s", l->desc);
+	else
+		snprintf(buf, size, "target model: our arm64 JIT on %s; profile model, 0..%d arguments; atomics %s",
+			 loop_runner(l), l->opts.gen.max_args, lse);
+}
+
+const struct gen_opts *loop_gen_opts(const struct loop *l)
+{
+	return &l->opts.gen;
 }
 
 static uint64_t input_hash(const uint8_t *data, size_t len)
@@ -630,6 +736,237 @@ static bool checked_ok(struct loop *l, struct cf_prog *prog, struct loop_outcome
 	return ok;
 }
 
+/* ---- vm targets -------------------------------------------------------------- */
+
+/* Kernel bugs already reported, recognized by the verifier log's reason:
+ * still written down (a bucket of their own), not counted as mismatches,
+ * so that a run on a clean kernel says 0. */
+static const struct {
+	enum mismatch_kind kind;
+	const char *reason;
+	const char *signature;
+} known_kernel_bugs[] = {
+	/* docs/vm-target.md "Generated programs against 7.2.13";
+	 * tests/e2e/vm_kernel_bug_stack_liveness.s */
+	{ MISMATCH_VERIFIER, "slot poisoned by dead code elimination", "VERIFIER-known-stack-liveness" },
+};
+
+void loop_vm_signature(const struct tvm_case *c, char *buf, size_t size, bool *known)
+{
+	enum tvm_voice_kind k = c->mvoice >= 0 ? c->voice[c->mvoice].kind : TVM_KERNEL_JIT;
+	const char *voice = k == TVM_KERNEL_INTERP ? "interp" : "jit";
+	char model[96];
+
+	*known = false;
+	for (size_t i = 0; i < sizeof(known_kernel_bugs) / sizeof(known_kernel_bugs[0]); i++) {
+		if (k != TVM_MODEL_JIT && c->m.kind == known_kernel_bugs[i].kind &&
+		    strstr(c->m.place, known_kernel_bugs[i].reason)) {
+			snprintf(buf, size, "%s", known_kernel_bugs[i].signature);
+			*known = true;
+			return;
+		}
+	}
+
+	if (k == TVM_MODEL_JIT) {
+		loop_signature(&c->m, &c->ir, NULL, c->prog, model, sizeof(model));
+		snprintf(buf, size, "VM-%s", model);
+		return;
+	}
+	switch (c->m.kind) {
+	case MISMATCH_VERIFIER:
+		snprintf(buf, size, k == TVM_KERNEL_INTERP ? "VERIFIER-interp" : "VERIFIER");
+		break;
+	case MISMATCH_KERNEL:
+		/* target_vm.c compare_kernel_voice: a failed run, then ctx, then r0 */
+		snprintf(buf, size, "KERNEL-%s-%s", voice,
+			 !strncmp(c->m.place, "BPF_PROG_TEST_RUN", 17) ? "run" : c->m.offset >= 0 ? "ctx" : "retval");
+		break;
+	case MISMATCH_CRASH:
+	case MISMATCH_TIMEOUT:
+		snprintf(buf, size, "%s-kernel-%s", c->m.kind == MISMATCH_CRASH ? "CRASH" : "TIMEOUT", voice);
+		break;
+	default:
+		snprintf(buf, size, "KERNEL-%s-%s", voice, mismatch_kind_name(c->m.kind));
+		break;
+	}
+}
+
+/* prog.s for a vm case: the ctx the case ran with as a `; ctx:` line, which
+ * `callfuzz run --target vm` reads back (docs/vm-target.md), then the text. */
+static void set_vm_prog_text(struct loop *l, struct loop_outcome *out, const struct tvm_case *c)
+{
+	char *text = cf_asm_print(c->prog), *both = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&both, &len);
+
+	free(l->prog_text);
+	l->prog_text = NULL;
+	if (f) {
+		fprintf(f, "; callfuzz fuzz-diff, target %s, profile kernel, max args %d\n; ctx: ",
+			loop_target_name(l->opts.target), l->opts.gen.max_args);
+		for (int i = 0; i < CF_CTX_SIZE; i++)
+			fprintf(f, "%02x", c->ctx_in[i]);
+		fprintf(f, "\n%s", text ? text : "");
+		if (fclose(f)) {
+			free(both);
+			both = NULL;
+		}
+	}
+	free(text);
+	l->prog_text = both;
+	out->prog_text = l->prog_text;
+}
+
+/* The shell-quoted --match text for vm-min: the kernel log's reason (after
+ * "rejects (errno): "), cut before its first digit so that it survives
+ * shrinking (offsets and registers change). */
+static void vm_min_match(const struct tvm_case *c, char *buf, size_t size)
+{
+	const char *r = strstr(c->m.place, "): ");
+	size_t n = 0;
+
+	r = r ? r + 3 : c->m.place;
+	while (r[n] && !isdigit((unsigned char)r[n]) && r[n] != '\'' && n + 1 < size && n < 40)
+		n++;
+	while (n && (r[n - 1] == ' ' || r[n - 1] == '-' || r[n - 1] == '('))
+		n--;
+	snprintf(buf, size, "%.*s", (int)n, r);
+}
+
+static char *build_vm_report(const struct loop *l, const struct loop_outcome *out, const struct tvm_case *c,
+			     size_t input_len)
+{
+	const struct tvm_opts *to = &l->opts.vm;
+	char *text = NULL, kopt[600] = "", match[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	if (to->kernel)
+		snprintf(kopt, sizeof(kopt), " --kernel %s", to->kernel);
+	fprintf(f, "signature: %s\n", out->signature);
+	fprintf(f, "mismatch: %s (%s) at %s\n", mismatch_kind_name(c->m.kind), c->mvoice_name, c->m.place);
+	if (out->known)
+		fprintf(f, "known: a known kernel bug (harness/loop.c known_kernel_bugs, docs/vm-target.md); "
+			   "not counted as a mismatch\n");
+	fprintf(f, "%s\n", l->desc);
+	fprintf(f, "program: %d functions, %d slots; input %zu bytes\n", c->prog->nfuncs,
+		cf_prog_total_insns(c->prog), input_len);
+	fprintf(f, "\nreplay:\n  %s run --target %s --arch %s%s %s/prog.s\n", l->replay_cmd,
+		loop_target_name(l->opts.target), l->vm_arch, kopt, out->artifact_dir);
+	if (c->m.kind == MISMATCH_VERIFIER) {
+		vm_min_match(c, match, sizeof(match));
+		fprintf(f, "  %s vm-min --arch %s%s --match '%s' -o %s/min.s %s/prog.s   (shrink)\n", l->replay_cmd,
+			l->vm_arch, kopt, match, out->artifact_dir, out->artifact_dir);
+	}
+	fprintf(f, "  CALLFUZZ_TARGET=%s CALLFUZZ_ARCH=%s build-fuzz/fuzz-diff %s/input   (the fuzz target on the bytes)\n",
+		loop_target_name(l->opts.target), l->vm_arch, out->artifact_dir);
+	if (c->crash && c->crash[0])
+		fprintf(f, "  (the guest console's text is in %s/console.txt)\n", out->artifact_dir);
+	fprintf(f, "\n");
+	tvm_print_case(l->vm, c, f);
+	fclose(f);
+	return text;
+}
+
+static enum loop_verdict vm_record_mismatch(struct loop *l, const uint8_t *data, size_t len,
+					    const struct tvm_case *c, struct loop_outcome *out)
+{
+	struct artifact a;
+	struct cf_err err;
+	char hit[400], *report;
+
+	out->verdict = LOOP_MISMATCH;
+	out->m = c->m;
+	loop_vm_signature(c, out->signature, sizeof(out->signature), &out->known);
+	if (out->known)
+		l->stats.known_bugs++;
+	else
+		l->stats.mismatches++;
+	set_vm_prog_text(l, out, c);
+	if (!l->opts.artifacts_dir) {
+		snprintf(out->artifact_dir, sizeof(out->artifact_dir), "(none)");
+		return out->verdict;
+	}
+	snprintf(out->artifact_dir, sizeof(out->artifact_dir), "%s/%s", l->opts.artifacts_dir, out->signature);
+	report = build_vm_report(l, out, c, len);
+	snprintf(hit, sizeof(hit), "%ld pid=%d bytes=%zu lse=1 %s (%s): %.200s", (long)time(NULL), (int)getpid(),
+		 len, mismatch_kind_name(c->m.kind), c->mvoice_name, c->m.place);
+	a = (struct artifact){ .signature = out->signature, .input = data, .input_len = len,
+			       .prog_text = out->prog_text, .report = report, .hit_line = hit,
+			       .console = c->crash && c->crash[0] ? c->crash : NULL };
+	if (artifact_write(l->opts.artifacts_dir, &a, out->artifact_dir, sizeof(out->artifact_dir), &err) < 0) {
+		snprintf(out->msg, sizeof(out->msg), "cannot write the artifact of %s: %s", out->signature, err.msg);
+		out->verdict = LOOP_ERROR;
+	}
+	free(report);
+	return out->verdict;
+}
+
+/* One input through the vm oracle, as one case (docs/vm-target.md "The
+ * oracle"). The ctx comes from the input's hash, like vm-fuzz's from its
+ * seed: nonzero, so that the kernel profile's ctx reads see data. */
+static enum loop_verdict vm_run_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out)
+{
+	struct loop_stats *st = &l->stats;
+	struct tvm_case c;
+	struct cf_prog prog;
+	struct cf_err err;
+	uint64_t t_start = now_ns(), t = t_start, h = input_hash(data, len);
+
+	out->lse = true; /* the model voice of target_vm.c uses LSE */
+	if (gen_program(data, len, &l->opts.gen, &prog, &err)) {
+		snprintf(out->msg, sizeof(out->msg), "gen_program: %s", err.msg);
+		out->verdict = LOOP_ERROR;
+		return out->verdict;
+	}
+	add_ns(st, LOOP_STAGE_GEN, t, &t);
+	memset(&c, 0, sizeof(c));
+	c.prog = &prog;
+	for (int k = 0; k < CF_CTX_SIZE; k++)
+		c.ctx_in[k] = (uint8_t)(k * 37 + (h >> (8 * (k & 7))));
+	if (tvm_run(l->vm, &c, 1, &err) < 0) {
+		snprintf(out->msg, sizeof(out->msg), "vm: %s", err.msg);
+		out->verdict = LOOP_ERROR;
+		goto out;
+	}
+	add_ns(st, LOOP_STAGE_EXEC, t, &t);
+	st->checked++;
+	st->exec_restarts = (uint64_t)(tvm_get_stats(l->vm)->boots > 1 ? tvm_get_stats(l->vm)->boots - 1 : 0);
+	count_program(st, &prog);
+	/* design.md "The oracle": the checker (with the kernel's options)
+	 * rejecting a generated program, or the interpreter faulting on one it
+	 * accepts, is a generator (or checker/interpreter) bug. */
+	if (!c.checker_ok || c.interp_fault) {
+		st->gen_bugs++;
+		set_vm_prog_text(l, out, &c);
+		if (!c.checker_ok)
+			snprintf(out->msg, sizeof(out->msg),
+				 "generator bug: the checker (kernel options) rejected a generated program: %s",
+				 c.checker_msg);
+		else
+			snprintf(out->msg, sizeof(out->msg),
+				 "generator bug: the interpreter %s on a program the checker accepted: %s",
+				 c.ir.status == INTERP_TIMEOUT ? "ran out of instructions" : "faulted", c.ir.fault);
+		out->verdict = LOOP_GEN_BUG;
+		goto out;
+	}
+	st->programs++;
+	st->interp_insns += c.ir.insns_executed;
+	for (int i = 0; i < c.nvoices; i++)
+		st->vm_interp_voice += c.voice[i].kind == TVM_KERNEL_INTERP && c.voice[i].ran;
+	if (c.m.kind != MISMATCH_NONE) {
+		vm_record_mismatch(l, data, len, &c, out);
+		add_ns(st, LOOP_STAGE_ARTIFACT, t, &t);
+	}
+out:
+	st->wall_ns += now_ns() - t_start;
+	tvm_case_release(&c);
+	cf_prog_free(&prog);
+	return out->verdict;
+}
+
 enum loop_verdict loop_run_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out)
 {
 	static const uint8_t zero_ctx[CF_CTX_SIZE];
@@ -640,13 +977,17 @@ enum loop_verdict loop_run_input(struct loop *l, const uint8_t *data, size_t len
 	struct cf_err err;
 	uint64_t t_start = now_ns(), t = t_start, h = input_hash(data, len);
 	bool jit_ok, have_xr = false, checked = pick_check(l->opts.check_every, h);
-	int restarts = exec_restarts(l->ex);
+	int restarts;
 
 	memset(&out->m, 0, sizeof(out->m));
+	out->known = false;
 	out->verdict = LOOP_EQUAL;
 	out->signature[0] = out->artifact_dir[0] = out->msg[0] = 0;
 	out->prog_text = NULL;
 	out->lse = pick_lse(l->opts.lse, h);
+	if (l->vm)
+		return vm_run_input(l, data, len, out);
+	restarts = exec_restarts(l->ex);
 
 	if (gen_program(data, len, &l->opts.gen, &prog, &err)) {
 		snprintf(out->msg, sizeof(out->msg), "gen_program: %s", err.msg);
@@ -749,12 +1090,14 @@ int loop_stats_write(const struct loop_stats *s, const char *path)
 	}
 	fprintf(f, "programs %" PRIu64 "\n", s->programs);
 	fprintf(f, "mismatches %" PRIu64 "\n", s->mismatches);
+	fprintf(f, "known_bugs %" PRIu64 "\n", s->known_bugs);
 	fprintf(f, "gen_bugs %" PRIu64 "\n", s->gen_bugs);
 	fprintf(f, "checked %" PRIu64 "\n", s->checked);
 	fprintf(f, "lse_programs %" PRIu64 "\n", s->lse_programs);
 	fprintf(f, "insns %" PRIu64 "\n", s->insns);
 	fprintf(f, "interp_insns %" PRIu64 "\n", s->interp_insns);
 	fprintf(f, "exec_restarts %" PRIu64 "\n", s->exec_restarts);
+	fprintf(f, "vm_interp_voice %" PRIu64 "\n", s->vm_interp_voice);
 	fprintf(f, "wall_ns %" PRIu64 "\n", s->wall_ns);
 	for (int i = 0; i < LOOP_NSTAGES; i++)
 		fprintf(f, "ns_%s %" PRIu64 "\n", loop_stage_name(i), s->stage_ns[i]);

@@ -9,7 +9,16 @@
  * A checker rejection or an interpreter fault on a generated program is a
  * bug of the generator (or of the checker/interpreter), never of the JIT:
  * the loop returns LOOP_GEN_BUG with the program text and the reason, and
- * the fuzz target aborts on it so that the fuzzer keeps the input. */
+ * the fuzz target aborts on it so that the fuzzer keeps the input.
+ *
+ * With a vm target (loop_opts.target, docs/vm-target.md) one guest is booted
+ * at loop_start and each input goes, as one case, through the vm oracle of
+ * harness/target_vm.c instead: the generator's kernel profile with max_args
+ * from the guest's probe, a ctx derived from the input's hash, the checker
+ * and the interpreter on the host, the kernel's JIT (and its interpreter
+ * when every function takes <= 5 arguments; with LOOP_TARGET_VM_MODEL our
+ * JIT too). A lost guest (oops, hang) is a CRASH/TIMEOUT result: the guest
+ * is booted again and the console text goes beside the artifact. */
 #ifndef CALLFUZZ_HARNESS_LOOP_H
 #define CALLFUZZ_HARNESS_LOOP_H
 
@@ -46,8 +55,22 @@ enum loop_lse {
 	LOOP_LSE_OFF,
 };
 
+/* What the generated programs are compared against. */
+enum loop_target {
+	LOOP_TARGET_MODEL,    /* our arm64 JIT on the executor (model profile) */
+	LOOP_TARGET_VM,       /* a real kernel under qemu-system: its JIT and interpreter */
+	LOOP_TARGET_VM_MODEL, /* the same, with our JIT as a further voice */
+};
+
+/* "model", "vm", "vm,model" (also "model,vm"); -1 if none of them. */
+int loop_target_parse(const char *name, enum loop_target *out);
+const char *loop_target_name(enum loop_target t);
+
 struct loop_opts {
-	struct gen_opts gen;
+	enum loop_target target;
+	struct tvm_opts vm;        /* vm targets: arch, kernel, console_log, req_timeout_ms;
+				      model and listing are set by loop_start */
+	struct gen_opts gen;       /* vm targets: profile and max_args are set by loop_start */
 	struct exec_opts exec;
 	enum loop_lse lse;
 	const char *artifacts_dir; /* NULL: no artifacts are written */
@@ -67,13 +90,15 @@ void loop_opts_default(struct loop_opts *o);
 
 struct loop_stats {
 	uint64_t programs;        /* compared (equal + mismatch) */
-	uint64_t mismatches;
+	uint64_t mismatches;      /* not counting known_bugs */
+	uint64_t known_bugs;      /* vm targets: differences that are known kernel bugs */
 	uint64_t gen_bugs;
 	uint64_t checked;         /* programs the checker ran on (loop_opts.check_every) */
 	uint64_t lse_programs;    /* programs JIT-compiled with LSE atomics */
 	uint64_t insns;           /* BPF slots over all programs */
 	uint64_t interp_insns;    /* instructions the interpreter executed */
-	uint64_t exec_restarts;   /* executor restarts beyond the first start */
+	uint64_t exec_restarts;   /* executor restarts (vm targets: guest boots) beyond the first */
+	uint64_t vm_interp_voice; /* vm targets: programs the kernel's interpreter also ran */
 	uint64_t call_nargs[CF_MAX_ARGS + 1]; /* BPF-to-BPF call sites by callee argument count */
 	uint64_t stage_ns[LOOP_NSTAGES];
 	uint64_t wall_ns;         /* whole iterations */
@@ -91,6 +116,8 @@ struct loop_outcome {
 	enum loop_verdict verdict;
 	struct mismatch m;
 	bool lse;
+	bool known;             /* MISMATCH: a known bug of the target (loop_vm_signature's
+				   VERIFIER-known-* buckets), counted in known_bugs only */
 	char signature[96];
 	char artifact_dir[512]; /* MISMATCH: where the artifact lives */
 	char msg[768];
@@ -106,8 +133,15 @@ void loop_stop(struct loop *l);
 /* One iteration on the fuzzer's bytes. Returns out->verdict. */
 enum loop_verdict loop_run_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out);
 const struct loop_stats *loop_get_stats(const struct loop *l);
-/* Runner of the executor ("qemu-aarch64-static", "native"). */
+/* Runner of the executor ("qemu-aarch64-static", "native"); vm targets:
+ * "qemu-system". */
 const char *loop_runner(const struct loop *l);
+/* One line for the user: the target, the kernel (vm: release, stack
+ * arguments, interpreter voice, boot time) and the generator's profile. */
+void loop_describe(const struct loop *l, char *buf, size_t size);
+/* The generator's options in use (vm targets: kernel profile, max_args of
+ * the guest). */
+const struct gen_opts *loop_gen_opts(const struct loop *l);
 
 /* Write stats as "key value" lines to path, atomically (temporary file in
  * the same directory, then rename). 0 or -1 with errno. */
@@ -129,9 +163,24 @@ int loop_stats_write(const struct loop_stats *s, const char *path);
 void loop_signature(const struct mismatch *m, const struct interp_result *ir, const struct exec_result *xr,
 		    const struct cf_prog *p, char *buf, size_t size);
 
+/* The bucket of a vm oracle case (tvm_case.m set), by voice:
+ *   VERIFIER               the kernel verifier rejects what the checker accepts
+ *                          (VERIFIER-interp: only with bpf_jit_enable 0)
+ *   KERNEL-jit-retval, KERNEL-jit-ctx, KERNEL-jit-run (BPF_PROG_TEST_RUN failed),
+ *   KERNEL-interp-retval, -ctx, -run   (the kernel's interpreter)
+ *   CRASH-kernel-jit, TIMEOUT-kernel-interp   (the guest was lost)
+ *   VERIFIER-known-stack-liveness   a known kernel bug (docs/vm-target.md: 7.2's
+ *                          stack liveness poisons a slot read through a pointer
+ *                          passed on by an intermediate subprog); *known set
+ *   VM-<loop_signature>    our JIT as the model voice (VM-RETVAL, VM-TRACE-...):
+ *                          apart from the model target's buckets, whose
+ *                          inputs make other programs (model profile). */
+void loop_vm_signature(const struct tvm_case *c, char *buf, size_t size, bool *known);
+
 /* ---- artifacts (harness/artifact.c) -------------------------------------
- * <dir>/<signature>/ holds input (the fuzzer bytes), prog.s, report.txt and
- * hits (one line per occurrence). The bucket is built in a temporary
+ * <dir>/<signature>/ holds input (the fuzzer bytes), prog.s, report.txt,
+ * console.txt (vm targets: a lost guest's console) and hits (one line per
+ * occurrence). The bucket is built in a temporary
  * directory next to it and renamed into place; when it exists, the new one
  * replaces it only if its input is smaller (renameat2 RENAME_EXCHANGE, with
  * hits carried over as a hard link), otherwise only a line is appended to
@@ -145,6 +194,7 @@ struct artifact {
 	const char *prog_text;
 	const char *report;
 	const char *hit_line; /* without newline */
+	const char *console;  /* NULL, or the guest console's text (an oops) for console.txt */
 };
 
 enum artifact_action {
