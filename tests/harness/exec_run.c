@@ -138,3 +138,37 @@ TEST(exec_start_names_missing_pieces)
 	CHECK_CONTAINS(err.msg, "qemu-user-static");
 #endif
 }
+
+/* A run never sees what an earlier run left below SP: the executor zeroes
+ * the stack first, so a JIT bug that reads unwritten stack gives the same
+ * answer in the fuzzer, in `callfuzz run` and in the minimizer. */
+TEST(exec_each_run_starts_on_a_zeroed_stack)
+{
+	uint32_t write[16], read[8];
+	int nw = 0, nr = 0;
+	struct exec_result res;
+	struct exec *ex = exec_test_start(0);
+
+	if (!ex)
+		return;
+	nw = a64_mov64(write, nw, 10, 0x1122334455667788ull);
+	write[nw++] = a64_sub_imm(9, A64_SP, 4000); /* deep below SP, where 8 frames reach */
+	write[nw++] = a64_str(10, 9, 0);
+	write[nw++] = a64_sub_imm(9, A64_SP, 64);
+	write[nw++] = a64_str(10, 9, 0);
+	write[nw++] = 0xd2800000; /* mov x0, #0 */
+	write[nw++] = A64_RET;
+	read[nr++] = a64_sub_imm(9, A64_SP, 4000);
+	read[nr++] = a64_ldr(0, 9, 0);
+	read[nr++] = a64_sub_imm(9, A64_SP, 64);
+	read[nr++] = a64_ldr(10, 9, 0);
+	read[nr++] = 0xaa0a0000; /* orr x0, x0, x10 */
+	read[nr++] = A64_RET;
+	if (!exec_test_run(ex, write, nw, 0, NULL, &res))
+		CHECK_MSG(res.status == EXEC_OK, "status %s: %s", exec_status_name(res.status), res.detail);
+	if (!exec_test_run(ex, read, nr, 0, NULL, &res)) {
+		CHECK_MSG(res.status == EXEC_OK, "status %s: %s", exec_status_name(res.status), res.detail);
+		CHECK_EQ(res.r0, 0);
+	}
+	exec_stop(ex);
+}
