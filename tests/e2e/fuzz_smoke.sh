@@ -15,7 +15,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-./fuzz/run --time 10 --jobs 1 --interval 2 --corpus "$tmp/corpus" --artifacts "$tmp/artifacts" >"$tmp/run.log" 2>&1
+./fuzz/run --target model --time 10 --jobs 1 --interval 2 --corpus "$tmp/corpus" --artifacts "$tmp/artifacts" >"$tmp/run.log" 2>&1
 rc=$?
 cat "$tmp/run.log"
 [ $rc = 0 ] || fail "fuzz/run exited with $rc on the clean tree"
