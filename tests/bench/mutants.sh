@@ -6,7 +6,7 @@
 # libFuzzer build build-fuzz/), then for each mutant a copy with its patch
 # applied (only the patched files and the links are rebuilt), and runs there,
 # RUNS times,
-#     ./fuzz/run --no-build --time TIME --stop-on-mismatch --jobs JOBS
+#     ./fuzz/run --no-build --target model --time TIME --stop-on-mismatch --jobs JOBS
 # with a fresh corpus (seeded from seeds/corpus/ as fuzz/run does) and fresh
 # artifacts. Time to detection runs from the start of that command (start of
 # the executor and of libFuzzer included) to the time of the first artifact's
@@ -117,7 +117,7 @@ for name in "${names[@]}"; do
 		mkdir -p "$corpus"
 		[ "$seeds" = 1 ] || printf '\0' >"$corpus/one-byte"
 		t0=$(date +%s.%N)
-		(cd "$m" && ./fuzz/run --no-build --time "$time_limit" --stop-on-mismatch --jobs "$jobs" \
+		(cd "$m" && ./fuzz/run --no-build --target model --time "$time_limit" --stop-on-mismatch --jobs "$jobs" \
 			--corpus "$corpus" --artifacts "$art" >"$m/run-$r.log" 2>&1)
 		t1=$(date +%s.%N)
 		wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')

@@ -7,7 +7,7 @@
 # kf_args12 branches to an unmapped address: SIGSEGV in the executor) and
 # jit-20-prologue-spin-7args.patch (a 7-argument function's prologue spins:
 # the watchdog kills the executor). Runs
-#     ./fuzz/run --no-build --time S --jobs J
+#     ./fuzz/run --no-build --target model --time S --jobs J
 # (default 1800 s, 2 jobs) and checks, at the end:
 #   - no job died (fuzz/run exit status 1: mismatches found, never 3);
 #   - the executor was restarted (stats exec_restarts) and fuzzing went on;
@@ -64,7 +64,7 @@ rss_line() { # fuzz/run pid -> "job:KiB+KiB ..." (fuzz-diff + its qemu)
 }
 
 art=$scratch/artifacts
-(cd "$tree" && exec ./fuzz/run --no-build --time "$seconds" --jobs "$jobs" --corpus "$scratch/corpus" \
+(cd "$tree" && exec ./fuzz/run --no-build --target model --time "$seconds" --jobs "$jobs" --corpus "$scratch/corpus" \
 	--artifacts "$art" --interval 30) >"$scratch/run.log" 2>&1 &
 runpid=$!
 t0=$(date +%s)

@@ -3,7 +3,7 @@
 # the time goes, against the executor's floors; memory per job; how the cost
 # grows with program size and call depth.
 #
-#   1. fuzz/run itself (libFuzzer, 1 job, FUZZ_SECONDS, default 60): its
+#   1. fuzz/run --target model itself (libFuzzer, 1 job, FUZZ_SECONDS, default 60): its
 #      summary (programs/s, per-stage split from the loop's counters,
 #      harness/loop.h) and the RSS of the job (fuzz-diff) and of its
 #      executor (qemu-aarch64) at the end.
@@ -46,7 +46,7 @@ rss_tree() { # PID -> "self_kib children_kib"
 echo "== 1. fuzz/run --jobs 1 --time $fuzz_seconds (libFuzzer, the shipped corpus)"
 tmp=$(mktemp -d /tmp/callfuzz-throughput-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-./fuzz/run --jobs 1 --time "$fuzz_seconds" --corpus "$tmp/corpus" --artifacts "$tmp/artifacts" >"$tmp/run.log" 2>&1 &
+./fuzz/run --target model --jobs 1 --time "$fuzz_seconds" --corpus "$tmp/corpus" --artifacts "$tmp/artifacts" >"$tmp/run.log" 2>&1 &
 runpid=$!
 rss=
 t0=$(date +%s)
