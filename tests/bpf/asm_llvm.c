@@ -114,7 +114,8 @@ static void put(struct text *t, const char *fmt, ...)
 
 	for (;;) {
 		va_start(ap, fmt);
-		n = vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+		/* no pointer arithmetic on a NULL buffer (UBSan: pointer-overflow) */
+		n = vsnprintf(t->s ? t->s + t->len : NULL, t->cap - t->len, fmt, ap);
 		va_end(ap);
 		if ((size_t)n < t->cap - t->len)
 			break;
