@@ -7,6 +7,7 @@
 # the worker thread, the wait it did not hide, compare). Any mismatch here
 # is a bug of the JIT, the interpreter or the generator: the buckets are
 # kept in the printed directory for triage.
+# TARGET=vm fuzzes the real kernel instead of the model JIT.
 # Exit 0 no mismatch, 1 mismatches, else the fuzz/run error.
 set -u
 cd "$(dirname "$0")/../.."
@@ -14,7 +15,7 @@ minutes=${1:-10}
 jobs=${2:-$(nproc 2>/dev/null || echo 2)}
 out=$(mktemp -d /tmp/callfuzz-clean-XXXXXX)
 echo "fuzz_clean: $minutes min, $jobs job(s), corpus and artifacts in $out"
-./fuzz/run --time $((minutes * 60)) --jobs "$jobs" --interval 30 --corpus "$out/corpus" --artifacts "$out/artifacts"
+./fuzz/run --target "${TARGET:-model}" --time $((minutes * 60)) --jobs "$jobs" --interval 30 --corpus "$out/corpus" --artifacts "$out/artifacts"
 rc=$?
 if [ $rc = 0 ]; then
 	rm -rf "$out"
