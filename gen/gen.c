@@ -481,18 +481,26 @@ static void stmt_ldimm64(struct fgen *fg)
  * PTR_TO_STACK, bytes read were written). */
 static int stack_base(struct fgen *fg, int *off, int size)
 {
-	int p;
+	int p, mode = (int)gen_choose(fg->s, 8), base;
 
-	if (gen_choose(fg->s, 4) != 3)
+	if (mode < 5)
 		return BPF_REG_10;
 	p = pick_dst(fg, REGS_SCRATCH);
 	if (p < 0)
 		return BPF_REG_10;
-	int base = *off - 8 * (int)gen_choose(fg->s, 3);
-
-	base &= ~7;
-	if (base < -fg->pl->frame_size)
-		base = *off & ~7;
+	if (mode == 7 && *off <= -8) {
+		/* a base above the access: a negative offset, which arm64 can
+		 * only encode with the offset in a temporary register */
+		base = *off + 8 * (1 + (int)gen_choose(fg->s, -*off / 8));
+		base &= ~7;
+		if (base > 0)
+			base = 0;
+	} else {
+		base = *off - 8 * (int)gen_choose(fg->s, 3);
+		base &= ~7;
+		if (base < -fg->pl->frame_size)
+			base = *off & ~7;
+	}
 	(void)size;
 	emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, p, BPF_REG_10, 0, 0));
 	emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, p, 0, 0, base));
@@ -683,6 +691,20 @@ static void stmt_fold(struct fgen *fg)
 /* ---- calls -------------------------------------------------------------- */
 
 static void stack_hash_region(struct fgen *fg);
+static void gen_gap(struct fgen *fg);
+
+/* Slots 1..n in an order the bytes choose (Fisher-Yates); out of bytes:
+ * 1..n. */
+static void slot_order(struct fgen *fg, int *order, int n)
+{
+	for (int i = 0; i < n; i++)
+		order[i] = i + 1;
+	for (int i = n - 1; i > 0; i--) {
+		int j = (int)gen_choose(fg->s, (uint64_t)i + 1), t = order[i];
+
+		order[i] = order[j], order[j] = t;
+	}
+}
 
 /* stack-args.md 2.1: slots 1..n-5 written right before the call, every
  * one of them, so the store of each call is complete on every path;
@@ -693,10 +715,11 @@ static void stack_hash_region(struct fgen *fg);
 static void store_stack_args(struct fgen *fg, int n, const struct func_plan *callee,
 			     void (*ptr_into)(struct fgen *, int, const struct func_plan *, int))
 {
-	bool descending = gen_coin(fg->s);
+	int order[CF_MAX_STACK_ARGS], nslots = n - CF_MAX_REG_ARGS;
 
-	for (int i = 0; i < n - CF_MAX_REG_ARGS; i++) {
-		int k = descending ? n - CF_MAX_REG_ARGS - i : i + 1; /* slot k: arg 5 + k */
+	slot_order(fg, order, nslots);
+	for (int i = 0; i < nslots; i++) {
+		int k = order[i]; /* slot k: arg 5 + k */
 		int a = CF_MAX_REG_ARGS + k - 1;                     /* 0-based argument */
 		int16_t off = (int16_t)(-8 * k);
 
@@ -704,6 +727,7 @@ static void store_stack_args(struct fgen *fg, int n, const struct func_plan *cal
 			ptr_into(fg, BPF_REG_0, callee, a);
 			fg->st.reg[BPF_REG_0] = REG_UNINIT;
 			emit_stx(fg, BPF_DW, BPF_REG_PARAMS, BPF_REG_0, off);
+			gen_gap(fg);
 			continue;
 		}
 		static const unsigned w[] = { 3, 3, 2 };
@@ -729,6 +753,7 @@ static void store_stack_args(struct fgen *fg, int n, const struct func_plan *cal
 			emit_stx(fg, BPF_DW, BPF_REG_PARAMS, BPF_REG_0, off);
 			break;
 		}
+		gen_gap(fg); /* the slot waits in x5..x7 or memory meanwhile */
 	}
 }
 
@@ -916,6 +941,7 @@ static void gen_kfunc(struct fgen *fg, int nargs, const int *save_offs, int nval
 		} else {
 			emit_st(fg, BPF_DW, BPF_REG_PARAMS, off, pick_imm32(fg));
 		}
+		gen_gap(fg);
 	}
 	memcpy(fg->reserved, saved_reserved, sizeof(saved_reserved));
 	emit_call(fg, BPF_PSEUDO_KFUNC_CALL, CF_KFUNC_ARGS_BASE + nargs);
@@ -1185,6 +1211,38 @@ static void gen_stmt(struct fgen *fg)
 	}
 }
 
+/* Straight-line statements that neither call nor touch r11, for the gaps
+ * between incoming r11 loads (stack-args.md 2.4: they stay before any
+ * call or r11 store) and between outgoing r11 stores and their call (2.1,
+ * 2.2: no call may come between). While args 6..8 wait in x5..x7 on arm64
+ * (not loaded yet, or stored already), these are the instructions a JIT
+ * must not lower through a temporary that aliases x5..x7: MOD/DIV by an
+ * immediate, atomics, stores whose offset needs a register, LD_IMM64. */
+static void gen_gap_stmt(struct fgen *fg)
+{
+	static const unsigned w[] = { 5, 2, 3, 2, 3, 1 };
+
+	switch (WEIGHTED(fg->s, w)) {
+	case 0: stmt_alu(fg); break;
+	case 1: stmt_ldimm64(fg); break;
+	case 2: stmt_store(fg); break;
+	case 3: stmt_load(fg); break;
+	case 4: stmt_atomic(fg); break;
+	default: stmt_fold(fg); break;
+	}
+}
+
+/* 0..3 gap statements, none once the bytes run out (the simplest program
+ * keeps its loads and stores together). */
+static void gen_gap(struct fgen *fg)
+{
+	static const int gap_len[8] = { 0, 0, 0, 0, 1, 1, 2, 3 };
+	int n = gap_len[gen_choose(fg->s, 8)];
+
+	for (int i = 0; i < n; i++)
+		gen_gap_stmt(fg);
+}
+
 /* Statements while the bytes say so and the share of slots lasts. */
 static void gen_stmts(struct fgen *fg, bool at_least_one)
 {
@@ -1234,27 +1292,28 @@ static void layout(struct fgen *fg)
 		fg->canary_off = -size;
 }
 
-/* Where the value of argument a is in the prologue (register, or 0 for
- * an r11 slot). */
-static void prologue(struct fgen *fg)
+/* The incoming r11 slots, in an order the bytes choose, each saved and
+ * folded into the accumulator, with gap statements before each load.
+ * stack-args.md 2.4: every r11 load comes before any r11 store and any
+ * call; this straight-line run is the function's first part with any of
+ * those, and gaps never call or store to r11. 2.5: only slots
+ * 1..nargs-5, never in main. Until its load, slot k of 1..3 waits in
+ * x5..x7 on arm64: the gaps are what a JIT must not clobber them with. */
+static void incoming_slots(struct fgen *fg)
 {
 	const struct func_plan *pl = fg->pl;
 	int nslots = pl->nargs > CF_MAX_REG_ARGS ? pl->nargs - CF_MAX_REG_ARGS : 0;
-	bool descending = gen_coin(fg->s);
+	int order[CF_MAX_STACK_ARGS];
 
-	/* The accumulator starts as the function's tag in r0 and takes every
-	 * argument: a wrong argument anywhere shows in r0 at the end. */
-	emit_mov_imm(fg, BPF_REG_0, 0x1000 + fg->fi);
-	fg->st.reg[BPF_REG_0] = REG_SCALAR;
-
-	/* stack-args.md 2.4: every r11 load comes first, before any r11 store
-	 * and any call; 2.5: only slots 1..nargs-5, never in main. Loaded into
-	 * r6..r9 (r1..r5 still hold the register arguments). */
+	slot_order(fg, order, nslots);
 	for (int i = 0; i < nslots; i++) {
-		int k = descending ? nslots - i : i + 1, a = CF_MAX_REG_ARGS + k - 1;
-		int r = BPF_REG_6 + (int)gen_choose(fg->s, 4);
+		int k = order[i], a = CF_MAX_REG_ARGS + k - 1;
+		int r;
 
+		gen_gap(fg);
+		r = pick_dst(fg, REGS_ALL);
 		emit_ldx(fg, BPF_DW, r, BPF_REG_PARAMS, 8 * k);
+		fg->st.reg[r] = REG_UNINIT;
 		if (pl->kind[a] != PARAM_SCALAR) {
 			if (fg->ptr_slot[a])
 				emit_stx(fg, BPF_DW, BPF_REG_10, r, fg->ptr_slot[a]);
@@ -1264,10 +1323,22 @@ static void prologue(struct fgen *fg)
 			emit_stx(fg, BPF_DW, BPF_REG_10, r, fg->save_slot[a]);
 			stack_mark(fg, fg->save_slot[a], 8);
 		}
-		emit(fg, cf_insn(BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_0, 0, 0, FOLD_PRIME));
-		emit(fg, cf_insn(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, r, 0, 0));
 		fg->st.reg[r] = REG_SCALAR;
+		fold_reg_into_acc(fg, r);
 	}
+}
+
+/* Where the value of argument a is in the prologue (register, or 0 for
+ * an r11 slot). */
+static void prologue(struct fgen *fg)
+{
+	const struct func_plan *pl = fg->pl;
+
+	/* The accumulator starts as the function's tag in r0 and takes every
+	 * argument: a wrong argument anywhere shows in r0 at the end. */
+	emit_mov_imm(fg, BPF_REG_0, 0x1000 + fg->fi);
+	fg->st.reg[BPF_REG_0] = REG_SCALAR;
+
 	if (fg->fi == 0) {
 		/* main: r1 is ctx; keep it in its slot, fold its first word */
 		emit_stx(fg, BPF_DW, BPF_REG_10, BPF_REG_1, fg->ctx_slot);
@@ -1296,6 +1367,7 @@ static void prologue(struct fgen *fg)
 		emit_st(fg, BPF_DW, BPF_REG_10, fg->canary_off, CANARY_BASE);
 		stack_mark(fg, fg->canary_off, 8);
 	}
+	incoming_slots(fg);
 
 	/* design.md "The oracle": argument values at function entry. */
 	int offs[CF_MAX_ARGS], n = saved_values(fg, offs);
