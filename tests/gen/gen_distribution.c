@@ -3,9 +3,11 @@
  * 0..12, a call chain of CF_MAX_FRAMES frames, a chain using the whole
  * 512-byte stack, every instruction class and the ISA v4 forms, stack-arg
  * slots in registers (args 6..8) and in memory (9..12) in both store forms,
- * pointer arguments in registers and in stack slots. The counts come from
- * gen_stats_add, which reads the programs; the pointer and slot counts are
- * cross-checked here by an independent scan of the instructions. */
+ * pointer arguments in registers and in stack slots, other instructions
+ * between incoming r11 loads and between outgoing r11 stores and their
+ * call. The counts come from gen_stats_add, which reads the programs; the
+ * pointer and slot counts are cross-checked here by an independent scan
+ * of the instructions, which alone counts the gaps. */
 #include "tests/test.h"
 #include "gen/gen.h"
 
@@ -20,7 +22,81 @@ struct scan {
 	long r11_stores_by_slot[CF_MAX_STACK_ARGS + 1];
 	long calls_by_nargs[CF_MAX_ARGS + 1];
 	long classes[8];
+	long load_gaps;  /* non-r11 insns between two incoming r11 loads of a function */
+	long store_gaps; /* non-r11 insns between an outgoing r11 store and its call */
+	/* of those, the ones an arm64 JIT lowers through a temporary register:
+	 * MOD/DIV by an immediate, atomics, stores through a base other than
+	 * r10 (argument set-up that only saves, folds and makes values has
+	 * none of them) */
+	long load_gaps_tmp, store_gaps_tmp;
 };
+
+static bool uses_jit_temp(const struct bpf_insn *i)
+{
+	int cls = i->code & 7, op = i->code & 0xf0;
+
+	if ((cls == BPF_ALU || cls == BPF_ALU64) && (i->code & BPF_X) == 0 && (op == BPF_MOD || op == BPF_DIV))
+		return true;
+	if (cls == BPF_STX && (i->code & 0xe0) == BPF_ATOMIC)
+		return true;
+	return (cls == BPF_ST || cls == BPF_STX) && i->dst_reg != BPF_REG_10;
+}
+
+static bool is_r11_load(const struct bpf_insn *i)
+{
+	return i->code == (BPF_LDX | BPF_MEM | BPF_DW) && i->src_reg == BPF_REG_PARAMS;
+}
+
+static bool is_r11_store(const struct bpf_insn *i)
+{
+	return (i->code == (BPF_STX | BPF_MEM | BPF_DW) || i->code == (BPF_ST | BPF_MEM | BPF_DW)) &&
+	       i->dst_reg == BPF_REG_PARAMS;
+}
+
+/* Gaps in one function, in instruction order: instructions after the
+ * first incoming load that precede a later one (pending until that load
+ * comes), and instructions after an outgoing store that reach a call
+ * with no jump or exit in between (straight-line, so they do sit
+ * between the store and the call on the path). */
+static void scan_gaps(struct scan *sc, const struct cf_func *f)
+{
+	long since_load = -1, since_store = -1, tmp_load = 0, tmp_store = 0;
+
+	for (int pc = 0; pc < f->ninsns; pc++) {
+		const struct bpf_insn *i = &f->insns[pc];
+		int cls = i->code & 7;
+
+		if (is_r11_load(i)) {
+			if (since_load > 0)
+				sc->load_gaps += since_load, sc->load_gaps_tmp += tmp_load;
+			since_load = 0, tmp_load = 0;
+			continue;
+		}
+		if (is_r11_store(i)) {
+			if (since_store < 0)
+				since_store = 0, tmp_store = 0;
+			continue;
+		}
+		if (i->code == (BPF_JMP | BPF_CALL)) {
+			if (since_store > 0)
+				sc->store_gaps += since_store, sc->store_gaps_tmp += tmp_store;
+			since_store = -1;
+			since_load = -1; /* stack-args.md 2.4: no load after a call */
+			continue;
+		}
+		if (cls == BPF_JMP || cls == BPF_JMP32) {
+			since_store = -1;
+			since_load = -1;
+			continue;
+		}
+		if (since_load >= 0)
+			since_load++, tmp_load += uses_jit_temp(i);
+		if (since_store >= 0)
+			since_store++, tmp_store += uses_jit_temp(i);
+		if (i->code == (BPF_LD | BPF_IMM | BPF_DW))
+			pc++;
+	}
+}
 
 /* The test's own reading: r11 stores by slot (offset -8k), call sites by
  * the callee's declared count, instructions by class. */
@@ -29,6 +105,7 @@ static void scan_prog(struct scan *sc, const struct cf_prog *p)
 	for (int fi = 0; fi < p->nfuncs; fi++) {
 		const struct cf_func *f = &p->funcs[fi];
 
+		scan_gaps(sc, f);
 		for (int pc = 0; pc < f->ninsns; pc++) {
 			const struct bpf_insn *i = &f->insns[pc];
 
@@ -97,6 +174,12 @@ TEST(gen_distribution_reaches_every_arg_count_depth_and_form)
 	CHECK(st.slot_st_imm > 0);
 	CHECK(st.slot_stx > 0);
 	CHECK(st.slot_loads > 0);
+	/* args 6..8 wait in x5..x7 while other code runs: before their load
+	 * in the callee, after their store in the caller */
+	CHECK_MSG(sc.load_gaps > 0, "no instruction between two incoming r11 loads");
+	CHECK_MSG(sc.store_gaps > 0, "no instruction between an outgoing r11 store and its call");
+	CHECK_MSG(sc.load_gaps_tmp > 0, "no MOD/DIV imm, atomic or non-r10 store between incoming r11 loads");
+	CHECK_MSG(sc.store_gaps_tmp > 0, "no MOD/DIV imm, atomic or non-r10 store between an r11 store and its call");
 	CHECK(st.ptr_args_reg > 0);
 	CHECK(st.ptr_args_slot > 0);
 	CHECK(st.ldimm64 > 0);
