@@ -7,9 +7,12 @@
  *               kinds), frame sizes from per-level stack budgets;
  *   bodies      generated from the last function to main, so that a caller
  *               knows the cost of every callee it may call;
- *   per body    prologue (incoming r11 loads first, saves, accumulator,
- *               canary, entry trace), statements (ALU, memory, atomics,
- *               branches, loops, calls), epilogue (stack hash, r0).
+ *   per body    prologue (register args saved, accumulator, canary, then
+ *               the incoming r11 loads in a chosen order with straight-line
+ *               statements between them, entry trace), statements (ALU,
+ *               memory, atomics, branches, loops, calls; a call's r11
+ *               stores may have statements between them and the call),
+ *               epilogue (stack hash, r0).
  *
  * Validity is tracked, never checked afterwards: every register and stack
  * byte is written before it is read (struct frame_state), pointers live only
@@ -706,8 +709,10 @@ static void slot_order(struct fgen *fg, int *order, int n)
 	}
 }
 
-/* stack-args.md 2.1: slots 1..n-5 written right before the call, every
- * one of them, so the store of each call is complete on every path;
+/* stack-args.md 2.1: slots 1..n-5 written before the call, every one of
+ * them, in a chosen order with only straight-line gap statements (no
+ * call, no branch) up to the call, so the store of each call is complete
+ * on every path;
  * 2.2: stored again for every call, since any call invalidates them;
  * 2.3: never more slots than this call needs (so never more than the
  * largest need of the function's calls). Forms: ST imm, STX of any scalar,
@@ -1328,8 +1333,9 @@ static void incoming_slots(struct fgen *fg)
 	}
 }
 
-/* Where the value of argument a is in the prologue (register, or 0 for
- * an r11 slot). */
+/* Register arguments first (saved and folded while r1..r5 still hold
+ * them), then the accumulator and canary, then the r11 slots with gaps
+ * (incoming_slots), then the entry observation. */
 static void prologue(struct fgen *fg)
 {
 	const struct func_plan *pl = fg->pl;
