@@ -19,6 +19,10 @@
  *    scalars;
  *  - the whole ISA v4 in the bodies, forward branches, small bounded loops,
  *    calls of subprogs, helpers and kfuncs (model profile);
+ *  - args 6..12 loaded in a chosen order with straight-line code between
+ *    the loads, and stored for a call with straight-line code between the
+ *    stores and the call (stack-args.md 2.1-2.4 hold by construction): a
+ *    JIT must keep x5..x7 intact while args 6..8 wait there;
  *  - observation points for the oracle: argument values traced at function
  *    entries, stack hashes after calls and at exits, canaries at the bottom
  *    of each frame written before calls and folded in after, callee results
