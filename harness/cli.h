@@ -8,6 +8,9 @@
 #define CALLFUZZ_HARNESS_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "bpf/bpf.h"
 
 #define EXIT_OK 0
 #define EXIT_REJECT 1
@@ -33,6 +36,14 @@ extern int cli_ncommands;
 /* Read a whole file ("-" is stdin). Returns malloc'd bytes (NUL-terminated)
  * or NULL with a message in err (size 256). */
 char *cli_read_file(const char *path, size_t *len, char *err, size_t errlen);
+
+/* Read and parse a program (docs/asm.md; "-" is stdin). On failure prints
+ * "callfuzz CMD: why" (naming FILE:LINE) and returns -1; prog is then empty. */
+int cli_load_prog(const char *cmd, const char *path, struct cf_prog *prog);
+
+/* --ctx HEX (pairs of hex digits, optional 0x, zero-filled to CF_CTX_SIZE)
+ * or --ctx @FILE (its first CF_CTX_SIZE bytes). -1 with a message in err. */
+int cli_parse_ctx(const char *arg, uint8_t ctx[CF_CTX_SIZE], char *err, size_t errlen);
 
 /* True if argv contains -h or --help. */
 int cli_wants_help(int argc, char **argv);

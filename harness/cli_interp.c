@@ -47,51 +47,6 @@ static int parse_long(const char *s, long lo, long *out)
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* --ctx HEX or @FILE into ctx (zero-filled). Message in err on failure. */
-static int load_ctx(const char *arg, uint8_t ctx[CF_CTX_SIZE], char *err, size_t errlen)
-{
-	size_t n = 0;
-
-	memset(ctx, 0, CF_CTX_SIZE);
-	if (arg[0] == '@') {
-		size_t len;
-		char *data = cli_read_file(arg + 1, &len, err, errlen);
-
-		if (!data)
-			return -1;
-		memcpy(ctx, data, len < CF_CTX_SIZE ? len : CF_CTX_SIZE);
-		free(data);
-		return 0;
-	}
-	if (!strncmp(arg, "0x", 2) || !strncmp(arg, "0X", 2))
-		arg += 2;
-	for (const char *s = arg; *s; s += 2) {
-		int hi = hex_digit(s[0]), lo = s[1] ? hex_digit(s[1]) : -1;
-
-		if (hi < 0 || lo < 0) {
-			snprintf(err, errlen, "--ctx: expected pairs of hex digits, got '%s'", arg);
-			return -1;
-		}
-		if (n >= CF_CTX_SIZE) {
-			snprintf(err, errlen, "--ctx: more than %d bytes", CF_CTX_SIZE);
-			return -1;
-		}
-		ctx[n++] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 static const char *event_name(uint32_t id, char *buf, size_t size)
 {
 	for (int i = 0; i < cf_ncallees; i++)
@@ -181,8 +136,6 @@ static int cmd_interp(int argc, char **argv)
 	char rerr[256];
 	struct cf_err err;
 	struct cf_prog prog;
-	size_t len;
-	char *text;
 	int ret;
 
 	if (cli_wants_help(argc, argv)) {
@@ -226,21 +179,12 @@ static int cmd_interp(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	memset(ctx, 0, sizeof(ctx));
-	if (ctx_arg && load_ctx(ctx_arg, ctx, rerr, sizeof(rerr))) {
+	if (ctx_arg && cli_parse_ctx(ctx_arg, ctx, rerr, sizeof(rerr))) {
 		fprintf(stderr, "callfuzz interp: %s\n", rerr);
 		return EXIT_USAGE;
 	}
-	text = cli_read_file(path, &len, rerr, sizeof(rerr));
-	if (!text) {
-		fprintf(stderr, "callfuzz interp: %s\n", rerr);
+	if (cli_load_prog("interp", path, &prog))
 		return EXIT_USAGE;
-	}
-	if (cf_asm_parse(text, len, path, &prog, &err)) {
-		fprintf(stderr, "%s\n", err.msg);
-		free(text);
-		return EXIT_USAGE;
-	}
-	free(text);
 	if (check) {
 		struct cf_check_opts copts;
 

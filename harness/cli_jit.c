@@ -44,11 +44,8 @@ static int cmd_jit(int argc, char **argv)
 	struct jit_opts opts;
 	struct jit_image img;
 	const char *path = NULL;
-	char rerr[256];
 	struct cf_err err;
 	struct cf_prog prog;
-	size_t len;
-	char *text;
 
 	if (cli_wants_help(argc, argv)) {
 		jit_usage(stdout);
@@ -76,17 +73,8 @@ static int cmd_jit(int argc, char **argv)
 		jit_usage(stderr);
 		return EXIT_USAGE;
 	}
-	text = cli_read_file(path, &len, rerr, sizeof(rerr));
-	if (!text) {
-		fprintf(stderr, "callfuzz jit: %s\n", rerr);
+	if (cli_load_prog("jit", path, &prog))
 		return EXIT_USAGE;
-	}
-	if (cf_asm_parse(text, len, path, &prog, &err)) {
-		fprintf(stderr, "callfuzz jit: %s\n", err.msg);
-		free(text);
-		return EXIT_USAGE;
-	}
-	free(text);
 	for (int k = 0; k < cf_ncallees && k < 32; k++)
 		opts.callee_addr[k] = JIT_PLACEHOLDER_BASE + (uint64_t)k * JIT_PLACEHOLDER_STEP;
 	if (jit_compile(&prog, &opts, &img, &err)) {

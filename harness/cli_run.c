@@ -34,48 +34,6 @@ static void run_usage(FILE *out)
 		"2 bad usage, unreadable input, or no executor.\n");
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int load_ctx(const char *arg, uint8_t ctx[CF_CTX_SIZE], char *err, size_t errlen)
-{
-	memset(ctx, 0, CF_CTX_SIZE);
-	if (arg[0] == '@') {
-		size_t len;
-		char *data = cli_read_file(arg + 1, &len, err, errlen);
-
-		if (!data)
-			return -1;
-		memcpy(ctx, data, len < CF_CTX_SIZE ? len : CF_CTX_SIZE);
-		free(data);
-		return 0;
-	}
-	if (!strncmp(arg, "0x", 2))
-		arg += 2;
-	for (int n = 0; *arg; arg += 2, n++) {
-		int hi = hex_value(arg[0]), lo = arg[1] ? hex_value(arg[1]) : -1;
-
-		if (hi < 0 || lo < 0) {
-			snprintf(err, errlen, "--ctx: expected pairs of hex digits");
-			return -1;
-		}
-		if (n == CF_CTX_SIZE) {
-			snprintf(err, errlen, "--ctx: more than %d bytes", CF_CTX_SIZE);
-			return -1;
-		}
-		ctx[n] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 static void print_trace(const char *who, const struct cf_trace *t)
 {
 	char name[32];
@@ -128,8 +86,6 @@ static int cmd_run(int argc, char **argv)
 	struct cf_err err;
 	struct exec *ex;
 	char rerr[256];
-	size_t len;
-	char *text;
 	int rc;
 
 	/* --target vm[,model]: a kernel under qemu, its own options
@@ -174,23 +130,12 @@ static int cmd_run(int argc, char **argv)
 		run_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (load_ctx(ctx_arg ? ctx_arg : "", ctx, rerr, sizeof(rerr))) {
+	if (cli_parse_ctx(ctx_arg ? ctx_arg : "", ctx, rerr, sizeof(rerr))) {
 		fprintf(stderr, "callfuzz run: %s\n", rerr);
 		return EXIT_USAGE;
 	}
-	text = cli_read_file(path, &len, rerr, sizeof(rerr));
-	if (!text) {
-		fprintf(stderr, "callfuzz run: %s\n", rerr);
+	if (cli_load_prog("run", path, &prog))
 		return EXIT_USAGE;
-	}
-	cf_prog_init(&prog);
-	rc = cf_asm_parse(text, len, path, &prog, &err);
-	free(text);
-	if (rc) {
-		fprintf(stderr, "callfuzz run: %s\n", err.msg);
-		cf_prog_free(&prog);
-		return EXIT_USAGE;
-	}
 	cf_check_opts_default(&copts);
 	if (target_kernel && kernel_cli_check_opts(&copts)) {
 		cf_prog_free(&prog);

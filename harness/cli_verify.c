@@ -40,11 +40,8 @@ static int cmd_verify(int argc, char **argv)
 {
 	struct cf_check_opts opts;
 	const char *path = NULL;
-	char rerr[256];
 	struct cf_err err;
 	struct cf_prog prog;
-	size_t len;
-	char *text;
 	int ret;
 
 	if (cli_wants_help(argc, argv)) {
@@ -78,17 +75,8 @@ static int cmd_verify(int argc, char **argv)
 		verify_usage(stderr);
 		return EXIT_USAGE;
 	}
-	text = cli_read_file(path, &len, rerr, sizeof(rerr));
-	if (!text) {
-		fprintf(stderr, "callfuzz verify: %s\n", rerr);
+	if (cli_load_prog("verify", path, &prog))
 		return EXIT_USAGE;
-	}
-	if (cf_asm_parse(text, len, path, &prog, &err)) {
-		free(text);
-		fprintf(stderr, "callfuzz verify: %s\n", err.msg);
-		return EXIT_USAGE;
-	}
-	free(text);
 	if (cf_check(&prog, &opts, &err)) {
 		printf("rejected: %s\n", err.msg);
 		ret = EXIT_REJECT;
