@@ -88,6 +88,7 @@ PACKAGES=(
 	libbpf-dev libelf-dev zlib1g-dev pkg-config  # libbpf: BTF, import, kernel target
 	linux-libc-dev  # <linux/bpf.h>
 	qemu-system-arm qemu-system-x86  # the vm target: real kernels under TCG
+	zip unzip patch  # OSS-Fuzz seed corpora; mutants applied to scratch trees
 	flex bison bc libssl-dev  # harness/kernel-tree.sh: kernels built from a source tree (--kernel-tree)
 )
 
