@@ -24,6 +24,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/harness/private-apt.sh"
 suite=sid
 update=0
 arches=(arm64 x86_64)
@@ -50,24 +51,6 @@ no_kernel() { # arch, reason
 	say "  the vm target needs a kernel image: give one with"
 	say "  'callfuzz vm --arch $1 --kernel IMAGE' or CALLFUZZ_KERNEL=IMAGE,"
 	say "  or place it at $cache/$1/vmlinuz"
-}
-
-# The first Debian archive URI of the machine's own apt sources (deb822
-# .sources files and one-line .list files), so no host name is written here.
-machine_mirror() {
-	local f uri
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		uri=$(awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "$f" |
-		      grep -E '/debian/?$' | head -n1)
-		[ -n "$uri" ] && { echo "${uri%/}"; return; }
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -r "$f" ] || continue
-		uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }' "$f" |
-		      grep -E '/debian/?$' | head -n1)
-		[ -n "$uri" ] && { echo "${uri%/}"; return; }
-	done
 }
 
 if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
@@ -97,25 +80,9 @@ fetch_arch() { # callfuzz arch name
 		return
 	fi
 	apt=$cache/apt-$darch
-	mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$apt/sources.list.d" \
-		"$apt/preferences.d" "$dir"
-	echo "deb [arch=$darch] $mirror $suite main" >"$apt/sources.list"
-	: >"$apt/status"
-	local opts=(
-		-o "Dir::Etc::sourcelist=$apt/sources.list"
-		-o "Dir::Etc::sourceparts=$apt/sources.list.d"
-		-o "Dir::Etc::preferences=$apt/preferences"
-		-o "Dir::Etc::preferencesparts=$apt/preferences.d"
-		-o "Dir::State::lists=$apt/lists"
-		-o "Dir::State::status=$apt/status"
-		-o "Dir::Cache=$apt"
-		-o "Dir::Cache::archives=$apt/archives"
-		-o "Dir::Etc::trusted=/etc/apt/trusted.gpg"
-		-o "Dir::Etc::trustedparts=/etc/apt/trusted.gpg.d"
-		-o "APT::Architecture=$darch"
-		-o "APT::Architectures=$darch"
-		-o "Debug::NoLocking=1"
-	)
+	mkdir -p "$dir"
+	private_apt "$apt" "$darch" "deb [arch=$darch] $mirror $suite main"
+	local opts=("${apt_opts[@]}")
 	log=$apt/apt.log
 	if ! apt-get "${opts[@]}" -q update >"$log" 2>&1; then
 		no_kernel "$arch" "apt-get update of '$suite' failed: $(grep -E '^(E|W):' "$log" | head -n3 | tr '\n' ' ')"

@@ -30,6 +30,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/harness/private-apt.sh"
 arch=arm64
 patches=()
 out=
@@ -81,24 +82,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	die "missing ${missing[*]}: apt-get install ${pk[*]} libelf-dev libssl-dev"
 fi
 
-# ---- Debian's linux-source-7.2 -----------------------------------------
-# The mirror of the machine's own apt sources (as harness/fetch-kernels.sh).
-machine_mirror() {
-	local f uri
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		uri=$(awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "$f" |
-		      grep -E '/debian/?$' | head -n1)
-		[ -n "$uri" ] && { echo "${uri%/}"; return; }
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -r "$f" ] || continue
-		uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }' "$f" |
-		      grep -E '/debian/?$' | head -n1)
-		[ -n "$uri" ] && { echo "${uri%/}"; return; }
-	done
-}
-
+# ---- Debian's linux-source-7.2 (apt through harness/private-apt.sh) ----
 fetch_debian_source() {
 	local dir=$root/build/kernel-src apt pkg deb tarball mirror log
 	if [ -f "$dir/linux-source-7.2/Makefile" ]; then
@@ -110,24 +94,8 @@ fetch_debian_source() {
 	mirror=$(machine_mirror)
 	[ -n "$mirror" ] || die "no Debian mirror in /etc/apt/sources.list{,.d}"
 	apt=$dir/apt
-	mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$apt/sources.list.d" "$apt/preferences.d"
-	echo "deb $mirror sid main" >"$apt/sources.list"
-	: >"$apt/status"
-	local opts=(
-		-o "Dir::Etc::sourcelist=$apt/sources.list"
-		-o "Dir::Etc::sourceparts=$apt/sources.list.d"
-		-o "Dir::Etc::preferences=$apt/preferences"
-		-o "Dir::Etc::preferencesparts=$apt/preferences.d"
-		-o "Dir::State::lists=$apt/lists"
-		-o "Dir::State::status=$apt/status"
-		-o "Dir::Cache=$apt"
-		-o "Dir::Cache::archives=$apt/archives"
-		-o "Dir::Etc::trusted=/etc/apt/trusted.gpg"
-		-o "Dir::Etc::trustedparts=/etc/apt/trusted.gpg.d"
-		-o "APT::Architecture=amd64"
-		-o "APT::Architectures=amd64"
-		-o "Debug::NoLocking=1"
-	)
+	private_apt "$apt" amd64 "deb $mirror sid main"
+	local opts=("${apt_opts[@]}")
 	log=$apt/apt.log
 	pkg=linux-source-7.2
 	deb=$(ls "$apt"/archives/${pkg}_*.deb 2>/dev/null | head -n1 || true)
