@@ -26,7 +26,9 @@ static void bench_usage(FILE *out)
 		"  --runs N      runs per batch (default 5000)\n"
 		"  --batches N   batches per size; the best is reported (default 3)\n"
 		"  --same        identical code in every run\n"
-		"  --spin-us N   spin budget of both sides before sleeping (0: never spin)\n");
+		"  --spin-us N   spin budget of both sides before sleeping, in us (0: never\n"
+		"                spin; default: exec_auto_spin_us(), %d when this process\n"
+		"                and the executor can each have a CPU)\n", EXEC_SPIN_US_AUTO);
 }
 
 static uint64_t now_ns(void)
@@ -91,7 +93,7 @@ static int bench_exec(int argc, char **argv)
 		i++;
 		long n = strtol(v, NULL, 10);
 		if (!strcmp(a, "--spin-us")) {
-			opts.spin_us = n > 0 ? (int)n : 0;
+			opts.spin_us = n > 0 ? (int)n : -1;
 			continue;
 		}
 		if (!strcmp(a, "--insns")) {
@@ -118,7 +120,8 @@ static int bench_exec(int argc, char **argv)
 		fprintf(stderr, "callfuzz bench: %s\n", err.msg);
 		return EXIT_REJECT;
 	}
-	printf("executor: %s\n", exec_info(ex)->runner);
+	printf("executor: %s, spin %d us\n", exec_info(ex)->runner,
+	       opts.spin_us ? (opts.spin_us > 0 ? opts.spin_us : 0) : exec_auto_spin_us());
 	for (int s = 0; s < nsizes && rc == EXIT_OK; s++) {
 		uint32_t n = sizes[s];
 		uint32_t *code = malloc(n * sizeof(*code));

@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@ struct exec {
 	char runner[PATH_MAX]; /* qemu binary, or "" to run natively */
 	int timeout_ms;
 	int spin_us; /* how long exec_run spins for the reply before sleeping */
+	int ring_kib; /* exec_opts.ring_kib */
 
 	pid_t pid;
 	int shm_fd;
@@ -273,7 +275,7 @@ static int spawn(struct exec *ex, struct cf_err *err)
 {
 	int sv[2], shm_hi = -1, bell_hi = -1, rc;
 	posix_spawn_file_actions_t fa;
-	char *argv[4];
+	char *argv[5], ring[32];
 	char byte = 0;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
@@ -294,10 +296,16 @@ static int spawn(struct exec *ex, struct cf_err *err)
 	posix_spawn_file_actions_adddup2(&fa, shm_hi, EXP_FD_SHM);
 	posix_spawn_file_actions_adddup2(&fa, bell_hi, EXP_FD_DOORBELL);
 	if (ex->runner[0]) {
-		/* --code-wx: cheaper code replacement under qemu (protocol doc) */
+		/* Under qemu new code goes to a ring of untranslated addresses,
+		 * and code too large for it into an RX region opened only to
+		 * copy (docs/executor-protocol.md, "Code placement"). */
 		argv[0] = ex->runner;
 		argv[1] = ex->exec_path;
-		argv[2] = "--code-wx";
+		if (ex->ring_kib > 0)
+			snprintf(ring, sizeof(ring), "--code-ring=%d", ex->ring_kib);
+		else
+			snprintf(ring, sizeof(ring), "%s", ex->ring_kib < 0 ? "--code-wx" : "--code-ring");
+		argv[2] = ring;
 		argv[3] = NULL;
 	} else {
 		argv[0] = ex->exec_path;
@@ -366,6 +374,26 @@ fail:
 	return -1;
 }
 
+int exec_auto_spin_us(void)
+{
+	const char *env = getenv("CALLFUZZ_SPIN_US"), *jobs_env = getenv("CALLFUZZ_JOBS");
+	long jobs = jobs_env && *jobs_env ? strtol(jobs_env, NULL, 10) : 1;
+	cpu_set_t cpus;
+	int ncpus;
+
+	if (env && *env) {
+		long v = strtol(env, NULL, 10);
+
+		return v > 0 && v < 1000000 ? (int)v : 0;
+	}
+	if (sched_getaffinity(0, sizeof(cpus), &cpus))
+		return 0;
+	ncpus = CPU_COUNT(&cpus);
+	if (jobs < 1)
+		jobs = 1;
+	return ncpus >= 2 * jobs ? EXEC_SPIN_US_AUTO : 0;
+}
+
 struct exec *exec_start(const struct exec_opts *opts, struct cf_err *err)
 {
 	struct exec *ex = calloc(1, sizeof(*ex));
@@ -378,7 +406,11 @@ struct exec *exec_start(const struct exec_opts *opts, struct cf_err *err)
 	ex->bell = -1;
 	ex->shm_fd = -1;
 	ex->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : EXEC_TIMEOUT_MS_DEFAULT;
-	ex->spin_us = opts && opts->spin_us > 0 ? opts->spin_us : 0;
+	if (!opts || opts->spin_us == 0)
+		ex->spin_us = exec_auto_spin_us();
+	else
+		ex->spin_us = opts->spin_us > 0 ? opts->spin_us : 0;
+	ex->ring_kib = opts ? opts->ring_kib : 0;
 	if (find_runner(opts, ex->runner, sizeof(ex->runner), err) ||
 	    find_executor(opts, ex->exec_path, sizeof(ex->exec_path), err))
 		goto fail;
@@ -469,8 +501,11 @@ static void fill_from_reply(struct exec *ex, const struct exp_reply *rep, uint32
 	res->trace.nevents = nev;
 	res->trace.dropped = rep->trace.dropped;
 	memcpy(res->trace.ev, rep->trace.ev, nev * sizeof(rep->trace.ev[0]));
-	if (ex->hello.counter_hz)
+	res->code_addr = rep->code_addr;
+	if (ex->hello.counter_hz) {
 		res->run_ns = (uint64_t)((double)rep->run_ticks * 1e9 / (double)ex->hello.counter_hz);
+		res->busy_ns = (uint64_t)((double)rep->busy_ticks * 1e9 / (double)ex->hello.counter_hz);
+	}
 
 	switch (rep->status) {
 	case EXP_OK:
@@ -481,8 +516,8 @@ static void fill_from_reply(struct exec *ex, const struct exp_reply *rep, uint32
 		res->signal = (int)rep->sig;
 		res->fault_addr = rep->fault_addr;
 		res->fault_pc = rep->fault_pc;
-		if (rep->fault_pc >= ex->hello.code_addr && rep->fault_pc - ex->hello.code_addr < code_bytes)
-			res->fault_pc_off = (int64_t)(rep->fault_pc - ex->hello.code_addr);
+		if (rep->fault_pc >= rep->code_addr && rep->fault_pc - rep->code_addr < code_bytes)
+			res->fault_pc_off = (int64_t)(rep->fault_pc - rep->code_addr);
 		snprintf(res->detail, sizeof(res->detail), "signal %d (%s) at pc %s0x%" PRIx64 ", address 0x%" PRIx64,
 			 res->signal, strsignal(res->signal), res->fault_pc_off >= 0 ? "code+" : "",
 			 res->fault_pc_off >= 0 ? (uint64_t)res->fault_pc_off : res->fault_pc, res->fault_addr);
@@ -547,7 +582,8 @@ int exec_run(struct exec *ex, const uint32_t *code, uint32_t ncode, uint32_t ent
 	res->abi_expected = res->abi_actual = 0;
 	res->abi_callee = NULL;
 	res->abi_calls = 0;
-	res->run_ns = res->wall_ns = 0;
+	res->code_addr = 0;
+	res->run_ns = res->busy_ns = res->wall_ns = 0;
 	res->detail[0] = 0;
 	memcpy(res->ctx, ctx_in, CF_CTX_SIZE);
 

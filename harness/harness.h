@@ -27,10 +27,13 @@ struct exec_opts {
 				  from PATH ($CALLFUZZ_QEMU overrides); ignored
 				  on arm64 hosts, which run the executor directly */
 	int timeout_ms;        /* watchdog per run; 0: EXEC_TIMEOUT_MS_DEFAULT */
+	int ring_kib;          /* under qemu: size of the executor's code ring
+				  (docs/executor-protocol.md, "Code placement");
+				  0: the executor's default (8 MiB), -1: no
+				  ring (every code in the fixed region) */
 	int spin_us;           /* each side spins this long for the other before
-				  sleeping on the doorbell; 0: never spin (the
-				  default: spinning loses on a loaded machine,
-				  docs/executor-protocol.md "Performance") */
+				  sleeping on the doorbell; -1: never spin;
+				  0: exec_auto_spin_us() */
 };
 
 enum exec_status {
@@ -71,7 +74,13 @@ struct exec_result {
 	const char *abi_callee;  /* SP_ALIGN: cf_callees name of the first
 				    misaligned call, NULL if unknown */
 	uint32_t abi_calls;      /* SP_ALIGN: misaligned calls in the run */
+	uint64_t code_addr;      /* native address the code ran at (it moves
+				    from run to run under qemu: the code ring) */
 	uint64_t run_ns;         /* time in the code, measured by the executor */
+	uint64_t busy_ns;        /* the executor's time from seeing the request
+				    to replying: placing the code, qemu
+				    translating it, the run, the checks. The
+				    rest of wall_ns is the transfer */
 	uint64_t wall_ns;        /* exec_run's own wall time */
 	char detail[160];        /* a sentence for reports ("executor died: ...") */
 };
@@ -88,6 +97,15 @@ struct exec;
 /* Spawn the executor and shake hands. NULL with err set (naming the
  * Debian package when qemu-aarch64 is missing). */
 struct exec *exec_start(const struct exec_opts *opts, struct cf_err *err);
+
+/* The spin budget exec_opts.spin_us 0 stands for: $CALLFUZZ_SPIN_US if set
+ * (0: never spin), else EXEC_SPIN_US_AUTO when this process and its
+ * executor can each have a CPU of their own -- the CPUs this process may
+ * run on are at least twice $CALLFUZZ_JOBS (fuzz/run sets it; 1 if unset)
+ * -- and 0 otherwise: spinning for a peer that waits for the same CPU
+ * only delays it (docs/executor-protocol.md, "Synchronisation"). */
+#define EXEC_SPIN_US_AUTO 500
+int exec_auto_spin_us(void);
 void exec_stop(struct exec *ex);
 
 /* Native addresses of the call table's entry points, indexed like

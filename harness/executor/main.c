@@ -8,12 +8,17 @@
  * pages would run stale translations), flush the icache, run the code
  * through trampoline.S, reply.
  *
+ * Under qemu the code goes into a ring of never-translated slots instead
+ * (--code-ring; "Code placement" in docs/executor-protocol.md).
+ *
  * A synchronous signal inside a run (SIGSEGV, SIGBUS, SIGILL, SIGTRAP,
  * SIGFPE) becomes an EXP_FAULT reply: the handler, on its own alternate
  * stack, records the signal and sends the interrupted context to
  * ex_tramp_fault, which restores the C caller. Outside a run the signal
  * keeps its default action and the host restarts us. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -58,6 +63,20 @@ static volatile uint64_t fault_addr, fault_pc;
 static uint8_t *code_region;
 static uint32_t code_len_last; /* bytes of real code left in the region */
 static int code_wx;            /* --code-wx: region RX, RW only to copy */
+
+/* --code-ring: ring_x is the ring as the code sees it (RX), ring_w the same
+ * memfd pages mapped RW to write them. ring_pos: the next free byte; used[]
+ * the extents of the codes written since the last recycling. */
+static uint8_t *ring_x, *ring_w;
+static size_t ring_size, ring_pos;
+static struct {
+	uint32_t off, len;
+} *ring_used;
+static uint32_t ring_nused, ring_maxused;
+
+/* The code of the last run: where it is and how long. */
+static const uint8_t *cur_code;
+static uint32_t cur_len;
 static uint8_t *stack_lo, *stack_top;
 static uint8_t *ctx_buf;
 static uint8_t altstack[64 << 10] __attribute__((aligned(16)));
@@ -145,6 +164,70 @@ static void setup_memory(void)
 	ctx_buf = c + PAGE - CF_CTX_SIZE;
 }
 
+static void setup_ring(void)
+{
+	int fd = memfd_create("callfuzz-code-ring", MFD_CLOEXEC);
+	void *x;
+
+	if (fd < 0 || ftruncate(fd, (off_t)ring_size))
+		die("cannot create the code ring (memfd_create, ftruncate)");
+	x = mmap((void *)(uintptr_t)EXP_RING_ADDR, ring_size, PROT_READ | PROT_EXEC,
+		 MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+	if (x == MAP_FAILED)
+		x = mmap(NULL, ring_size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+	ring_w = mmap(NULL, ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (x == MAP_FAILED || ring_w == MAP_FAILED)
+		die("cannot map the code ring");
+	close(fd);
+	ring_x = x;
+	/* Fault every page in now, through both views: a page fault later
+	 * would cost as much as the mprotects the ring avoids. */
+	for (size_t off = 0; off < ring_size; off += PAGE) {
+		ring_w[off] = 0;
+		__asm__ volatile("" ::"r"(*(volatile uint8_t *)(ring_x + off)));
+	}
+	ring_maxused = (uint32_t)(ring_size / (2 * PAGE));
+	ring_used = mmap(NULL, ring_maxused * sizeof(*ring_used), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ring_used == MAP_FAILED)
+		die("cannot map the code ring's bookkeeping");
+	ring_pos = EXP_RING_GAP;
+}
+
+/* The ring is full: zero what the codes since the last recycling wrote,
+ * then make the executable view writable for a moment, which is what makes
+ * qemu drop every translation it made from the ring (it invalidates a
+ * page's translations when the guest makes the page writable). Two
+ * mprotects per ring-full of codes. */
+static void ring_recycle(void)
+{
+	for (uint32_t i = 0; i < ring_nused; i++)
+		memset(ring_w + ring_used[i].off, 0, ring_used[i].len);
+	ring_nused = 0;
+	if (mprotect(ring_x, ring_size, PROT_READ | PROT_WRITE) || mprotect(ring_x, ring_size, PROT_READ | PROT_EXEC))
+		die("mprotect(code ring) failed");
+	ring_pos = EXP_RING_GAP;
+}
+
+/* Where new code of len bytes goes in the ring: a page boundary with a
+ * page of zeros before it, and room for a page of zeros after it. */
+static const uint8_t *ring_place(const uint8_t *code, uint32_t len)
+{
+	size_t room = ((size_t)len + PAGE - 1) & ~(size_t)(PAGE - 1);
+	size_t off;
+
+	if (ring_pos + room + EXP_RING_GAP > ring_size || ring_nused == ring_maxused)
+		ring_recycle();
+	off = ring_pos;
+	ring_pos += room + EXP_RING_GAP;
+	memcpy(ring_w + off, code, len);
+	ring_used[ring_nused].off = (uint32_t)off;
+	ring_used[ring_nused].len = len;
+	ring_nused++;
+	__builtin___clear_cache((char *)ring_x + off, (char *)ring_x + off + len);
+	return ring_x + off;
+}
+
 static void setup_signals(void)
 {
 	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE };
@@ -177,6 +260,8 @@ static void say_hello(struct exp_shm *shm)
 	h->shm_size = sizeof(struct exp_shm);
 	h->code_addr = (uint64_t)(uintptr_t)code_region;
 	h->code_size = EXP_CODE_MAX;
+	h->ring_addr = (uint64_t)(uintptr_t)ring_x;
+	h->ring_size = ring_size;
 	h->stack_lo = (uint64_t)(uintptr_t)stack_lo;
 	h->stack_top = (uint64_t)(uintptr_t)stack_top;
 	h->ctx_addr = (uint64_t)(uintptr_t)ctx_buf;
@@ -190,22 +275,32 @@ static void say_hello(struct exp_shm *shm)
 	__atomic_store_n(&h->magic, EXP_MAGIC, __ATOMIC_RELEASE);
 }
 
-/* Put the code in place. SAME_CODE still compares: a run that wrote into
- * its own code must not leave the next run executing the damage.
+/* Put the code in place and return its address. SAME_CODE still compares:
+ * a run that wrote into its own code must not leave the next run executing
+ * the damage.
  *
- * With --code-wx (what the host asks for under qemu) the region is RX and
- * opened RW only around the copy: qemu then invalidates its translations
- * at the mprotect instead of taking a host SIGSEGV on the first write to a
- * page it had write-protected, about 15% faster per run here
- * (docs/executor-protocol.md, "Performance"). Natively RWX costs nothing. */
-static void install_code(const struct exp_request *req, const uint8_t *code)
+ * With --code-ring, new code up to EXP_RING_CODE_MAX bytes goes to the next
+ * free place in the ring, whose addresses qemu has not translated since the
+ * last recycling: nothing to invalidate, no syscall, no page fault. Larger code, and
+ * every code without the ring, goes to the fixed region. There, with
+ * --code-wx (what the host asks for under qemu) the region is RX and opened
+ * RW only around the copy: qemu then invalidates its translations at the
+ * mprotect instead of taking a host SIGSEGV on the first write to a page it
+ * had write-protected (docs/executor-protocol.md, "Performance"). Natively
+ * RWX costs nothing. */
+static const uint8_t *install_code(const struct exp_request *req, const uint8_t *code)
 {
 	uint32_t len = req->code_len;
 	uint32_t span = code_len_last > len ? code_len_last : len;
 	size_t pages = ((size_t)span + PAGE - 1) & ~(size_t)(PAGE - 1);
 
-	if ((req->flags & EXP_REQ_SAME_CODE) && len == code_len_last && !memcmp(code_region, code, len))
-		return;
+	if ((req->flags & EXP_REQ_SAME_CODE) && cur_code && len == cur_len && !memcmp(cur_code, code, len))
+		return cur_code;
+	cur_len = len;
+	if (ring_size && len <= EXP_RING_CODE_MAX && len + 2 * EXP_RING_GAP <= ring_size) {
+		cur_code = ring_place(code, len);
+		return cur_code;
+	}
 	if (code_wx && mprotect(code_region, pages, PROT_READ | PROT_WRITE))
 		die("mprotect(code, RW) failed");
 	memcpy(code_region, code, len);
@@ -217,6 +312,8 @@ static void install_code(const struct exp_request *req, const uint8_t *code)
 		die("mprotect(code, RX) failed");
 	__builtin___clear_cache((char *)code_region, (char *)code_region + span);
 	code_len_last = len;
+	cur_code = code_region;
+	return cur_code;
 }
 
 static void check_abi(struct exp_reply *rep)
@@ -277,6 +374,7 @@ static void run_one(struct exp_shm *shm)
 {
 	const struct exp_request *req = &shm->req;
 	struct exp_reply *rep = &shm->rep;
+	const uint8_t *code;
 	uint64_t t0, t1, r0;
 
 	rep->seq = req->seq;
@@ -288,6 +386,7 @@ static void run_one(struct exp_shm *shm)
 	rep->abi_expected = rep->abi_actual = 0;
 	rep->abi_callee = rep->abi_calls = 0;
 	rep->run_ticks = 0;
+	rep->code_addr = 0;
 	rep->msg[0] = 0;
 	rep->trace.nevents = 0;
 	rep->trace.dropped = 0;
@@ -298,10 +397,11 @@ static void run_one(struct exp_shm *shm)
 		strcpy(rep->msg, "code_len or entry out of range or not a multiple of 4");
 		return;
 	}
-	install_code(req, shm->code);
+	code = install_code(req, shm->code);
+	rep->code_addr = (uint64_t)(uintptr_t)code;
 	memcpy(ctx_buf, req->ctx, CF_CTX_SIZE);
 	ex_cur_trace = &rep->trace;
-	ex_tramp_state.entry = (uint64_t)(uintptr_t)(code_region + req->entry);
+	ex_tramp_state.entry = (uint64_t)(uintptr_t)(code + req->entry);
 	ex_tramp_state.ctx = (uint64_t)(uintptr_t)ctx_buf;
 	ex_tramp_state.stack_top = (uint64_t)(uintptr_t)stack_top;
 	memset(&ex_sp_check, 0, sizeof(ex_sp_check));
@@ -349,18 +449,17 @@ static int floor_bench(uint32_t ninsns, uint32_t runs)
 	int len;
 
 	if (ninsns < 2 || ninsns > EXP_CODE_MAX / 4 || runs == 0)
-		die("usage: callfuzz-exec [--code-wx] --floor NINSNS(2..) RUNS(1..)");
+		die("usage: callfuzz-exec [--code-wx|--code-ring] --floor NINSNS(2..) RUNS(1..)");
 	for (uint32_t i = 1; i + 1 < ninsns; i++)
 		code[i] = 0x91000400; /* add x0, x0, #1 */
 	code[ninsns - 1] = 0xd65f03c0; /* ret */
 	req.code_len = ninsns * 4;
-	ex_tramp_state.entry = (uint64_t)(uintptr_t)code_region;
 	ex_tramp_state.ctx = (uint64_t)(uintptr_t)ctx_buf;
 	ex_tramp_state.stack_top = (uint64_t)(uintptr_t)stack_top;
 	t0 = counter();
 	for (uint32_t r = 0; r < runs; r++) {
 		code[0] = 0xd2800000 | (r & 0xffff) << 5; /* mov x0, #r */
-		install_code(&req, (const uint8_t *)code);
+		ex_tramp_state.entry = (uint64_t)(uintptr_t)install_code(&req, (const uint8_t *)code);
 		in_run = 1;
 		sum += ex_tramp_call();
 		in_run = 0;
@@ -423,13 +522,30 @@ int main(int argc, char **argv)
 	struct exp_shm *shm;
 	char bell;
 
-	if (argc > 1 && !strcmp(argv[1], "--code-wx")) {
-		code_wx = 1;
+	/* Placement options first (the host passes them, docs/executor-protocol.md). */
+	while (argc > 1 && !strncmp(argv[1], "--code-", 7)) {
+		if (!strcmp(argv[1], "--code-wx")) {
+			code_wx = 1;
+		} else if (!strcmp(argv[1], "--code-ring")) {
+			code_wx = 1; /* for code too large for the ring */
+			ring_size = (size_t)EXP_RING_KIB_DEFAULT << 10;
+		} else if (!strncmp(argv[1], "--code-ring=", 12)) {
+			uint32_t kib = parse_u32(argv[1] + 12);
+
+			if (kib < EXP_RING_KIB_MIN || kib > EXP_RING_KIB_MAX || kib % 4)
+				die("--code-ring=KIB takes 16..262144, a multiple of 4");
+			code_wx = 1;
+			ring_size = (size_t)kib << 10;
+		} else {
+			die("unknown option (--code-wx, --code-ring[=KIB])");
+		}
 		argc--;
 		argv++;
 	}
 	if (argc == 4 && !strcmp(argv[1], "--floor")) {
 		setup_memory();
+		if (ring_size)
+			setup_ring();
 		setup_signals();
 		for (int r = 19; r <= 29; r++)
 			ex_tramp_state.pattern[r - 19] = abi_pattern(r);
@@ -445,6 +561,8 @@ int main(int argc, char **argv)
 	if (shm == MAP_FAILED)
 		die("cannot map the shared memory on fd 3 (start me through callfuzz)");
 	setup_memory();
+	if (ring_size)
+		setup_ring();
 	setup_signals();
 	for (int r = 19; r <= 29; r++)
 		ex_tramp_state.pattern[r - 19] = abi_pattern(r);
@@ -454,10 +572,14 @@ int main(int argc, char **argv)
 	if (write(EXP_FD_DOORBELL, &bell, 1) != 1)
 		die("cannot ring the doorbell on fd 4");
 	for (uint32_t last = 0;;) {
+		uint64_t seen;
+
 		wait_request(&shm->sync, last);
+		seen = counter();
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		last = shm->sync.req_seq;
 		run_one(shm);
+		shm->rep.busy_ticks = counter() - seen;
 		reply_ready(&shm->sync, last);
 	}
 }

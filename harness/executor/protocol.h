@@ -21,7 +21,7 @@
 #include "bpf/bpf.h"
 
 #define EXP_MAGIC 0x45584643u /* "CFXE" little-endian */
-#define EXP_VERSION 2
+#define EXP_VERSION 3
 
 #define EXP_FD_SHM 3      /* the shared memory object */
 #define EXP_FD_DOORBELL 4 /* one end of a socketpair */
@@ -39,6 +39,21 @@
 #define EXP_STACK_ZEROED (8u << 10) /* zeroed below the entry SP before each run */
 #define EXP_CANARY_SIZE 256 /* above the entry SP, checked after each run */
 
+/* The code ring (--code-ring, what the host asks for under qemu; see
+ * docs/executor-protocol.md, "Code placement"): each new code goes to the
+ * next free place of a ring that qemu has not translated since the ring was
+ * last recycled, so no run pays for invalidating translations or for a page
+ * fault (host mprotect calls and page faults cost 6-25 us each on the
+ * development VM). Every code starts on a page boundary with at least one
+ * page of zeros (udf #0) before it and after it. Code larger than
+ * EXP_RING_CODE_MAX goes to the fixed region. */
+#define EXP_RING_ADDR (EXP_CODE_ADDR + 0x40000000ull)
+#define EXP_RING_GAP 4096u
+#define EXP_RING_KIB_DEFAULT (8u << 10) /* 8 MiB, populated at start */
+#define EXP_RING_KIB_MIN 16u
+#define EXP_RING_KIB_MAX (256u << 10)
+#define EXP_RING_CODE_MAX (256u << 10)
+
 #define EXP_MAX_CALLEES 32 /* like jit_opts.callee_addr */
 
 /* Executor -> host, once, before EXP_BELL_HELLO. */
@@ -52,8 +67,10 @@ struct exp_hello {
 	uint32_t magic;   /* EXP_MAGIC */
 	uint32_t version; /* EXP_VERSION */
 	uint32_t hello_size, request_size, reply_size, shm_size; /* layout check */
-	uint64_t code_addr;  /* executable region the code is copied into */
-	uint64_t code_size;  /* its size in bytes */
+	uint64_t code_addr;  /* the fixed executable region */
+	uint64_t code_size;  /* its size in bytes: the largest code accepted */
+	uint64_t ring_addr;  /* the code ring (0: not in use) */
+	uint64_t ring_size;  /* its size in bytes */
 	uint64_t stack_lo;   /* native stack: guard page below stack_lo */
 	uint64_t stack_top;  /* SP at entry; EXP_CANARY_SIZE canary bytes above */
 	uint64_t ctx_addr;   /* x0 at entry; a PROT_NONE page follows ctx */
@@ -110,6 +127,11 @@ struct exp_reply {
 				misaligned call */
 	uint32_t abi_calls;  /* SP_ALIGN: how many calls were misaligned */
 	uint64_t run_ticks;   /* counter ticks spent in the code (counter_hz) */
+	uint64_t code_addr;   /* where this run's code was: fault_pc - code_addr
+				 is the offset in the code */
+	uint64_t busy_ticks;  /* counter ticks from seeing the request to
+				 publishing the reply: placing the code, qemu
+				 translating it, the run and the checks */
 	char msg[128];        /* EXP_BAD_REQUEST */
 	uint8_t ctx[CF_CTX_SIZE];
 	struct cf_trace trace; /* written in place by the helpers */

@@ -97,7 +97,7 @@ TEST(exec_null_load_is_crash_with_pc_offset)
 		CHECK_EQ(res.signal, SIGSEGV);
 		CHECK_EQ(res.fault_addr, 16);
 		CHECK_EQ(res.fault_pc_off, 12);
-		CHECK_EQ(res.fault_pc, exec_info(ex)->code_addr + 12);
+		CHECK_EQ(res.fault_pc, res.code_addr + 12);
 		CHECK_CONTAINS(res.detail, "code+0xc");
 	}
 	check_next_run_works(ex);

@@ -2,6 +2,9 @@
  * ctx; code replaced between runs is the code that runs. */
 #include "tests/harness/exec_test.h"
 
+#include <signal.h>
+#include <stdlib.h>
+
 TEST(exec_returns_value)
 {
 	static const uint32_t code[] = { 0xd2800540 /* mov x0, #42 */, A64_RET };
@@ -103,6 +106,137 @@ TEST(exec_new_code_at_same_place_runs)
 		CHECK_EQ(res.r0, 1);
 	CHECK_EQ(exec_restarts(ex), 1);
 	exec_stop(ex);
+}
+
+/* Runs code_a and code_b (returning 1 and 2) alternately, twice each time,
+ * n times on ex: every run must return its own code's value. */
+static void alternate_codes(struct exec *ex, int n)
+{
+	static const uint32_t code_a[] = { 0xd2800020 /* mov x0, #1 */, A64_RET };
+	static const uint32_t code_b[] = { A64_NOP, 0xd2800040 /* mov x0, #2 */, A64_RET };
+	struct exec_result res;
+
+	for (int i = 0; i < n; i++) {
+		const uint32_t *code = i % 2 ? code_b : code_a;
+
+		for (int again = 0; again < 2; again++) {
+			if (exec_test_run(ex, code, i % 2 ? 3 : 2, 0, NULL, &res))
+				return;
+			CHECK_MSG(res.status == EXEC_OK && res.r0 == (uint64_t)(i % 2 ? 2 : 1),
+				  "run %d.%d: %s r0=%llu", i, again, exec_status_name(res.status),
+				  (unsigned long long)res.r0);
+		}
+	}
+}
+
+TEST(exec_code_ring_recycles_without_stale_code)
+{
+	/* The smallest ring holds one code (a page of zeros, the code's page,
+	 * a page of zeros): every new code recycles it. 64 KiB holds five. */
+	static const int kib[] = { 16, 64 };
+
+	for (size_t k = 0; k < sizeof(kib) / sizeof(kib[0]); k++) {
+		struct exec *ex = exec_test_start_opts((struct exec_opts){ .ring_kib = kib[k] });
+		struct exec_result res;
+		uint64_t first;
+
+		if (!ex)
+			return;
+		alternate_codes(ex, 40);
+		/* Repeated code stays where it is; new code moves. */
+		if (!exec_test_run(ex, (const uint32_t[]){ 0xd2800060, A64_RET }, 2, 0, NULL, &res)) {
+			first = res.code_addr;
+			if (!exec_test_run(ex, (const uint32_t[]){ 0xd2800060, A64_RET }, 2, 0, NULL, &res))
+				CHECK_EQ(res.code_addr, first);
+		}
+		CHECK_EQ(exec_restarts(ex), 1);
+		exec_stop(ex);
+	}
+}
+
+TEST(exec_fixed_region_without_ring)
+{
+	/* ring_kib -1: every code in the fixed region, as for code too
+	 * large for the ring. */
+	struct exec *ex = exec_test_start_opts((struct exec_opts){ .ring_kib = -1 });
+	struct exec_result res;
+
+	if (!ex)
+		return;
+	alternate_codes(ex, 6);
+	if (!exec_test_run(ex, (const uint32_t[]){ A64_RET }, 1, 0, NULL, &res))
+		CHECK_EQ(res.code_addr, exec_info(ex)->code_addr);
+	exec_stop(ex);
+}
+
+TEST(exec_code_too_large_for_the_ring_runs)
+{
+	/* 80,000 instructions (320 KiB, over EXP_RING_CODE_MAX): the fixed
+	 * region; then small code goes back to the ring. */
+	enum { N = 80000 };
+	uint32_t *code = malloc(N * sizeof(*code));
+	struct exec_result res;
+	struct exec *ex = exec_test_start(0);
+
+	if (!ex || !code) {
+		free(code);
+		exec_stop(ex);
+		return;
+	}
+	code[0] = 0xd2800000; /* mov x0, #0 */
+	for (int i = 1; i < N - 1; i++)
+		code[i] = 0x91000400; /* add x0, x0, #1 */
+	code[N - 1] = A64_RET;
+	if (!exec_test_run(ex, code, N, 0, NULL, &res)) {
+		CHECK_MSG(res.status == EXEC_OK, "%s: %s", exec_status_name(res.status), res.detail);
+		CHECK_EQ(res.r0, (uint64_t)(N - 2));
+		CHECK_EQ(res.code_addr, exec_info(ex)->code_addr);
+	}
+	alternate_codes(ex, 4);
+	exec_stop(ex);
+	free(code);
+}
+
+TEST(exec_wild_branch_lands_in_zeros)
+{
+	/* Code is surrounded by zeros (udf #0) wherever it lands, whatever
+	 * ran before: a branch a page backwards or forwards out of the code
+	 * faults with SIGILL at the same offset from the code each time, the
+	 * same in a fresh executor (`callfuzz run`) as in a long fuzzing
+	 * session. Between the probes runs 8 KiB of code that is all movs; in
+	 * the 16 KiB ring every code starts at the same place, so the forward
+	 * probe lands where that code was before the ring was recycled. */
+	static const uint32_t back[] = { 0x17fffc01 /* b .-4092 */, A64_RET };
+	static const uint32_t fwd[] = { 0x14000400 /* b .+4096 */, A64_RET };
+	static const int kib[] = { 0, 16 };
+	uint32_t filler[2048];
+
+	for (int i = 0; i < 2047; i++)
+		filler[i] = 0xd2800020; /* mov x0, #1 */
+	filler[2047] = A64_RET;
+	for (size_t k = 0; k < sizeof(kib) / sizeof(kib[0]); k++) {
+		struct exec *ex = exec_test_start_opts((struct exec_opts){ .ring_kib = kib[k] });
+		struct exec_result res;
+
+		if (!ex)
+			return;
+		for (int round = 0; round < 3; round++) {
+			if (exec_test_run(ex, filler, 2048, 0, NULL, &res) ||
+			    exec_test_run(ex, back, 2, 0, NULL, &res))
+				break;
+			CHECK_MSG(res.status == EXEC_CRASH && res.signal == SIGILL, "ring %d KiB, back: %s %s",
+				  kib[k], exec_status_name(res.status), res.detail);
+			CHECK_EQ(res.fault_pc, res.code_addr - 4092);
+			CHECK_EQ(res.fault_pc_off, -1);
+			if (exec_test_run(ex, filler, 2048, 0, NULL, &res) ||
+			    exec_test_run(ex, fwd, 2, 0, NULL, &res))
+				break;
+			CHECK_MSG(res.status == EXEC_CRASH && res.signal == SIGILL, "ring %d KiB, forward: %s %s",
+				  kib[k], exec_status_name(res.status), res.detail);
+			CHECK_EQ(res.fault_pc, res.code_addr + 4096);
+		}
+		exec_stop(ex);
+	}
 }
 
 TEST(exec_rejects_oversized_code)

@@ -84,12 +84,11 @@ static inline int a64_mov64(uint32_t *code, int n, int d, uint64_t v)
 	return n;
 }
 
-/* The executor of this build, or NULL after SKIP's message is set: the
- * caller returns. */
-static inline struct exec *exec_test_start(int timeout_ms)
+/* The executor of this build with options o (exec_path is filled in), or
+ * NULL after SKIP's message is set: the caller returns. */
+static inline struct exec *exec_test_start_opts(struct exec_opts o)
 {
 	char path[512];
-	struct exec_opts o = { .timeout_ms = timeout_ms };
 	struct cf_err err = { { 0 } };
 	struct exec *ex;
 
@@ -111,6 +110,11 @@ static inline struct exec *exec_test_start(int timeout_ms)
 	if (!ex)
 		test_fail(__FILE__, __LINE__, "exec_start: %s", err.msg);
 	return ex;
+}
+
+static inline struct exec *exec_test_start(int timeout_ms)
+{
+	return exec_test_start_opts((struct exec_opts){ .timeout_ms = timeout_ms });
 }
 
 static inline int exec_test_run(struct exec *ex, const uint32_t *code, int n, uint32_t entry,
