@@ -414,6 +414,8 @@ struct exec *exec_start(const struct exec_opts *opts, struct cf_err *err)
 	if (find_runner(opts, ex->runner, sizeof(ex->runner), err) ||
 	    find_executor(opts, ex->exec_path, sizeof(ex->exec_path), err))
 		goto fail;
+	ex->info.runner_path = ex->runner;
+	ex->info.exec_path = ex->exec_path;
 	ex->info.runner = ex->runner[0] ? strrchr(ex->runner, '/') ? strrchr(ex->runner, '/') + 1 : ex->runner
 					: "native";
 
@@ -562,6 +564,16 @@ static int ring_request(struct exec *ex)
 	    send(ex->bell, &byte, 1, MSG_NOSIGNAL) != 1)
 		return -1;
 	return 0;
+}
+
+void exec_prepare(struct exec *ex)
+{
+	char byte = EXP_BELL_WAKE;
+
+	if (ex->pid > 0 && ex->spin_us > 0 && __atomic_load_n(&ex->shm->sync.exec_sleeping, __ATOMIC_SEQ_CST) &&
+	    send(ex->bell, &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+		/* Gone or full: exec_run finds out and copes. */
+	}
 }
 
 int exec_run(struct exec *ex, const uint32_t *code, uint32_t ncode, uint32_t entry,

@@ -90,6 +90,8 @@ struct exec_info {
 	uint64_t code_addr, code_size;
 	uint64_t stack_lo, stack_top, ctx_addr;
 	const char *runner; /* "qemu-aarch64-static", ..., or "native" */
+	const char *runner_path; /* the qemu binary, "" when native */
+	const char *exec_path;   /* the executor binary */
 };
 
 struct exec;
@@ -121,6 +123,12 @@ const struct exec_info *exec_info(const struct exec *ex);
  * restarted or the request is malformed (code larger than the region). */
 int exec_run(struct exec *ex, const uint32_t *code, uint32_t ncode, uint32_t entry,
 	     const uint8_t ctx_in[CF_CTX_SIZE], struct exec_result *res, struct cf_err *err);
+
+/* A run comes soon (say, before JIT-compiling it): if the executor has
+ * given up spinning and sleeps, wake it now, so that it spins again when
+ * the request arrives instead of paying the wake-up then (~200 us when its
+ * CPU has gone idle on the development VM). Nothing when spinning is off. */
+void exec_prepare(struct exec *ex);
 
 /* Number of executor (re)starts so far (1 after exec_start). */
 int exec_restarts(const struct exec *ex);

@@ -1004,6 +1004,7 @@ enum loop_verdict loop_run_input(struct loop *l, const uint8_t *data, size_t len
 
 	jopts.lse_atomics = out->lse;
 	memcpy(jopts.callee_addr, l->callee_addr, sizeof(jopts.callee_addr));
+	exec_prepare(l->ex); /* wakes it during the JIT if it gave up spinning */
 	jit_ok = jit_compile(&prog, &jopts, &img, &err) == 0;
 	add_ns(st, LOOP_STAGE_JIT, t, &t);
 

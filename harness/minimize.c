@@ -894,6 +894,7 @@ int repro_run(struct repro *r, const struct cf_prog *p, struct repro_result *res
 		snprintf(res->why, sizeof(res->why), "%s", why.msg);
 		return 0;
 	}
+	exec_prepare(r->ex); /* wakes it now if it gave up spinning */
 	interp_run(p, NULL, NULL, r->ctx, &res->ir);
 	if (res->ir.status != INTERP_OK) {
 		res->verdict = REPRO_INTERP_FAIL;

@@ -316,7 +316,8 @@ static const uint8_t *install_code(const struct exp_request *req, const uint8_t 
 	return cur_code;
 }
 
-static void check_abi(struct exp_reply *rep)
+/* canary_damage: canary_first_damage() after the run. */
+static void check_abi(struct exp_reply *rep, int canary_damage)
 {
 	const struct ex_tramp_state *ts = &ex_tramp_state;
 
@@ -350,24 +351,27 @@ static void check_abi(struct exp_reply *rep)
 		rep->abi_actual = ts->after[11];
 		return;
 	}
-	for (int i = 0; i < EXP_CANARY_SIZE; i++) {
-		if (stack_top[i] != CANARY_BYTE) {
-			rep->status = EXP_ABI;
-			rep->abi_what = EXP_ABI_CANARY;
-			rep->abi_expected = CANARY_BYTE;
-			rep->abi_actual = (uint64_t)i;
-			return;
-		}
+	if (canary_damage >= 0) {
+		rep->status = EXP_ABI;
+		rep->abi_what = EXP_ABI_CANARY;
+		rep->abi_expected = CANARY_BYTE;
+		rep->abi_actual = (uint64_t)canary_damage;
 	}
 }
 
-static void restore_canary(void)
+/* The first canary byte the run changed, -1 if none. A word at a time:
+ * this runs after every run, under qemu. */
+static int canary_first_damage(void)
 {
-	for (int i = 0; i < EXP_CANARY_SIZE; i++)
-		if (stack_top[i] != CANARY_BYTE) {
-			memset(stack_top, CANARY_BYTE, EXP_CANARY_SIZE);
-			return;
-		}
+	const uint64_t want = 0x0101010101010101ull * CANARY_BYTE;
+	const uint64_t *w = (const uint64_t *)(const void *)stack_top;
+
+	for (int i = 0; i < EXP_CANARY_SIZE / 8; i++)
+		if (w[i] != want)
+			for (int b = 8 * i;; b++)
+				if (stack_top[b] != CANARY_BYTE)
+					return b;
+	return -1;
 }
 
 static void run_one(struct exp_shm *shm)
@@ -376,6 +380,7 @@ static void run_one(struct exp_shm *shm)
 	struct exp_reply *rep = &shm->rep;
 	const uint8_t *code;
 	uint64_t t0, t1, r0;
+	int damage;
 
 	rep->seq = req->seq;
 	rep->status = EXP_OK;
@@ -424,6 +429,7 @@ static void run_one(struct exp_shm *shm)
 
 	rep->run_ticks = t1 - t0;
 	memcpy(rep->ctx, ctx_buf, CF_CTX_SIZE);
+	damage = canary_first_damage();
 	if (fault_sig) {
 		rep->status = EXP_FAULT;
 		rep->sig = fault_sig;
@@ -431,12 +437,22 @@ static void run_one(struct exp_shm *shm)
 		rep->fault_pc = fault_pc;
 	} else {
 		rep->r0 = r0;
-		check_abi(rep);
+		check_abi(rep, damage);
 	}
-	restore_canary();
+	if (damage >= 0)
+		memset(stack_top, CANARY_BYTE, EXP_CANARY_SIZE);
 }
 
-/* `callfuzz-exec [--code-wx] --floor NINSNS RUNS`: the bare cost of rewriting and
+static uint32_t parse_u32(const char *s)
+{
+	uint32_t v = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (uint32_t)(*s - '0');
+	return v;
+}
+
+/* `callfuzz-exec [--code-wx|--code-ring] --floor NINSNS RUNS`: the bare cost of rewriting and
  * running NINSNS instructions in this process, no host involved: the floor
  * that tests/bench/exec_speed.sh compares the protocol against. Each run
  * changes the first instruction, as a fuzzer changes its programs. */
@@ -473,17 +489,109 @@ static int floor_bench(uint32_t ninsns, uint32_t runs)
 	return 0;
 }
 
-static uint32_t parse_u32(const char *s)
+/* Reads all of fd into memory from mmap; NULL on failure. */
+static uint8_t *read_all(int fd, size_t *len)
 {
-	uint32_t v = 0;
+	size_t cap = 1 << 20, n = 0;
+	uint8_t *buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	for (; *s >= '0' && *s <= '9'; s++)
-		v = v * 10 + (uint32_t)(*s - '0');
-	return v;
+	if (buf == MAP_FAILED)
+		return NULL;
+	for (;;) {
+		ssize_t got;
+
+		if (n == cap) {
+			uint8_t *bigger = mremap(buf, cap, 2 * cap, MREMAP_MAYMOVE);
+
+			if (bigger == MAP_FAILED)
+				return NULL;
+			buf = bigger;
+			cap *= 2;
+		}
+		got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return NULL;
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	*len = n;
+	return buf;
 }
 
+/* `callfuzz-exec [--code-wx|--code-ring] --floor-code FILE RUNS`: the floor
+ * for real code (callfuzz bench run): the codes in FILE (struct
+ * exp_floor_header) placed and run in turn, RUNS runs in all, each on a
+ * zeroed ctx, with no host involved. Prints the time per run and the sum
+ * of the r0s, which the host checks against its own runs of the same code:
+ * the floor ran what the protocol ran. */
+static int floor_code_bench(const char *path, uint32_t runs)
+{
+	static struct cf_trace trace;
+	struct exp_request req = { 0 };
+	const struct exp_floor_header *h;
+	const uint8_t **code;
+	const struct exp_floor_code **desc;
+	uint64_t t0, t1, sum = 0;
+	size_t len, off;
+	uint8_t *file;
+	char line[200];
+	int fd, n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("--floor-code: cannot open the code file");
+	file = read_all(fd, &len);
+	close(fd);
+	h = (const void *)file;
+	if (!file || len < sizeof(*h) || memcmp(h->magic, EXP_FLOOR_MAGIC, 8) || h->ncodes == 0 ||
+	    h->ncodes > 65536 || runs == 0)
+		die("--floor-code: not a code file (" EXP_FLOOR_MAGIC "), or no codes, or RUNS 0");
+	code = mmap(NULL, h->ncodes * (sizeof(*code) + sizeof(*desc)), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (code == MAP_FAILED)
+		die("--floor-code: out of memory");
+	desc = (const struct exp_floor_code **)(code + h->ncodes);
+	off = sizeof(*h);
+	for (uint32_t i = 0; i < h->ncodes; i++) {
+		const struct exp_floor_code *d = (const void *)(file + off);
+
+		if (len - off < sizeof(*d) || d->code_len % 4 || d->code_len == 0 || d->code_len > EXP_CODE_MAX ||
+		    d->entry % 4 || d->entry >= d->code_len || len - off - sizeof(*d) < d->code_len)
+			die("--floor-code: a code entry is truncated or out of range");
+		desc[i] = d;
+		code[i] = file + off + sizeof(*d);
+		off += sizeof(*d) + d->code_len;
+	}
+	ex_tramp_state.stack_top = (uint64_t)(uintptr_t)stack_top;
+	ex_tramp_state.ctx = (uint64_t)(uintptr_t)ctx_buf;
+	ex_cur_trace = &trace;
+	t0 = counter();
+	for (uint32_t r = 0; r < runs; r++) {
+		uint32_t i = r % h->ncodes;
+
+		req.code_len = desc[i]->code_len;
+		ex_tramp_state.entry = (uint64_t)(uintptr_t)(install_code(&req, code[i]) + desc[i]->entry);
+		memset(ctx_buf, 0, CF_CTX_SIZE);
+		trace.nevents = trace.dropped = 0;
+		in_run = 1;
+		sum += ex_tramp_call();
+		in_run = 0;
+	}
+	t1 = counter();
+	n = snprintf(line, sizeof(line), "floor: %u codes, %u runs, %.2f us/run, %.0f runs/s (checksum %llu)\n",
+		     h->ncodes, runs, (double)(t1 - t0) * 1e6 / (double)counter_hz() / runs,
+		     (double)runs * (double)counter_hz() / (double)(t1 - t0), (unsigned long long)sum);
+	return write(1, line, (size_t)n) == n ? 0 : 1;
+}
+
+
 /* Spin up to exec_spin_us for the next request (the host usually sends it
- * within microseconds), then sleep on the doorbell (protocol.h). */
+ * within microseconds), then sleep on the doorbell (protocol.h). Woken
+ * without a request (EXP_BELL_WAKE: the host will send one soon), spin
+ * again. */
 static void wait_request(struct exp_sync *sync, uint32_t last)
 {
 	uint64_t spin = (uint64_t)sync->exec_spin_us * counter_hz() / 1000000, t0 = counter();
@@ -503,6 +611,7 @@ static void wait_request(struct exp_sync *sync, uint32_t last)
 				die("doorbell read failed");
 		}
 		__atomic_store_n(&sync->exec_sleeping, 0, __ATOMIC_SEQ_CST);
+		t0 = counter();
 	}
 }
 
@@ -542,13 +651,15 @@ int main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (argc == 4 && !strcmp(argv[1], "--floor")) {
+	if (argc == 4 && (!strcmp(argv[1], "--floor") || !strcmp(argv[1], "--floor-code"))) {
 		setup_memory();
 		if (ring_size)
 			setup_ring();
 		setup_signals();
 		for (int r = 19; r <= 29; r++)
 			ex_tramp_state.pattern[r - 19] = abi_pattern(r);
+		if (!strcmp(argv[1], "--floor-code"))
+			return floor_code_bench(argv[2], parse_u32(argv[3]));
 		return floor_bench(parse_u32(argv[2]), parse_u32(argv[3]));
 	}
 

@@ -29,6 +29,7 @@
 /* Doorbell bytes (for strace readers; the receiver ignores the value). */
 #define EXP_BELL_HELLO 'H' /* executor -> host: hello is filled in */
 #define EXP_BELL_RUN 'R'   /* host -> executor: look at req_seq */
+#define EXP_BELL_WAKE 'W'  /* host -> executor: a request comes soon: spin */
 #define EXP_BELL_DONE 'D'  /* executor -> host: look at rep_seq */
 
 /* Native memory of the executor, at fixed addresses so that fault addresses
@@ -53,6 +54,20 @@
 #define EXP_RING_KIB_MIN 16u
 #define EXP_RING_KIB_MAX (256u << 10)
 #define EXP_RING_CODE_MAX (256u << 10)
+
+/* `callfuzz-exec --floor-code FILE RUNS` reads codes from FILE: this
+ * header, then per code a struct exp_floor_code and code_len bytes of code
+ * (callfuzz bench run writes it; docs/executor-protocol.md, "Performance"). */
+#define EXP_FLOOR_MAGIC "CFFLOOR1"
+struct exp_floor_header {
+	char magic[8];
+	uint32_t ncodes;
+	uint32_t pad;
+};
+struct exp_floor_code {
+	uint32_t code_len; /* bytes, a multiple of 4 */
+	uint32_t entry;    /* byte offset of the entry point */
+};
 
 #define EXP_MAX_CALLEES 32 /* like jit_opts.callee_addr */
 
