@@ -31,7 +31,7 @@ if [ "$(uname -m)" != aarch64 ]; then
 	q=$(command -v qemu-aarch64-static || command -v qemu-aarch64 || true)
 	[ -n "$q" ] || { echo "qemu-aarch64 missing: install the Debian package qemu-user-static"; exit 2; }
 	runner=("$q")
-	wx=(--code-wx)
+	wx=(--code-ring) # the placement exec_start uses under qemu
 fi
 
 rss_tree() { # PID -> "self_kib children_kib"
