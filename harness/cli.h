@@ -50,6 +50,9 @@ int cli_wants_help(int argc, char **argv);
 
 /* `callfuzz bench run` (harness/cli_bench_run.c), a subcommand of bench. */
 int bench_run(int argc, char **argv);
+/* "adaptive spin up to 5000 us", "spin 100 us", "no spinning": what
+ * exec_opts.spin_us amounts to here (harness/cli_bench.c). */
+const char *bench_spin_desc(int spin_us);
 
 /* Directory holding the running callfuzz binary (for the executor etc.). */
 const char *cli_self_dir(void);

@@ -26,9 +26,10 @@ static void bench_usage(FILE *out)
 		"  --runs N      runs per batch (default 5000)\n"
 		"  --batches N   batches per size; the best is reported (default 3)\n"
 		"  --same        identical code in every run\n"
-		"  --spin-us N   spin budget of both sides before sleeping, in us (0: never\n"
-		"                spin; default: exec_auto_spin_us(), %d when this process\n"
-		"                and the executor can each have a CPU)\n", EXEC_SPIN_US_AUTO);
+		"  --spin-us N   fixed spin budget of both sides before sleeping, in us (0:\n"
+		"                never spin; default: exec_auto_spin_us(), twice the recent\n"
+		"                mean wait up to %d us when this process and the executor\n"
+		"                can each have a CPU)\n", EXEC_SPIN_US_AUTO);
 }
 
 static uint64_t now_ns(void)
@@ -37,6 +38,22 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+const char *bench_spin_desc(int spin_us)
+{
+	static char buf[64];
+	int auto_us = exec_auto_spin_us();
+
+	if (spin_us > 0)
+		snprintf(buf, sizeof(buf), "spin %d us", spin_us);
+	else if (spin_us < 0 || auto_us == 0)
+		snprintf(buf, sizeof(buf), "no spinning");
+	else if (getenv("CALLFUZZ_SPIN_US"))
+		snprintf(buf, sizeof(buf), "spin %d us ($CALLFUZZ_SPIN_US)", auto_us);
+	else
+		snprintf(buf, sizeof(buf), "adaptive spin up to %d us", auto_us);
+	return buf;
 }
 
 /* One batch; returns ns per run, 0 on failure (message printed). *busy:
@@ -124,8 +141,7 @@ static int bench_exec(int argc, char **argv)
 		fprintf(stderr, "callfuzz bench: %s\n", err.msg);
 		return EXIT_REJECT;
 	}
-	printf("executor: %s, spin %d us\n", exec_info(ex)->runner,
-	       opts.spin_us ? (opts.spin_us > 0 ? opts.spin_us : 0) : exec_auto_spin_us());
+	printf("executor: %s, %s\n", exec_info(ex)->runner, bench_spin_desc(opts.spin_us));
 	for (int s = 0; s < nsizes && rc == EXIT_OK; s++) {
 		uint32_t n = sizes[s];
 		uint32_t *code = malloc(n * sizeof(*code));

@@ -49,7 +49,7 @@ static void bench_run_usage(FILE *out)
 		"options:\n"
 		"  --runs N      runs per batch (default 2000)\n"
 		"  --batches N   batches, alternating engine and floor; best of each (default 3)\n"
-		"  --spin-us N   as for bench exec (0: never spin; default automatic)\n");
+		"  --spin-us N   as for bench exec (0: never spin; default adaptive)\n");
 }
 
 static uint64_t now_ns(void)
@@ -302,8 +302,8 @@ int bench_run(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		arm64 += bp[i].ncode;
 	printf("run engine: %d programs (%.1f BPF slots, %.1f arm64 insns on average), %d runs x %d batches, "
-	       "%s, spin %d us\n", n, (double)slots / n, (double)arm64 / n, runs, batches, exec_info(ex)->runner,
-	       eo.spin_us ? (eo.spin_us > 0 ? eo.spin_us : 0) : exec_auto_spin_us());
+	       "%s, %s\n", n, (double)slots / n, (double)arm64 / n, runs, batches, exec_info(ex)->runner,
+	       bench_spin_desc(eo.spin_us));
 	printf("  us/program:");
 	for (int s = 0; s < NST; s++)
 		printf(" %s %.1f", stage_name[s], best_engine[s] / 1e3);

@@ -38,7 +38,10 @@ struct exec {
 	char exec_path[PATH_MAX];
 	char runner[PATH_MAX]; /* qemu binary, or "" to run natively */
 	int timeout_ms;
-	int spin_us; /* how long exec_run spins for the reply before sleeping */
+	int spin_us; /* how long exec_run spins for the reply before sleeping
+			(with spin_adapt: at most) */
+	bool spin_adapt;       /* exec_auto_spin_us: spin twice the mean wait */
+	uint64_t wait_mean_ns; /* the mean of the recent waits for a reply */
 	int ring_kib; /* exec_opts.ring_kib */
 
 	pid_t pid;
@@ -217,10 +220,15 @@ static inline void cpu_relax(void)
 static int wait_reply(struct exec *ex, uint32_t seq)
 {
 	struct exp_sync *sync = &ex->shm->sync;
-	uint64_t start = now_ns();
-	uint64_t spin_end = start + (uint64_t)ex->spin_us * 1000;
-	uint64_t deadline = start + (uint64_t)ex->timeout_ms * 1000000ull;
+	uint64_t start = now_ns(), cap = (uint64_t)ex->spin_us * 1000, spin = cap, waited;
+	uint64_t deadline = start + (uint64_t)ex->timeout_ms * 1000000ull, spin_end;
 	int rc = 1;
+
+	if (ex->spin_adapt && cap) {
+		spin = 2 * ex->wait_mean_ns;
+		spin = spin < EXP_SPIN_MIN_US * 1000ull ? EXP_SPIN_MIN_US * 1000ull : spin > cap ? cap : spin;
+	}
+	spin_end = start + spin;
 
 	for (unsigned i = 1; __atomic_load_n(&sync->rep_seq, __ATOMIC_ACQUIRE) != seq; i++) {
 		cpu_relax();
@@ -258,6 +266,10 @@ static int wait_reply(struct exec *ex, uint32_t seq)
 	__atomic_store_n(&sync->host_sleeping, 0, __ATOMIC_RELAXED);
 	if (rc == -1 && __atomic_load_n(&sync->rep_seq, __ATOMIC_ACQUIRE) == seq)
 		rc = 1; /* replied, then died: the reply stands */
+	waited = now_ns() - start;
+	if (rc == 1 && ex->spin_adapt)
+		ex->wait_mean_ns = (uint64_t)((int64_t)ex->wait_mean_ns +
+					      ((int64_t)(waited < cap ? waited : cap) - (int64_t)ex->wait_mean_ns) / 8);
 	return rc;
 }
 
@@ -313,6 +325,7 @@ static int spawn(struct exec *ex, struct cf_err *err)
 	}
 	memset(&ex->shm->sync, 0, sizeof(ex->shm->sync));
 	ex->shm->sync.exec_spin_us = (uint32_t)ex->spin_us;
+	ex->shm->sync.exec_spin_adapt = ex->spin_adapt;
 	ex->seq = 0;
 	rc = posix_spawn(&ex->pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -406,10 +419,15 @@ struct exec *exec_start(const struct exec_opts *opts, struct cf_err *err)
 	ex->bell = -1;
 	ex->shm_fd = -1;
 	ex->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : EXEC_TIMEOUT_MS_DEFAULT;
-	if (!opts || opts->spin_us == 0)
+	if (!opts || opts->spin_us == 0) {
+		const char *env = getenv("CALLFUZZ_SPIN_US");
+
 		ex->spin_us = exec_auto_spin_us();
-	else
+		ex->spin_adapt = !(env && *env); /* a number given is a fixed budget */
+	} else {
 		ex->spin_us = opts->spin_us > 0 ? opts->spin_us : 0;
+	}
+	ex->wait_mean_ns = EXP_SPIN_MEAN0_US * 1000ull;
 	ex->ring_kib = opts ? opts->ring_kib : 0;
 	if (find_runner(opts, ex->runner, sizeof(ex->runner), err) ||
 	    find_executor(opts, ex->exec_path, sizeof(ex->exec_path), err))

@@ -33,7 +33,7 @@ struct exec_opts {
 				  ring (every code in the fixed region) */
 	int spin_us;           /* each side spins this long for the other before
 				  sleeping on the doorbell; -1: never spin;
-				  0: exec_auto_spin_us() */
+				  0: exec_auto_spin_us(), adaptive */
 };
 
 enum exec_status {
@@ -100,13 +100,16 @@ struct exec;
  * Debian package when qemu-aarch64 is missing). */
 struct exec *exec_start(const struct exec_opts *opts, struct cf_err *err);
 
-/* The spin budget exec_opts.spin_us 0 stands for: $CALLFUZZ_SPIN_US if set
- * (0: never spin), else EXEC_SPIN_US_AUTO when this process and its
- * executor can each have a CPU of their own -- the CPUs this process may
- * run on are at least twice $CALLFUZZ_JOBS (fuzz/run sets it; 1 if unset)
- * -- and 0 otherwise: spinning for a peer that waits for the same CPU
- * only delays it (docs/executor-protocol.md, "Synchronisation"). */
-#define EXEC_SPIN_US_AUTO 500
+/* What exec_opts.spin_us 0 stands for: $CALLFUZZ_SPIN_US if set (a fixed
+ * budget; 0: never spin), else, when this process and its executor can
+ * each have a CPU of their own -- the CPUs this process may run on are at
+ * least twice $CALLFUZZ_JOBS (fuzz/run sets it; 1 if unset) -- an adaptive
+ * budget: each side spins twice the mean of its recent waits, between
+ * EXP_SPIN_MIN_US (200 us) and EXEC_SPIN_US_AUTO; otherwise 0: spinning
+ * for a peer that waits for the same CPU only delays it
+ * (docs/executor-protocol.md, "Synchronisation"). Returns the budget or
+ * its cap. */
+#define EXEC_SPIN_US_AUTO 5000
 int exec_auto_spin_us(void);
 void exec_stop(struct exec *ex);
 

@@ -588,15 +588,28 @@ static int floor_code_bench(const char *path, uint32_t runs)
 }
 
 
-/* Spin up to exec_spin_us for the next request (the host usually sends it
- * within microseconds), then sleep on the doorbell (protocol.h). Woken
- * without a request (EXP_BELL_WAKE: the host will send one soon), spin
- * again. */
+/* Spin for the next request (the host usually sends it within
+ * microseconds), then sleep on the doorbell (protocol.h). The budget is
+ * exec_spin_us, or with exec_spin_adapt twice the mean of the recent
+ * waits within [EXP_SPIN_MIN_US, exec_spin_us]: a host that checks large
+ * programs for milliseconds between runs finds the executor still
+ * spinning. Woken without a request (EXP_BELL_WAKE: the host will send one
+ * soon), spin again. */
 static void wait_request(struct exp_sync *sync, uint32_t last)
 {
-	uint64_t spin = (uint64_t)sync->exec_spin_us * counter_hz() / 1000000, t0 = counter();
+	static uint64_t mean_ticks; /* the mean wait, counter ticks */
+	uint64_t hz = counter_hz(), cap = (uint64_t)sync->exec_spin_us * hz / 1000000;
+	uint64_t spin = cap, t0 = counter(), start = t0, waited;
 	char buf[64];
 
+	if (sync->exec_spin_adapt && cap) {
+		uint64_t lo = (uint64_t)EXP_SPIN_MIN_US * hz / 1000000;
+
+		if (!mean_ticks)
+			mean_ticks = (uint64_t)EXP_SPIN_MEAN0_US * hz / 1000000;
+		spin = 2 * mean_ticks;
+		spin = spin < lo ? lo : spin > cap ? cap : spin;
+	}
 	while (__atomic_load_n(&sync->req_seq, __ATOMIC_ACQUIRE) == last) {
 		if (counter() - t0 < spin)
 			continue;
@@ -613,6 +626,10 @@ static void wait_request(struct exp_sync *sync, uint32_t last)
 		__atomic_store_n(&sync->exec_sleeping, 0, __ATOMIC_SEQ_CST);
 		t0 = counter();
 	}
+	waited = counter() - start;
+	if (waited > cap)
+		waited = cap;
+	mean_ticks = (uint64_t)((int64_t)mean_ticks + ((int64_t)waited - (int64_t)mean_ticks) / 8);
 }
 
 static void reply_ready(struct exp_sync *sync, uint32_t seq)

@@ -152,6 +152,13 @@ struct exp_reply {
 	struct cf_trace trace; /* written in place by the helpers */
 };
 
+/* Adaptive spinning (exp_sync.exec_spin_adapt, and the host's own wait):
+ * each side keeps a running mean of how long it waited for the other
+ * (each wait counted up to the cap, weight 1/8) and spins twice that, at
+ * least EXP_SPIN_MIN_US, before sleeping. */
+#define EXP_SPIN_MIN_US 200
+#define EXP_SPIN_MEAN0_US 250 /* the mean before the first wait */
+
 /* Each word in its own cache line: the two sides spin on them. */
 struct exp_sync {
 	uint32_t req_seq; /* host: request req_seq is ready */
@@ -162,9 +169,12 @@ struct exp_sync {
 	uint32_t pad2[15];
 	uint32_t host_sleeping; /* host blocks (or is about to) in poll() */
 	uint32_t pad3[15];
-	uint32_t exec_spin_us; /* set by the host before spawning: how long the
-				  executor spins for the next request */
-	uint32_t pad4[15];
+	uint32_t exec_spin_us; /* set by the host before spawning: the longest
+				  the executor spins for the next request */
+	uint32_t exec_spin_adapt; /* 1: spin twice the recent mean wait, at
+				     least EXP_SPIN_MIN_US, at most exec_spin_us
+				     (docs/executor-protocol.md) */
+	uint32_t pad4[14];
 };
 
 struct exp_shm {
