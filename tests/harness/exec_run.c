@@ -220,6 +220,13 @@ TEST(exec_wild_branch_lands_in_zeros)
 
 		if (!ex)
 			return;
+		if (!exec_info(ex)->runner_path[0]) {
+			/* Natively the code goes to the fixed region, which
+			 * nothing is mapped before: no ring to test. */
+			exec_stop(ex);
+			test_skip("native executor: the code ring is for qemu only");
+			return;
+		}
 		for (int round = 0; round < 3; round++) {
 			if (exec_test_run(ex, filler, 2048, 0, NULL, &res) ||
 			    exec_test_run(ex, back, 2, 0, NULL, &res))
