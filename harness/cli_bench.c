@@ -381,4 +381,7 @@ static int cmd_bench(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-CLI_COMMAND(bench, "bench", "measure speed (bench exec: executor runs/s; bench run: callfuzz run's engine against qemu's floor; bench loop: the fuzz loop's split)", cmd_bench);
+CLI_COMMAND(bench, "bench",
+	    "measure speed (bench exec: executor runs/s; bench run: callfuzz run's engine against qemu's "
+	    "floor; bench loop: the fuzz loop's split)",
+	    cmd_bench);

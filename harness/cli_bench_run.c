@@ -22,7 +22,9 @@
 extern char **environ;
 
 enum { ST_CHECK, ST_INTERP, ST_JIT, ST_TRANSFER, ST_EXEC, ST_COMPARE, NST };
-static const char *const stage_name[NST] = { "check", "interpret", "jit", "transfer", "execution", "compare" };
+static const char *const stage_name[NST] = {
+	"check", "interpret", "jit", "transfer", "execution", "compare",
+};
 
 struct bench_prog {
 	const char *path;

@@ -8,8 +8,10 @@
  * pages would run stale translations), flush the icache, run the code
  * through trampoline.S, reply.
  *
- * Under qemu the code goes into a ring of never-translated slots instead
- * (--code-ring; "Code placement" in docs/executor-protocol.md).
+ * Under qemu new code goes instead to a ring of addresses qemu has not
+ * translated since the ring was last recycled, written through a second,
+ * writable view of the same pages: nothing is stale there, so nothing needs
+ * invalidating (--code-ring; "Code placement" in docs/executor-protocol.md).
  *
  * A synchronous signal inside a run (SIGSEGV, SIGBUS, SIGILL, SIGTRAP,
  * SIGFPE) becomes an EXP_FAULT reply: the handler, on its own alternate
@@ -204,7 +206,8 @@ static void ring_recycle(void)
 	for (uint32_t i = 0; i < ring_nused; i++)
 		memset(ring_w + ring_used[i].off, 0, ring_used[i].len);
 	ring_nused = 0;
-	if (mprotect(ring_x, ring_size, PROT_READ | PROT_WRITE) || mprotect(ring_x, ring_size, PROT_READ | PROT_EXEC))
+	if (mprotect(ring_x, ring_size, PROT_READ | PROT_WRITE) ||
+	    mprotect(ring_x, ring_size, PROT_READ | PROT_EXEC))
 		die("mprotect(code ring) failed");
 	ring_pos = EXP_RING_GAP;
 }
@@ -281,8 +284,8 @@ static void say_hello(struct exp_shm *shm)
  *
  * With --code-ring, new code up to EXP_RING_CODE_MAX bytes goes to the next
  * free place in the ring, whose addresses qemu has not translated since the
- * last recycling: nothing to invalidate, no syscall, no page fault. Larger code, and
- * every code without the ring, goes to the fixed region. There, with
+ * last recycling: nothing to invalidate, no syscall, no page fault. Larger
+ * code, and every code without the ring, goes to the fixed region. There, with
  * --code-wx (what the host asks for under qemu) the region is RX and opened
  * RW only around the copy: qemu then invalidates its translations at the
  * mprotect instead of taking a host SIGSEGV on the first write to a page it
@@ -452,10 +455,11 @@ static uint32_t parse_u32(const char *s)
 	return v;
 }
 
-/* `callfuzz-exec [--code-wx|--code-ring] --floor NINSNS RUNS`: the bare cost of rewriting and
- * running NINSNS instructions in this process, no host involved: the floor
- * that tests/bench/exec_speed.sh compares the protocol against. Each run
- * changes the first instruction, as a fuzzer changes its programs. */
+/* `callfuzz-exec [--code-wx|--code-ring] --floor NINSNS RUNS`: the bare
+ * cost of placing and running NINSNS instructions in this process, no host
+ * involved: the floor that tests/bench/exec_speed.sh compares the protocol
+ * against. Each run changes the first instruction, as a fuzzer changes its
+ * programs. */
 static int floor_bench(uint32_t ninsns, uint32_t runs)
 {
 	static uint32_t code[EXP_CODE_MAX / 4];
