@@ -50,7 +50,7 @@
  * EXP_RING_CODE_MAX goes to the fixed region. */
 #define EXP_RING_ADDR (EXP_CODE_ADDR + 0x40000000ull)
 #define EXP_RING_GAP 4096u
-#define EXP_RING_KIB_DEFAULT (8u << 10) /* 8 MiB, populated at start */
+#define EXP_RING_KIB_DEFAULT (2u << 10) /* 2 MiB */
 #define EXP_RING_KIB_MIN 16u
 #define EXP_RING_KIB_MAX (256u << 10)
 #define EXP_RING_CODE_MAX (256u << 10)
