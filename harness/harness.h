@@ -29,7 +29,7 @@ struct exec_opts {
 	int timeout_ms;        /* watchdog per run; 0: EXEC_TIMEOUT_MS_DEFAULT */
 	int ring_kib;          /* under qemu: size of the executor's code ring
 				  (docs/executor-protocol.md, "Code placement");
-				  0: the executor's default (8 MiB), -1: no
+				  0: the executor's default (2 MiB), -1: no
 				  ring (every code in the fixed region) */
 	int spin_us;           /* each side spins this long for the other before
 				  sleeping on the doorbell; -1: never spin;
