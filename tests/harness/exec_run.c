@@ -1,9 +1,12 @@
 /* tests/harness/exec_run.c: the executor runs code and hands back r0 and
  * ctx; code replaced between runs is the code that runs. */
+#define _GNU_SOURCE
 #include "tests/harness/exec_test.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 TEST(exec_returns_value)
 {
@@ -312,4 +315,51 @@ TEST(exec_each_run_starts_on_a_zeroed_stack)
 		CHECK_EQ(res.r0, 0);
 	}
 	exec_stop(ex);
+}
+
+TEST(exec_auto_spin_follows_jobs_and_env)
+{
+	/* Spinning only when each job and its executor can have a CPU:
+	 * more jobs than half the CPUs means never; $CALLFUZZ_SPIN_US wins. */
+	const char *old_jobs = getenv("CALLFUZZ_JOBS"), *old_spin = getenv("CALLFUZZ_SPIN_US");
+	char *saved_jobs = old_jobs ? strdup(old_jobs) : NULL, *saved_spin = old_spin ? strdup(old_spin) : NULL;
+	cpu_set_t cpus;
+
+	unsetenv("CALLFUZZ_SPIN_US");
+	setenv("CALLFUZZ_JOBS", "100000", 1);
+	CHECK_EQ(exec_auto_spin_us(), 0);
+	setenv("CALLFUZZ_JOBS", "1", 1);
+	if (!sched_getaffinity(0, sizeof(cpus), &cpus))
+		CHECK_EQ(exec_auto_spin_us(), CPU_COUNT(&cpus) >= 2 ? EXEC_SPIN_US_AUTO : 0);
+	setenv("CALLFUZZ_SPIN_US", "123", 1);
+	CHECK_EQ(exec_auto_spin_us(), 123);
+	setenv("CALLFUZZ_SPIN_US", "0", 1);
+	CHECK_EQ(exec_auto_spin_us(), 0);
+
+	if (saved_jobs)
+		setenv("CALLFUZZ_JOBS", saved_jobs, 1);
+	else
+		unsetenv("CALLFUZZ_JOBS");
+	if (saved_spin)
+		setenv("CALLFUZZ_SPIN_US", saved_spin, 1);
+	else
+		unsetenv("CALLFUZZ_SPIN_US");
+	free(saved_jobs);
+	free(saved_spin);
+}
+
+TEST(exec_results_do_not_depend_on_spinning)
+{
+	/* The same codes with spinning off, fixed and adaptive. */
+	static const int spin[] = { -1, 50, 0 };
+
+	for (size_t i = 0; i < sizeof(spin) / sizeof(spin[0]); i++) {
+		struct exec *ex = exec_test_start_opts((struct exec_opts){ .spin_us = spin[i] });
+
+		if (!ex)
+			return;
+		alternate_codes(ex, 10);
+		CHECK_EQ(exec_restarts(ex), 1);
+		exec_stop(ex);
+	}
 }
