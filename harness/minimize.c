@@ -834,32 +834,8 @@ out:
 
 /* ---- rerunning one program ------------------------------------------------ */
 
-/* How much of the executor's stack below the entry SP is zeroed before
- * each run: 8 frames of 512 bytes, outgoing areas and saved registers
- * stay well inside. */
-#define REPRO_SCRUB_BYTES (32u << 10)
-
-/* arm64 code that zeroes [lo, sp) and returns (encodings checked with
- * llvm-mc-19 -show-encoding):
- *     mov x9, sp; movz/movk x10, #lo; 1: str xzr, [x10], #8;
- *     cmp x10, x9; b.lo 1b; ret */
-static void build_scrub(uint32_t code[9], uint64_t lo)
-{
-	code[0] = 0x910003e9u;
-	for (int hw = 0; hw < 4; hw++)
-		code[1 + hw] = (hw ? 0xf2800000u : 0xd2800000u) | (uint32_t)hw << 21 |
-			       (uint32_t)((lo >> (16 * hw)) & 0xffff) << 5 | 10u;
-	code[5] = 0xf800855fu;
-	code[6] = 0xeb09015fu;
-	code[7] = 0x54ffffc3u;
-	code[8] = 0xd65f03c0u;
-}
-
 int repro_start(struct repro *r, const struct exec_opts *eo, bool lse, struct cf_err *err)
 {
-	const struct exec_info *info;
-	uint64_t lo;
-
 	memset(r, 0, sizeof(*r));
 	cf_check_opts_default(&r->check);
 	r->jit.lse_atomics = lse;
@@ -867,11 +843,6 @@ int repro_start(struct repro *r, const struct exec_opts *eo, bool lse, struct cf
 	if (!r->ex)
 		return -1;
 	exec_callee_addrs(r->ex, r->jit.callee_addr, 32);
-	info = exec_info(r->ex);
-	lo = info->stack_top - REPRO_SCRUB_BYTES;
-	if (lo < info->stack_lo)
-		lo = info->stack_lo;
-	build_scrub(r->scrub, lo & ~7ull);
 	return 0;
 }
 
@@ -906,12 +877,12 @@ int repro_run(struct repro *r, const struct cf_prog *p, struct repro_result *res
 		memset(&res->xr, 0, sizeof(res->xr));
 	} else {
 		/* A JIT bug that reads memory nobody wrote (a wrong slot of
-		 * the outgoing area) sees what earlier programs left there:
-		 * zero the stack first, so that a candidate's verdict does
-		 * not depend on the candidates before it, and a fresh
-		 * `callfuzz run` sees what the minimizer saw. */
-		if (exec_run(r->ex, r->scrub, 9, 0, r->ctx, &res->xr, err) ||
-		    exec_run(r->ex, img.code, img.ncode, img.entry, r->ctx, &res->xr, err)) {
+		 * the outgoing area) would see what earlier candidates left
+		 * there, but the executor zeroes the stack below SP before
+		 * every run (EXP_STACK_ZEROED): a candidate's verdict does not
+		 * depend on the candidates before it, and a fresh `callfuzz
+		 * run` sees what the minimizer saw. */
+		if (exec_run(r->ex, img.code, img.ncode, img.entry, r->ctx, &res->xr, err)) {
 			jit_image_free(&img);
 			return -1;
 		}

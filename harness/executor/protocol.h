@@ -37,7 +37,7 @@
 #define EXP_CODE_ADDR 0xcf00000000ull
 #define EXP_CODE_MAX (4u << 20) /* bytes: 1 Mi arm64 instructions */
 #define EXP_STACK_SIZE (256u << 10)
-#define EXP_STACK_ZEROED (8u << 10) /* zeroed below the entry SP before each run */
+#define EXP_STACK_ZEROED (32u << 10) /* zeroed below the entry SP before each run */
 #define EXP_CANARY_SIZE 256 /* above the entry SP, checked after each run */
 
 /* The code ring (--code-ring, what the host asks for under qemu; see

@@ -284,11 +284,12 @@ TEST(exec_start_names_missing_pieces)
 }
 
 /* A run never sees what an earlier run left below SP: the executor zeroes
- * the stack first, so a JIT bug that reads unwritten stack gives the same
- * answer in the fuzzer, in `callfuzz run` and in the minimizer. */
+ * the stack first (32 KiB: 28 KiB down is checked too), so a JIT bug that
+ * reads unwritten stack gives the same answer in the fuzzer, in `callfuzz
+ * run` and in the minimizer, which relies on it between candidates. */
 TEST(exec_each_run_starts_on_a_zeroed_stack)
 {
-	uint32_t write[16], read[8];
+	uint32_t write[16], read[12];
 	int nw = 0, nr = 0;
 	struct exec_result res;
 	struct exec *ex = exec_test_start(0);
@@ -298,12 +299,17 @@ TEST(exec_each_run_starts_on_a_zeroed_stack)
 	nw = a64_mov64(write, nw, 10, 0x1122334455667788ull);
 	write[nw++] = a64_sub_imm(9, A64_SP, 4000); /* deep below SP, where 8 frames reach */
 	write[nw++] = a64_str(10, 9, 0);
+	write[nw++] = a64_sub_imm(9, A64_SP, 7) | 1u << 22; /* sub x9, sp, #7, lsl #12: 16 frames and more */
+	write[nw++] = a64_str(10, 9, 0);
 	write[nw++] = a64_sub_imm(9, A64_SP, 64);
 	write[nw++] = a64_str(10, 9, 0);
 	write[nw++] = 0xd2800000; /* mov x0, #0 */
 	write[nw++] = A64_RET;
 	read[nr++] = a64_sub_imm(9, A64_SP, 4000);
 	read[nr++] = a64_ldr(0, 9, 0);
+	read[nr++] = a64_sub_imm(9, A64_SP, 7) | 1u << 22;
+	read[nr++] = a64_ldr(11, 9, 0);
+	read[nr++] = 0xaa0b0000; /* orr x0, x0, x11 */
 	read[nr++] = a64_sub_imm(9, A64_SP, 64);
 	read[nr++] = a64_ldr(10, 9, 0);
 	read[nr++] = 0xaa0a0000; /* orr x0, x0, x10 */
