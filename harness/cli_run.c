@@ -161,6 +161,7 @@ static int cmd_run(int argc, char **argv)
 		return rc;
 	}
 
+	eopts.stack_zero_kib = 32; /* as the minimizer (repro_start) */
 	ex = exec_start(&eopts, &err);
 	if (!ex) {
 		fprintf(stderr, "callfuzz run: %s\n", err.msg);

@@ -43,6 +43,7 @@ struct exec {
 	bool spin_adapt;       /* exec_auto_spin_us: spin twice the mean wait */
 	uint64_t wait_mean_ns; /* the mean of the recent waits for a reply */
 	int ring_kib; /* exec_opts.ring_kib */
+	uint32_t zero_bytes; /* exec_opts.stack_zero_kib in bytes, 0: default */
 
 	pid_t pid;
 	int shm_fd;
@@ -429,6 +430,8 @@ struct exec *exec_start(const struct exec_opts *opts, struct cf_err *err)
 	}
 	ex->wait_mean_ns = EXP_SPIN_MEAN0_US * 1000ull;
 	ex->ring_kib = opts ? opts->ring_kib : 0;
+	if (opts && opts->stack_zero_kib > 0)
+		ex->zero_bytes = (uint32_t)(opts->stack_zero_kib < 64 ? opts->stack_zero_kib : 64) << 10;
 	if (find_runner(opts, ex->runner, sizeof(ex->runner), err) ||
 	    find_executor(opts, ex->exec_path, sizeof(ex->exec_path), err))
 		goto fail;
@@ -637,6 +640,7 @@ int exec_run(struct exec *ex, const uint32_t *code, uint32_t ncode, uint32_t ent
 	req->seq = ++ex->seq;
 	req->code_len = bytes;
 	req->entry = entry;
+	req->zero_bytes = ex->zero_bytes;
 	memcpy(req->ctx, ctx_in, CF_CTX_SIZE);
 	if (ring_request(ex)) {
 		/* Died between runs (killed from outside?): one fresh try. */

@@ -31,6 +31,11 @@ struct exec_opts {
 				  (docs/executor-protocol.md, "Code placement");
 				  0: the executor's default (2 MiB), -1: no
 				  ring (every code in the fixed region) */
+	int stack_zero_kib;    /* stack zeroed below SP before each run; 0: the
+				  executor's 8 KiB; at most 64. repro_start()
+				  and `callfuzz run` ask for 32: a JIT bug that
+				  reads unwritten stack deep down then answers
+				  the same in every replay */
 	int spin_us;           /* each side spins this long for the other before
 				  sleeping on the doorbell; -1: never spin;
 				  0: exec_auto_spin_us(), adaptive */

@@ -836,10 +836,14 @@ out:
 
 int repro_start(struct repro *r, const struct exec_opts *eo, bool lse, struct cf_err *err)
 {
+	struct exec_opts deep = *eo;
+
 	memset(r, 0, sizeof(*r));
 	cf_check_opts_default(&r->check);
 	r->jit.lse_atomics = lse;
-	r->ex = exec_start(eo, err);
+	if (!deep.stack_zero_kib)
+		deep.stack_zero_kib = 32; /* see the comment in repro_run */
+	r->ex = exec_start(&deep, err);
 	if (!r->ex)
 		return -1;
 	exec_callee_addrs(r->ex, r->jit.callee_addr, 32);
@@ -878,10 +882,11 @@ int repro_run(struct repro *r, const struct cf_prog *p, struct repro_result *res
 	} else {
 		/* A JIT bug that reads memory nobody wrote (a wrong slot of
 		 * the outgoing area) would see what earlier candidates left
-		 * there, but the executor zeroes the stack below SP before
-		 * every run (EXP_STACK_ZEROED): a candidate's verdict does not
-		 * depend on the candidates before it, and a fresh `callfuzz
-		 * run` sees what the minimizer saw. */
+		 * there, but the executor zeroes 32 KiB below SP before every
+		 * run (repro_start asks for it): a candidate's verdict does
+		 * not depend on the candidates before it, and a fresh
+		 * `callfuzz run` (which asks for the same) sees what the
+		 * minimizer saw. */
 		if (exec_run(r->ex, img.code, img.ncode, img.entry, r->ctx, &res->xr, err)) {
 			jit_image_free(&img);
 			return -1;

