@@ -88,6 +88,12 @@ static void start_loop(void)
 		o.vm.kernel = env;
 	if ((env = getenv("CALLFUZZ_VM_CONSOLE")) && *env)
 		o.vm.console_log = env;
+	/* Spinning for the executor pays only when nobody else wants the
+	 * CPUs: fuzz/run says how many jobs share them (CALLFUZZ_JOBS). Run
+	 * by another engine or service (OSS-Fuzz, libFuzzer -jobs=N), the
+	 * job count is unknown: sleep, unless CALLFUZZ_SPIN_US says more. */
+	if (!getenv("CALLFUZZ_JOBS") && !getenv("CALLFUZZ_SPIN_US"))
+		o.exec.spin_us = -1;
 
 	the_loop = loop_start(&o, &err);
 	if (!the_loop) {
