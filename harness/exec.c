@@ -221,14 +221,12 @@ static inline void cpu_relax(void)
 static int wait_reply(struct exec *ex, uint32_t seq)
 {
 	struct exp_sync *sync = &ex->shm->sync;
-	uint64_t start = now_ns(), cap = (uint64_t)ex->spin_us * 1000, spin = cap, waited;
+	uint64_t start = now_ns(), cap = (uint64_t)ex->spin_us * 1000, spin = cap;
 	uint64_t deadline = start + (uint64_t)ex->timeout_ms * 1000000ull, spin_end;
 	int rc = 1;
 
-	if (ex->spin_adapt && cap) {
-		spin = 2 * ex->wait_mean_ns;
-		spin = spin < EXP_SPIN_MIN_US * 1000ull ? EXP_SPIN_MIN_US * 1000ull : spin > cap ? cap : spin;
-	}
+	if (ex->spin_adapt && cap)
+		spin = exp_spin_budget(ex->wait_mean_ns, EXP_SPIN_MIN_US * 1000ull, cap);
 	spin_end = start + spin;
 
 	for (unsigned i = 1; __atomic_load_n(&sync->rep_seq, __ATOMIC_ACQUIRE) != seq; i++) {
@@ -267,10 +265,8 @@ static int wait_reply(struct exec *ex, uint32_t seq)
 	__atomic_store_n(&sync->host_sleeping, 0, __ATOMIC_RELAXED);
 	if (rc == -1 && __atomic_load_n(&sync->rep_seq, __ATOMIC_ACQUIRE) == seq)
 		rc = 1; /* replied, then died: the reply stands */
-	waited = now_ns() - start;
 	if (rc == 1 && ex->spin_adapt)
-		ex->wait_mean_ns = (uint64_t)((int64_t)ex->wait_mean_ns +
-					      ((int64_t)(waited < cap ? waited : cap) - (int64_t)ex->wait_mean_ns) / 8);
+		ex->wait_mean_ns = exp_spin_mean(ex->wait_mean_ns, now_ns() - start, cap);
 	return rc;
 }
 

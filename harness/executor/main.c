@@ -609,17 +609,13 @@ static void wait_request(struct exp_sync *sync, uint32_t last)
 {
 	static uint64_t mean_ticks; /* the mean wait, counter ticks */
 	uint64_t hz = counter_hz(), cap = (uint64_t)sync->exec_spin_us * hz / 1000000;
-	uint64_t spin = cap, t0 = counter(), start = t0, waited;
+	uint64_t spin = cap, t0 = counter(), start = t0;
 	char buf[64];
 
-	if (sync->exec_spin_adapt && cap) {
-		uint64_t lo = (uint64_t)EXP_SPIN_MIN_US * hz / 1000000;
-
-		if (!mean_ticks)
-			mean_ticks = (uint64_t)EXP_SPIN_MEAN0_US * hz / 1000000;
-		spin = 2 * mean_ticks;
-		spin = spin < lo ? lo : spin > cap ? cap : spin;
-	}
+	if (!mean_ticks)
+		mean_ticks = (uint64_t)EXP_SPIN_MEAN0_US * hz / 1000000;
+	if (sync->exec_spin_adapt && cap)
+		spin = exp_spin_budget(mean_ticks, (uint64_t)EXP_SPIN_MIN_US * hz / 1000000, cap);
 	while (__atomic_load_n(&sync->req_seq, __ATOMIC_ACQUIRE) == last) {
 		if (counter() - t0 < spin)
 			continue;
@@ -636,10 +632,7 @@ static void wait_request(struct exp_sync *sync, uint32_t last)
 		__atomic_store_n(&sync->exec_sleeping, 0, __ATOMIC_SEQ_CST);
 		t0 = counter();
 	}
-	waited = counter() - start;
-	if (waited > cap)
-		waited = cap;
-	mean_ticks = (uint64_t)((int64_t)mean_ticks + ((int64_t)waited - (int64_t)mean_ticks) / 8);
+	mean_ticks = exp_spin_mean(mean_ticks, counter() - start, cap);
 }
 
 static void reply_ready(struct exp_sync *sync, uint32_t seq)

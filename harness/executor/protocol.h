@@ -164,6 +164,23 @@ struct exp_reply {
 #define EXP_SPIN_MIN_US 200
 #define EXP_SPIN_MEAN0_US 250 /* the mean before the first wait */
 
+/* Both sides' rule, in their own time unit (host: ns, executor: counter
+ * ticks): lo is EXP_SPIN_MIN_US and cap the configured budget in that unit. */
+static inline uint64_t exp_spin_budget(uint64_t mean, uint64_t lo, uint64_t cap)
+{
+	uint64_t spin = 2 * mean;
+
+	return spin < lo ? lo : spin > cap ? cap : spin;
+}
+
+/* The running mean after a wait of waited (counted up to cap), weight 1/8. */
+static inline uint64_t exp_spin_mean(uint64_t mean, uint64_t waited, uint64_t cap)
+{
+	if (waited > cap)
+		waited = cap;
+	return (uint64_t)((int64_t)mean + ((int64_t)waited - (int64_t)mean) / 8);
+}
+
 /* Each word in its own cache line: the two sides spin on them. */
 struct exp_sync {
 	uint32_t req_seq; /* host: request req_seq is ready */
