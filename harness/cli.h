@@ -48,6 +48,9 @@ int cli_parse_ctx(const char *arg, uint8_t ctx[CF_CTX_SIZE], char *err, size_t e
 /* True if argv contains -h or --help. */
 int cli_wants_help(int argc, char **argv);
 
+/* CLOCK_MONOTONIC in ns, for the commands' timings. */
+uint64_t cli_now_ns(void);
+
 /* `callfuzz bench run` (harness/cli_bench_run.c), a subcommand of bench. */
 int bench_run(int argc, char **argv);
 /* "adaptive spin up to 5000 us", "spin 100 us", "no spinning": what

@@ -32,14 +32,6 @@ static void bench_usage(FILE *out)
 		"                can each have a CPU)\n", EXEC_SPIN_US_AUTO);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 const char *bench_spin_desc(int spin_us)
 {
 	static char buf[64];
@@ -64,7 +56,7 @@ static double bench_batch(struct exec *ex, uint32_t *code, uint32_t ninsns, int 
 	static struct exec_result res;
 	uint8_t ctx[CF_CTX_SIZE] = { 0 };
 	struct cf_err err;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = cli_now_ns();
 
 	for (int r = 0; r < runs; r++) {
 		uint64_t want = (same ? 0 : (uint64_t)(r & 0xffff)) + ninsns - 2;
@@ -85,7 +77,7 @@ static double bench_batch(struct exec *ex, uint32_t *code, uint32_t ninsns, int 
 		busy_sum += res.busy_ns;
 	}
 	*busy = (double)busy_sum / runs;
-	return (double)(now_ns() - t0) / runs;
+	return (double)(cli_now_ns() - t0) / runs;
 }
 
 static int bench_exec(int argc, char **argv)
@@ -300,7 +292,7 @@ static int bench_loop(int argc, char **argv)
 		fprintf(stderr, "callfuzz bench loop: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
-	t0 = now_ns();
+	t0 = cli_now_ns();
 	for (long i = 0; i < count; i++) {
 		size_t len = gen_bytes_from_seed(seed + (uint64_t)i, -1, buf, sizeof(buf));
 		struct loop_outcome out;
@@ -321,7 +313,7 @@ static int bench_loop(int argc, char **argv)
 			return EXIT_REJECT;
 		}
 	}
-	wall = now_ns() - t0;
+	wall = cli_now_ns() - t0;
 	stats = *loop_get_stats(l);
 	printf("loop: %ld programs in %.2f s: %.1f programs/s (max-insns %d, max-funcs %d, max-args %d, %s; "
 	       "%ld mismatches, %ld generator bugs)\n",

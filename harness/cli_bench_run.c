@@ -54,14 +54,6 @@ static void bench_run_usage(FILE *out)
 		"  --spin-us N   as for bench exec (0: never spin; default adaptive)\n");
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* One batch through the engine: per-stage ns summed into st[]. The r0 sum
  * is what the floor must reproduce. 0 on success. */
 static int engine_batch(struct exec *ex, struct bench_prog *bp, int n, int runs, uint64_t st[NST],
@@ -84,32 +76,32 @@ static int engine_batch(struct exec *ex, struct bench_prog *bp, int n, int runs,
 		uint64_t t0, t1;
 
 		memset(ctx, 0, sizeof(ctx));
-		t0 = now_ns();
+		t0 = cli_now_ns();
 		if (cf_check(&b->prog, &copts, &err)) {
 			fprintf(stderr, "callfuzz bench run: %s: rejected: %s\n", b->path, err.msg);
 			return -1;
 		}
-		t1 = now_ns();
+		t1 = cli_now_ns();
 		st[ST_CHECK] += t1 - t0;
 		exec_prepare(ex); /* as callfuzz run and the fuzz loop do: part of the transfer */
-		t0 = now_ns();
+		t0 = cli_now_ns();
 		st[ST_TRANSFER] += t0 - t1;
 		interp_run(&b->prog, NULL, NULL, ctx, &ir);
-		t1 = now_ns();
+		t1 = cli_now_ns();
 		st[ST_INTERP] += t1 - t0;
 		t0 = t1;
 		if (jit_compile(&b->prog, &jopts, &img, &err)) {
 			fprintf(stderr, "callfuzz bench run: %s: JIT_REJECT: %s\n", b->path, err.msg);
 			return -1;
 		}
-		t1 = now_ns();
+		t1 = cli_now_ns();
 		st[ST_JIT] += t1 - t0;
 		if (exec_run(ex, img.code, img.ncode, img.entry, ctx, &xr, &err)) {
 			fprintf(stderr, "callfuzz bench run: %s: %s\n", b->path, err.msg);
 			jit_image_free(&img);
 			return -1;
 		}
-		t0 = now_ns();
+		t0 = cli_now_ns();
 		st[ST_EXEC] += xr.busy_ns < t0 - t1 ? xr.busy_ns : t0 - t1;
 		st[ST_TRANSFER] += xr.busy_ns < t0 - t1 ? t0 - t1 - xr.busy_ns : 0;
 		if (compare_results(&ir, &xr, &img, &b->prog, &m) != MISMATCH_NONE) {
@@ -118,7 +110,7 @@ static int engine_batch(struct exec *ex, struct bench_prog *bp, int n, int runs,
 			jit_image_free(&img);
 			return -1;
 		}
-		st[ST_COMPARE] += now_ns() - t0;
+		st[ST_COMPARE] += cli_now_ns() - t0;
 		b->ncode = img.ncode;
 		*r0_sum += xr.r0;
 		jit_image_free(&img);

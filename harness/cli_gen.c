@@ -40,14 +40,6 @@ static void gen_usage(FILE *out)
 		GEN_MAX_FUNCS);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 struct verify_tally {
 	enum gen_profile profile;
 	int max_args;
@@ -63,7 +55,7 @@ static void verify_one(struct verify_tally *vt, const struct cf_prog *p, long se
 	struct cf_check_opts co;
 	struct cf_err err;
 	uint8_t ctx[CF_CTX_SIZE];
-	uint64_t t0 = now_ns();
+	uint64_t t0 = cli_now_ns();
 	const char *why = NULL;
 
 	cf_check_opts_default(&co);
@@ -71,16 +63,16 @@ static void verify_one(struct verify_tally *vt, const struct cf_prog *p, long se
 	co.model_callees = vt->profile == GEN_PROFILE_MODEL;
 	int rc = cf_check(p, &co, &err);
 
-	vt->check_ns += now_ns() - t0;
+	vt->check_ns += cli_now_ns() - t0;
 	if (rc) {
 		why = err.msg;
 	} else {
 		vt->accepted++;
 		for (int i = 0; i < CF_CTX_SIZE; i++)
 			ctx[i] = (uint8_t)(i * 37 + seed);
-		t0 = now_ns();
+		t0 = cli_now_ns();
 		interp_run(p, NULL, NULL, ctx, &vt->res);
-		vt->interp_ns += now_ns() - t0;
+		vt->interp_ns += cli_now_ns() - t0;
 		vt->insns_executed += vt->res.insns_executed;
 		if (vt->res.status == INTERP_OK)
 			vt->ran_ok++;
@@ -198,14 +190,14 @@ static int cmd_gen(int argc, char **argv)
 		struct cf_prog p;
 		struct cf_err err;
 		char *text;
-		uint64_t t0 = now_ns();
+		uint64_t t0 = cli_now_ns();
 
 		if (gen_program(buf, len, &go, &p, &err)) {
 			fprintf(stderr, "callfuzz gen: %s\n", err.msg);
 			rc = EXIT_USAGE;
 			break;
 		}
-		vt.gen_ns += now_ns() - t0;
+		vt.gen_ns += cli_now_ns() - t0;
 		vt.programs++;
 		if (verify) {
 			verify_one(&vt, &p, seed + i, len);
