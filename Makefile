@@ -6,9 +6,13 @@
 #   make BUILD=build-fuzz fuzzers   libFuzzer targets (clang)
 #
 # Sources are found by folder, so adding a .c file needs no edit here:
-# bpf/ interp/ jit/ gen/ are libraries, harness/ is the command and its
-# machinery (harness/executor/ is the aarch64 executor, harness/agent/ the
-# VM agent), tests/<module>/ are linked into build/test-<module>.
+# bpf/ interp/ jit/ gen/ harness/env/ are libraries; harness/target/ (who
+# runs the other side), harness/repro/ (artifacts, minimizer, reports,
+# triage), harness/import/ and the loop in fuzz/ are the machinery;
+# harness/cli/ is the command; harness/executor/ (the aarch64 executor) and
+# harness/agent/ (the VM agent) are separate programs. tests/<module>/ are
+# linked into build/test-<module>. Project headers are included as
+# "bpf/bpf.h" under -iquote ., so libbpf's <bpf/bpf.h> stays reachable.
 
 BUILD ?= build
 CC ?= cc
@@ -17,7 +21,7 @@ SAN ?=
 OPT ?= -O2
 
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
-CFLAGS_ALL := -std=gnu11 -g $(OPT) $(WARN) -I. $(CFLAGS)
+CFLAGS_ALL := -std=gnu11 -g $(OPT) $(WARN) -iquote . $(CFLAGS)
 LDFLAGS_ALL := $(LDFLAGS)
 LDLIBS_ALL := -lbpf -lelf -lz -lpthread -lrt -lm $(LDLIBS)
 
@@ -35,8 +39,11 @@ BPF_SRC := $(wildcard bpf/*.c)
 INTERP_SRC := $(wildcard interp/*.c)
 JIT_SRC := $(wildcard jit/*.c)
 GEN_SRC := $(wildcard gen/*.c)
-ENV_SRC := $(wildcard harness/env.c)
-HARNESS_SRC := $(filter-out harness/main.c harness/env.c,$(wildcard harness/*.c))
+ENV_SRC := $(wildcard harness/env/*.c)
+# The fuzz targets are fuzz/<name>.c; fuzz/loop/ is the loop they share.
+LOOP_SRC := $(wildcard fuzz/loop/*.c)
+CLI_SRC := $(filter-out harness/cli/main.c,$(wildcard harness/cli/*.c))
+HARNESS_SRC := $(wildcard harness/target/*.c harness/repro/*.c harness/import/*.c) $(LOOP_SRC) $(CLI_SRC)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -54,7 +61,7 @@ AGENT_SRC := $(wildcard harness/agent/*.c)
 
 all: $(BUILD)/callfuzz $(TEST_BINS) $(EXECUTOR)
 
-$(BUILD)/callfuzz: $(call obj,harness/main.c) $(HARNESS_OBJ) $(LIB_OBJ)
+$(BUILD)/callfuzz: $(call obj,harness/cli/main.c) $(HARNESS_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 # Each module's tests link only what the module depends on.
@@ -72,8 +79,8 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 # The executor: a static aarch64 program (run by qemu-aarch64 on x86 hosts).
-AARCH64_CFLAGS := -std=gnu11 -g -O2 $(WARN) -I. -static -ffreestanding -fno-stack-protector
-$(BUILD)/callfuzz-exec: $(EXECUTOR_SRC) $(ENV_SRC) $(wildcard harness/executor/*.h) harness/env.h bpf/bpf.h
+AARCH64_CFLAGS := -std=gnu11 -g -O2 $(WARN) -iquote . -static -ffreestanding -fno-stack-protector
+$(BUILD)/callfuzz-exec: $(EXECUTOR_SRC) $(ENV_SRC) $(wildcard harness/executor/*.h) harness/env/env.h bpf/bpf.h
 	@mkdir -p $(dir $@)
 	$(AARCH64_CC) $(AARCH64_CFLAGS) -o $@ $(EXECUTOR_SRC) $(ENV_SRC)
 
@@ -85,9 +92,9 @@ fuzzers: $(FUZZERS)
 # FUZZ_LD links them: OSS-Fuzz's engines are C++ libraries, linked with
 # "$CXX $CXXFLAGS" (build.sh, OSS-Fuzz mode).
 FUZZ_LD ?= $(CC)
-# The fuzz targets link the harness machinery but not the command's
-# subcommands (harness/cli_*.c), so a subcommand cannot break fuzzing.
-FUZZ_HARNESS_OBJ := $(call obj,$(filter-out harness/cli_%.c,$(HARNESS_SRC)))
+# The fuzz targets link the harness machinery but not the command
+# (harness/cli/), so a subcommand cannot break fuzzing.
+FUZZ_HARNESS_OBJ := $(call obj,$(filter-out $(CLI_SRC),$(HARNESS_SRC)))
 $(BUILD)/fuzz-%: $(BUILD)/obj/fuzz/%.o $(FUZZ_HARNESS_OBJ) $(LIB_OBJ)
 	$(FUZZ_LD) $(LDFLAGS_ALL) $(LIB_FUZZING_ENGINE) -o $@ $^ $(LDLIBS_ALL)
 
@@ -102,7 +109,7 @@ clean:
 # The VM agent (harness/agent/): a static /init for arm64 and x86-64 guests,
 # packed into a gzip'd newc initramfs per architecture.
 X86_64_CC ?= $(if $(filter x86_64,$(shell uname -m)),$(CC),x86_64-linux-gnu-gcc)
-AGENT_CFLAGS := -std=gnu11 -O2 $(WARN) -I. -static
+AGENT_CFLAGS := -std=gnu11 -O2 $(WARN) -iquote . -static
 AGENT_DEPS := $(AGENT_SRC) $(wildcard harness/agent/*.h)
 AGENT_INITRDS := $(if $(AGENT_SRC),$(BUILD)/agent/arm64/initramfs.cpio.gz $(BUILD)/agent/x86_64/initramfs.cpio.gz)
 $(BUILD)/agent/arm64/init: $(AGENT_DEPS)

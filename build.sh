@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 # "$CXX $CXXFLAGS": the engines are C++), objects in $WORK, and into $OUT
 # everything a runner image (which has neither qemu nor libbpf) needs:
 #   fuzz-<name>                       libbpf, libelf and zlib linked statically
-#   callfuzz-exec, qemu-aarch64-static  found next to the target (harness/exec.c)
+#   callfuzz-exec, qemu-aarch64-static  found next to the target (harness/target/exec.c)
 #   fuzz-<name>.options, *.dict       from fuzz/
 #   fuzz-<name>_seed_corpus.zip       diff: seeds/corpus/; parse_check: the .s
 #                                     programs of seeds/ and tests/mutants/
@@ -89,7 +89,7 @@ PACKAGES=(
 	linux-libc-dev  # <linux/bpf.h>
 	qemu-system-arm qemu-system-x86  # the vm target: real kernels under TCG
 	zip unzip patch  # OSS-Fuzz seed corpora; mutants applied to scratch trees
-	flex bison bc libssl-dev  # harness/kernel-tree.sh: kernels built from a source tree (--kernel-tree)
+	flex bison bc libssl-dev  # harness/target/kernel-tree.sh: kernels built from a source tree (--kernel-tree)
 )
 
 missing=()
@@ -122,7 +122,7 @@ if [ "$(uname -m)" = aarch64 ]; then
 	export AARCH64_CC="${AARCH64_CC:-gcc}"
 fi
 
-harness/fetch-kernels.sh || true  # Debian cloud kernels for the vm target (build/kernels), once
+harness/target/fetch-kernels.sh || true  # Debian cloud kernels for the vm target (build/kernels), once
 jobs=$(nproc 2>/dev/null || echo 2)
 make -j"$jobs" all
 echo "build.sh: built build/callfuzz$( [ -x build/callfuzz-exec ] && echo ' and build/callfuzz-exec')"

@@ -181,7 +181,7 @@ struct cf_callee {
 	enum cf_ret_kind ret;
 };
 
-/* The environment of the model target (implemented in harness/env.c). */
+/* The environment of the model target (implemented in harness/env/env.c). */
 enum {
 	CF_HELPER_TRACE = 1000,      /* trace(a1..a5): records an event of 5 scalars */
 	CF_HELPER_STACK_HASH = 1001, /* stack_hash(ptr, len): records a hash of len bytes */
@@ -228,5 +228,9 @@ void cf_check_opts_default(struct cf_check_opts *o);
  * ("func sum7 insn 3: R11 is invalid"), with the kernel's wording where it
  * has one. */
 int cf_check(const struct cf_prog *p, const struct cf_check_opts *opts, struct cf_err *err);
+
+/* Read a whole file ("-" is stdin). Returns malloc'd bytes (NUL-terminated)
+ * or NULL with a message in err (size 256). */
+char *cf_read_file(const char *path, size_t *len, char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,6 @@
 /* bpf/calls.c: the one table of helpers and kfuncs the checker, the
  * interpreter, the JIT and the executor agree on. The functions themselves
- * live in harness/env.c (plain C, built for the host and for aarch64). */
+ * live in harness/env/env.c (plain C, built for the host and for aarch64). */
 #include "bpf/bpf.h"
 
 #include <string.h>

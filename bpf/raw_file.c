@@ -25,6 +25,9 @@
  */
 #include "bpf/bpf.h"
 
+#include <errno.h>
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -323,4 +326,53 @@ fail:
 	free(starts);
 	cf_raw_free(out);
 	return -1;
+}
+
+char *cf_read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > (size_t)256 << 20) {
+				snprintf(err, errlen, "%s: larger than 256 MiB", path);
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				snprintf(err, errlen, "%s: out of memory", path);
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+		}
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				snprintf(err, errlen, "%s: %s", path, strerror(errno));
+				free(buf);
+				buf = NULL;
+			}
+			break;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	if (buf) {
+		buf[n] = 0;
+		if (len)
+			*len = n;
+	}
+	return buf;
 }

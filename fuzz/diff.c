@@ -1,7 +1,7 @@
 /* fuzz/diff.c: the differential fuzz target: the fuzzer's bytes become a
  * program (gen/), which runs through the reference interpreter and through
  * the arm64 JIT on the executor; every disagreement becomes an artifact
- * under $CALLFUZZ_ARTIFACTS/<signature>/ (harness/loop.h).
+ * under $CALLFUZZ_ARTIFACTS/<signature>/ (fuzz/loop/loop.h).
  *
  * A mismatch is a finding, not a crash of the target: it is written down
  * and fuzzing goes on (return 0). A generated program that the checker
@@ -31,7 +31,7 @@
  *
  * Under AFL++ (libAFLDriver) the executor starts at the first input, in the
  * forked child, not in the fork server. */
-#include "harness/loop.h"
+#include "fuzz/loop/loop.h"
 
 #include <stdio.h>
 #include <stdlib.h>

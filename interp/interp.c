@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/env.h"
+#include "harness/env/env.h"
 
 /* ISA constants newer than Debian 12's uapi header. */
 #ifndef BPF_LOAD_ACQ

@@ -62,7 +62,7 @@ typedef uint64_t interp_call_fn(void *opaque, const struct cf_callee *c, const u
 				struct cf_trace *trace);
 
 struct interp_env {
-	interp_call_fn *call; /* NULL: cf_env_call (harness/env.h) */
+	interp_call_fn *call; /* NULL: cf_env_call (harness/env/env.h) */
 	void *opaque;
 };
 

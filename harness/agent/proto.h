@@ -1,4 +1,4 @@
-/* harness/agent/proto.h: the wire protocol between callfuzz (harness/vm.c)
+/* harness/agent/proto.h: the wire protocol between callfuzz (harness/target/vm.c)
  * and the agent inside the VM (harness/agent/agent.c), version 1.
  * docs/vm-protocol.md describes it; keep the two in step.
  *

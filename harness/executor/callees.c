@@ -2,11 +2,11 @@
  * helpers and kfuncs, reached through the SP-alignment stubs of entry.S
  * (the addresses the handshake gives). Each is an ordinary AAPCS64 function (args 1..8 in
  * x0..x7, 9..12 at [SP], [SP+8], ... on entry, as the C compiler arranges)
- * that forwards to harness/env.c with the trace of the current run, so the
+ * that forwards to harness/env/env.c with the trace of the current run, so the
  * JIT side records exactly what the interpreter records. */
 #include "harness/executor/callees.h"
 
-#include "harness/env.h"
+#include "harness/env/env.h"
 
 struct cf_trace *ex_cur_trace;
 

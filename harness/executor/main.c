@@ -1,6 +1,6 @@
 /* harness/executor/main.c: callfuzz-exec, the aarch64 executor.
  *
- * Started once per fuzzing process by harness/exec.c (under qemu-aarch64 on
+ * Started once per fuzzing process by harness/target/exec.c (under qemu-aarch64 on
  * x86 hosts), it maps its code region, native stack and ctx at fixed
  * addresses, says hello (docs/executor-protocol.md), then loops: wait for
  * the doorbell, copy the code into its own executable region (qemu only

@@ -5,7 +5,7 @@
 #
 #   1. fuzz/run --target model itself (libFuzzer, 1 job, FUZZ_SECONDS, default 60): its
 #      summary (programs/s, per-stage split from the loop's counters,
-#      harness/loop.h) and the RSS of the job (fuzz-diff) and of its
+#      fuzz/loop/loop.h) and the RSS of the job (fuzz-diff) and of its
 #      executor (qemu-aarch64) at the end.
 #   2. `callfuzz bench loop` on generator seeds (the default profile, no
 #      libFuzzer): programs/s, stage split, sizes (BPF slots, arm64

@@ -22,7 +22,7 @@ seed=${VM_AGREE_SEED:-1}
 for arch in "${arches[@]}"; do
 	kernel=${CALLFUZZ_KERNEL:-$build/kernels/$arch/vmlinuz}
 	if [ ! -s "$kernel" ]; then
-		echo "$arch: no kernel image ($kernel); harness/fetch-kernels.sh"
+		echo "$arch: no kernel image ($kernel); harness/target/fetch-kernels.sh"
 		continue
 	fi
 	out=$build/vm-agree-$arch

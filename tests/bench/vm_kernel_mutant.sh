@@ -2,7 +2,7 @@
 # tests/bench/vm_kernel_mutant.sh [PATCH [MAX_PROGRAMS]]: does fuzzing the
 # vm target find a bug in the kernel's JIT?
 #
-# Builds Debian's linux-source-7.2 (harness/kernel-tree.sh fetches and
+# Builds Debian's linux-source-7.2 (harness/target/kernel-tree.sh fetches and
 # unpacks it once) for arm64 with PATCH applied to a scratch copy (default
 # tests/mutants/kernel-stack-arg-imm32.patch; 6.5 min from nothing on 2 idle
 # cores, seconds once built), then runs `callfuzz vm-fuzz` on the mutant
@@ -21,7 +21,7 @@ rm -rf "$out"
 mkdir -p "$out"
 
 t0=$(date +%s)
-image=$(harness/kernel-tree.sh --arch arm64 --patch "$patch" debian | tail -n 1)
+image=$(harness/target/kernel-tree.sh --arch arm64 --patch "$patch" debian | tail -n 1)
 [ -s "$image" ] || { echo "kernel build failed"; exit 1; }
 echo "mutant kernel: $image (built or reused in $(( $(date +%s) - t0 )) s)"
 

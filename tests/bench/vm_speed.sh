@@ -43,7 +43,7 @@ fuzz_n=${VM_BENCH_FUZZ_N:-200}
 for arch in "${arches[@]}"; do
 	kernel=${CALLFUZZ_KERNEL:-$build/kernels/$arch/vmlinuz}
 	if [ ! -s "$kernel" ]; then
-		echo "$arch: no kernel image ($kernel); harness/fetch-kernels.sh"
+		echo "$arch: no kernel image ($kernel); harness/target/fetch-kernels.sh"
 		continue
 	fi
 	echo "== $arch ($kernel)"

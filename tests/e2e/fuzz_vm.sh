@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/e2e/fuzz_vm.sh: ./fuzz/run --target vm for 25 s, one job, on the
-# kernel of build/kernels/arm64/ (Debian 7.2 by harness/fetch-kernels.sh) or
+# kernel of build/kernels/arm64/ (Debian 7.2 by harness/target/fetch-kernels.sh) or
 # CALLFUZZ_KERNEL: the first line names the booted kernel's version and the
 # argument profile of its probe, progress lines count programs, the summary
 # says 0 mismatches on the clean kernel and no bucket is written except the
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 fail() { echo "FAIL: $*"; exit 1; }
 kernel=${CALLFUZZ_KERNEL:-build/kernels/arm64/vmlinuz}
 if [ ! -s "$kernel" ]; then
-	echo "skip: no arm64 kernel image at $kernel (harness/fetch-kernels.sh fetches one; or CALLFUZZ_KERNEL=IMAGE)"
+	echo "skip: no arm64 kernel image at $kernel (harness/target/fetch-kernels.sh fetches one; or CALLFUZZ_KERNEL=IMAGE)"
 	exit 77
 fi
 command -v qemu-system-aarch64 >/dev/null || { echo "skip: qemu-system-aarch64 not installed (apt-get install qemu-system-arm)"; exit 77; }

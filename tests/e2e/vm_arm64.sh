@@ -19,7 +19,7 @@ x86_64) qemu=qemu-system-x86_64 pkg=qemu-system-x86 ;;
 esac
 kernel=${CALLFUZZ_KERNEL:-$build/kernels/$arch/vmlinuz}
 if [ ! -s "$kernel" ]; then
-	echo "skip: no $arch kernel image at $kernel (harness/fetch-kernels.sh fetches one; or CALLFUZZ_KERNEL=IMAGE)"
+	echo "skip: no $arch kernel image at $kernel (harness/target/fetch-kernels.sh fetches one; or CALLFUZZ_KERNEL=IMAGE)"
 	exit 77
 fi
 if ! command -v $qemu >/dev/null; then

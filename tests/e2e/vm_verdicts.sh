@@ -28,7 +28,7 @@ x86_64) qemu=qemu-system-x86_64 pkg=qemu-system-x86 ;;
 esac
 kernel=${CALLFUZZ_KERNEL:-$build/kernels/$arch/vmlinuz}
 if [ ! -s "$kernel" ]; then
-	echo "skip: no $arch kernel image at $kernel (harness/fetch-kernels.sh fetches one; or CALLFUZZ_KERNEL=IMAGE)"
+	echo "skip: no $arch kernel image at $kernel (harness/target/fetch-kernels.sh fetches one; or CALLFUZZ_KERNEL=IMAGE)"
 	exit 77
 fi
 if ! command -v $qemu >/dev/null; then
@@ -48,14 +48,14 @@ build_dumper() { # name, -D, sources...
 	local name=$1 def=$2 f objs=()
 	shift 2
 	for f in "$@"; do
-		$cc -std=gnu11 -O0 -w -I. "$def" -c "$f" -o "$tmp/obj/$name-$(basename "$f" .c).o" || return 1
+		$cc -std=gnu11 -O0 -w -iquote . "$def" -c "$f" -o "$tmp/obj/$name-$(basename "$f" .c).o" || return 1
 		objs+=("$tmp/obj/$name-$(basename "$f" .c).o")
 	done
 	$cc -o "$tmp/$name" "${objs[@]}" "$tmp/obj/dump.o" "$tmp/obj/main.o" $build/obj/bpf/*.o \
 		$build/obj/interp/*.o $build/obj/harness/env.o -lbpf -lelf -lz -lm
 }
-$cc -std=gnu11 -O0 -I. -c tests/e2e/vm_check_dump.c -o "$tmp/obj/dump.o" &&
-$cc -std=gnu11 -O0 -I. -c tests/test_main.c -o "$tmp/obj/main.o" &&
+$cc -std=gnu11 -O0 -iquote . -c tests/e2e/vm_check_dump.c -o "$tmp/obj/dump.o" &&
+$cc -std=gnu11 -O0 -iquote . -c tests/test_main.c -o "$tmp/obj/main.o" &&
 build_dumper checkdump -Dcf_check=dump_cf_check tests/bpf/check_*.c &&
 build_dumper interpdump -Dinterp_run=dump_interp_run tests/interp/selftests_stack_arg.c \
 	tests/interp/stack_args.c tests/interp/calls.c tests/interp/util.c ||

@@ -3,7 +3,7 @@
  * (9..12 at [SP] on entry), and the trace records what was passed. */
 #include "tests/harness/exec_test.h"
 
-/* The environment's return value (harness/env.h), written out again here
+/* The environment's return value (harness/env/env.h), written out again here
  * from its definition so that the test does not trust env.c. */
 static uint64_t mix_ref(uint64_t seed, int n, const uint64_t *a)
 {

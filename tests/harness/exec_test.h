@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "harness/harness.h"
+#include "harness/target/target.h"
 #include "tests/test.h"
 
 #define A64_RET 0xd65f03c0u

@@ -4,7 +4,7 @@
  *    (the tables below are read off the sources by hand);
  *  - passes the checker, with the 5-argument limit of kernels without
  *    stack arguments too;
- *  - computes, in the interpreter, in the host kernel (harness/kernel.h)
+ *  - computes, in the interpreter, in the host kernel (harness/target/target.h)
  *    and in our arm64 JIT under the executor, the r0 (low 32 bits: the
  *    entry returns int) and the ctx that the same C source computes when
  *    compiled natively (SEED_HOST): an oracle independent of clang's BPF
@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/harness.h"
-#include "harness/import.h"
-#include "harness/kernel.h"
+#include "harness/target/target.h"
+#include "harness/import/import.h"
+#include "harness/target/target.h"
 #include "tests/harness/exec_test.h"
 #include "tests/test.h"
 

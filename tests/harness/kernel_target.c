@@ -1,4 +1,4 @@
-/* tests/harness/kernel_target.c: the host kernel target (harness/kernel.h):
+/* tests/harness/kernel_target.c: the host kernel target (harness/target/target.h):
  * the comparison on made-up results, then loads and test runs on the
  * running kernel (SKIP when bpf() is refused): ctx write-back, the low 32
  * bits of r0, the verifier log of a rejection, the stack-argument probe
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/kernel.h"
+#include "harness/target/target.h"
 #include "tests/test.h"
 
 static int parse(const char *text, struct cf_prog *p)

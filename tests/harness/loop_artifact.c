@@ -1,8 +1,8 @@
-/* tests/harness/loop_artifact.c: artifact buckets (harness/loop.h,
- * harness/artifact.c): created complete, the smaller input kept, every
+/* tests/harness/loop_artifact.c: artifact buckets (fuzz/loop/loop.h,
+ * harness/repro/artifact.c): created complete, the smaller input kept, every
  * occurrence counted in hits, consistent under concurrent writers, and
  * never lost or torn when a writer is killed at any moment. */
-#include "harness/loop.h"
+#include "fuzz/loop/loop.h"
 #include "tests/test.h"
 
 #include <dirent.h>

@@ -1,7 +1,7 @@
 /* The loop end to end on the clean tree: generated programs agree, and the
  * checker runs on the inputs loop_opts.check_every picks (always the same
  * ones for the same bytes). */
-#include "harness/loop.h"
+#include "fuzz/loop/loop.h"
 #include "tests/harness/exec_test.h"
 
 #include <stdio.h>

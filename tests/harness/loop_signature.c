@@ -1,9 +1,9 @@
-/* tests/harness/loop_signature.c: mismatch signatures (harness/loop.h) on
+/* tests/harness/mismatch_signature.c: mismatch signatures (fuzz/loop/loop.h) on
  * hand-made results: stable (no values or addresses), one name per kind
  * and place, made of directory-safe characters. The mismatches come from
  * compare_results on results built here, so the test follows the oracle's
  * own wording; CRASH places are hand-made struct mismatch values. */
-#include "harness/loop.h"
+#include "fuzz/loop/loop.h"
 #include "tests/test.h"
 
 #include <signal.h>
@@ -50,7 +50,7 @@ static const char *sig_of(void)
 
 	if (compare_results(&ir, &xr, NULL, NULL, &m) == MISMATCH_NONE)
 		return "NONE";
-	loop_signature(&m, &ir, &xr, NULL, buf, sizeof(buf));
+	mismatch_signature(&m, &ir, &xr, NULL, buf, sizeof(buf));
 	CHECK_MSG(safe_name(buf), "signature \"%s\" has characters a directory name should not", buf);
 	return buf;
 }
@@ -191,7 +191,7 @@ TEST(loop_signature_timeout_and_reject)
 	CHECK_STR(sig_of(), "TIMEOUT");
 
 	mismatch_jit_reject(&m, "func f insn 3: unsupported opcode 0xff");
-	loop_signature(&m, &ir, NULL, NULL, buf, sizeof(buf));
+	mismatch_signature(&m, &ir, NULL, NULL, buf, sizeof(buf));
 	CHECK_STR(buf, "JIT_REJECT");
 }
 
@@ -229,7 +229,7 @@ static const char *crash_sig(const struct cf_prog *p, int sig, int64_t pc_off, i
 	xr.signal = sig;
 	xr.fault_pc_off = pc_off;
 	xr.fault_addr = 0x1234;
-	loop_signature(&m, &ir, &xr, p, buf, sizeof(buf));
+	mismatch_signature(&m, &ir, &xr, p, buf, sizeof(buf));
 	CHECK_MSG(safe_name(buf), "signature \"%s\"", buf);
 	return buf;
 }

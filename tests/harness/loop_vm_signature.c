@@ -1,11 +1,11 @@
-/* tests/harness/loop_vm_signature.c: the buckets of vm oracle cases
- * (loop_vm_signature, harness/loop.h) on hand-made tvm_case values: the
+/* tests/harness/tvm_signature.c: the buckets of vm oracle cases
+ * (tvm_signature, fuzz/loop/loop.h) on hand-made tvm_case values: the
  * voice and the kind of difference name the bucket, never the values; the
  * known 7.2 stack-liveness false rejection is recognized by its log line;
  * a difference of our JIT as a voice is kept apart from the model target's
  * buckets (VM- prefix). The places are written as target_vm.c's
  * compare_kernel_voice words them. */
-#include "harness/loop.h"
+#include "fuzz/loop/loop.h"
 #include "tests/test.h"
 
 #include <stdlib.h>
@@ -32,11 +32,11 @@ static const char *sig(bool *known)
 	static char buf[96];
 	bool k;
 
-	loop_vm_signature(&c, buf, sizeof(buf), known ? known : &k);
+	tvm_signature(&c, buf, sizeof(buf), known ? known : &k);
 	return buf;
 }
 
-TEST(loop_vm_signature_kernel_voices)
+TEST(tvm_signature_kernel_voices)
 {
 	make_case(TVM_KERNEL_JIT, MISMATCH_KERNEL, "r0 (low 32 bits)", -1);
 	CHECK_STR(sig(NULL), "KERNEL-jit-retval");
@@ -48,7 +48,7 @@ TEST(loop_vm_signature_kernel_voices)
 	CHECK_STR(sig(NULL), "KERNEL-interp-run");
 }
 
-TEST(loop_vm_signature_verifier_and_lost_guest)
+TEST(tvm_signature_verifier_and_lost_guest)
 {
 	bool known = true;
 
@@ -64,7 +64,7 @@ TEST(loop_vm_signature_verifier_and_lost_guest)
 	CHECK_STR(sig(NULL), "TIMEOUT-kernel-interp");
 }
 
-TEST(loop_vm_signature_known_kernel_bug)
+TEST(tvm_signature_known_kernel_bug)
 {
 	bool known = false;
 
@@ -75,7 +75,7 @@ TEST(loop_vm_signature_known_kernel_bug)
 	CHECK(known);
 }
 
-TEST(loop_vm_signature_model_voice_is_apart)
+TEST(tvm_signature_model_voice_is_apart)
 {
 	make_case(TVM_MODEL_JIT, MISMATCH_RETVAL, "r0", -1);
 	CHECK_STR(sig(NULL), "VM-RETVAL");

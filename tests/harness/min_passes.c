@@ -3,7 +3,7 @@
  * interpreter's result), so that no buggy JIT is needed. Whatever the
  * predicate, every kept program must pass the checker and run in the
  * interpreter: the tests check that again on the result. */
-#include "harness/minimize.h"
+#include "harness/repro/repro.h"
 #include "tests/test.h"
 
 #include <stdlib.h>

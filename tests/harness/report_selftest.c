@@ -2,8 +2,7 @@
  * clang-19 -target bpf against tests/selftest/bpf_misc.h, keeps r11 as
  * text that clang assembles to the stack-argument encodings of
  * stack-args.md 1, and carries the expectations test_loader reads. */
-#include "harness/cli.h"
-#include "harness/minimize.h"
+#include "harness/repro/repro.h"
 #include "tests/test.h"
 
 #include <stdio.h>
@@ -74,7 +73,7 @@ TEST(report_selftest_compiles_with_clang19_and_keeps_r11)
 	/* 1 + 6 + -9 = -2, plus 78 % 1000: the value is only copied through */
 	selftest_write(f, &p, "stack_arg_repro", (uint64_t)-2 + 78, "TRACE-kf_args12-arg9: test");
 	fclose(f);
-	text = cli_read_file(path, &len, errbuf, sizeof(errbuf));
+	text = cf_read_file(path, &len, errbuf, sizeof(errbuf));
 	REQUIRE(text);
 	CHECK_CONTAINS(text, "__success __retval(76)");
 	CHECK_CONTAINS(text, "static long stack_arg_repro_sum9(long a1, long a2, long a3, long a4, long a5, long a6, "

@@ -10,7 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "harness/vm.h"
+#include "harness/target/target.h"
 #include "tests/test.h"
 
 #define MOV_K(d, imm) cf_insn(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, imm)

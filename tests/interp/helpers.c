@@ -3,7 +3,7 @@
  * outgoing slots), stack_hash hashes the right bytes (FNV-1a computed here),
  * pointer arguments are bounds- and init-checked, a custom environment gets
  * host pointers, events past CF_TRACE_MAX are counted as dropped. */
-#include "harness/env.h"
+#include "harness/env/env.h"
 #include "tests/interp/util.h"
 #include "tests/test.h"
 

@@ -1,0 +1,151 @@
+/* fuzz/loop/loop.h: the differential fuzzing loop and its artifacts
+ * (internal to harness/; the fuzz targets in fuzz/ and the tests use it).
+ *
+ * One iteration (design.md, "Data flow"): fuzzer bytes -> gen_program ->
+ * cf_check (must accept) -> jit_compile -> the executor runs the code while
+ * a worker thread runs the interpreter (must be INTERP_OK) -> compare_results
+ * -> on a mismatch, an artifact under <artifacts>/<signature>/.
+ *
+ * A checker rejection or an interpreter fault on a generated program is a
+ * bug of the generator (or of the checker/interpreter), never of the JIT:
+ * the loop returns LOOP_GEN_BUG with the program text and the reason, and
+ * the fuzz target aborts on it so that the fuzzer keeps the input.
+ *
+ * With a vm target (loop_opts.target, docs/vm-target.md) one guest is booted
+ * at loop_start and each input goes, as one case, through the vm oracle of
+ * harness/target/target_vm.c instead: the generator's kernel profile with max_args
+ * from the guest's probe, a ctx derived from the input's hash, the checker
+ * and the interpreter on the host, the kernel's JIT (and its interpreter
+ * when every function takes <= 5 arguments; with LOOP_TARGET_VM_MODEL our
+ * JIT too). A lost guest (oops, hang) is a CRASH/TIMEOUT result: the guest
+ * is booted again and the console text goes beside the artifact. */
+#ifndef CALLFUZZ_FUZZ_LOOP_H
+#define CALLFUZZ_FUZZ_LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gen/gen.h"
+#include "harness/repro/repro.h"
+#include "harness/target/target.h"
+
+/* Per-stage wall time. The interpreter runs on its own thread at the same
+ * time as LOOP_STAGE_EXEC, so the stages add up to more than the wall time;
+ * LOOP_STAGE_WAIT is how long the main thread still waited for the
+ * interpreter after the executor answered (what the overlap did not hide). */
+enum loop_stage {
+	LOOP_STAGE_GEN,      /* gen_program */
+	LOOP_STAGE_CHECK,    /* cf_check */
+	LOOP_STAGE_INTERP,   /* interp_run (worker thread) */
+	LOOP_STAGE_JIT,      /* jit_compile */
+	LOOP_STAGE_EXEC,     /* exec_run: transfer + execute under qemu */
+	LOOP_STAGE_WAIT,     /* main thread waiting for the interpreter */
+	LOOP_STAGE_COMPARE,  /* compare_results + signature */
+	LOOP_STAGE_ARTIFACT, /* writing artifacts */
+	LOOP_NSTAGES,
+};
+
+const char *loop_stage_name(enum loop_stage s);
+
+/* Atomics: LSE or the LL/SC fallback. ALTERNATE picks per input from a
+ * hash of its bytes, so that replaying an input picks the same again. */
+enum loop_lse {
+	LOOP_LSE_ALTERNATE,
+	LOOP_LSE_ON,
+	LOOP_LSE_OFF,
+};
+
+/* What the generated programs are compared against. */
+enum loop_target {
+	LOOP_TARGET_MODEL,    /* our arm64 JIT on the executor (model profile) */
+	LOOP_TARGET_VM,       /* a real kernel under qemu-system: its JIT and interpreter */
+	LOOP_TARGET_VM_MODEL, /* the same, with our JIT as a further voice */
+};
+
+/* "model", "vm", "vm,model" (also "model,vm"); -1 if none of them. */
+int loop_target_parse(const char *name, enum loop_target *out);
+const char *loop_target_name(enum loop_target t);
+
+struct loop_opts {
+	enum loop_target target;
+	struct tvm_opts vm;        /* vm targets: arch, kernel, console_log, req_timeout_ms;
+				      model and listing are set by loop_start */
+	struct gen_opts gen;       /* vm targets: profile and max_args are set by loop_start */
+	struct exec_opts exec;
+	enum loop_lse lse;
+	const char *artifacts_dir; /* NULL: no artifacts are written */
+	const char *replay_cmd;    /* how report.txt names callfuzz: "build/callfuzz" */
+	bool serial;               /* interpret before running the JIT code instead of
+				      at the same time (for measuring the overlap) */
+	int check_every;           /* run the checker on 1 input in N (chosen by the
+				      input's hash, so a replay decides the same), and
+				      always before a mismatch is reported; 1: every
+				      input. The checker costs as much as qemu here,
+				      and the interpreter still guards every program. */
+};
+
+/* Defaults: gen_opts_default, alternate LSE, artifacts/ , build/callfuzz,
+ * check_every 8. */
+void loop_opts_default(struct loop_opts *o);
+
+struct loop_stats {
+	uint64_t programs;        /* compared (equal + mismatch) */
+	uint64_t mismatches;      /* not counting known_bugs */
+	uint64_t known_bugs;      /* vm targets: differences that are known kernel bugs */
+	uint64_t gen_bugs;
+	uint64_t checked;         /* programs the checker ran on (loop_opts.check_every) */
+	uint64_t lse_programs;    /* programs JIT-compiled with LSE atomics */
+	uint64_t insns;           /* BPF slots over all programs */
+	uint64_t interp_insns;    /* instructions the interpreter executed */
+	uint64_t exec_restarts;   /* executor restarts (vm targets: guest boots) beyond the first */
+	uint64_t vm_interp_voice; /* vm targets: programs the kernel's interpreter also ran */
+	uint64_t call_nargs[CF_MAX_ARGS + 1]; /* BPF-to-BPF call sites by callee argument count */
+	uint64_t stage_ns[LOOP_NSTAGES];
+	uint64_t wall_ns;         /* whole iterations */
+};
+
+enum loop_verdict {
+	LOOP_EQUAL,
+	LOOP_MISMATCH, /* outcome.m, outcome.signature; an artifact was written */
+	LOOP_GEN_BUG,  /* outcome.msg and outcome.prog_text say what */
+	LOOP_ERROR,    /* the loop could not go on (executor cannot restart,
+			  artifacts not writable): outcome.msg */
+};
+
+struct loop_outcome {
+	enum loop_verdict verdict;
+	struct mismatch m;
+	bool lse;
+	bool known;             /* MISMATCH: a known bug of the target (tvm_signature's
+				   VERIFIER-known-* buckets), counted in known_bugs only */
+	char signature[96];
+	char artifact_dir[512]; /* MISMATCH: where the artifact lives */
+	char msg[768];
+	const char *prog_text;  /* cf_asm_print of the program (owned by the loop,
+				   valid until the next call); NULL for EQUAL */
+};
+
+struct loop;
+
+/* Start the executor and the interpreter thread. NULL with err set. */
+struct loop *loop_start(const struct loop_opts *o, struct cf_err *err);
+void loop_stop(struct loop *l);
+/* One iteration on the fuzzer's bytes. Returns out->verdict. */
+enum loop_verdict loop_run_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out);
+const struct loop_stats *loop_get_stats(const struct loop *l);
+/* Runner of the executor ("qemu-aarch64-static", "native"); vm targets:
+ * "qemu-system". */
+const char *loop_runner(const struct loop *l);
+/* One line for the user: the target, the kernel (vm: release, stack
+ * arguments, interpreter voice, boot time) and the generator's profile. */
+void loop_describe(const struct loop *l, char *buf, size_t size);
+/* The generator's options in use (vm targets: kernel profile, max_args of
+ * the guest). */
+const struct gen_opts *loop_gen_opts(const struct loop *l);
+
+/* Write stats as "key value" lines to path, atomically (temporary file in
+ * the same directory, then rename). 0 or -1 with errno. */
+int loop_stats_write(const struct loop_stats *s, const char *path);
+
+#endif

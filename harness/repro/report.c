@@ -1,0 +1,282 @@
+/* harness/repro/report.c: what a bucket tells its reader: report.txt (the
+ * signature, both sides at the first divergence, the minimized program,
+ * the arm64 code of the functions involved, the replay command), and the
+ * annotated arm64 listing that `callfuzz jit` prints too. */
+#include "harness/repro/repro.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define JIT_LLVM_MC "llvm-mc-19"
+
+/* ---- the annotated arm64 listing (from `callfuzz jit`) -------------------- */
+
+/* "\tb.ne\t#-12 // x" -> "b.ne #-12" */
+static void normalize_line(char *line)
+{
+	char *comment = strstr(line, "//");
+	size_t o = 0;
+	int space = 0;
+
+	if (comment)
+		*comment = 0;
+	for (size_t k = 0; line[k]; k++) {
+		if (isspace((unsigned char)line[k])) {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			line[o++] = ' ';
+		space = 0;
+		line[o++] = line[k];
+	}
+	line[o] = 0;
+}
+
+/* Disassemble the whole image in one llvm-mc run. Each word is followed by
+ * a marker word (brk #0x7777) so that a word LLVM cannot decode still
+ * keeps the lines aligned. Returns n strings or NULL (llvm-mc missing). */
+#define MARKER_WORD 0xd42eeee0u
+#define MARKER_TEXT "brk #0x7777"
+
+static char **disassemble(const uint32_t *words, uint32_t n)
+{
+	char in_path[] = "/tmp/callfuzz-jit-in-XXXXXX";
+	char out_path[] = "/tmp/callfuzz-jit-out-XXXXXX";
+	char cmd[256], line[512];
+	char **lines = NULL;
+	int fd_in, fd_out;
+	FILE *in, *dis_out;
+	uint32_t cur = 0;
+
+	if (system("command -v " JIT_LLVM_MC " >/dev/null 2>&1") != 0)
+		return NULL;
+	fd_in = mkstemp(in_path);
+	fd_out = mkstemp(out_path);
+	if (fd_in < 0 || fd_out < 0)
+		goto fail;
+	in = fdopen(fd_in, "w");
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t pair[2] = { words[k], MARKER_WORD };
+
+		for (int w = 0; w < 2; w++)
+			fprintf(in, "0x%02x 0x%02x 0x%02x 0x%02x\n", pair[w] & 0xff, (pair[w] >> 8) & 0xff,
+				(pair[w] >> 16) & 0xff, pair[w] >> 24);
+	}
+	fclose(in);
+	snprintf(cmd, sizeof(cmd), JIT_LLVM_MC " --disassemble -triple=aarch64 -mattr=+lse <%s >%s 2>/dev/null",
+		 in_path, out_path);
+	if (system(cmd) != 0)
+		goto fail_files;
+	dis_out = fdopen(fd_out, "r");
+	lines = calloc(n ? n : 1, sizeof(char *));
+	while (lines && fgets(line, sizeof(line), dis_out) && cur < n) {
+		normalize_line(line);
+		if (!line[0] || line[0] == '.')
+			continue;
+		if (!strcmp(line, MARKER_TEXT)) {
+			if (!lines[cur])
+				lines[cur] = strdup("<not an instruction>");
+			cur++;
+			continue;
+		}
+		free(lines[cur]);
+		lines[cur] = strdup(line);
+	}
+	fclose(dis_out);
+	for (; lines && cur < n; cur++)
+		if (!lines[cur])
+			lines[cur] = strdup("<not an instruction>");
+	unlink(in_path);
+	unlink(out_path);
+	return lines;
+fail_files:
+	close(fd_out);
+fail:
+	unlink(in_path);
+	unlink(out_path);
+	return NULL;
+}
+
+/* For a PC-relative branch ("bl #24", "b.ne #-12", "cbnz w12, #-12"),
+ * the code offset it lands on, or -1. */
+static long branch_target(const char *text, uint32_t at)
+{
+	const char *hash = strrchr(text, '#');
+
+	if (!(text[0] == 'b' || !strncmp(text, "cbz", 3) || !strncmp(text, "cbnz", 4)) || !hash ||
+	    strchr(text, '['))
+		return -1;
+	if (!strncmp(text, "br ", 3) || !strncmp(text, "blr ", 4))
+		return -1;
+	return (long)at + strtol(hash + 1, NULL, 0);
+}
+
+static void print_func(FILE *out, const struct cf_prog *p, const struct jit_image *img, int fi, char **dis)
+{
+	const struct jit_func *jf = &img->funcs[fi];
+	const struct cf_func *f = &p->funcs[fi];
+	int slot = -2;
+
+	fprintf(out, "\nfunc %s%s: %d arg%s, stack %d, code 0x%04x..0x%04x (%u instructions)\n", jf->name,
+	       fi == 0 ? " (entry)" : "", f->nargs, f->nargs == 1 ? "" : "s", f->stack_size, jf->start, jf->end,
+	       (jf->end - jf->start) / 4);
+	for (uint32_t at = jf->start; at < jf->end; at += 4) {
+		int where, s;
+		long target;
+
+		if (jit_locate(img, at, &where, &s) == 0 && s != slot) {
+			/* a header for every slot that starts here, including
+			 * slots that emit nothing (LD_IMM64 2nd half, le64) */
+			for (int k = slot + 1; k <= s; k++) {
+				char buf[256];
+
+				if (k == -1) {
+					fprintf(out, "  ; prologue\n");
+				} else if (k == jf->ninsns) {
+					fprintf(out, "  ; epilogue\n");
+				} else if (k >= 0 && !(k > 0 && f->insns[k - 1].code == (BPF_LD | BPF_IMM | BPF_DW))) {
+					cf_asm_print_insn(buf, sizeof(buf), p, fi, k);
+					fprintf(out, "  ; %d: %s%s\n", k, buf, k < s ? "   (no code)" : "");
+				}
+			}
+			slot = s;
+		}
+		fprintf(out, "  0x%04x: %08x  %s", at, img->code[at / 4], dis ? dis[at / 4] : "");
+		target = dis ? branch_target(dis[at / 4], at) : -1;
+		if (target >= 0) {
+			int tf, ts;
+
+			if (jit_locate(img, (uint32_t)target, &tf, &ts) == 0) {
+				if (ts == -1)
+					fprintf(out, "   -> %s", img->funcs[tf].name);
+				else if (ts == img->funcs[tf].ninsns)
+					fprintf(out, "   -> %s epilogue", img->funcs[tf].name);
+				else
+					fprintf(out, "   -> %s insn %d", img->funcs[tf].name, ts);
+			}
+		}
+		fprintf(out, "\n");
+	}
+	/* a final exit emits nothing: it falls into the epilogue */
+}
+
+int report_jit_listing(FILE *out, const struct cf_prog *p, const struct jit_image *img, const bool *shown)
+{
+	char **dis = disassemble(img->code, img->ncode);
+
+	if (!dis)
+		fprintf(out, "; " JIT_LLVM_MC " not found: no disassembly (install Debian package llvm-19)\n");
+	for (int fi = 0; fi < img->nfuncs; fi++)
+		if (!shown || shown[fi])
+			print_func(out, p, img, fi, dis);
+	if (dis)
+		for (uint32_t k = 0; k < img->ncode; k++)
+			free(dis[k]);
+	free(dis);
+	return dis ? 0 : -1;
+}
+
+/* ---- report.txt ------------------------------------------------------------ */
+
+static void report_trace(FILE *out, const char *who, const struct cf_trace *t, int mark)
+{
+	char name[32];
+
+	for (uint32_t i = 0; i < t->nevents && i < CF_TRACE_MAX; i++) {
+		const struct cf_event *e = &t->ev[i];
+
+		fprintf(out, "  %s event %u: %s(", who, i, compare_event_name(e->id, name, sizeof(name)));
+		for (uint32_t a = 0; a < e->nargs && a < CF_MAX_ARGS; a++)
+			fprintf(out, "%s0x%" PRIx64, a ? ", " : "", e->args[a]);
+		fprintf(out, ")%s\n", (int)i == mark ? "   <-- first divergence" : "");
+	}
+	if (t->dropped)
+		fprintf(out, "  %s: %u events dropped past %d\n", who, t->dropped, CF_TRACE_MAX);
+}
+
+/* design.md "The oracle": what each side saw where they first differ. */
+static void report_divergence(FILE *out, const struct cf_prog *p, const struct repro_result *res)
+{
+	const struct mismatch *m = &res->m;
+	const struct interp_result *ir = &res->ir;
+	const struct exec_result *xr = &res->xr;
+
+	fprintf(out, "first divergence: %s at %s\n", mismatch_kind_name(m->kind), m->place);
+	switch (m->kind) {
+	case MISMATCH_TRACE:
+	case MISMATCH_STACK:
+		fprintf(out, "  interpreter 0x%016" PRIx64 "\n  jit         0x%016" PRIx64 "\n", m->want, m->got);
+		fprintf(out, "events (interpreter, then JIT):\n");
+		report_trace(out, "interp", &ir->trace, m->event);
+		report_trace(out, "jit", &xr->trace, m->event);
+		break;
+	case MISMATCH_OUTBUF:
+		fprintf(out, "  interpreter ctx[%d] = 0x%02" PRIx64 "\n  jit         ctx[%d] = 0x%02" PRIx64 "\n",
+			m->offset, m->want, m->offset, m->got);
+		break;
+	case MISMATCH_RETVAL:
+		fprintf(out, "  interpreter r0 = 0x%016" PRIx64 " (%" PRId64 ")\n  jit         r0 = 0x%016" PRIx64
+			" (%" PRId64 ")\n", m->want, (int64_t)m->want, m->got, (int64_t)m->got);
+		break;
+	case MISMATCH_ABI:
+		fprintf(out, "  %s: expected 0x%" PRIx64 ", found 0x%" PRIx64 "\n", exec_abi_name(xr->abi),
+			xr->abi_expected, xr->abi_actual);
+		break;
+	case MISMATCH_CRASH:
+		fprintf(out, "  interpreter: returned r0 = 0x%" PRIx64 "\n", ir->r0);
+		fprintf(out, "  jit: signal %d at native pc 0x%" PRIx64 " (code offset %" PRId64 "), address 0x%" PRIx64
+			"\n", xr->signal, xr->fault_pc, xr->fault_pc_off, xr->fault_addr);
+		if (m->func >= 0 && m->func < p->nfuncs) {
+			char text[256] = "";
+
+			if (m->insn >= 0 && m->insn < p->funcs[m->func].ninsns)
+				cf_asm_print_insn(text, sizeof(text), p, m->func, m->insn);
+			fprintf(out, "  in func %s %s %d%s%s\n", p->funcs[m->func].name,
+				m->insn < 0 ? "prologue" : m->insn >= p->funcs[m->func].ninsns ? "epilogue" : "insn",
+				m->insn, text[0] ? ": " : "", text);
+		}
+		break;
+	case MISMATCH_TIMEOUT:
+		fprintf(out, "  interpreter: returned r0 = 0x%" PRIx64 " after %" PRIu64 " insns\n  jit: %s\n", ir->r0,
+			ir->insns_executed, xr->detail);
+		break;
+	default:
+		break;
+	}
+	fprintf(out, "both sides:\n  interpreter: r0 = 0x%" PRIx64 ", %u events, %" PRIu64 " insns executed\n", ir->r0,
+		ir->trace.nevents, ir->insns_executed);
+	if (m->kind == MISMATCH_JIT_REJECT)
+		fprintf(out, "  jit: rejected the program\n");
+	else
+		fprintf(out, "  jit: %s, r0 = 0x%" PRIx64 ", %u events%s%s\n", exec_status_name(xr->status), xr->r0,
+			xr->trace.nevents, xr->detail[0] ? ": " : "", xr->detail);
+}
+
+void report_write(FILE *out, const struct cf_prog *p, const struct jit_image *img, const struct repro_result *res,
+		  const char *replay_cmd)
+{
+	char *text = cf_asm_print(p);
+
+	fprintf(out, "signature: %s\n", res->signature[0] ? res->signature : "(none: the program does not mismatch)");
+	if (res->verdict == REPRO_MISMATCH)
+		report_divergence(out, p, res);
+	else
+		fprintf(out, "verdict: %s%s%s\n",
+			res->verdict == REPRO_EQUAL ? "equal" : res->verdict == REPRO_INVALID ? "rejected" : "interpreter fault",
+			res->why[0] ? ": " : "", res->why);
+	fprintf(out, "\nprogram (%d instructions, %d function%s):\n\n%s", min_insn_count(p), p->nfuncs,
+		p->nfuncs == 1 ? "" : "s", text);
+	free(text);
+	/* a minimized program keeps only functions the mismatch needs: show
+	 * them all */
+	if (img && img->ncode) {
+		fprintf(out, "\narm64 code (model JIT; helper/kfunc addresses are the executor's):\n");
+		report_jit_listing(out, p, img, NULL);
+	}
+	fprintf(out, "\nreplay:\n  %s\n", replay_cmd);
+}

@@ -1,0 +1,174 @@
+/* harness/repro/repro.h: reproducers (internal to harness/): the minimizer,
+ * rerunning a program to get its mismatch signature, bucket reports,
+ * kernel-selftest export and triage of an artifacts directory.
+ *
+ * design.md "Minimizer and triage"; style.md "From C-Reduce and Csmith":
+ * the minimizer is a list of small passes over the program (never over the
+ * generator's bytes), driven by one loop that keeps a candidate only if the
+ * checker accepts it, the interpreter runs it to exit, and the caller's
+ * predicate (for a real mismatch: "the signature is unchanged") holds. */
+#ifndef CALLFUZZ_REPRO_H
+#define CALLFUZZ_REPRO_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "harness/target/target.h"
+
+/* ---- the reduction loop (harness/repro/minimize.c) -------------------------- */
+
+/* The "still interesting" test of a candidate that is already valid
+ * (accepted by cf_check, INTERP_OK). */
+typedef bool min_keep_fn(void *opaque, const struct cf_prog *cand);
+
+enum min_pass {
+	MIN_PASS_DROP_FUNC,      /* a subprogram and every call of it */
+	MIN_PASS_DROP_CALL,      /* a call and the stores of its stack arguments */
+	MIN_PASS_BYPASS_WRAPPER, /* callers of `f: call g; exit` call g */
+	MIN_PASS_LOWER_NARGS,    /* a subprogram's argument count, callee and callers */
+	MIN_PASS_DROP_STACK_ARG, /* a stack argument the callee never loads; the rest move down */
+	MIN_PASS_DROP_BLOCK32,   /* 32 consecutive slots */
+	MIN_PASS_DROP_BLOCK,     /* 8 consecutive slots */
+	MIN_PASS_DROP_PAIR,      /* 2 consecutive slots */
+	MIN_PASS_DROP_INSN,      /* one instruction */
+	MIN_PASS_STRAIGHTEN,     /* a conditional branch: never / always taken */
+	MIN_PASS_OPERAND_CONST,  /* a register operand or a load becomes a constant */
+	MIN_PASS_SHRINK_CONST,   /* an immediate toward 0 / 1 / half */
+	MIN_PASS_SHRINK_STACK,   /* declared stack size down to what is used */
+	MIN_NPASSES,
+};
+
+const char *min_pass_name(enum min_pass k);
+
+struct min_opts {
+	double time_limit_s;        /* <= 0: no limit */
+	FILE *progress;             /* NULL: quiet; else one line per round */
+	struct cf_check_opts check; /* what "valid" means */
+};
+
+void min_opts_default(struct min_opts *o); /* 60 s, quiet, cf_check defaults */
+
+struct min_stats {
+	int insns_before, insns_after; /* slots (cf_prog_total_insns) */
+	int funcs_before, funcs_after;
+	int rounds;
+	long candidates;  /* built */
+	long valid;       /* of those, accepted by the checker and the interpreter */
+	long kept;        /* of those, kept */
+	long kept_by_pass[MIN_NPASSES];
+	double seconds;
+	bool out_of_time; /* stopped by the time limit before a fixpoint */
+};
+
+/* Reduce p in place. Deterministic: the same p and predicate give the same
+ * result (unless the time limit stops it). Returns 0, or -1 with err set
+ * when p itself is invalid or not interesting (nothing to minimize). */
+int min_reduce(struct cf_prog *p, min_keep_fn *keep, void *opaque, const struct min_opts *o,
+	       struct min_stats *st, struct cf_err *err);
+
+/* Number of instructions (an LD_IMM64 counts once): the size we report. */
+int min_insn_count(const struct cf_prog *p);
+
+/* ---- rerunning a program (harness/repro/minimize.c) ------------------------- */
+
+enum repro_verdict {
+	REPRO_INVALID,     /* cf_check rejected it (why) */
+	REPRO_INTERP_FAIL, /* the interpreter faulted or ran out (why) */
+	REPRO_EQUAL,       /* both sides agree */
+	REPRO_MISMATCH,    /* m and signature say how they differ */
+};
+
+struct repro_result {
+	enum repro_verdict verdict;
+	struct interp_result ir;
+	struct exec_result xr;
+	struct mismatch m;
+	char signature[96]; /* mismatch_signature() (fuzz/loop/loop.h) */
+	char why[512];
+};
+
+struct repro {
+	struct exec *ex;
+	struct jit_opts jit;
+	struct cf_check_opts check;
+	uint8_t ctx[CF_CTX_SIZE];
+};
+
+/* Start the executor. 0, or -1 with err set. */
+int repro_start(struct repro *r, const struct exec_opts *eo, bool lse, struct cf_err *err);
+void repro_stop(struct repro *r);
+/* Check, interpret, JIT and execute p; fill res. The executor survives a
+ * crash or hang of the code (exec_run restarts it). Returns 0, or -1 with
+ * err set when the executor cannot go on. */
+int repro_run(struct repro *r, const struct cf_prog *p, struct repro_result *res, struct cf_err *err);
+
+/* ---- reports (harness/repro/report.c) ---------------------------------------- */
+
+/* The arm64 listing of `callfuzz jit`: each function of img (only those
+ * with shown[fi] when shown is not NULL), disassembled by llvm-mc-19 and
+ * annotated with BPF slots and branch targets. Returns 0, or -1 when
+ * llvm-mc-19 is missing (a note saying so is printed, code words still are). */
+int report_jit_listing(FILE *out, const struct cf_prog *p, const struct jit_image *img, const bool *shown);
+
+/* report.txt of a bucket: signature, both sides at the first divergence,
+ * the program, the arm64 code of the functions involved, and the command
+ * that replays it. replay_cmd: "callfuzz run min.s". */
+void report_write(FILE *out, const struct cf_prog *p, const struct jit_image *img, const struct repro_result *res,
+		  const char *replay_cmd);
+
+/* ---- kernel selftest export (harness/repro/selftest.c) ----------------------- */
+
+/* p as a test in the shape of tools/testing/selftests/bpf/progs/
+ * verifier_*.c: __naked functions with inline assembly, the entry marked
+ * __success __retval(retval), subprograms declared with their argument
+ * counts. name: the test's C identifier stem. */
+void selftest_write(FILE *out, const struct cf_prog *p, const char *name, uint64_t retval, const char *comment);
+
+/* ---- triage (harness/repro/triage.c) ----------------------------------------- */
+
+struct triage_bucket {
+	char signature[128];
+	char dir[1024];
+	char kind[32];
+	long hits;
+	long long first_seen, last_seen; /* unix seconds */
+	char repro[32];                  /* "min.s" or "prog.s" */
+	int repro_insns;                 /* -1: unreadable */
+	char rerun[160];                 /* --rerun: "reproduces", "fixed", "now SIG" */
+};
+
+/* Read every bucket under dir, sorted by hits (most first), then name.
+ * *out is malloc'd. Returns the count, or -1 with err set. */
+int triage_scan(const char *dir, struct triage_bucket **out, struct cf_err *err);
+
+/* ---- artifacts (harness/repro/artifact.c) -------------------------------------
+ * <dir>/<signature>/ holds input (the fuzzer bytes), prog.s, report.txt,
+ * console.txt (vm targets: a lost guest's console) and hits (one line per
+ * occurrence). The bucket is built in a temporary
+ * directory next to it and renamed into place; when it exists, the new one
+ * replaces it only if its input is smaller (renameat2 RENAME_EXCHANGE, with
+ * hits carried over as a hard link), otherwise only a line is appended to
+ * hits (O_APPEND). Processes sharing dir serialize on <dir>/.lock. A
+ * process killed at any point leaves the previous bucket or the new one,
+ * never neither (a stray .tmp-* directory at worst). */
+struct artifact {
+	const char *signature;
+	const uint8_t *input;
+	size_t input_len;
+	const char *prog_text;
+	const char *report;
+	const char *hit_line; /* without newline */
+	const char *console;  /* NULL, or the guest console's text (an oops) for console.txt */
+};
+
+enum artifact_action {
+	ARTIFACT_CREATED,
+	ARTIFACT_REPLACED, /* the new input was smaller */
+	ARTIFACT_KEPT,     /* the old input was not larger: hits only */
+};
+
+/* Returns the action, or -1 with err set. path (size >= 512) receives the
+ * bucket directory. */
+int artifact_write(const char *dir, const struct artifact *a, char *path, size_t pathlen, struct cf_err *err);
+
+#endif

@@ -1,0 +1,623 @@
+/* harness/target/target.h: the targets module's one header: who runs a
+ * program on the other side of the oracle (docs/design.md, "Targets").
+ * The executor client (model), the comparison, the vm oracle (real
+ * kernels under qemu-system), the host kernel through bpf(). */
+#ifndef CALLFUZZ_TARGET_H
+#define CALLFUZZ_TARGET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/bpf.h>
+
+#include "bpf/bpf.h"
+#include "interp/interp.h"
+#include "jit/jit.h"
+
+/* Directory holding the running binary: the executor, the agent's
+ * initramfs and the fetched kernels are found beside it. */
+const char *target_self_dir(void);
+
+/* ---- executor: running arm64 code (harness/target/exec.c) --------------------
+ *
+ * One persistent aarch64 process (build/callfuzz-exec, under qemu-aarch64
+ * on non-arm64 hosts) runs code for us; docs/executor-protocol.md. A crash
+ * or hang of the code is a result, never the caller's death: the executor
+ * is restarted behind the scenes. */
+
+#define EXEC_TIMEOUT_MS_DEFAULT 1000
+
+struct exec_opts {
+	const char *exec_path; /* NULL: $CALLFUZZ_EXEC, else callfuzz-exec next
+				  to the running binary (target_self_dir()) */
+	const char *qemu;      /* NULL: qemu-aarch64-static, then qemu-aarch64
+				  from PATH ($CALLFUZZ_QEMU overrides); ignored
+				  on arm64 hosts, which run the executor directly */
+	int timeout_ms;        /* watchdog per run; 0: EXEC_TIMEOUT_MS_DEFAULT */
+	int ring_kib;          /* under qemu: size of the executor's code ring
+				  (docs/executor-protocol.md, "Code placement");
+				  0: the executor's default (2 MiB), -1: no
+				  ring (every code in the fixed region) */
+	int stack_zero_kib;    /* stack zeroed below SP before each run; 0: the
+				  executor's 8 KiB; at most 64. repro_start()
+				  and `callfuzz run` ask for 32: a JIT bug that
+				  reads unwritten stack deep down then answers
+				  the same in every replay */
+	int spin_us;           /* each side spins this long for the other before
+				  sleeping on the doorbell; -1: never spin;
+				  0: exec_auto_spin_us(), adaptive */
+};
+
+enum exec_status {
+	EXEC_OK,      /* returned; every native check held */
+	EXEC_CRASH,   /* a signal in the code, or the executor died */
+	EXEC_TIMEOUT, /* no answer within the watchdog */
+	EXEC_ABI,     /* returned, but a callee-saved register, SP, or the
+			 stack canary zone was not preserved */
+};
+
+/* Which native invariant an EXEC_ABI result broke (exec_abi_name()). */
+enum exec_abi {
+	EXEC_ABI_NONE = 0,
+	EXEC_ABI_X19 = 19, /* .. EXEC_ABI_X28 = 28 */
+	EXEC_ABI_X28 = 28,
+	EXEC_ABI_FP = 29,
+	EXEC_ABI_SP = 31,
+	EXEC_ABI_CANARY = 32, /* the zone above the entry SP was written */
+	EXEC_ABI_SP_ALIGN = 33, /* a helper/kfunc was entered with SP not 16-byte
+				   aligned (AAPCS64; arm64 Linux faults on an
+				   SP-relative access then, qemu-user does not) */
+};
+
+struct exec_result {
+	enum exec_status status;
+	uint64_t r0;
+	uint8_t ctx[CF_CTX_SIZE];
+	struct cf_trace trace;   /* events [0, trace.nevents) are valid */
+	int signal;              /* CRASH: signal number (0: executor died) */
+	uint64_t fault_addr;     /* CRASH: si_addr */
+	uint64_t fault_pc;       /* CRASH: native pc */
+	int64_t fault_pc_off;    /* CRASH: byte offset of fault_pc in the code
+				    (for jit_locate), -1 if outside */
+	enum exec_abi abi;       /* ABI: what was not preserved */
+	uint64_t abi_expected, abi_actual; /* CANARY: actual = byte offset;
+					      SP_ALIGN: actual = the SP, expected =
+					      it rounded down to 16 */
+	const char *abi_callee;  /* SP_ALIGN: cf_callees name of the first
+				    misaligned call, NULL if unknown */
+	uint32_t abi_calls;      /* SP_ALIGN: misaligned calls in the run */
+	uint64_t code_addr;      /* native address the code ran at (it moves
+				    from run to run under qemu: the code ring) */
+	uint64_t run_ns;         /* time in the code, measured by the executor */
+	uint64_t busy_ns;        /* the executor's time from seeing the request
+				    to replying: placing the code, qemu
+				    translating it, the run, the checks. The
+				    rest of wall_ns is the transfer */
+	uint64_t wall_ns;        /* exec_run's own wall time */
+	char detail[160];        /* a sentence for reports ("executor died: ...") */
+};
+
+/* Native facts from the handshake. */
+struct exec_info {
+	uint64_t code_addr, code_size;
+	uint64_t stack_lo, stack_top, ctx_addr;
+	const char *runner; /* "qemu-aarch64-static", ..., or "native" */
+	const char *runner_path; /* the qemu binary, "" when native */
+	const char *exec_path;   /* the executor binary */
+};
+
+struct exec;
+
+/* Spawn the executor and shake hands. NULL with err set (naming the
+ * Debian package when qemu-aarch64 is missing). */
+struct exec *exec_start(const struct exec_opts *opts, struct cf_err *err);
+
+/* What exec_opts.spin_us 0 stands for: $CALLFUZZ_SPIN_US if set (a fixed
+ * budget; 0: never spin), else, when this process and its executor can
+ * each have a CPU of their own -- the CPUs this process may run on are at
+ * least twice $CALLFUZZ_JOBS (fuzz/run sets it; 1 if unset) -- an adaptive
+ * budget: each side spins twice the mean of its recent waits, between
+ * EXP_SPIN_MIN_US (200 us) and EXEC_SPIN_US_AUTO; otherwise 0: spinning
+ * for a peer that waits for the same CPU only delays it
+ * (docs/executor-protocol.md, "Synchronisation"). Returns the budget or
+ * its cap. */
+#define EXEC_SPIN_US_AUTO 5000
+int exec_auto_spin_us(void);
+void exec_stop(struct exec *ex);
+
+/* Native addresses of the call table's entry points, indexed like
+ * cf_callees (cf_callee_index()): what jit_opts.callee_addr wants. Entries
+ * past cf_ncallees, or callees the executor does not provide, are 0.
+ * n is the array's length (32 for jit_opts). */
+void exec_callee_addrs(const struct exec *ex, uint64_t *addr, int n);
+const struct exec_info *exec_info(const struct exec *ex);
+
+/* Run code (ncode arm64 instructions, entry = byte offset) with ctx_in as
+ * the CF_CTX_SIZE-byte context. Returns 0 with *res filled (OK, CRASH,
+ * TIMEOUT or ABI), or -1 with err set when the executor could not be
+ * restarted or the request is malformed (code larger than the region). */
+int exec_run(struct exec *ex, const uint32_t *code, uint32_t ncode, uint32_t entry,
+	     const uint8_t ctx_in[CF_CTX_SIZE], struct exec_result *res, struct cf_err *err);
+
+/* A run comes soon (say, before JIT-compiling it): if the executor has
+ * given up spinning and sleeps, wake it now, so that it spins again when
+ * the request arrives instead of paying the wake-up then (~200 us when its
+ * CPU has gone idle on the development VM). Nothing when spinning is off. */
+void exec_prepare(struct exec *ex);
+
+/* Number of executor (re)starts so far (1 after exec_start). */
+int exec_restarts(const struct exec *ex);
+
+const char *exec_status_name(enum exec_status s);
+/* "x19", "fp", "sp", "stack canary", "sp alignment" */
+const char *exec_abi_name(enum exec_abi a);
+
+/* ---- comparison: interpreter (the oracle) against JIT+executor ------
+ * (harness/target/compare.c). design.md, "The oracle": the first divergence in
+ * this order names the mismatch. */
+
+enum mismatch_kind {
+	MISMATCH_NONE,
+	MISMATCH_TRACE,      /* helper/kfunc events (ids, counts, arguments) */
+	MISMATCH_STACK,      /* stack_hash events (CF_HELPER_STACK_HASH) */
+	MISMATCH_OUTBUF,     /* ctx bytes after the run */
+	MISMATCH_RETVAL,     /* r0 */
+	MISMATCH_ABI,        /* native invariant (exec_result.abi) */
+	MISMATCH_CRASH,      /* the JIT code faulted / the executor died */
+	MISMATCH_TIMEOUT,    /* the JIT code did not return within the watchdog */
+	MISMATCH_JIT_REJECT, /* the JIT refused a valid program */
+	MISMATCH_VERIFIER,   /* kernel targets: the checker's and the kernel verifier's
+				verdicts differ (place: the kernel's log line) */
+	MISMATCH_KERNEL,     /* kernel targets: r0 (low 32 bits) or ctx after a kernel
+				run differ (place names the voice) */
+};
+
+struct mismatch {
+	enum mismatch_kind kind;
+	int event;  /* TRACE, STACK: index in the interpreter's trace (or the
+		       JIT's if it has more), -1 if not applicable */
+	int arg;    /* TRACE: 0-based argument index, -1: the event itself
+		       (id, count, missing); STACK: 0 len, 1 hash */
+	int offset; /* OUTBUF: first differing ctx byte; -1 otherwise */
+	uint64_t want, got; /* interpreter's value, JIT's value (when one) */
+	int func, insn;     /* CRASH in code: jit_locate's answer, else -1 */
+	char place[160];    /* "event 2 (kf_args12) arg 9", "ctx[17]", "x19" */
+};
+
+const char *mismatch_kind_name(enum mismatch_kind k);
+
+/* Compare one program's results. ir must be INTERP_OK (an interpreter
+ * fault on a valid program is a generator/checker bug, not a JIT one: the
+ * caller reports it). img and p may be NULL; with them a CRASH names the
+ * function and BPF slot. Returns m->kind (MISMATCH_NONE when equal). */
+enum mismatch_kind compare_results(const struct interp_result *ir, const struct exec_result *xr,
+				   const struct jit_image *img, const struct cf_prog *p, struct mismatch *m);
+
+/* A JIT_REJECT mismatch carrying the JIT's message. */
+void mismatch_jit_reject(struct mismatch *m, const char *jit_msg);
+
+/* Name of a trace event id: "trace", "stack_hash", "kf_args12", "id 77". */
+const char *compare_event_name(uint32_t id, char *buf, size_t size);
+
+/* ==== kernel targets under qemu: the vm oracle (harness/target/target_vm.c) ====
+ * (section owned by the vm target; docs/vm-target.md)
+ *
+ * A program checked by cf_check (max_args from the guest's probe, no model
+ * helpers) runs in a real kernel booted under qemu-system (harness/target/target.h)
+ * through up to three voices, each compared with the reference interpreter:
+ *  - the kernel's JIT (always);
+ *  - the kernel's interpreter (bpf_jit_enable 0), when every function takes
+ *    at most 5 arguments (it refuses stack arguments) and the JIT is
+ *    switchable;
+ *  - our arm64 JIT on the executor (tvm_opts.model: `--target vm,model`).
+ * Differences, in this order: the checker's verdict against the kernel
+ * verifier's (VERIFIER, with the kernel's log line), then per voice a lost
+ * guest (CRASH/TIMEOUT, with the console's oops), the ctx bytes and r0's low
+ * 32 bits (KERNEL: BPF_PROG_TEST_RUN keeps only those), the voice named in
+ * mvoice_name ("kernel JIT arm64 7.2.13", "kernel interpreter"). The model
+ * voice is compared by compare_results. Cases are batched: one round trip
+ * per voice for all of them. */
+
+enum tvm_voice_kind {
+	TVM_KERNEL_JIT,
+	TVM_KERNEL_INTERP,
+	TVM_MODEL_JIT,
+};
+
+struct tvm_opts {
+	const char *arch;        /* "arm64"/"x86_64"; NULL: the kernel image's own, else arm64 */
+	const char *kernel;      /* NULL: $CALLFUZZ_KERNEL, then build/kernels/ARCH/vmlinuz */
+	const char *console_log; /* NULL: a temporary file */
+	int req_timeout_ms;      /* per round trip; 0: 10000 */
+	bool no_kernel_interp;   /* never use the kernel's interpreter */
+	bool model;              /* our JIT on the executor as a further voice */
+	bool listing;            /* a KERNEL or CRASH of the JIT voice fetches the kernel's
+				    JIT code, disassembled and annotated (tvm_case.listing) */
+};
+
+struct tvm_voice {
+	enum tvm_voice_kind kind;
+	bool loaded, ran;
+	int load_err, run_err;  /* 0 or the kernel's errno */
+	uint32_t retval;        /* r0, low 32 bits (model voice: too, for printing) */
+	uint64_t r0;            /* model voice: the full r0 */
+	uint8_t ctx[CF_CTX_SIZE];
+	uint64_t load_ns, run_ns; /* inside the guest (model: run only) */
+};
+
+struct tvm_case {
+	/* in */
+	const struct cf_prog *prog;
+	uint8_t ctx_in[CF_CTX_SIZE];
+	/* out */
+	bool checker_ok;
+	char checker_msg[512];
+	bool interp_fault;        /* checker_ok, but our interpreter faulted or timed out:
+				     a checker/interpreter bug (ir.fault says where) */
+	struct interp_result ir;  /* when checker_ok */
+	int nvoices;
+	struct tvm_voice voice[3];
+	char *kernel_log;         /* a kernel voice's load failed: its verifier log (the JIT voice's first) */
+	struct mismatch m;        /* the first difference; kind NONE when all agree */
+	int mvoice;               /* index in voice[] of the differing voice, -1 if none */
+	char mvoice_name[64];
+	char *crash;              /* CRASH/TIMEOUT: the console's text */
+	char *listing;            /* see tvm_opts.listing */
+};
+
+/* Where the time goes (tests/bench/vm_speed.sh). */
+struct tvm_stats {
+	long programs, round_trips, boots;
+	double boot_ms;           /* the first boot */
+	uint64_t load_ns, run_ns; /* the kernel's syscalls, measured in the guest */
+	uint64_t rt_ns;           /* wall time of the round trips (includes load_ns, run_ns) */
+	uint64_t encode_ns;       /* host: BTF and frames (inside rt_ns) */
+	uint64_t host_ns;         /* host: checker, interpreter, comparison */
+};
+
+struct tvm;
+
+/* Boots the guest; NULL with err (no kernel, no qemu, boot failure). */
+struct tvm *tvm_start(const struct tvm_opts *o, struct cf_err *err);
+void tvm_stop(struct tvm *t);
+/* 12 when the kernel passes stack arguments, else 5. */
+int tvm_max_args(const struct tvm *t);
+/* The checker's options for this kernel (max_args, no model callees). */
+void tvm_check_opts(const struct tvm *t, struct cf_check_opts *o);
+/* "kernel JIT arm64 7.2.13", "kernel interpreter", "callfuzz JIT (executor)" */
+const char *tvm_voice_name(const struct tvm *t, enum tvm_voice_kind k);
+/* One line: release, machine, stack arguments, JIT switchable, boot time. */
+void tvm_describe(const struct tvm *t, char *buf, size_t size);
+const struct tvm_stats *tvm_get_stats(const struct tvm *t);
+
+/* Runs n cases: checker and interpreter on the host, then every voice.
+ * A guest lost during a batch is booted again and the batch's cases are
+ * run one by one to name the culprit. 0, or -1 with err when the guest
+ * cannot be brought back (the cases' results are then incomplete). */
+int tvm_run(struct tvm *t, struct tvm_case *cases, int n, struct cf_err *err);
+void tvm_case_release(struct tvm_case *c);
+/* The case's verdict and, on a difference, both sides (callfuzz run's
+ * format). */
+void tvm_print_case(const struct tvm *t, const struct tvm_case *c, FILE *out);
+
+/* harness/target/kernel-tree.sh SRC for arch: rebuilds incrementally and returns
+ * the image's path in image (size >= 4096). -1 with err (the build log's
+ * errors) on failure. */
+int tvm_build_kernel_tree(const char *src, const char *arch, char *image, size_t size, struct cf_err *err);
+
+/* `callfuzz run --target vm[,model] ...` (harness/cli/cli_vm.c): argv as
+ * given to `run`. Returns a cli.h exit code. */
+int vm_cli_run(int argc, char **argv);
+
+/* ==== qemu-system guests (harness/target/vm.c, btf.c) ==================== */
+/* harness/target/target.h: real kernels under qemu-system as a callfuzz target
+ * (internal to harness/).
+ *
+ * A `struct vm` is one guest (arm64 or x86-64, TCG) running the agent of
+ * harness/agent/ as /init; requests travel over virtio-serial in the
+ * protocol of docs/vm-protocol.md. Every request has a watchdog: a guest
+ * that does not answer in time is VM_TIMEOUT, a guest whose kernel oopses or
+ * panics is VM_CRASH with the console text (vm_crash_text); in both cases
+ * the VM has been booted again before the call returns, and every handle of
+ * the old guest is gone.
+ *
+ * Typical use (one round trip per program):
+ *
+ *	struct vm_opts o;
+ *	vm_opts_default(&o, VM_ARCH_ARM64);
+ *	struct vm *vm = vm_start(&o, &err);
+ *	struct vm_req r[3] = {
+ *		{ .kind = VM_REQ_LOAD, .prog = &prog },
+ *		{ .kind = VM_REQ_RUN, .handle = VM_HANDLE_LAST, .ctx = ctx, .ctx_len = 256, .ctx_out = ctx },
+ *		{ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST },
+ *	};
+ *	st = vm_batch(vm, r, 3, &err);   // r[0].err, r[0].log: verdict; r[1].retval
+ *	vm_req_release(r, 3);
+ *	vm_stop(vm);
+ */
+
+
+enum vm_arch {
+	VM_ARCH_ARM64,
+	VM_ARCH_X86_64,
+};
+
+/* "arm64"/"aarch64", "x86_64"/"amd64"/"x86-64"; -1 if unknown. */
+int vm_arch_parse(const char *name, enum vm_arch *out);
+const char *vm_arch_name(enum vm_arch arch);
+/* The architecture of a kernel image from its header (arm64 Image magic,
+ * x86 bzImage "HdrS"); -1 with a message if neither. */
+int vm_image_arch(const char *path, enum vm_arch *out, struct cf_err *err);
+
+struct vm_opts {
+	enum vm_arch arch;
+	const char *kernel;      /* NULL: vm_default_kernel() */
+	const char *initrd;      /* NULL: <dir of callfuzz>/agent/<arch>/initramfs.cpio.gz */
+	const char *qemu;        /* NULL: qemu-system-aarch64 / qemu-system-x86_64 from PATH */
+	const char *console_log; /* NULL: console.log in the VM's temporary directory,
+	                            removed by vm_stop; given: kept, every boot appended */
+	int mem_mb;              /* guest memory, default 512 */
+	int boot_timeout_ms;     /* boot to HELLO, default 60000 */
+	int req_timeout_ms;      /* one request or batch, default 10000 */
+	const char *local_agent; /* testing: run this agent binary with --stdio on the host
+	                            kernel instead of booting (kernel/initrd unused) */
+};
+
+void vm_opts_default(struct vm_opts *o, enum vm_arch arch);
+/* $CALLFUZZ_KERNEL, else <dir of callfuzz>/kernels/<arch>/vmlinuz, else
+ * cache/kernels/<arch>/vmlinuz beside build/ (harness/target/fetch-kernels.sh puts
+ * them there). Returns a static path that exists, or NULL. */
+const char *vm_default_kernel(enum vm_arch arch);
+
+/* What the agent found when the guest came up (HELLO). */
+struct vm_info {
+	int proto_version;
+	char release[128];     /* uname -r of the guest */
+	char machine[32];      /* uname -m */
+	bool stack_args;       /* a 6-argument subprog call loads and returns right */
+	bool jit_switchable;   /* bpf_jit_enable can be set to 0 (interpreter) */
+	bool jit_on;           /* programs are JITed now */
+	int jit_enable;        /* bpf_jit_enable at boot, -1 if unreadable */
+	char probe_log[2048];  /* why the stack-argument probe failed ("R11 is invalid") */
+	double boot_ms;        /* last boot: qemu start to HELLO */
+	int boots;             /* 1 + restarts */
+};
+
+enum vm_status {
+	VM_OK = 0,
+	VM_REJECTED, /* vm_load: the kernel refused the program (verdict in log) */
+	VM_TIMEOUT,  /* the guest did not answer in req_timeout_ms; restarted */
+	VM_CRASH,    /* the guest kernel oopsed/panicked; vm_crash_text; restarted */
+	VM_ERROR,    /* transport or host failure; err says what */
+};
+
+const char *vm_status_name(enum vm_status st);
+
+#define VM_HANDLE_NONE 0xffffffffu
+#define VM_HANDLE_LAST 0xfffffffeu /* the program loaded last in this guest */
+
+/* The JIT image of a loaded program. Addresses in the guest are mapped to
+ * offsets in `image` (all functions back to back, in ksym order). */
+struct vm_jit_line {
+	int slot;          /* flat instruction index (cf_raw) the line_info was given for */
+	uint32_t xlated;   /* its offset in the verifier's rewritten program */
+	int64_t image_off; /* offset in image, -1 if the address is outside it */
+};
+
+struct vm_jit {
+	uint8_t *image;
+	uint32_t len;
+	int nfuncs;
+	uint64_t *ksyms;      /* guest address of each function */
+	uint32_t *func_lens;  /* bytes of each function; image is their concatenation */
+	uint32_t *func_offs;  /* offset of each function in image */
+	int nlines;           /* only when loaded with line_info */
+	struct vm_jit_line *lines;
+	uint32_t xlated_len;  /* bytes of the rewritten bytecode */
+};
+
+void vm_jit_free(struct vm_jit *j);
+/* The image disassembled by llvm-objdump-19, each function under its name
+ * and each BPF instruction (jited_line_info) above its first native
+ * instruction (harness/target/target_vm.c). */
+void vm_print_jit(FILE *out, const struct vm_jit *j, const struct cf_prog *p, enum vm_arch arch);
+
+enum vm_req_kind {
+	VM_REQ_LOAD,     /* in: prog, line_info; out: err, log, handle, guest_ns */
+	VM_REQ_RUN,      /* in: handle, ctx, ctx_len, ctx_out; out: err, retval, ctx_out, guest_ns */
+	VM_REQ_JIT_INFO, /* in: handle; out: err, jit */
+	VM_REQ_CLOSE,    /* in: handle; out: err */
+	VM_REQ_SET_JIT,  /* in: jit_enable; out: err, prev_jit */
+	VM_REQ_ECHO,     /* in: ctx, ctx_len (payload); out: err (round-trip measurement) */
+};
+
+struct vm_req {
+	enum vm_req_kind kind;
+	/* inputs */
+	const struct cf_prog *prog;
+	bool line_info;          /* LOAD: one line_info per insn, so that vm_jit maps insns */
+	uint32_t handle;         /* a LOAD's handle or VM_HANDLE_LAST */
+	const uint8_t *ctx;      /* RUN: ctx_in bytes (kernels.md: ctx_in only) */
+	uint32_t ctx_len;
+	uint8_t *ctx_out;        /* RUN: ctx_len bytes for the ctx after the run, or NULL */
+	int jit_enable;          /* SET_JIT: 0 interpreter, 1 JIT */
+	/* outputs */
+	int err;                 /* 0 or the kernel's errno */
+	char *log;               /* LOAD failure: the verifier log (malloc'd, vm_req_release) */
+	uint32_t new_handle;     /* LOAD: VM_HANDLE_NONE on failure */
+	uint64_t guest_ns;       /* LOAD/RUN: time of the syscall inside the guest */
+	uint32_t retval;         /* RUN: r0 (BPF_PROG_TEST_RUN keeps its low 32 bits) */
+	int prev_jit;            /* SET_JIT */
+	struct vm_jit jit;       /* JIT_INFO */
+};
+
+void vm_req_release(struct vm_req *reqs, int n);
+
+struct vm;
+
+/* Boots a guest and waits for its HELLO. NULL with err on failure: missing
+ * kernel or initramfs, qemu not installed, boot timeout (with the console's
+ * last lines). */
+struct vm *vm_start(const struct vm_opts *o, struct cf_err *err);
+void vm_stop(struct vm *vm); /* powers off (kills after 2 s); NULL is fine */
+int vm_restart(struct vm *vm, struct cf_err *err);
+const struct vm_info *vm_get_info(const struct vm *vm);
+/* The oops/panic text of the last VM_CRASH (or the console tail of the
+ * last VM_TIMEOUT); "" if none. */
+const char *vm_crash_text(const struct vm *vm);
+const char *vm_console_path(const struct vm *vm);
+
+/* Sends all requests in one message (one round trip, ~0.4 ms under TCG)
+ * and fills their outputs. VM_OK when the guest answered, whatever each
+ * request's err; VM_TIMEOUT/VM_CRASH/VM_ERROR otherwise (outputs then
+ * unset). A LOAD that cannot be converted (cf_prog_to_raw, BTF) makes the
+ * whole batch VM_ERROR before anything is sent. */
+enum vm_status vm_batch(struct vm *vm, struct vm_req *reqs, int n, struct cf_err *err);
+
+/* One-request conveniences over vm_batch. */
+enum vm_status vm_load(struct vm *vm, const struct cf_prog *p, bool line_info, uint32_t *handle,
+		       char **log, struct cf_err *err);
+/* ctx is ctx_in and receives the ctx after the run (may be NULL if ctx_len 0). */
+enum vm_status vm_test_run(struct vm *vm, uint32_t handle, uint8_t *ctx, uint32_t ctx_len,
+			   uint32_t *retval, struct cf_err *err);
+enum vm_status vm_jit_image(struct vm *vm, uint32_t handle, struct vm_jit *out, struct cf_err *err);
+enum vm_status vm_close(struct vm *vm, uint32_t handle, struct cf_err *err);
+enum vm_status vm_set_jit(struct vm *vm, int jit_enable, int *prev, struct cf_err *err);
+
+/* ---- BTF and func_info for the kernel (harness/target/btf.c, libbpf) ---------- */
+
+/* What BPF_PROG_LOAD needs beside the insns (kernels.md "In the guest"):
+ * BTF with one INT, one FUNC_PROTO per function with its real parameter
+ * count and one FUNC per function (entry global, others as declared), and
+ * one func_info record per function. With line_info, one bpf_line_info per
+ * instruction (not the second slot of LD_IMM64), whose line number is the
+ * flat slot index + 1 so that jited_line_info maps back to it. */
+struct vm_btf {
+	void *data; /* raw BTF (btf__raw_data) */
+	uint32_t len;
+	struct bpf_func_info *func_info;
+	int nfunc_info;
+	struct bpf_line_info *line_info;
+	int nline_info;
+};
+
+int vm_btf_build(const struct cf_raw *raw, bool line_info, struct vm_btf *out, struct cf_err *err);
+void vm_btf_free(struct vm_btf *b);
+
+/* ==== the host kernel (harness/target/kernel.c) ========================== */
+/* harness/target/target.h: the running host kernel as a callfuzz target
+ * (internal to harness/; harness/target/kernel.c).
+ *
+ * A program is loaded through bpf() as BPF_PROG_TYPE_SYSCALL (sleepable)
+ * with BTF and func_info from vm_btf_build, and test-run on a 256-byte ctx
+ * (kernels.md "In the guest": the same rules hold on the host). The kernel's
+ * verdict and result are then compared with the reference interpreter:
+ *  - a rejection of a program our checker accepts is KERNEL_VERIFIER (a
+ *    checker or generator bug, reported with the verifier log);
+ *  - a different r0 (low 32 bits: BPF_PROG_TEST_RUN keeps only those) or
+ *    ctx is KERNEL_DIFF, reported with both sides.
+ *
+ * Typical use:
+ *
+ *	struct kernel_probe kp;
+ *	if (kernel_probe(&kp) || !kp.bpf_allowed) -> kp.msg says why
+ *	kernel_run(&prog, ctx, &kr, &err);      // verdict, log, retval, ctx
+ *	kernel_compare(&ir, &kr, &m);
+ *	kernel_result_release(&kr);
+ */
+
+
+struct kernel_probe {
+	bool bpf_allowed;  /* a 2-insn SYSCALL program loads and runs */
+	bool stack_args;   /* a 6-argument subprog call loads and returns 21 */
+	int max_args;      /* 12 with stack arguments, else 5 (cf_check_opts.max_args) */
+	bool ctx_moved_ok; /* a ctx load through a moved pointer loads (7.2; 6.18 refuses:
+			      cf_check_opts.ctx_moved_ok) */
+	char release[128]; /* uname -r */
+	char msg[2048];    /* why bpf() is refused, or the stack-argument probe's
+			      verifier log ("R11 is invalid") */
+};
+
+/* Probes the host kernel (three loads and test runs). Returns 0 with *out
+ * filled whatever the answers, -1 only on a host failure (msg says it). */
+int kernel_probe(struct kernel_probe *out);
+
+struct kernel_result {
+	int load_err;      /* 0 loaded, else the errno of BPF_PROG_LOAD (or BTF_LOAD) */
+	char *log;         /* load_err: the verifier log (log_level 1), malloc'd */
+	int run_err;       /* errno of BPF_PROG_TEST_RUN, 0 if it ran */
+	uint32_t retval;   /* r0, low 32 bits */
+	uint8_t ctx[CF_CTX_SIZE]; /* the ctx after the run (the kernel writes ctx_in back) */
+	uint64_t load_ns; /* wall time of the first load (not the log retry) */
+};
+
+/* Load p, run it once on ctx_in (NULL: zeros), close it. Returns 0 with
+ * *res filled (a rejection is a result: load_err, log), or -1 with err set
+ * when the program cannot be converted (cf_prog_to_raw, BTF). */
+int kernel_run(const struct cf_prog *p, const uint8_t ctx_in[CF_CTX_SIZE], struct kernel_result *res,
+	       struct cf_err *err);
+void kernel_result_release(struct kernel_result *res);
+
+enum kernel_verdict {
+	KERNEL_AGREE,     /* same r0 (low 32 bits) and ctx */
+	KERNEL_VERIFIER,  /* the kernel's verifier rejected the program */
+	KERNEL_DIFF,      /* ran, but r0 or ctx differ ("KERNEL") */
+	KERNEL_RUN_ERROR, /* loaded, but BPF_PROG_TEST_RUN failed */
+};
+
+struct kernel_mismatch {
+	enum kernel_verdict verdict;
+	int offset;            /* DIFF in ctx: first differing byte, -1 for r0 */
+	uint64_t want, got;    /* interpreter's value, kernel's value */
+	char place[160];       /* "r0 (low 32 bits)", "ctx[17]", the load errno */
+};
+
+/* "AGREE", "VERIFIER", "KERNEL", "RUN_ERROR" */
+const char *kernel_verdict_name(enum kernel_verdict v);
+
+/* ir must be INTERP_OK. Returns m->verdict. */
+enum kernel_verdict kernel_compare(const struct interp_result *ir, const struct kernel_result *kr,
+				   struct kernel_mismatch *m);
+
+/* `callfuzz run --target kernel`, before the checker: probes the kernel
+ * and sets o->max_args to what it takes (5 without stack arguments),
+ * o->ctx_moved_ok to its answer and o->model_callees to false (kernel helpers are not the model's). Returns
+ * -1 with the reason on stderr when bpf() is refused. */
+int kernel_cli_check_opts(struct cf_check_opts *o);
+
+/* `callfuzz run --target kernel`: checked program p (already run through
+ * the interpreter: ir) on the host kernel, verdict printed to stdout.
+ * Returns a cli.h exit code. */
+int kernel_cli_run(const struct cf_prog *p, const struct interp_result *ir, const uint8_t ctx_in[CF_CTX_SIZE]);
+
+/* ---- signatures -------------------------------------------------------
+ * A stable bucket name for a mismatch: kind and place in program terms, no
+ * addresses, values or hashes, coarse enough that one JIT bug gives one or a
+ * few buckets. Characters are [A-Za-z0-9_-]. Examples:
+ *   RETVAL, OUTBUF, TIMEOUT, JIT_REJECT,
+ *   TRACE-kf_args12-arg9   (argument 9 of a kf_args12 event differs)
+ *   TRACE-trace-missing    (the JIT made fewer trace events) / -extra / -id
+ *   TRACE-dropped, STACK-hash, STACK-len, STACK-missing, STACK-extra,
+ *   ABI-x19, ABI-sp, ABI-canary,
+ *   CRASH-SEGV-LDX-DW-r11  (signal, BPF insn shape of the faulting slot)
+ *   CRASH-SEGV-prologue, CRASH-ILL-outside, CRASH-executor.
+ * ir and xr are the results compare_results saw (xr: for CRASH signal and
+ * the JIT-only events; p for the faulting instruction; each may be NULL). */
+void mismatch_signature(const struct mismatch *m, const struct interp_result *ir, const struct exec_result *xr,
+		    const struct cf_prog *p, char *buf, size_t size);
+
+/* The bucket of a vm oracle case (tvm_case.m set), by voice:
+ *   VERIFIER               the kernel verifier rejects what the checker accepts
+ *                          (VERIFIER-interp: only with bpf_jit_enable 0)
+ *   KERNEL-jit-retval, KERNEL-jit-ctx, KERNEL-jit-run (BPF_PROG_TEST_RUN failed),
+ *   KERNEL-interp-retval, -ctx, -run   (the kernel's interpreter)
+ *   CRASH-kernel-jit, TIMEOUT-kernel-interp   (the guest was lost)
+ *   VERIFIER-known-stack-liveness   a known kernel bug (docs/vm-target.md: 7.2's
+ *                          stack liveness poisons a slot read through a pointer
+ *                          passed on by an intermediate subprog); *known set
+ *   VM-<mismatch_signature>    our JIT as the model voice (VM-RETVAL, VM-TRACE-...):
+ *                          apart from the model target's buckets, whose
+ *                          inputs make other programs (model profile). */
+void tvm_signature(const struct tvm_case *c, char *buf, size_t size, bool *known);
+
+#endif

@@ -1,0 +1,1032 @@
+/* harness/target/vm.c: boots a real kernel under qemu-system (TCG) with the agent
+ * of harness/agent/ as /init and talks to it over virtio-serial
+ * (docs/vm-protocol.md). kernels.md gives the boot lines measured here.
+ *
+ * The host listens on a unix socket and qemu connects to it as the
+ * virtserialport's chardev, so there is no race on the socket's creation.
+ * Every read and write has a deadline: a guest that stops answering is
+ * killed and booted again (VM_TIMEOUT); a guest that goes away is read for
+ * an oops on its console (VM_CRASH). */
+#define _GNU_SOURCE
+#include "harness/target/target.h"
+
+#include "harness/agent/proto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CRASH_TEXT_MAX (32 << 10)
+
+struct vm {
+	struct vm_opts opts;
+	char kernel[PATH_MAX], initrd[PATH_MAX], console[PATH_MAX];
+	char dir[64];          /* temporary directory: socket, console, qemu output */
+	char sock_path[108];
+	bool own_console;      /* console.log is ours to remove */
+	pid_t qemu;
+	int listen_fd, fd;
+	off_t console_start;   /* where this boot's console output begins */
+	struct vm_info info;
+	char *crash;           /* text of the last CRASH/TIMEOUT */
+	struct vmp_buf out;
+	uint8_t *in;           /* last response frame body */
+	size_t in_cap;
+};
+
+static const char *const arch_names[] = { "arm64", "x86_64" };
+
+const char *vm_arch_name(enum vm_arch arch)
+{
+	return arch_names[arch];
+}
+
+int vm_arch_parse(const char *name, enum vm_arch *out)
+{
+	if (!strcmp(name, "arm64") || !strcmp(name, "aarch64")) {
+		*out = VM_ARCH_ARM64;
+		return 0;
+	}
+	if (!strcmp(name, "x86_64") || !strcmp(name, "amd64") || !strcmp(name, "x86-64")) {
+		*out = VM_ARCH_X86_64;
+		return 0;
+	}
+	return -1;
+}
+
+const char *vm_status_name(enum vm_status st)
+{
+	switch (st) {
+	case VM_OK: return "OK";
+	case VM_REJECTED: return "REJECTED";
+	case VM_TIMEOUT: return "TIMEOUT";
+	case VM_CRASH: return "CRASH";
+	case VM_ERROR: return "ERROR";
+	}
+	return "?";
+}
+
+int vm_image_arch(const char *path, enum vm_arch *out, struct cf_err *err)
+{
+	uint8_t h[0x210];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f) {
+		cf_err_set(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = fread(h, 1, sizeof(h), f);
+	fclose(f);
+	/* arm64 Image header: "ARM\x64" at offset 56 (Documentation/arch/arm64/booting.rst) */
+	if (n >= 60 && !memcmp(h + 56, "ARM\x64", 4)) {
+		*out = VM_ARCH_ARM64;
+		return 0;
+	}
+	/* x86 boot protocol: "HdrS" at 0x202 */
+	if (n >= 0x206 && !memcmp(h + 0x202, "HdrS", 4)) {
+		*out = VM_ARCH_X86_64;
+		return 0;
+	}
+	cf_err_set(err, "%s: neither an arm64 Image nor an x86 bzImage (a compressed vmlinuz.efi "
+			"or an ELF vmlinux is not bootable with -kernel here)", path);
+	return -1;
+}
+
+void vm_opts_default(struct vm_opts *o, enum vm_arch arch)
+{
+	memset(o, 0, sizeof(*o));
+	o->arch = arch;
+	o->mem_mb = 512;
+	o->boot_timeout_ms = 60000;
+	o->req_timeout_ms = 10000;
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+const char *vm_default_kernel(enum vm_arch arch)
+{
+	static char path[PATH_MAX];
+	const char *env = getenv("CALLFUZZ_KERNEL");
+
+	if (env && *env)
+		return env;
+	snprintf(path, sizeof(path), "%s/kernels/%s/vmlinuz", target_self_dir(), vm_arch_name(arch));
+	if (is_file(path))
+		return path;
+	snprintf(path, sizeof(path), "%s/../cache/kernels/%s/vmlinuz", target_self_dir(), vm_arch_name(arch));
+	if (is_file(path))
+		return path;
+	return NULL;
+}
+
+const struct vm_info *vm_get_info(const struct vm *vm)
+{
+	return &vm->info;
+}
+
+const char *vm_crash_text(const struct vm *vm)
+{
+	return vm->crash ? vm->crash : "";
+}
+
+const char *vm_console_path(const struct vm *vm)
+{
+	return vm->console;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- console --------------------------------------------------------- */
+
+static char *read_console(const struct vm *vm, size_t *len)
+{
+	int fd = open(vm->console, O_RDONLY);
+	struct stat st;
+	char *buf;
+	ssize_t n;
+
+	*len = 0;
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size < vm->console_start) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	size_t size = (size_t)(st.st_size - vm->console_start);
+
+	buf = malloc(size + 1);
+	n = buf ? pread(fd, buf, size, vm->console_start) : -1;
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = (size_t)n;
+	return buf;
+}
+
+/* The oops in this boot's console output, from the first line that starts
+ * one to the end; NULL if there is none. */
+static char *find_oops(const char *con)
+{
+	static const char *const markers[] = {
+		"Internal error:", "Unable to handle kernel", "BUG:", "Oops", "general protection fault",
+		"Kernel panic", "WARNING:", "kernel BUG", "Call trace:", "Call Trace:",
+	};
+	const char *first = NULL;
+
+	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++) {
+		const char *m = strstr(con, markers[i]);
+
+		if (m && (!first || m < first))
+			first = m;
+	}
+	if (!first)
+		return NULL;
+	while (first > con && first[-1] != '\n')
+		first--;
+	return strndup(first, CRASH_TEXT_MAX);
+}
+
+static char *console_tail(const char *con, size_t len, size_t max)
+{
+	return strdup(len > max ? con + len - max : con);
+}
+
+/* ---- qemu ------------------------------------------------------------ */
+
+static void kill_qemu(struct vm *vm, int grace_ms)
+{
+	if (vm->fd >= 0) {
+		close(vm->fd);
+		vm->fd = -1;
+	}
+	if (vm->qemu <= 0)
+		return;
+	for (int64_t end = now_ms() + grace_ms;;) {
+		if (waitpid(vm->qemu, NULL, WNOHANG) == vm->qemu)
+			goto done;
+		if (now_ms() >= end)
+			break;
+		usleep(10000);
+	}
+	kill(vm->qemu, SIGKILL);
+	waitpid(vm->qemu, NULL, 0);
+done:
+	vm->qemu = 0;
+}
+
+static pid_t spawn_qemu(struct vm *vm, struct cf_err *err)
+{
+	char mem[16], serial[PATH_MAX + 64], chardev[256], qemu_log[128];
+	const char *argv[48];
+	int n = 0;
+	bool arm = vm->opts.arch == VM_ARCH_ARM64;
+	const char *qemu = vm->opts.qemu ? vm->opts.qemu : arm ? "qemu-system-aarch64" : "qemu-system-x86_64";
+	pid_t pid;
+
+	snprintf(mem, sizeof(mem), "%d", vm->opts.mem_mb > 0 ? vm->opts.mem_mb : 512);
+	snprintf(serial, sizeof(serial), "file,id=con,path=%s,append=on", vm->console);
+	snprintf(chardev, sizeof(chardev), "socket,id=port,path=%s", vm->sock_path);
+	snprintf(qemu_log, sizeof(qemu_log), "%s/qemu.log", vm->dir);
+	argv[n++] = qemu;
+	if (arm) {
+		/* kernels.md: plain -cpu max emulates QARMA and runs BPF ~8x slower */
+		argv[n++] = "-M";
+		argv[n++] = "virt";
+		argv[n++] = "-cpu";
+		argv[n++] = "max,pauth-impdef=on";
+	} else {
+		/* kernels.md: nested KVM fails here; TCG */
+		argv[n++] = "-accel";
+		argv[n++] = "tcg";
+		argv[n++] = "-cpu";
+		argv[n++] = "max";
+	}
+	argv[n++] = "-smp";
+	argv[n++] = "1";
+	argv[n++] = "-m";
+	argv[n++] = mem;
+	argv[n++] = "-nodefaults";
+	argv[n++] = "-no-user-config";
+	argv[n++] = "-display";
+	argv[n++] = "none";
+	argv[n++] = "-no-reboot";
+	argv[n++] = "-chardev";
+	argv[n++] = serial;
+	argv[n++] = "-serial";
+	argv[n++] = "chardev:con";
+	argv[n++] = "-kernel";
+	argv[n++] = vm->kernel;
+	argv[n++] = "-initrd";
+	argv[n++] = vm->initrd;
+	argv[n++] = "-append";
+	argv[n++] = arm ? "console=ttyAMA0 quiet panic=-1"
+			  /* TCG on a loaded host: the IO-APIC timer check fails and panics */
+			  : "console=ttyS0 quiet panic=-1 no_timer_check";
+	argv[n++] = "-device";
+	argv[n++] = "virtio-serial-pci";
+	argv[n++] = "-chardev";
+	argv[n++] = chardev;
+	argv[n++] = "-device";
+	argv[n++] = "virtserialport,chardev=port,name=" VMP_PORT_NAME;
+	argv[n] = NULL;
+
+	pid = fork();
+	if (pid < 0) {
+		cf_err_set(err, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		int logfd = open(qemu_log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		if (logfd >= 0) {
+			dup2(logfd, 1);
+			dup2(logfd, 2);
+		}
+		setpgid(0, 0); /* a ^C to callfuzz is handled by callfuzz */
+		execvp(qemu, (char **)argv);
+		fprintf(stderr, "exec %s: %s\n", qemu, strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The agent on the host kernel, over a socketpair (vm_opts.local_agent). */
+static int spawn_local_agent(struct vm *vm, struct cf_err *err)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		cf_err_set(err, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	vm->qemu = fork();
+	if (vm->qemu < 0) {
+		cf_err_set(err, "fork: %s", strerror(errno));
+		vm->qemu = 0;
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (vm->qemu == 0) {
+		dup2(sv[1], 0);
+		dup2(sv[1], 1);
+		execl(vm->opts.local_agent, vm->opts.local_agent, "--stdio", (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	vm->fd = sv[0];
+	fcntl(vm->fd, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+static void qemu_failure(struct vm *vm, const char *what, struct cf_err *err)
+{
+	char path[128], buf[400] = "";
+	FILE *f;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/qemu.log", vm->dir);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	cf_err_set(err, "%s: %s%s", what, buf[0] ? buf : "qemu exited",
+		   strstr(buf, "exec ") ? " (install qemu-system-arm / qemu-system-x86)" : "");
+}
+
+/* ---- framed I/O with deadlines ----------------------------------------- */
+
+enum io_result { IO_OK, IO_TIMEOUT, IO_EOF };
+
+static enum io_result io_wait(int fd, short ev, int64_t deadline)
+{
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		struct pollfd p = { .fd = fd, .events = ev };
+		int r;
+
+		if (left <= 0)
+			return IO_TIMEOUT;
+		r = poll(&p, 1, (int)(left > INT_MAX ? INT_MAX : left));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return IO_EOF;
+		if (r == 0)
+			return IO_TIMEOUT;
+		if (p.revents & ev)
+			return IO_OK;
+		return IO_EOF; /* HUP or ERR without data */
+	}
+}
+
+static enum io_result io_write(int fd, const uint8_t *p, size_t n, int64_t deadline)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+			enum io_result r = io_wait(fd, POLLOUT, deadline);
+
+			if (r != IO_OK)
+				return r;
+			continue;
+		}
+		return IO_EOF;
+	}
+	return IO_OK;
+}
+
+static enum io_result io_read(int fd, uint8_t *p, size_t n, int64_t deadline)
+{
+	while (n) {
+		ssize_t r = recv(fd, p, n, 0);
+
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return IO_EOF;
+		if (errno == EAGAIN || errno == EINTR) {
+			enum io_result w = io_wait(fd, POLLIN, deadline);
+
+			if (w != IO_OK)
+				return w;
+			continue;
+		}
+		return IO_EOF;
+	}
+	return IO_OK;
+}
+
+/* Reads one frame into vm->in; *op and *len (body bytes after op). */
+static enum io_result read_frame(struct vm *vm, uint16_t *op, uint32_t *len, int64_t deadline)
+{
+	uint8_t hdr[8];
+	enum io_result r = io_read(vm->fd, hdr, sizeof(hdr), deadline);
+	uint32_t flen;
+
+	if (r != IO_OK)
+		return r;
+	flen = (uint32_t)hdr[0] | hdr[1] << 8 | hdr[2] << 16 | (uint32_t)hdr[3] << 24;
+	*op = (uint16_t)(hdr[4] | hdr[5] << 8);
+	if (flen < 4 || flen > VMP_MAX_FRAME)
+		return IO_EOF;
+	*len = flen - 4;
+	if (*len + 1 > vm->in_cap) {
+		uint8_t *nb = realloc(vm->in, *len + 1);
+
+		if (!nb)
+			return IO_EOF;
+		vm->in = nb;
+		vm->in_cap = *len + 1;
+	}
+	return io_read(vm->fd, vm->in, *len, deadline);
+}
+
+static void copy_str(struct vmp_cur *c, char *dst, size_t size)
+{
+	uint32_t n;
+	const uint8_t *p = vmp_get_bytes(c, &n);
+
+	if (n >= size)
+		n = (uint32_t)size - 1;
+	if (p)
+		memcpy(dst, p, n);
+	dst[p ? n : 0] = 0;
+}
+
+static int parse_hello(struct vm *vm, uint32_t len, struct cf_err *err)
+{
+	struct vmp_cur c = { vm->in, len, false };
+	struct vm_info *in = &vm->info;
+	uint32_t features;
+
+	vmp_get_u32(&c); /* err */
+	in->proto_version = (int)vmp_get_u32(&c);
+	features = vmp_get_u32(&c);
+	in->jit_enable = (int)vmp_get_u32(&c);
+	copy_str(&c, in->release, sizeof(in->release));
+	copy_str(&c, in->machine, sizeof(in->machine));
+	copy_str(&c, in->probe_log, sizeof(in->probe_log));
+	if (c.bad || in->proto_version != VMP_VERSION) {
+		cf_err_set(err, "agent speaks protocol %d, callfuzz %d: rebuild the initramfs (make agent)",
+			   in->proto_version, VMP_VERSION);
+		return -1;
+	}
+	in->stack_args = features & VMP_FEAT_STACK_ARGS;
+	in->jit_switchable = features & VMP_FEAT_JIT_SWITCH;
+	in->jit_on = features & VMP_FEAT_JIT_ON;
+	return 0;
+}
+
+static int boot(struct vm *vm, struct cf_err *err)
+{
+	int64_t t0 = now_ms(), deadline = t0 + (vm->opts.boot_timeout_ms > 0 ? vm->opts.boot_timeout_ms : 60000);
+	struct stat st;
+	uint16_t op;
+	uint32_t len;
+	enum io_result r;
+
+	vm->console_start = stat(vm->console, &st) == 0 ? st.st_size : 0;
+	if (vm->opts.local_agent) {
+		if (spawn_local_agent(vm, err) < 0)
+			return -1;
+		goto hello;
+	}
+	vm->qemu = spawn_qemu(vm, err);
+	if (vm->qemu < 0) {
+		vm->qemu = 0;
+		return -1;
+	}
+	/* qemu connects to our socket once it has set up the device */
+	for (;;) {
+		r = io_wait(vm->listen_fd, POLLIN, now_ms() + 50 < deadline ? now_ms() + 50 : deadline);
+		if (r == IO_OK) {
+			vm->fd = accept4(vm->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (vm->fd >= 0)
+				break;
+		}
+		if (waitpid(vm->qemu, NULL, WNOHANG) == vm->qemu) {
+			vm->qemu = 0;
+			qemu_failure(vm, "qemu did not start", err);
+			return -1;
+		}
+		if (now_ms() >= deadline) {
+			kill_qemu(vm, 0);
+			cf_err_set(err, "qemu did not connect to the virtio-serial socket in time");
+			return -1;
+		}
+	}
+hello:
+	r = read_frame(vm, &op, &len, deadline);
+	if (r != IO_OK || op != VMP_HELLO) {
+		size_t clen;
+		char *con;
+
+		kill_qemu(vm, 0);
+		con = read_console(vm, &clen);
+		cf_err_set(err, "%s booting %s (%s); console ends with:\n%s",
+			   r == IO_TIMEOUT ? "no HELLO from the agent in time" : "the guest went away",
+			   vm->kernel, vm->console, con ? con + (clen > 1500 ? clen - 1500 : 0) : "(empty)");
+		free(con);
+		return -1;
+	}
+	if (parse_hello(vm, len, err) < 0) {
+		kill_qemu(vm, 0);
+		return -1;
+	}
+	vm->info.boot_ms = (double)(now_ms() - t0);
+	vm->info.boots++;
+	return 0;
+}
+
+void vm_stop(struct vm *vm)
+{
+	if (!vm)
+		return;
+	if (vm->fd >= 0) {
+		uint8_t poweroff[8] = { 4, 0, 0, 0, VMP_POWEROFF, 0, 0, 0 };
+		int64_t deadline = now_ms() + 1000;
+		uint16_t op;
+		uint32_t len;
+
+		if (io_write(vm->fd, poweroff, sizeof(poweroff), deadline) == IO_OK)
+			read_frame(vm, &op, &len, deadline);
+	}
+	kill_qemu(vm, 2000);
+	if (vm->listen_fd >= 0)
+		close(vm->listen_fd);
+	unlink(vm->sock_path);
+	if (vm->own_console)
+		unlink(vm->console);
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/qemu.log", vm->dir);
+	unlink(path);
+	rmdir(vm->dir);
+	free(vm->crash);
+	free(vm->out.data);
+	free(vm->in);
+	free(vm);
+}
+
+struct vm *vm_start(const struct vm_opts *o, struct cf_err *err)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	const char *kernel = o->kernel ? o->kernel : vm_default_kernel(o->arch);
+	enum vm_arch image_arch;
+
+	if (!vm) {
+		cf_err_set(err, "out of memory");
+		return NULL;
+	}
+	vm->opts = *o;
+	vm->fd = vm->listen_fd = -1;
+	if (o->local_agent) {
+		kernel = NULL;
+		goto dirs;
+	}
+	if (!kernel) {
+		cf_err_set(err, "no %s kernel image: run harness/target/fetch-kernels.sh, or give one with "
+				"--kernel IMAGE or CALLFUZZ_KERNEL=IMAGE", vm_arch_name(o->arch));
+		goto fail;
+	}
+	if (vm_image_arch(kernel, &image_arch, err) < 0)
+		goto fail;
+	if (image_arch != o->arch) {
+		cf_err_set(err, "%s is an %s kernel, not %s", kernel, vm_arch_name(image_arch),
+			   vm_arch_name(o->arch));
+		goto fail;
+	}
+	snprintf(vm->kernel, sizeof(vm->kernel), "%s", kernel);
+	if (o->initrd)
+		snprintf(vm->initrd, sizeof(vm->initrd), "%s", o->initrd);
+	else
+		snprintf(vm->initrd, sizeof(vm->initrd), "%s/agent/%s/initramfs.cpio.gz", target_self_dir(),
+			 vm_arch_name(o->arch));
+	if (!is_file(vm->initrd)) {
+		cf_err_set(err, "%s: no agent initramfs (make agent builds it)", vm->initrd);
+		goto fail;
+	}
+dirs:
+	snprintf(vm->dir, sizeof(vm->dir), "/tmp/callfuzz-vm.XXXXXX");
+	if (!mkdtemp(vm->dir)) {
+		cf_err_set(err, "mkdtemp: %s", strerror(errno));
+		vm->dir[0] = 0;
+		goto fail;
+	}
+	snprintf(vm->sock_path, sizeof(vm->sock_path), "%s/port", vm->dir);
+	if (o->console_log) {
+		snprintf(vm->console, sizeof(vm->console), "%s", o->console_log);
+	} else {
+		snprintf(vm->console, sizeof(vm->console), "%s/console.log", vm->dir);
+		vm->own_console = true;
+	}
+	memcpy(addr.sun_path, vm->sock_path, strlen(vm->sock_path) + 1);
+	vm->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (vm->listen_fd < 0 || bind(vm->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(vm->listen_fd, 1) < 0) {
+		cf_err_set(err, "unix socket %s: %s", vm->sock_path, strerror(errno));
+		goto fail;
+	}
+	if (boot(vm, err) < 0)
+		goto fail;
+	return vm;
+fail:
+	if (vm->dir[0]) {
+		vm_stop(vm);
+	} else {
+		free(vm);
+	}
+	return NULL;
+}
+
+int vm_restart(struct vm *vm, struct cf_err *err)
+{
+	kill_qemu(vm, 0);
+	return boot(vm, err);
+}
+
+/* After the guest stopped answering or went away: keep what the console
+ * says, boot again, and name the outcome. */
+static enum vm_status guest_lost(struct vm *vm, enum io_result why, struct cf_err *err)
+{
+	size_t len;
+	char *con, *oops;
+	enum vm_status st;
+	struct cf_err boot_err;
+
+	/* a dying guest prints its oops before qemu exits: let it finish */
+	kill_qemu(vm, why == IO_EOF ? 2000 : 0);
+	con = read_console(vm, &len);
+	oops = con ? find_oops(con) : NULL;
+	free(vm->crash);
+	if (oops) {
+		vm->crash = oops;
+		st = VM_CRASH;
+		cf_err_set(err, "guest kernel crashed (console: %s)", vm->console);
+	} else if (why == IO_TIMEOUT) {
+		vm->crash = con ? console_tail(con, len, 4096) : NULL;
+		st = VM_TIMEOUT;
+		cf_err_set(err, "guest did not answer within %d ms", vm->opts.req_timeout_ms);
+	} else {
+		vm->crash = con ? console_tail(con, len, 4096) : NULL;
+		st = VM_CRASH;
+		cf_err_set(err, "guest went away without an oops (console: %s)", vm->console);
+	}
+	free(con);
+	if (boot(vm, &boot_err) < 0) {
+		cf_err_set(err, "%s; restart failed: %s", err->msg, boot_err.msg);
+		return VM_ERROR;
+	}
+	return st;
+}
+
+/* ---- requests -------------------------------------------------------- */
+
+void vm_jit_free(struct vm_jit *j)
+{
+	free(j->image);
+	free(j->ksyms);
+	free(j->func_lens);
+	free(j->func_offs);
+	free(j->lines);
+	memset(j, 0, sizeof(*j));
+}
+
+void vm_req_release(struct vm_req *reqs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(reqs[i].log);
+		reqs[i].log = NULL;
+		vm_jit_free(&reqs[i].jit);
+	}
+}
+
+static int encode_load(struct vmp_buf *b, const struct vm_req *r, struct cf_err *err)
+{
+	struct cf_raw raw;
+	struct vm_btf btf;
+
+	if (!r->prog) {
+		cf_err_set(err, "VM_REQ_LOAD without a program");
+		return -1;
+	}
+	if (cf_prog_to_raw(r->prog, &raw, err) < 0)
+		return -1;
+	if (vm_btf_build(&raw, r->line_info, &btf, err) < 0) {
+		cf_raw_free(&raw);
+		return -1;
+	}
+	vmp_put_u32(b, 0); /* prog_type: SYSCALL, sleepable (kernels.md) */
+	vmp_put_u32(b, 0);
+	vmp_put_u32(b, VMP_LOAD_LOG_ON_FAIL);
+	vmp_put_u32(b, VMP_HANDLE_NONE);
+	vmp_put_bytes(b, btf.data, btf.len);
+	vmp_put_bytes(b, raw.insns, (size_t)raw.ninsns * sizeof(*raw.insns));
+	vmp_put_bytes(b, btf.func_info, (size_t)btf.nfunc_info * sizeof(*btf.func_info));
+	vmp_put_bytes(b, btf.line_info, (size_t)btf.nline_info * sizeof(*btf.line_info));
+	vm_btf_free(&btf);
+	cf_raw_free(&raw);
+	return 0;
+}
+
+static int encode_req(struct vmp_buf *b, const struct vm_req *r, struct cf_err *err)
+{
+	static const uint16_t ops[] = {
+		[VM_REQ_LOAD] = VMP_PROG_LOAD, [VM_REQ_RUN] = VMP_TEST_RUN,
+		[VM_REQ_JIT_INFO] = VMP_JIT_INFO, [VM_REQ_CLOSE] = VMP_CLOSE,
+		[VM_REQ_SET_JIT] = VMP_SET_JIT, [VM_REQ_ECHO] = VMP_ECHO,
+	};
+	size_t at;
+
+	if ((unsigned)r->kind >= sizeof(ops) / sizeof(ops[0])) {
+		cf_err_set(err, "unknown request kind %d", r->kind);
+		return -1;
+	}
+	at = vmp_begin_frame(b, ops[r->kind]);
+	switch (r->kind) {
+	case VM_REQ_LOAD:
+		if (encode_load(b, r, err) < 0)
+			return -1;
+		break;
+	case VM_REQ_RUN:
+		vmp_put_u32(b, r->handle);
+		vmp_put_bytes(b, r->ctx, r->ctx ? r->ctx_len : 0);
+		break;
+	case VM_REQ_JIT_INFO:
+	case VM_REQ_CLOSE:
+		vmp_put_u32(b, r->handle);
+		break;
+	case VM_REQ_SET_JIT:
+		vmp_put_u32(b, (uint32_t)r->jit_enable);
+		break;
+	case VM_REQ_ECHO:
+		vmp_put_bytes(b, r->ctx, r->ctx ? r->ctx_len : 0);
+		break;
+	}
+	vmp_end_frame(b, at);
+	return 0;
+}
+
+static int64_t image_offset(const struct vm_jit *j, uint64_t addr)
+{
+	for (int f = 0; f < j->nfuncs; f++)
+		if (addr >= j->ksyms[f] && addr < j->ksyms[f] + j->func_lens[f])
+			return j->func_offs[f] + (int64_t)(addr - j->ksyms[f]);
+	return -1;
+}
+
+static void decode_jit(struct vmp_cur *c, struct vm_jit *j)
+{
+	uint32_t n;
+	const uint8_t *img;
+
+	memset(j, 0, sizeof(*j));
+	vmp_get_u32(c); /* jited_prog_len, also the image's length */
+	img = vmp_get_bytes(c, &n);
+	j->nfuncs = (int)vmp_get_u32(c);
+	if (c->bad || j->nfuncs < 0 || (size_t)j->nfuncs > c->left / 12) {
+		c->bad = true;
+		j->nfuncs = 0;
+		return;
+	}
+	j->image = malloc(n + 1);
+	j->ksyms = calloc((size_t)j->nfuncs + 1, sizeof(*j->ksyms));
+	j->func_lens = calloc((size_t)j->nfuncs + 1, sizeof(*j->func_lens));
+	j->func_offs = calloc((size_t)j->nfuncs + 1, sizeof(*j->func_offs));
+	if (!j->image || !j->ksyms || !j->func_lens || !j->func_offs) {
+		c->bad = true;
+		return;
+	}
+	memcpy(j->image, img, n);
+	j->len = n;
+	uint32_t off = 0;
+
+	for (int f = 0; f < j->nfuncs; f++) {
+		j->ksyms[f] = vmp_get_u64(c);
+		j->func_lens[f] = vmp_get_u32(c);
+		j->func_offs[f] = off;
+		off += j->func_lens[f];
+	}
+	j->nlines = (int)vmp_get_u32(c);
+	if (c->bad || j->nlines < 0 || (size_t)j->nlines > c->left / 16) {
+		c->bad = true;
+		j->nlines = 0;
+		return;
+	}
+	j->lines = calloc((size_t)j->nlines + 1, sizeof(*j->lines));
+	if (!j->lines) {
+		c->bad = true;
+		return;
+	}
+	for (int i = 0; i < j->nlines; i++) {
+		struct vm_jit_line *l = &j->lines[i];
+
+		l->xlated = vmp_get_u32(c);
+		l->slot = (int)(vmp_get_u32(c) >> 10) - 1; /* vm_btf_build: line = slot + 1 */
+		l->image_off = image_offset(j, vmp_get_u64(c));
+	}
+	j->xlated_len = vmp_get_u32(c);
+}
+
+static int decode_resp(struct vmp_cur *c, uint16_t op, struct vm_req *r)
+{
+	r->err = (int)vmp_get_u32(c);
+	switch (r->kind) {
+	case VM_REQ_LOAD: {
+		uint32_t n;
+		const uint8_t *log;
+
+		r->new_handle = vmp_get_u32(c);
+		r->guest_ns = vmp_get_u64(c);
+		log = vmp_get_bytes(c, &n);
+		if (r->err) {
+			r->log = strndup(log ? (const char *)log : "", n);
+			if (r->log && !r->log[0]) {
+				free(r->log);
+				r->log = NULL;
+			}
+		}
+		break;
+	}
+	case VM_REQ_RUN: {
+		uint32_t n;
+		const uint8_t *ctx;
+
+		r->retval = vmp_get_u32(c);
+		r->guest_ns = vmp_get_u64(c);
+		ctx = vmp_get_bytes(c, &n);
+		if (!r->err && r->ctx_out && ctx)
+			memcpy(r->ctx_out, ctx, n < r->ctx_len ? n : r->ctx_len);
+		break;
+	}
+	case VM_REQ_JIT_INFO:
+		if (!r->err)
+			decode_jit(c, &r->jit);
+		break;
+	case VM_REQ_SET_JIT:
+		r->prev_jit = (int)vmp_get_u32(c);
+		break;
+	case VM_REQ_CLOSE:
+	case VM_REQ_ECHO:
+		break;
+	}
+	return c->bad || op == 0 ? -1 : 0;
+}
+
+enum vm_status vm_batch(struct vm *vm, struct vm_req *reqs, int n, struct cf_err *err)
+{
+	struct vmp_buf *b = &vm->out;
+	int64_t deadline;
+	uint16_t op;
+	uint32_t len;
+	enum io_result r;
+	bool single = n == 1;
+	size_t at = 0;
+
+	if (n <= 0)
+		return VM_OK;
+	b->len = 0;
+	b->oom = false;
+	if (!single) {
+		at = vmp_begin_frame(b, VMP_BATCH);
+		vmp_put_u32(b, (uint32_t)n);
+	}
+	for (int i = 0; i < n; i++) {
+		reqs[i].err = 0;
+		reqs[i].log = NULL;
+		reqs[i].new_handle = VM_HANDLE_NONE;
+		memset(&reqs[i].jit, 0, sizeof(reqs[i].jit));
+		if (encode_req(b, &reqs[i], err) < 0)
+			return VM_ERROR;
+	}
+	if (!single)
+		vmp_end_frame(b, at);
+	if (b->oom || b->len > VMP_MAX_FRAME) {
+		cf_err_set(err, "request of %zu bytes: larger than the protocol's %u", b->len, VMP_MAX_FRAME);
+		return VM_ERROR;
+	}
+	if (vm->fd < 0 && boot(vm, err) < 0)
+		return VM_ERROR;
+	deadline = now_ms() + (vm->opts.req_timeout_ms > 0 ? vm->opts.req_timeout_ms : 10000);
+	r = io_write(vm->fd, b->data, b->len, deadline);
+	if (r == IO_OK)
+		r = read_frame(vm, &op, &len, deadline);
+	if (r != IO_OK)
+		return guest_lost(vm, r, err);
+
+	struct vmp_cur c = { vm->in, len, false };
+
+	if (single)
+		return decode_resp(&c, op, &reqs[0]) < 0 ? VM_ERROR : VM_OK;
+	if (vmp_get_u32(&c) != 0 || vmp_get_u32(&c) != (uint32_t)n) {
+		cf_err_set(err, "agent refused the batch");
+		return VM_ERROR;
+	}
+	for (int i = 0; i < n; i++) {
+		uint32_t flen = vmp_get_u32(&c);
+		uint16_t sub = vmp_get_u16(&c);
+
+		vmp_get_u16(&c);
+		const uint8_t *body = vmp_take(&c, flen >= 4 ? flen - 4 : 0);
+		struct vmp_cur sc = { body, flen >= 4 ? flen - 4 : 0, !body };
+
+		if (c.bad || decode_resp(&sc, sub, &reqs[i]) < 0) {
+			cf_err_set(err, "malformed response to request %d of the batch", i);
+			return VM_ERROR;
+		}
+	}
+	return VM_OK;
+}
+
+enum vm_status vm_load(struct vm *vm, const struct cf_prog *p, bool line_info, uint32_t *handle,
+		       char **log, struct cf_err *err)
+{
+	struct vm_req r = { .kind = VM_REQ_LOAD, .prog = p, .line_info = line_info };
+	enum vm_status st = vm_batch(vm, &r, 1, err);
+
+	*handle = r.new_handle;
+	if (log)
+		*log = NULL;
+	if (st != VM_OK)
+		return st;
+	if (r.err) {
+		cf_err_set(err, "BPF_PROG_LOAD: %s", strerror(r.err));
+		if (log)
+			*log = r.log;
+		else
+			free(r.log);
+		return VM_REJECTED;
+	}
+	return VM_OK;
+}
+
+static enum vm_status one(struct vm *vm, struct vm_req *r, const char *what, struct cf_err *err)
+{
+	enum vm_status st = vm_batch(vm, r, 1, err);
+
+	if (st == VM_OK && r->err) {
+		cf_err_set(err, "%s: %s", what, strerror(r->err));
+		return VM_ERROR;
+	}
+	return st;
+}
+
+enum vm_status vm_test_run(struct vm *vm, uint32_t handle, uint8_t *ctx, uint32_t ctx_len,
+			   uint32_t *retval, struct cf_err *err)
+{
+	struct vm_req r = { .kind = VM_REQ_RUN, .handle = handle, .ctx = ctx, .ctx_len = ctx_len,
+			    .ctx_out = ctx };
+	enum vm_status st = one(vm, &r, "BPF_PROG_TEST_RUN", err);
+
+	*retval = r.retval;
+	return st;
+}
+
+enum vm_status vm_jit_image(struct vm *vm, uint32_t handle, struct vm_jit *out, struct cf_err *err)
+{
+	struct vm_req r = { .kind = VM_REQ_JIT_INFO, .handle = handle };
+	enum vm_status st = one(vm, &r, "BPF_OBJ_GET_INFO_BY_FD", err);
+
+	*out = r.jit;
+	return st;
+}
+
+enum vm_status vm_close(struct vm *vm, uint32_t handle, struct cf_err *err)
+{
+	struct vm_req r = { .kind = VM_REQ_CLOSE, .handle = handle };
+
+	return one(vm, &r, "close", err);
+}
+
+enum vm_status vm_set_jit(struct vm *vm, int jit_enable, int *prev, struct cf_err *err)
+{
+	struct vm_req r = { .kind = VM_REQ_SET_JIT, .jit_enable = jit_enable };
+	enum vm_status st = one(vm, &r, "bpf_jit_enable", err);
+
+	if (prev)
+		*prev = r.prev_jit;
+	return st;
+}
