@@ -74,26 +74,26 @@ static void start_loop(void)
 		o.lse = LOOP_LSE_ON;
 	else if (lse && !strcmp(lse, "off"))
 		o.lse = LOOP_LSE_OFF;
-	o.serial = (env = getenv("CALLFUZZ_SERIAL")) && *env && strcmp(env, "0");
+	o.target.serial = (env = getenv("CALLFUZZ_SERIAL")) && *env && strcmp(env, "0");
 	if ((env = getenv("CALLFUZZ_CHECK_EVERY")) && *env)
 		o.check_every = atoi(env) > 0 ? atoi(env) : 1;
 	stop_on_mismatch = (env = getenv("CALLFUZZ_STOP_ON_MISMATCH")) && *env && strcmp(env, "0");
-	if ((env = getenv("CALLFUZZ_TARGET")) && *env && loop_target_parse(env, &o.target) < 0) {
-		fprintf(stderr, "fuzz-diff: CALLFUZZ_TARGET=%s: model, vm or vm,model\n", env);
+	if ((env = getenv("CALLFUZZ_TARGET")) && *env && target_kind_parse(env, &o.target.kind) < 0) {
+		fprintf(stderr, "fuzz-diff: CALLFUZZ_TARGET=%s: model, vm, vm,model or kernel\n", env);
 		exit(2);
 	}
 	if ((env = getenv("CALLFUZZ_ARCH")) && *env)
-		o.vm.arch = env;
+		o.target.arch = env;
 	if ((env = getenv("CALLFUZZ_KERNEL")) && *env)
-		o.vm.kernel = env;
+		o.target.kernel = env;
 	if ((env = getenv("CALLFUZZ_VM_CONSOLE")) && *env)
-		o.vm.console_log = env;
+		o.target.console_log = env;
 	/* Spinning for the executor pays only when nobody else wants the
 	 * CPUs: fuzz/run says how many jobs share them (CALLFUZZ_JOBS). Run
 	 * by another engine or service (OSS-Fuzz, libFuzzer -jobs=N), the
 	 * job count is unknown: sleep, unless CALLFUZZ_SPIN_US says more. */
 	if (!getenv("CALLFUZZ_JOBS") && !getenv("CALLFUZZ_SPIN_US"))
-		o.exec.spin_us = -1;
+		o.target.exec.spin_us = -1;
 
 	the_loop = loop_start(&o, &err);
 	if (!the_loop) {

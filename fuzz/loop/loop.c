@@ -1,17 +1,11 @@
 /* fuzz/loop/loop.c: the differential loop of callfuzz (fuzz/loop/loop.h):
- * generate, check, JIT, run on the executor while the interpreter runs on
- * a worker thread (design.md: "the host sends the code, interprets while
- * the executor runs, then compares"), compare, and write an artifact for
- * every mismatch. */
+ * generate, run one case through the target (harness/target/target.h),
+ * and write an artifact for every mismatch with the report writer of
+ * harness/repro/. */
 #define _GNU_SOURCE
 #include "fuzz/loop/loop.h"
-#include "harness/target/target.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,111 +39,12 @@ static uint64_t now_ns(void)
 void loop_opts_default(struct loop_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	target_opts_default(&o->target);
 	gen_opts_default(&o->gen);
 	o->lse = LOOP_LSE_ALTERNATE;
 	o->artifacts_dir = "artifacts";
 	o->replay_cmd = "build/callfuzz";
 	o->check_every = 8;
-}
-
-int loop_target_parse(const char *name, enum loop_target *out)
-{
-	if (!strcmp(name, "model"))
-		*out = LOOP_TARGET_MODEL;
-	else if (!strcmp(name, "vm"))
-		*out = LOOP_TARGET_VM;
-	else if (!strcmp(name, "vm,model") || !strcmp(name, "model,vm"))
-		*out = LOOP_TARGET_VM_MODEL;
-	else
-		return -1;
-	return 0;
-}
-
-const char *loop_target_name(enum loop_target t)
-{
-	switch (t) {
-	case LOOP_TARGET_MODEL: return "model";
-	case LOOP_TARGET_VM: return "vm";
-	case LOOP_TARGET_VM_MODEL: return "vm,model";
-	}
-	return "?";
-}
-
-/* ---- the interpreter thread ---------------------------------------------
- * One job at a time: the main thread posts a checked program, JIT-compiles
- * and runs it on the executor, then waits for the job. */
-
-enum job_state { JOB_IDLE, JOB_POSTED, JOB_RUNNING, JOB_DONE, JOB_QUIT };
-
-struct interp_worker {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	enum job_state state;
-	const struct cf_prog *prog;
-	const uint8_t *ctx;
-	struct interp_result *res;
-	uint64_t ns;
-};
-
-static void *worker_main(void *arg)
-{
-	struct interp_worker *w = arg;
-
-	pthread_mutex_lock(&w->lock);
-	for (;;) {
-		while (w->state != JOB_POSTED && w->state != JOB_QUIT)
-			pthread_cond_wait(&w->cond, &w->lock);
-		if (w->state == JOB_QUIT)
-			break;
-		w->state = JOB_RUNNING;
-		pthread_mutex_unlock(&w->lock);
-
-		uint64_t t0 = now_ns();
-
-		interp_run(w->prog, NULL, NULL, w->ctx, w->res);
-		w->ns = now_ns() - t0;
-
-		pthread_mutex_lock(&w->lock);
-		w->state = JOB_DONE;
-		pthread_cond_broadcast(&w->cond);
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
-static void worker_post(struct interp_worker *w, const struct cf_prog *p, const uint8_t *ctx,
-			struct interp_result *res)
-{
-	pthread_mutex_lock(&w->lock);
-	w->prog = p;
-	w->ctx = ctx;
-	w->res = res;
-	w->state = JOB_POSTED;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* The job's interpreter time. A job the worker has not picked up yet (on
- * a loaded machine it may not have been scheduled while the executor ran)
- * is taken back and run here: waiting for a wakeup would cost more. */
-static uint64_t worker_wait(struct interp_worker *w)
-{
-	pthread_mutex_lock(&w->lock);
-	if (w->state == JOB_POSTED) {
-		uint64_t t0;
-
-		w->state = JOB_IDLE;
-		pthread_mutex_unlock(&w->lock);
-		t0 = now_ns();
-		interp_run(w->prog, NULL, NULL, w->ctx, w->res);
-		return now_ns() - t0;
-	}
-	while (w->state != JOB_DONE)
-		pthread_cond_wait(&w->cond, &w->lock);
-	w->state = JOB_IDLE;
-	pthread_mutex_unlock(&w->lock);
-	return w->ns;
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -158,76 +53,21 @@ struct loop {
 	struct loop_opts opts;
 	char artifacts_dir[512];
 	char replay_cmd[256];
-	struct exec *ex;
-	uint64_t callee_addr[32];
-	struct interp_worker worker;
-	bool worker_running;
+	struct target *t;
+	struct target_id id;
+	char id_text[1024];        /* `target` of every artifact */
 	struct loop_stats stats;
-	struct interp_result ir;
-	struct exec_result xr;
-	char *prog_text;
-	/* vm targets */
-	struct tvm *vm;
-	char vm_arch[16], vm_kernel[512], vm_console[512];
-	char desc[640];
+	char *texts[LOOP_MAX_BATCH]; /* the outcomes' prog_text of the last call */
+	int ntexts;
+	char desc[768];
 };
-
-static void copy_opt(const char **dst, char *buf, size_t size)
-{
-	if (*dst) {
-		snprintf(buf, size, "%s", *dst);
-		*dst = buf;
-	}
-}
-
-/* One guest for the loop's life; the generator follows what it can load
- * (docs/vm-target.md: 12 arguments with stack arguments, else 5). The
- * oracle runs the checker and the interpreter itself: no executor and no
- * worker thread here. */
-static struct loop *vm_loop_start(struct loop *l, struct cf_err *err)
-{
-	struct tvm_opts *to = &l->opts.vm;
-	char what[512];
-
-	const char *kernel = to->kernel ? to->kernel : getenv("CALLFUZZ_KERNEL");
-	enum vm_arch arch = VM_ARCH_ARM64;
-
-	/* the arch tvm_start picks (for the replay lines): given, else the
-	 * image's own, else arm64 */
-	if (to->arch) {
-		if (vm_arch_parse(to->arch, &arch) < 0) {
-			cf_err_set(err, "unknown arch '%s' (arm64 or x86_64)", to->arch);
-			free(l);
-			return NULL;
-		}
-	} else if (kernel && *kernel && vm_image_arch(kernel, &arch, err) < 0) {
-		free(l);
-		return NULL;
-	}
-	snprintf(l->vm_arch, sizeof(l->vm_arch), "%s", vm_arch_name(arch));
-	to->arch = l->vm_arch;
-	copy_opt(&to->kernel, l->vm_kernel, sizeof(l->vm_kernel));
-	copy_opt(&to->console_log, l->vm_console, sizeof(l->vm_console));
-	to->model = l->opts.target == LOOP_TARGET_VM_MODEL;
-	to->listing = true; /* a kernel JIT mismatch's report carries the JIT code */
-	l->vm = tvm_start(to, err);
-	if (!l->vm) {
-		free(l);
-		return NULL;
-	}
-	l->opts.gen.profile = GEN_PROFILE_KERNEL;
-	l->opts.gen.max_args = tvm_max_args(l->vm);
-	tvm_describe(l->vm, what, sizeof(what));
-	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments%s",
-		 loop_target_name(l->opts.target), what, l->opts.gen.max_args,
-		 to->model ? "; our arm64 JIT on the executor as a further voice" : "");
-	return l;
-}
 
 struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
 {
 	struct loop *l = calloc(1, sizeof(*l));
-	sigset_t all, old;
+	struct target_opts to;
+	char what[640];
+	FILE *f;
 
 	if (!l) {
 		cf_err_set(err, "out of memory");
@@ -240,31 +80,38 @@ struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
 	}
 	snprintf(l->replay_cmd, sizeof(l->replay_cmd), "%s", o->replay_cmd ? o->replay_cmd : "callfuzz");
 	l->opts.replay_cmd = l->replay_cmd;
-	if (o->target != LOOP_TARGET_MODEL)
-		return vm_loop_start(l, err);
-
-	l->ex = exec_start(&o->exec, err);
-	if (!l->ex) {
+	to = o->target;
+	to.listing = target_kind_vm(to.kind); /* a kernel JIT mismatch's report carries the JIT code */
+	l->t = target_open(&to, err);
+	if (!l->t) {
 		free(l);
 		return NULL;
 	}
-	exec_callee_addrs(l->ex, l->callee_addr, 32);
-
-	pthread_mutex_init(&l->worker.lock, NULL);
-	pthread_cond_init(&l->worker.cond, NULL);
-	/* Signals (the fuzzer's SIGINT, SIGALRM, the executor's SIGCHLD) stay
-	 * with the main thread: the worker blocks them all. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&l->worker.thread, NULL, worker_main, &l->worker)) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		cf_err_set(err, "cannot start the interpreter thread: %s", strerror(errno));
-		exec_stop(l->ex);
-		free(l);
-		return NULL;
+	l->opts.target.kernel = l->opts.target.arch = l->opts.target.console_log = NULL;
+	target_get_id(l->t, &l->id);
+	f = fmemopen(l->id_text, sizeof(l->id_text) - 1, "w");
+	if (f) {
+		target_id_write(&l->id, f);
+		fclose(f);
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	l->worker_running = true;
+	target_describe(l->t, what, sizeof(what));
+	if (o->target.kind == TARGET_MODEL) {
+		const char *lse = o->lse == LOOP_LSE_ON ? "LSE" : o->lse == LOOP_LSE_OFF ? "LL/SC" :
+											  "LSE or LL/SC per input";
+
+		snprintf(l->desc, sizeof(l->desc), "target model: %s; profile model, 0..%d arguments; atomics %s", what,
+			 l->opts.gen.max_args, lse);
+		return l;
+	}
+	/* A kernel: the generator follows what it can load (docs/vm-target.md:
+	 * 12 arguments with stack arguments, else 5), with none of the model's
+	 * helpers. */
+	l->opts.gen.profile = GEN_PROFILE_KERNEL;
+	if (l->opts.gen.max_args > target_max_args(l->t))
+		l->opts.gen.max_args = target_max_args(l->t);
+	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments%s",
+		 target_kind_name(o->target.kind), what, l->opts.gen.max_args,
+		 o->target.kind == TARGET_VM_MODEL ? "; our arm64 JIT on the executor as a further voice" : "");
 	return l;
 }
 
@@ -272,20 +119,9 @@ void loop_stop(struct loop *l)
 {
 	if (!l)
 		return;
-	if (l->worker_running) {
-		pthread_mutex_lock(&l->worker.lock);
-		l->worker.state = JOB_QUIT;
-		pthread_cond_broadcast(&l->worker.cond);
-		pthread_mutex_unlock(&l->worker.lock);
-		pthread_join(l->worker.thread, NULL);
-	}
-	if (!l->vm) {
-		pthread_mutex_destroy(&l->worker.lock);
-		pthread_cond_destroy(&l->worker.cond);
-		exec_stop(l->ex);
-	}
-	tvm_stop(l->vm);
-	free(l->prog_text);
+	target_close(l->t);
+	for (int i = 0; i < l->ntexts; i++)
+		free(l->texts[i]);
 	free(l);
 }
 
@@ -294,26 +130,14 @@ const struct loop_stats *loop_get_stats(const struct loop *l)
 	return &l->stats;
 }
 
-const char *loop_runner(const struct loop *l)
+const struct target *loop_target(const struct loop *l)
 {
-	const struct exec_info *info;
-
-	if (l->vm)
-		return "qemu-system";
-	info = exec_info(l->ex);
-	return info && info->runner ? info->runner : "?";
+	return l->t;
 }
 
 void loop_describe(const struct loop *l, char *buf, size_t size)
 {
-	const char *lse = l->opts.lse == LOOP_LSE_ON ? "LSE" : l->opts.lse == LOOP_LSE_OFF ? "LL/SC" :
-										"LSE or LL/SC per input";
-
-	if (l->vm)
-		snprintf(buf, size, "%s", l->desc);
-	else
-		snprintf(buf, size, "target model: our arm64 JIT on %s; profile model, 0..%d arguments; atomics %s",
-			 loop_runner(l), l->opts.gen.max_args, lse);
+	snprintf(buf, size, "%s", l->desc);
 }
 
 const struct gen_opts *loop_gen_opts(const struct loop *l)
@@ -362,211 +186,30 @@ static void count_program(struct loop_stats *st, const struct cf_prog *p)
 	}
 }
 
-/* ---- reports ---------------------------------------------------------------- */
-
-static void print_event(FILE *f, const char *who, const struct cf_trace *t, uint32_t i, bool mark)
-{
-	const struct cf_event *e = &t->ev[i];
-	char name[32];
-
-	fprintf(f, "  %s event %u: %s(", who, i, compare_event_name(e->id, name, sizeof(name)));
-	for (uint32_t a = 0; a < e->nargs && a < CF_MAX_ARGS; a++)
-		fprintf(f, "%s0x%" PRIx64, a ? ", " : "", e->args[a]);
-	fprintf(f, ")%s\n", mark ? "   <-- first divergence" : "");
-}
-
-static void print_trace(FILE *f, const char *who, const struct cf_trace *t, int mark)
-{
-	for (uint32_t i = 0; i < t->nevents && i < CF_TRACE_MAX; i++)
-		print_event(f, who, t, i, (int)i == mark);
-	if (t->dropped)
-		fprintf(f, "  %s: %u events dropped past %d\n", who, t->dropped, CF_TRACE_MAX);
-}
-
-static void print_ctx(FILE *f, const char *who, const uint8_t *ctx)
-{
-	bool any = false;
-
-	for (int i = 0; i < CF_CTX_SIZE; i++) {
-		if (!ctx[i])
-			continue;
-		fprintf(f, "  %s ctx[%d] = 0x%02x\n", who, i, ctx[i]);
-		any = true;
-	}
-	if (!any)
-		fprintf(f, "  %s ctx: all zero\n", who);
-}
-
-/* Index in `to` of the event that has, among its class (stack snapshots or
- * the rest), the rank that event idx of `from` has: compare.c walks the
- * two classes separately. -1 if `to` has no such event. */
-static int same_rank_event(const struct cf_trace *from, const struct cf_trace *to, int idx)
-{
-	bool stack;
-	int rank = 0;
-
-	if (idx < 0 || (uint32_t)idx >= from->nevents || idx >= CF_TRACE_MAX)
-		return -1;
-	stack = from->ev[idx].id == CF_HELPER_STACK_HASH;
-	for (int i = 0; i < idx; i++)
-		rank += (from->ev[i].id == CF_HELPER_STACK_HASH) == stack;
-	for (uint32_t i = 0; i < to->nevents && i < CF_TRACE_MAX; i++)
-		if ((to->ev[i].id == CF_HELPER_STACK_HASH) == stack && rank-- == 0)
-			return (int)i;
-	return -1;
-}
-
-static char *build_report(const struct loop *l, const struct loop_outcome *out, size_t input_len,
-			  const struct cf_prog *p, const struct exec_result *xr, bool have_xr)
-{
-	const struct mismatch *m = &out->m;
-	const struct interp_result *ir = &l->ir;
-	const char *nolse = out->lse ? "" : " --no-lse";
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	bool jit_only = strstr(m->place, "only by the JIT") != NULL;
-	int interp_mark = jit_only ? -1 : m->event;
-	int jit_mark = jit_only ? m->event : have_xr ? same_rank_event(&ir->trace, &xr->trace, m->event) : -1;
-
-	if (!f)
-		return NULL;
-	fprintf(f, "signature: %s\n", out->signature);
-	fprintf(f, "mismatch: %s at %s", mismatch_kind_name(m->kind), m->place);
-	if (m->kind == MISMATCH_TRACE || m->kind == MISMATCH_STACK || m->kind == MISMATCH_OUTBUF ||
-	    m->kind == MISMATCH_RETVAL || m->kind == MISMATCH_ABI)
-		fprintf(f, ": interpreter 0x%" PRIx64 ", jit 0x%" PRIx64, m->want, m->got);
-	fprintf(f, "\n");
-	fprintf(f, "target: model arm64 JIT on %s, atomics %s\n", loop_runner(l),
-		out->lse ? "LSE" : "LL/SC (--no-lse)");
-	fprintf(f, "program: %d functions, %d slots; input %zu bytes\n", p->nfuncs, cf_prog_total_insns(p),
-		input_len);
-	fprintf(f, "\nreplay:\n  %s run %s/prog.s%s\n", l->replay_cmd, out->artifact_dir, nolse);
-	fprintf(f, "  %s jit %s/prog.s%s   (the arm64 listing)\n", l->replay_cmd, out->artifact_dir, nolse);
-	fprintf(f, "  CALLFUZZ_LSE=%s build-fuzz/fuzz-diff %s/input   (the fuzz target on the bytes)\n",
-		out->lse ? "on" : "off", out->artifact_dir);
-
-	fprintf(f, "\ninterpreter: r0=0x%" PRIx64 ", %u events, %" PRIu64 " insns executed\n", ir->r0,
-		ir->trace.nevents, ir->insns_executed);
-	if (have_xr) {
-		fprintf(f, "jit: %s, r0=0x%" PRIx64 ", %u events%s%s\n", exec_status_name(xr->status), xr->r0,
-			xr->trace.nevents, xr->detail[0] ? ": " : "", xr->detail);
-		if (m->kind == MISMATCH_TRACE || m->kind == MISMATCH_STACK) {
-			/* The first divergence, both sides (JIT index: same class, same rank). */
-			fprintf(f, "\nat the first divergence:\n");
-			if (interp_mark >= 0 && (uint32_t)interp_mark < ir->trace.nevents)
-				print_event(f, "interp", &ir->trace, (uint32_t)interp_mark, false);
-			else
-				fprintf(f, "  interp: no such event\n");
-			if (jit_mark >= 0 && (uint32_t)jit_mark < xr->trace.nevents)
-				print_event(f, "jit", &xr->trace, (uint32_t)jit_mark, false);
-			else
-				fprintf(f, "  jit: no such event\n");
-		}
-		fprintf(f, "\ninterpreter trace:\n");
-		print_trace(f, "interp", &ir->trace, interp_mark);
-		fprintf(f, "jit trace:\n");
-		print_trace(f, "jit", &xr->trace, jit_mark);
-		if (m->kind == MISMATCH_OUTBUF) {
-			fprintf(f, "\nctx after the run (nonzero bytes; the input ctx is all zero):\n");
-			print_ctx(f, "interp", ir->ctx);
-			print_ctx(f, "jit", xr->ctx);
-		}
-		if (xr->status == EXEC_CRASH && xr->signal)
-			fprintf(f, "\ncrash: signal %d, fault address 0x%" PRIx64 ", pc offset %" PRId64 " (func %d insn %d)\n",
-				xr->signal, xr->fault_addr, xr->fault_pc_off, m->func, m->insn);
-	}
-	fclose(f);
-	return text;
-}
-
 /* ---- one iteration ------------------------------------------------------------ */
 
-static void add_ns(struct loop_stats *st, enum loop_stage s, uint64_t t0, uint64_t *t)
-{
-	uint64_t t1 = now_ns();
-
-	st->stage_ns[s] += t1 - t0;
-	if (t)
-		*t = t1;
-}
-
-static void set_prog_text(struct loop *l, struct loop_outcome *out, const struct cf_prog *p)
-{
-	free(l->prog_text);
-	l->prog_text = cf_asm_print(p);
-	out->prog_text = l->prog_text;
-}
-
-static enum loop_verdict record_mismatch(struct loop *l, const uint8_t *data, size_t len, const struct cf_prog *p,
-					 bool have_xr, struct loop_outcome *out)
-{
-	struct loop_stats *st = &l->stats;
-	struct artifact a;
-	struct cf_err err;
-	char hit[400], *report;
-	int rc;
-
-	st->mismatches++;
-	out->verdict = LOOP_MISMATCH;
-	set_prog_text(l, out, p);
-	if (!l->opts.artifacts_dir) {
-		snprintf(out->artifact_dir, sizeof(out->artifact_dir), "(none)");
-		return out->verdict;
-	}
-	snprintf(out->artifact_dir, sizeof(out->artifact_dir), "%s/%s", l->opts.artifacts_dir, out->signature);
-	report = build_report(l, out, len, p, &l->xr, have_xr);
-	snprintf(hit, sizeof(hit), "%ld pid=%d bytes=%zu lse=%d %s: %.200s", (long)time(NULL), (int)getpid(), len,
-		 out->lse, mismatch_kind_name(out->m.kind), out->m.place);
-	a = (struct artifact){ .signature = out->signature, .input = data, .input_len = len,
-			       .prog_text = out->prog_text, .report = report, .hit_line = hit };
-	rc = artifact_write(l->opts.artifacts_dir, &a, out->artifact_dir, sizeof(out->artifact_dir), &err);
-	free(report);
-	if (rc < 0) {
-		snprintf(out->msg, sizeof(out->msg), "cannot write the artifact of %s: %s", out->signature, err.msg);
-		out->verdict = LOOP_ERROR;
-	}
-	return out->verdict;
-}
-
-/* The checker's verdict on a generated program; a rejection is a generator
- * (or checker) bug, never a JIT bug (design.md "The oracle"). */
-static bool checked_ok(struct loop *l, struct cf_prog *prog, struct loop_outcome *out, uint64_t *t)
-{
-	struct cf_check_opts copts;
-	struct cf_err err;
-	bool ok;
-
-	cf_check_opts_default(&copts);
-	copts.max_args = l->opts.gen.max_args;
-	ok = cf_check(prog, &copts, &err) == 0;
-	add_ns(&l->stats, LOOP_STAGE_CHECK, *t, t);
-	l->stats.checked++;
-	if (!ok) {
-		l->stats.gen_bugs++;
-		set_prog_text(l, out, prog);
-		snprintf(out->msg, sizeof(out->msg), "generator bug: the checker rejected a generated program: %s",
-			 err.msg);
-		out->verdict = LOOP_GEN_BUG;
-	}
-	return ok;
-}
-
-/* ---- vm targets -------------------------------------------------------------- */
-
-/* prog.s for a vm case: the ctx the case ran with as a `; ctx:` line, which
- * `callfuzz run --target vm` reads back (docs/vm-target.md), then the text. */
-static void set_vm_prog_text(struct loop *l, struct loop_outcome *out, const struct tvm_case *c)
+/* prog.s: on a kernel target the ctx the case ran with as a `; ctx:` line,
+ * which `callfuzz run` reads back (docs/vm-target.md), then the text. */
+static void set_prog_text(struct loop *l, struct loop_outcome *out, const struct target_case *c)
 {
 	char *text = cf_asm_print(c->prog), *both = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&both, &len);
+	FILE *f;
 
-	free(l->prog_text);
-	l->prog_text = NULL;
+	out->prog_text = NULL;
+	if (l->ntexts == LOOP_MAX_BATCH) {
+		free(text);
+		return;
+	}
+	if (l->opts.target.kind == TARGET_MODEL) {
+		l->texts[l->ntexts++] = text;
+		out->prog_text = text;
+		return;
+	}
+	f = open_memstream(&both, &len);
 	if (f) {
 		fprintf(f, "; callfuzz fuzz-diff, target %s, profile kernel, max args %d\n; ctx: ",
-			loop_target_name(l->opts.target), l->opts.gen.max_args);
+			target_kind_name(l->opts.target.kind), l->opts.gen.max_args);
 		for (int i = 0; i < CF_CTX_SIZE; i++)
 			fprintf(f, "%02x", c->ctx_in[i]);
 		fprintf(f, "\n%s", text ? text : "");
@@ -576,89 +219,45 @@ static void set_vm_prog_text(struct loop *l, struct loop_outcome *out, const str
 		}
 	}
 	free(text);
-	l->prog_text = both;
-	out->prog_text = l->prog_text;
+	l->texts[l->ntexts++] = both;
+	out->prog_text = both;
 }
 
-/* The shell-quoted --match text for vm-min: the kernel log's reason (after
- * "rejects (errno): "), cut before its first digit so that it survives
- * shrinking (offsets and registers change). */
-static void vm_min_match(const struct tvm_case *c, char *buf, size_t size)
+static enum loop_verdict record_mismatch(struct loop *l, const uint8_t *data, size_t len,
+					 const struct target_case *c, struct loop_outcome *out)
 {
-	const char *r = strstr(c->m.place, "): ");
-	size_t n = 0;
-
-	r = r ? r + 3 : c->m.place;
-	while (r[n] && !isdigit((unsigned char)r[n]) && r[n] != '\'' && n + 1 < size && n < 40)
-		n++;
-	while (n && (r[n - 1] == ' ' || r[n - 1] == '-' || r[n - 1] == '('))
-		n--;
-	snprintf(buf, size, "%.*s", (int)n, r);
-}
-
-static char *build_vm_report(const struct loop *l, const struct loop_outcome *out, const struct tvm_case *c,
-			     size_t input_len)
-{
-	const struct tvm_opts *to = &l->opts.vm;
-	char *text = NULL, kopt[600] = "", match[64];
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	if (!f)
-		return NULL;
-	if (to->kernel)
-		snprintf(kopt, sizeof(kopt), " --kernel %s", to->kernel);
-	fprintf(f, "signature: %s\n", out->signature);
-	fprintf(f, "mismatch: %s (%s) at %s\n", mismatch_kind_name(c->m.kind), c->mvoice_name, c->m.place);
-	if (out->known)
-		fprintf(f, "known: a known kernel bug (fuzz/loop/loop.c known_kernel_bugs, docs/vm-target.md); "
-			   "not counted as a mismatch\n");
-	fprintf(f, "%s\n", l->desc);
-	fprintf(f, "program: %d functions, %d slots; input %zu bytes\n", c->prog->nfuncs,
-		cf_prog_total_insns(c->prog), input_len);
-	fprintf(f, "\nreplay:\n  %s run --target %s --arch %s%s %s/prog.s\n", l->replay_cmd,
-		loop_target_name(l->opts.target), l->vm_arch, kopt, out->artifact_dir);
-	if (c->m.kind == MISMATCH_VERIFIER) {
-		vm_min_match(c, match, sizeof(match));
-		fprintf(f, "  %s vm-min --arch %s%s --match '%s' -o %s/min.s %s/prog.s   (shrink)\n", l->replay_cmd,
-			l->vm_arch, kopt, match, out->artifact_dir, out->artifact_dir);
-	}
-	fprintf(f, "  CALLFUZZ_TARGET=%s CALLFUZZ_ARCH=%s build-fuzz/fuzz-diff %s/input   (the fuzz target on the bytes)\n",
-		loop_target_name(l->opts.target), l->vm_arch, out->artifact_dir);
-	if (c->crash && c->crash[0])
-		fprintf(f, "  (the guest console's text is in %s/console.txt)\n", out->artifact_dir);
-	fprintf(f, "\n");
-	tvm_print_case(l->vm, c, f);
-	fclose(f);
-	return text;
-}
-
-static enum loop_verdict vm_record_mismatch(struct loop *l, const uint8_t *data, size_t len,
-					    const struct tvm_case *c, struct loop_outcome *out)
-{
+	struct report_info ri;
 	struct artifact a;
 	struct cf_err err;
-	char hit[400], *report;
+	char hit[400], *report = NULL;
+	size_t report_len = 0;
+	FILE *f;
 
 	out->verdict = LOOP_MISMATCH;
 	out->m = c->m;
-	tvm_signature(c, out->signature, sizeof(out->signature), &out->known);
+	target_signature(c, out->signature, sizeof(out->signature), &out->known);
 	if (out->known)
 		l->stats.known_bugs++;
 	else
 		l->stats.mismatches++;
-	set_vm_prog_text(l, out, c);
+	set_prog_text(l, out, c);
 	if (!l->opts.artifacts_dir) {
 		snprintf(out->artifact_dir, sizeof(out->artifact_dir), "(none)");
 		return out->verdict;
 	}
 	snprintf(out->artifact_dir, sizeof(out->artifact_dir), "%s/%s", l->opts.artifacts_dir, out->signature);
-	report = build_vm_report(l, out, c, len);
-	snprintf(hit, sizeof(hit), "%ld pid=%d bytes=%zu lse=1 %s (%s): %.200s", (long)time(NULL), (int)getpid(),
-		 len, mismatch_kind_name(c->m.kind), c->mvoice_name, c->m.place);
+	ri = (struct report_info){ .signature = out->signature, .known = out->known, .t = l->t, .c = c,
+				   .dir = out->artifact_dir, .replay_cmd = l->replay_cmd, .input_len = len };
+	f = open_memstream(&report, &report_len);
+	if (f) {
+		report_write(f, &ri);
+		fclose(f);
+	}
+	snprintf(hit, sizeof(hit), "%ld pid=%d bytes=%zu lse=%d %s (%s): %.200s", (long)time(NULL), (int)getpid(),
+		 len, !c->llsc, mismatch_kind_name(c->m.kind), c->mvoice_name, c->m.place);
 	a = (struct artifact){ .signature = out->signature, .input = data, .input_len = len,
 			       .prog_text = out->prog_text, .report = report, .hit_line = hit,
-			       .console = c->crash && c->crash[0] ? c->crash : NULL };
+			       .console = c->crash && c->crash[0] ? c->crash : NULL, .target = l->id_text };
 	if (artifact_write(l->opts.artifacts_dir, &a, out->artifact_dir, sizeof(out->artifact_dir), &err) < 0) {
 		snprintf(out->msg, sizeof(out->msg), "cannot write the artifact of %s: %s", out->signature, err.msg);
 		out->verdict = LOOP_ERROR;
@@ -667,170 +266,159 @@ static enum loop_verdict vm_record_mismatch(struct loop *l, const uint8_t *data,
 	return out->verdict;
 }
 
-/* One input through the vm oracle, as one case (docs/vm-target.md "The
- * oracle"). The ctx comes from the input's hash, like vm-fuzz's from its
- * seed: nonzero, so that the kernel profile's ctx reads see data. */
-static enum loop_verdict vm_run_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out)
+static void add_case_times(struct loop_stats *st, const struct target_case *c, uint64_t run_ns)
+{
+	const struct target_case_times *tt = &c->times;
+	uint64_t host = tt->check_ns + tt->jit_ns + tt->wait_ns + tt->compare_ns;
+
+	st->stage_ns[LOOP_STAGE_CHECK] += tt->check_ns;
+	st->stage_ns[LOOP_STAGE_INTERP] += tt->interp_ns;
+	st->stage_ns[LOOP_STAGE_JIT] += tt->jit_ns;
+	st->stage_ns[LOOP_STAGE_WAIT] += tt->wait_ns;
+	st->stage_ns[LOOP_STAGE_COMPARE] += tt->compare_ns;
+	/* the rest of the target's time: the executor, or the guest's round
+	 * trips (the interpreter runs on the calling thread except on the
+	 * model target, where it overlaps the executor) */
+	if (!tt->wait_ns)
+		host += tt->interp_ns;
+	st->stage_ns[LOOP_STAGE_EXEC] += run_ns > host ? run_ns - host : 0;
+}
+
+/* After target_run: the outcome of case c (gen bug, equal, mismatch). */
+static enum loop_verdict finish_case(struct loop *l, const uint8_t *data, size_t len, const struct target_case *c,
+				     struct loop_outcome *out)
 {
 	struct loop_stats *st = &l->stats;
-	struct tvm_case c;
-	struct cf_prog prog;
-	struct cf_err err;
-	uint64_t t_start = now_ns(), t = t_start, h = input_hash(data, len);
+	bool model = l->opts.target.kind == TARGET_MODEL;
+	uint64_t t = now_ns();
 
-	out->lse = true; /* the model voice of target_vm.c uses LSE */
-	if (gen_program(data, len, &l->opts.gen, &prog, &err)) {
-		snprintf(out->msg, sizeof(out->msg), "gen_program: %s", err.msg);
-		out->verdict = LOOP_ERROR;
-		return out->verdict;
-	}
-	add_ns(st, LOOP_STAGE_GEN, t, &t);
-	memset(&c, 0, sizeof(c));
-	c.prog = &prog;
-	for (int k = 0; k < CF_CTX_SIZE; k++)
-		c.ctx_in[k] = (uint8_t)(k * 37 + (h >> (8 * (k & 7))));
-	if (tvm_run(l->vm, &c, 1, &err) < 0) {
-		snprintf(out->msg, sizeof(out->msg), "vm: %s", err.msg);
-		out->verdict = LOOP_ERROR;
-		goto out;
-	}
-	add_ns(st, LOOP_STAGE_EXEC, t, &t);
-	st->checked++;
-	st->exec_restarts = (uint64_t)(tvm_get_stats(l->vm)->boots > 1 ? tvm_get_stats(l->vm)->boots - 1 : 0);
-	count_program(st, &prog);
-	/* design.md "The oracle": the checker (with the kernel's options)
+	st->checked += c->checked;
+	/* design.md "The oracle": the checker (with the target's options)
 	 * rejecting a generated program, or the interpreter faulting on one it
 	 * accepts, is a generator (or checker/interpreter) bug. */
-	if (!c.checker_ok || c.interp_fault) {
+	if (!c->checker_ok || c->interp_fault) {
 		st->gen_bugs++;
-		set_vm_prog_text(l, out, &c);
-		if (!c.checker_ok)
-			snprintf(out->msg, sizeof(out->msg),
-				 "generator bug: the checker (kernel options) rejected a generated program: %s",
-				 c.checker_msg);
+		set_prog_text(l, out, c);
+		if (!c->checker_ok)
+			snprintf(out->msg, sizeof(out->msg), "generator bug: the checker%s rejected a generated program: %s",
+				 model ? "" : " (kernel options)", c->checker_msg);
 		else
 			snprintf(out->msg, sizeof(out->msg),
 				 "generator bug: the interpreter %s on a program the checker accepted: %s",
-				 c.ir.status == INTERP_TIMEOUT ? "ran out of instructions" : "faulted", c.ir.fault);
+				 c->ir.status == INTERP_TIMEOUT ? "ran out of instructions" : "faulted", c->ir.fault);
 		out->verdict = LOOP_GEN_BUG;
-		goto out;
+		return out->verdict;
 	}
 	st->programs++;
-	st->interp_insns += c.ir.insns_executed;
-	for (int i = 0; i < c.nvoices; i++)
-		st->vm_interp_voice += c.voice[i].kind == TVM_KERNEL_INTERP && c.voice[i].ran;
-	if (c.m.kind != MISMATCH_NONE) {
-		vm_record_mismatch(l, data, len, &c, out);
-		add_ns(st, LOOP_STAGE_ARTIFACT, t, &t);
+	st->interp_insns += c->ir.insns_executed;
+	for (int i = 0; i < c->nvoices; i++) {
+		st->vm_interp_voice += c->voice[i].kind == TARGET_VOICE_KERNEL_INTERP && c->voice[i].ran;
+		st->lse_programs += c->voice[i].kind == TARGET_VOICE_MODEL_JIT && c->voice[i].loaded && !c->llsc;
 	}
-out:
-	st->wall_ns += now_ns() - t_start;
-	tvm_case_release(&c);
-	cf_prog_free(&prog);
+	if (c->m.kind != MISMATCH_NONE) {
+		record_mismatch(l, data, len, c, out);
+		st->stage_ns[LOOP_STAGE_ARTIFACT] += now_ns() - t;
+	}
 	return out->verdict;
 }
 
-enum loop_verdict loop_run_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out)
+static void outcome_reset(struct loop_outcome *out)
 {
-	static const uint8_t zero_ctx[CF_CTX_SIZE];
-	struct loop_stats *st = &l->stats;
-	struct jit_opts jopts = { 0 };
-	struct jit_image img = { 0 };
-	struct cf_prog prog;
-	struct cf_err err;
-	uint64_t t_start = now_ns(), t = t_start, h = input_hash(data, len);
-	bool jit_ok, have_xr = false, checked = pick_check(l->opts.check_every, h);
-	int restarts;
-
 	memset(&out->m, 0, sizeof(out->m));
 	out->known = false;
 	out->verdict = LOOP_EQUAL;
 	out->signature[0] = out->artifact_dir[0] = out->msg[0] = 0;
 	out->prog_text = NULL;
-	out->lse = pick_lse(l->opts.lse, h);
-	if (l->vm)
-		return vm_run_input(l, data, len, out);
-	restarts = exec_restarts(l->ex);
+}
 
-	if (gen_program(data, len, &l->opts.gen, &prog, &err)) {
-		snprintf(out->msg, sizeof(out->msg), "gen_program: %s", err.msg);
-		out->verdict = LOOP_ERROR;
-		return out->verdict;
-	}
-	add_ns(st, LOOP_STAGE_GEN, t, &t);
+int loop_run_batch(struct loop *l, const uint8_t *const *data, const size_t *len, int n, struct loop_outcome *out)
+{
+	struct loop_stats *st = &l->stats;
+	struct target_case *cases;
+	struct cf_prog *progs;
+	int *which, m = 0;
+	struct cf_err err;
+	uint64_t t_start = now_ns(), t = t_start, t1;
+	bool model = l->opts.target.kind == TARGET_MODEL;
 
-	if (checked && !checked_ok(l, &prog, out, &t)) {
-		cf_prog_free(&prog);
-		return out->verdict;
-	}
-	count_program(st, &prog);
-
-	jopts.lse_atomics = out->lse;
-	memcpy(jopts.callee_addr, l->callee_addr, sizeof(jopts.callee_addr));
-	exec_prepare(l->ex); /* wakes it during the JIT if it gave up spinning */
-	jit_ok = jit_compile(&prog, &jopts, &img, &err) == 0;
-	add_ns(st, LOOP_STAGE_JIT, t, &t);
-
-	/* The interpreter runs while the executor runs. Posted after the JIT:
-	 * waking the worker can preempt this thread, which costs nothing once
-	 * it sleeps in exec_run. */
-	if (l->opts.serial) {
-		interp_run(&prog, NULL, NULL, zero_ctx, &l->ir);
-		add_ns(st, LOOP_STAGE_INTERP, t, &t);
-	} else {
-		worker_post(&l->worker, &prog, zero_ctx, &l->ir);
-	}
-	if (jit_ok) {
-		if (exec_run(l->ex, img.code, img.ncode, img.entry, zero_ctx, &l->xr, &err)) {
-			if (!l->opts.serial)
-				st->stage_ns[LOOP_STAGE_INTERP] += worker_wait(&l->worker);
-			snprintf(out->msg, sizeof(out->msg), "executor: %s", err.msg);
-			out->verdict = LOOP_ERROR;
-			goto out;
+	if (n < 1 || n > LOOP_MAX_BATCH)
+		return -1;
+	for (int i = 0; i < l->ntexts; i++)
+		free(l->texts[i]);
+	l->ntexts = 0;
+	cases = calloc((size_t)n, sizeof(*cases));
+	progs = calloc((size_t)n, sizeof(*progs));
+	which = calloc((size_t)n, sizeof(*which));
+	if (!cases || !progs || !which) {
+		free(cases);
+		free(progs);
+		free(which);
+		for (int i = 0; i < n; i++) {
+			outcome_reset(&out[i]);
+			out[i].verdict = LOOP_ERROR;
+			snprintf(out[i].msg, sizeof(out[i].msg), "out of memory");
 		}
-		have_xr = true;
-		st->lse_programs += out->lse;
-		add_ns(st, LOOP_STAGE_EXEC, t, &t);
+		return n;
 	}
-	if (!l->opts.serial) {
-		st->stage_ns[LOOP_STAGE_INTERP] += worker_wait(&l->worker);
-		add_ns(st, LOOP_STAGE_WAIT, t, &t);
-	}
-	st->interp_insns += l->ir.insns_executed;
-	st->exec_restarts += (uint64_t)(exec_restarts(l->ex) - restarts);
+	for (int i = 0; i < n; i++) {
+		uint64_t h = input_hash(data[i], len[i]);
+		struct target_case *c = &cases[m];
 
-	/* design.md "The oracle": an interpreter that does not reach exit on
-	 * a checked program is a generator (or checker/interpreter) bug. */
-	if (l->ir.status != INTERP_OK) {
-		st->gen_bugs++;
-		set_prog_text(l, out, &prog);
-		snprintf(out->msg, sizeof(out->msg),
-			 "generator bug: the interpreter %s on a program the checker accepted: %s",
-			 l->ir.status == INTERP_TIMEOUT ? "ran out of instructions" : "faulted", l->ir.fault);
-		out->verdict = LOOP_GEN_BUG;
-		goto out;
+		outcome_reset(&out[i]);
+		/* the model voice of a kernel target uses LSE */
+		out[i].lse = model ? pick_lse(l->opts.lse, h) : true;
+		if (gen_program(data[i], len[i], &l->opts.gen, &progs[m], &err)) {
+			snprintf(out[i].msg, sizeof(out[i].msg), "gen_program: %s", err.msg);
+			out[i].verdict = LOOP_ERROR;
+			continue;
+		}
+		count_program(st, &progs[m]);
+		c->prog = &progs[m];
+		c->llsc = !out[i].lse;
+		c->skip_check = model && !pick_check(l->opts.check_every, h);
+		/* A kernel target's ctx comes from the input's hash: nonzero, so
+		 * that the kernel profile's ctx reads see data. The model
+		 * target's programs start from a zero ctx. */
+		if (!model)
+			for (int k = 0; k < CF_CTX_SIZE; k++)
+				c->ctx_in[k] = (uint8_t)(k * 37 + (h >> (8 * (k & 7))));
+		which[m++] = i;
 	}
-
-	st->programs++;
-	if (!jit_ok)
-		mismatch_jit_reject(&out->m, err.msg);
-	else
-		compare_results(&l->ir, &l->xr, &img, &prog, &out->m);
-	if (out->m.kind != MISMATCH_NONE)
-		mismatch_signature(&out->m, &l->ir, have_xr ? &l->xr : NULL, &prog, out->signature,
-			       sizeof(out->signature));
-	add_ns(st, LOOP_STAGE_COMPARE, t, &t);
-	/* A mismatch is reported only on a program the checker accepts. */
-	if (out->m.kind != MISMATCH_NONE && !checked && !checked_ok(l, &prog, out, &t))
-		goto out;
-	if (out->m.kind != MISMATCH_NONE) {
-		record_mismatch(l, data, len, &prog, have_xr, out);
-		add_ns(st, LOOP_STAGE_ARTIFACT, t, &t);
+	t1 = now_ns();
+	st->stage_ns[LOOP_STAGE_GEN] += t1 - t;
+	t = t1;
+	if (m && target_run(l->t, cases, m, &err) < 0) {
+		for (int j = 0; j < m; j++) {
+			out[which[j]].verdict = LOOP_ERROR;
+			snprintf(out[which[j]].msg, sizeof(out[which[j]].msg), "%s: %s", model ? "executor" : "target",
+				 err.msg);
+		}
+		m = -m; /* release only */
+	} else if (m) {
+		t1 = now_ns();
+		for (int j = 0; j < m; j++)
+			add_case_times(st, &cases[j], (t1 - t) / (uint64_t)m);
+		st->exec_restarts = (uint64_t)(model ? target_get_stats(l->t)->exec_restarts :
+					       target_get_stats(l->t)->boots > 1 ? target_get_stats(l->t)->boots - 1 : 0);
+		for (int j = 0; j < m; j++)
+			finish_case(l, data[which[j]], len[which[j]], &cases[j], &out[which[j]]);
 	}
-out:
+	if (m < 0)
+		m = -m;
+	for (int j = 0; j < m; j++) {
+		target_case_release(&cases[j]);
+		cf_prog_free(&progs[j]);
+	}
 	st->wall_ns += now_ns() - t_start;
-	jit_image_free(&img);
-	cf_prog_free(&prog);
+	free(cases);
+	free(progs);
+	free(which);
+	return n;
+}
+
+enum loop_verdict loop_run_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out)
+{
+	loop_run_batch(l, &data, &len, 1, out);
 	return out->verdict;
 }
 

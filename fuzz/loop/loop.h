@@ -1,24 +1,21 @@
-/* fuzz/loop/loop.h: the differential fuzzing loop and its artifacts
- * (internal to harness/; the fuzz targets in fuzz/ and the tests use it).
+/* fuzz/loop/loop.h: the differential fuzzing loop, one for every target
+ * (the fuzz targets in fuzz/, the CLI's bench and fuzz-seeds, the tests).
  *
  * One iteration (design.md, "Data flow"): fuzzer bytes -> gen_program ->
- * cf_check (must accept) -> jit_compile -> the executor runs the code while
- * a worker thread runs the interpreter (must be INTERP_OK) -> compare_results
- * -> on a mismatch, an artifact under <artifacts>/<signature>/.
+ * one case through the target interface (harness/target/target.h: the
+ * checker, the reference interpreter, every voice of the target, the
+ * comparison) -> on a mismatch, an artifact under <artifacts>/<signature>/
+ * with the one report writer of harness/repro/.
  *
  * A checker rejection or an interpreter fault on a generated program is a
  * bug of the generator (or of the checker/interpreter), never of the JIT:
  * the loop returns LOOP_GEN_BUG with the program text and the reason, and
  * the fuzz target aborts on it so that the fuzzer keeps the input.
  *
- * With a vm target (loop_opts.target, docs/vm-target.md) one guest is booted
- * at loop_start and each input goes, as one case, through the vm oracle of
- * harness/target/target_vm.c instead: the generator's kernel profile with max_args
- * from the guest's probe, a ctx derived from the input's hash, the checker
- * and the interpreter on the host, the kernel's JIT (and its interpreter
- * when every function takes <= 5 arguments; with LOOP_TARGET_VM_MODEL our
- * JIT too). A lost guest (oops, hang) is a CRASH/TIMEOUT result: the guest
- * is booted again and the console text goes beside the artifact. */
+ * On a vm target (docs/vm-target.md) the generator follows the guest's
+ * probe (kernel profile, max_args), the ctx comes from the input's hash,
+ * and a lost guest (oops, hang) is a CRASH/TIMEOUT result whose console
+ * text goes beside the artifact. */
 #ifndef CALLFUZZ_FUZZ_LOOP_H
 #define CALLFUZZ_FUZZ_LOOP_H
 
@@ -56,33 +53,21 @@ enum loop_lse {
 	LOOP_LSE_OFF,
 };
 
-/* What the generated programs are compared against. */
-enum loop_target {
-	LOOP_TARGET_MODEL,    /* our arm64 JIT on the executor (model profile) */
-	LOOP_TARGET_VM,       /* a real kernel under qemu-system: its JIT and interpreter */
-	LOOP_TARGET_VM_MODEL, /* the same, with our JIT as a further voice */
-};
-
-/* "model", "vm", "vm,model" (also "model,vm"); -1 if none of them. */
-int loop_target_parse(const char *name, enum loop_target *out);
-const char *loop_target_name(enum loop_target t);
-
 struct loop_opts {
-	enum loop_target target;
-	struct tvm_opts vm;        /* vm targets: arch, kernel, console_log, req_timeout_ms;
-				      model and listing are set by loop_start */
-	struct gen_opts gen;       /* vm targets: profile and max_args are set by loop_start */
-	struct exec_opts exec;
-	enum loop_lse lse;
+	struct target_opts target; /* who runs the other side (target.h); vm targets:
+				      listing is set by loop_start */
+	struct gen_opts gen;       /* kernel targets: loop_start sets the kernel profile
+				      and caps max_args at what the kernel takes */
+	enum loop_lse lse;         /* the model voice's atomics */
 	const char *artifacts_dir; /* NULL: no artifacts are written */
 	const char *replay_cmd;    /* how report.txt names callfuzz: "build/callfuzz" */
-	bool serial;               /* interpret before running the JIT code instead of
-				      at the same time (for measuring the overlap) */
-	int check_every;           /* run the checker on 1 input in N (chosen by the
-				      input's hash, so a replay decides the same), and
-				      always before a mismatch is reported; 1: every
-				      input. The checker costs as much as qemu here,
-				      and the interpreter still guards every program. */
+	int check_every;           /* model target: run the checker on 1 input in N
+				      (chosen by the input's hash, so a replay decides
+				      the same), and always before a mismatch is
+				      reported; 1: every input. The checker costs as
+				      much as qemu here, and the interpreter still
+				      guards every program. Kernel targets check every
+				      input (the verdicts are compared). */
 };
 
 /* Defaults: gen_opts_default, alternate LSE, artifacts/ , build/callfuzz,
@@ -117,7 +102,7 @@ struct loop_outcome {
 	enum loop_verdict verdict;
 	struct mismatch m;
 	bool lse;
-	bool known;             /* MISMATCH: a known bug of the target (tvm_signature's
+	bool known;             /* MISMATCH: a known bug of the target (target_signature's
 				   VERIFIER-known-* buckets), counted in known_bugs only */
 	char signature[96];
 	char artifact_dir[512]; /* MISMATCH: where the artifact lives */
@@ -126,6 +111,9 @@ struct loop_outcome {
 				   valid until the next call); NULL for EQUAL */
 };
 
+/* The most inputs loop_run_batch takes at once. */
+#define LOOP_MAX_BATCH 64
+
 struct loop;
 
 /* Start the executor and the interpreter thread. NULL with err set. */
@@ -133,10 +121,15 @@ struct loop *loop_start(const struct loop_opts *o, struct cf_err *err);
 void loop_stop(struct loop *l);
 /* One iteration on the fuzzer's bytes. Returns out->verdict. */
 enum loop_verdict loop_run_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out);
+/* n inputs (1..LOOP_MAX_BATCH) at once: their programs travel through the
+ * target together (a kernel target: one round trip per voice for all of
+ * them). out[i] is input i's outcome; the outcomes' prog_text stay valid
+ * until the next call.
+ * Returns n, or -1 when n is out of range. */
+int loop_run_batch(struct loop *l, const uint8_t *const *data, const size_t *len, int n, struct loop_outcome *out);
 const struct loop_stats *loop_get_stats(const struct loop *l);
-/* Runner of the executor ("qemu-aarch64-static", "native"); vm targets:
- * "qemu-system". */
-const char *loop_runner(const struct loop *l);
+/* The target the loop runs on (its id: kind, arch, kernel, release). */
+const struct target *loop_target(const struct loop *l);
 /* One line for the user: the target, the kernel (vm: release, stack
  * arguments, interpreter voice, boot time) and the generator's profile. */
 void loop_describe(const struct loop *l, char *buf, size_t size);

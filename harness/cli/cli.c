@@ -1,6 +1,8 @@
 /* harness/cli/cli.c: the registry of subcommands and small shared helpers. */
 #include "harness/cli/cli.h"
 
+#include <ctype.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -101,6 +103,164 @@ int cli_parse_ctx(const char *arg, uint8_t ctx[CF_CTX_SIZE], char *err, size_t e
 			return -1;
 		}
 		ctx[n++] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* ---- choosing a target ------------------------------------------------------ */
+
+void cli_target_init(struct cli_target *a)
+{
+	memset(a, 0, sizeof(*a));
+	target_opts_default(&a->to);
+}
+
+int cli_target_option(struct cli_target *a, int argc, char **argv, int *i, const char *cmd)
+{
+	const char *o = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+
+	if (!strcmp(o, "--no-kernel-interp")) {
+		a->to.no_kernel_interp = true;
+		return 1;
+	}
+	if (!strcmp(o, "--no-lse") || !strcmp(o, "--lse")) {
+		a->llsc = !strcmp(o, "--no-lse");
+		a->lse_given = true;
+		return 1;
+	}
+	if (strcmp(o, "--target") && strcmp(o, "--arch") && strcmp(o, "--kernel") && strcmp(o, "--kernel-tree") &&
+	    strcmp(o, "--timeout") && strcmp(o, "--console"))
+		return 0;
+	if (!v) {
+		fprintf(stderr, "callfuzz %s: %s needs a value\n", cmd, o);
+		return -1;
+	}
+	(*i)++;
+	if (!strcmp(o, "--target")) {
+		if (target_kind_parse(v, &a->to.kind) < 0) {
+			fprintf(stderr, "callfuzz %s: --target %s: model, vm, vm,model or kernel\n", cmd, v);
+			return -1;
+		}
+		a->kind_given = true;
+	} else if (!strcmp(o, "--arch")) {
+		enum vm_arch arch;
+
+		if (vm_arch_parse(v, &arch) < 0) {
+			fprintf(stderr, "callfuzz %s: unknown arch '%s' (arm64 or x86_64)\n", cmd, v);
+			return -1;
+		}
+		snprintf(a->arch, sizeof(a->arch), "%s", vm_arch_name(arch));
+		a->to.arch = a->arch;
+		a->arch_given = true;
+	} else if (!strcmp(o, "--kernel")) {
+		a->to.kernel = v;
+		a->kernel_given = true;
+	} else if (!strcmp(o, "--kernel-tree")) {
+		a->kernel_tree = v;
+		a->kernel_given = true;
+	} else if (!strcmp(o, "--timeout")) {
+		a->to.req_timeout_ms = atoi(v);
+		if (a->to.req_timeout_ms <= 0) {
+			fprintf(stderr, "callfuzz %s: --timeout takes a positive number of ms\n", cmd);
+			return -1;
+		}
+	} else {
+		a->to.console_log = v;
+	}
+	return 1;
+}
+
+void cli_target_from_id(struct cli_target *a, const struct target_id *id)
+{
+	if (!a->kind_given && id->kind[0])
+		target_kind_parse(id->kind, &a->to.kind);
+	if (!a->arch_given && id->arch[0] && target_kind_vm(a->to.kind)) {
+		snprintf(a->arch, sizeof(a->arch), "%s", id->arch);
+		a->to.arch = a->arch;
+	}
+	if (!a->kernel_given && id->kernel[0] && target_kind_vm(a->to.kind)) {
+		snprintf(a->image, sizeof(a->image), "%s", id->kernel);
+		a->to.kernel = a->image;
+	}
+}
+
+int cli_target_prepare(struct cli_target *a, const char *cmd)
+{
+	const char *env = getenv("CALLFUZZ_KERNEL");
+	struct cf_err err;
+
+	if (a->kernel_tree && a->to.kernel) {
+		fprintf(stderr, "callfuzz %s: --kernel and --kernel-tree exclude each other\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (!a->to.kernel && !a->kernel_tree && env && *env)
+		a->to.kernel = env;
+	if (a->kernel_tree && !target_kind_vm(a->to.kind)) {
+		if (a->kind_given) {
+			fprintf(stderr, "callfuzz %s: --kernel-tree boots a kernel: --target vm or vm,model\n", cmd);
+			return EXIT_USAGE;
+		}
+		a->to.kind = TARGET_VM;
+	}
+	if (a->to.kernel && !target_kind_vm(a->to.kind) && a->kernel_given) {
+		if (a->kind_given) {
+			fprintf(stderr, "callfuzz %s: --kernel boots a kernel: --target vm or vm,model\n", cmd);
+			return EXIT_USAGE;
+		}
+		a->to.kind = TARGET_VM;
+	}
+	if (a->kernel_tree) {
+		if (target_build_kernel_tree(a->kernel_tree, a->to.arch ? a->to.arch : "arm64", a->image,
+					     sizeof(a->image), &err) < 0) {
+			fprintf(stderr, "callfuzz %s: %s\n", cmd, err.msg);
+			return EXIT_BUILD;
+		}
+		a->to.kernel = a->image;
+	}
+	if (target_kind_vm(a->to.kind) && a->to.kernel && access(a->to.kernel, R_OK)) {
+		fprintf(stderr, "callfuzz %s: kernel image %s: %s\n", cmd, a->to.kernel, strerror(errno));
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+void cli_target_usage(FILE *out)
+{
+	fprintf(out,
+		"target options:\n"
+		"  --target T         model (our arm64 JIT on the executor), vm (a real kernel\n"
+		"                     under qemu-system: its JIT, and its interpreter for <= 5\n"
+		"                     arguments), vm,model (both), kernel (the host kernel, bpf())\n"
+		"  --arch ARCH        vm: arm64 (default) or x86_64; with --kernel, the image's own\n"
+		"  --kernel IMAGE     vm: arm64 Image or x86 bzImage (default: $CALLFUZZ_KERNEL,\n"
+		"                     then build/kernels/ARCH/vmlinuz of harness/target/fetch-kernels.sh)\n"
+		"  --kernel-tree DIR  vm: rebuild DIR (a kernel source tree; `debian`: Debian's\n"
+		"                     linux-source-7.2) with harness/target/kernel-tree.sh, boot that;\n"
+		"                     exit 125 when it does not build (git bisect run skips it)\n"
+		"  --no-kernel-interp vm: never use the kernel's interpreter\n"
+		"  --timeout MS       vm: watchdog per round trip (default 10000)\n"
+		"  --console FILE     vm: keep the guest's console log in FILE\n"
+		"  --no-lse, --lse    model voice: JIT atomics as LL/SC loops, or LSE (default)\n");
+}
+
+int cli_ctx_from_header(const char *text, uint8_t ctx[CF_CTX_SIZE])
+{
+	const char *p = text;
+
+	while (*p == ';' || *p == '\n' || *p == ' ' || *p == '\t') {
+		if (!strncmp(p, "; ctx: ", 7)) {
+			char hex[2 * CF_CTX_SIZE + 1], err[256];
+			size_t n = strcspn(p + 7, "\n");
+
+			if (n >= sizeof(hex))
+				return 0;
+			memcpy(hex, p + 7, n);
+			hex[n] = 0;
+			return cli_parse_ctx(hex, ctx, err, sizeof(err)) == 0;
+		}
+		p += strcspn(p, "\n");
+		if (*p)
+			p++;
 	}
 	return 0;
 }

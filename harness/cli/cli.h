@@ -3,7 +3,9 @@
  * CLI_COMMAND; main.c dispatches.
  *
  * Exit codes of every command: 0 success, 1 rejected / mismatch,
- * 2 bad usage or unreadable input. */
+ * 2 bad usage or unreadable input; 125 (run, min, triage --rerun with
+ * --kernel-tree) the tree does not build, so that `git bisect run` skips
+ * the commit. */
 #ifndef CALLFUZZ_HARNESS_CLI_H
 #define CALLFUZZ_HARNESS_CLI_H
 
@@ -11,10 +13,12 @@
 #include <stdint.h>
 
 #include "bpf/bpf.h"
+#include "harness/target/target.h"
 
 #define EXIT_OK 0
 #define EXIT_REJECT 1
 #define EXIT_USAGE 2
+#define EXIT_BUILD 125 /* git bisect run: "cannot test this commit" */
 
 struct cli_command {
 	const char *name;
@@ -40,6 +44,37 @@ int cli_load_prog(const char *cmd, const char *path, struct cf_prog *prog);
 /* --ctx HEX (pairs of hex digits, optional 0x, zero-filled to CF_CTX_SIZE)
  * or --ctx @FILE (its first CF_CTX_SIZE bytes). -1 with a message in err. */
 int cli_parse_ctx(const char *arg, uint8_t ctx[CF_CTX_SIZE], char *err, size_t errlen);
+
+/* ---- choosing a target: run, min, triage --rerun, vm-fuzz ------------------
+ * --target model|vm|vm,model|kernel, --arch, --kernel IMAGE, --kernel-tree
+ * DIR, --no-kernel-interp, --timeout MS, --console FILE, --no-lse/--lse.
+ * The CLI owns the environment: $CALLFUZZ_KERNEL stands for --kernel. */
+struct cli_target {
+	struct target_opts to;
+	bool kind_given, arch_given, kernel_given, lse_given;
+	bool llsc;               /* --no-lse */
+	const char *kernel_tree;
+	char arch[16];
+	char image[4096];
+};
+
+void cli_target_init(struct cli_target *a);
+/* One option at argv[*i] (its value consumed): 1 taken, 0 not ours, -1 bad
+ * (message printed as "callfuzz CMD: ..."). */
+int cli_target_option(struct cli_target *a, int argc, char **argv, int *i, const char *cmd);
+/* A bucket's recorded target (its `target` file) where the command line
+ * did not say otherwise. */
+void cli_target_from_id(struct cli_target *a, const struct target_id *id);
+/* Before target_open: $CALLFUZZ_KERNEL, --kernel-tree (rebuilt now).
+ * Returns EXIT_OK, EXIT_USAGE, or EXIT_BUILD when the tree does not build. */
+int cli_target_prepare(struct cli_target *a, const char *cmd);
+/* The usage lines of these options, for a command's --help. */
+void cli_target_usage(FILE *out);
+
+/* The `; ctx: HEX` line among the comments at the top of a program's text
+ * (the fuzz loop writes one into a kernel target's prog.s): ctx set and 1,
+ * or 0 when there is none. */
+int cli_ctx_from_header(const char *text, uint8_t ctx[CF_CTX_SIZE]);
 
 /* True if argv contains -h or --help. */
 int cli_wants_help(int argc, char **argv);

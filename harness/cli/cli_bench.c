@@ -258,7 +258,7 @@ static int bench_loop(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(a, "--serial")) {
-			o.serial = true;
+			o.target.serial = true;
 			continue;
 		}
 		if (!v) {
@@ -318,7 +318,7 @@ static int bench_loop(int argc, char **argv)
 	printf("loop: %ld programs in %.2f s: %.1f programs/s (max-insns %d, max-funcs %d, max-args %d, %s; "
 	       "%ld mismatches, %ld generator bugs)\n",
 	       count, wall / 1e9, count / (wall / 1e9), o.gen.max_insns, o.gen.max_funcs, o.gen.max_args,
-	       o.serial ? "serial" : "interpreter during execute", mismatches, gen_bugs);
+	       o.target.serial ? "serial" : "interpreter during execute", mismatches, gen_bugs);
 	printf("rss: host %.1f MiB, executor %.1f MiB\n", rss_kib("self") / 1024.0, children_rss_kib() / 1024.0);
 	printf("stage us/program:");
 	for (int s = 0; s < LOOP_NSTAGES; s++)

@@ -1,6 +1,8 @@
 /* harness/cli/cli_min.c: `callfuzz min ARTIFACT_DIR|FILE.s`: shrink a
  * mismatching program to the smallest one with the same signature
- * (harness/repro/minimize.c), then write min.s, report.txt and selftest.c. */
+ * (harness/repro/minimize.c) on the target that found it (the bucket's
+ * `target` file: our JIT, or the very kernel image under qemu-system),
+ * then write min.s, report.txt and selftest.c. */
 #include "harness/cli/cli.h"
 #include "harness/repro/repro.h"
 
@@ -85,48 +87,108 @@ static int hits_lse(const char *dir)
 	return lse;
 }
 
+/* Buckets written before they recorded their target: a kernel signature
+ * means the vm target, whose arch and image the report's replay line
+ * names ("run --target vm --arch A --kernel K"). */
+static void legacy_target(const char *dir, struct target_id *id)
+{
+	char path[4200], line[1200], copy[4200];
+	const char *sig;
+	FILE *f;
+
+	snprintf(copy, sizeof(copy), "%s", dir);
+	sig = basename(copy);
+	memset(id, 0, sizeof(*id));
+	if (strncmp(sig, "KERNEL-", 7) && strncmp(sig, "VERIFIER", 8) && strncmp(sig, "CRASH-kernel", 12) &&
+	    strncmp(sig, "TIMEOUT-kernel", 14) && strncmp(sig, "VM-", 3))
+		return;
+	snprintf(id->kind, sizeof(id->kind), "%s", strncmp(sig, "VM-", 3) ? "vm" : "vm,model");
+	snprintf(path, sizeof(path), "%s/report.txt", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, " run --target vm");
+		char *q;
+
+		if (!p)
+			continue;
+		if ((q = strstr(line, "--arch ")))
+			sscanf(q + 7, "%15s", id->arch);
+		if ((q = strstr(line, "--kernel ")))
+			sscanf(q + 9, "%511s", id->kernel);
+		break;
+	}
+	fclose(f);
+}
+
 struct keep_ctx {
-	struct repro *r;
-	struct repro_result *res;
+	struct target *t;
+	const uint8_t *ctx;
+	bool llsc;
 	const char *signature;
+	char match[64];         /* VERIFIER: the kernel's reason, digits cut */
 	struct cf_err err;
-	bool failed; /* the executor could not be restarted */
+	bool failed;            /* the target could not go on */
+	long runs;
 };
 
-/* Kept only with the same signature (design.md "Minimizer and triage"). */
+/* One run of p on the target; its signature in sig ("" when equal). */
+static int run_once(struct keep_ctx *k, const struct cf_prog *p, struct target_case *c, char *sig, size_t size)
+{
+	bool known;
+
+	memset(c, 0, sizeof(*c));
+	c->prog = p;
+	c->llsc = k->llsc;
+	memcpy(c->ctx_in, k->ctx, CF_CTX_SIZE);
+	k->runs++;
+	if (target_run(k->t, c, 1, &k->err) < 0)
+		return -1;
+	sig[0] = 0;
+	if (c->checker_ok && !c->interp_fault && c->m.kind != MISMATCH_NONE)
+		target_signature(c, sig, size, &known);
+	return 0;
+}
+
+/* Kept only with the same signature (design.md "Minimizer and triage"); a
+ * verdict mismatch also keeps the kernel's reason, not just "VERIFIER". */
 static bool keep_same_signature(void *opaque, const struct cf_prog *cand)
 {
 	struct keep_ctx *k = opaque;
+	struct target_case c;
+	char sig[128];
+	bool same;
 
 	if (k->failed)
 		return false;
-	if (repro_run(k->r, cand, k->res, &k->err)) {
+	if (run_once(k, cand, &c, sig, sizeof(sig)) < 0) {
 		k->failed = true;
+		target_case_release(&c);
 		return false;
 	}
-	return k->res->verdict == REPRO_MISMATCH && !strcmp(k->res->signature, k->signature);
+	same = !strcmp(sig, k->signature) && (!k->match[0] || strstr(c.m.place, k->match));
+	target_case_release(&c);
+	return same;
 }
 
-static char *report_text(const struct cf_prog *p, struct repro *r, const struct repro_result *res,
-			 const char *replay)
+static char *report_text(const struct target *t, const struct target_case *c, const char *signature,
+			 const char *dir, const char *file)
 {
-	struct jit_image img = { 0 };
-	struct cf_err err;
+	struct report_info ri = { .signature = signature, .t = t, .c = c, .dir = dir, .prog_file = file,
+				  .show_program = true };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
 	if (!f)
 		return NULL;
-	if (jit_compile(p, &r->jit, &img, &err))
-		memset(&img, 0, sizeof(img));
-	report_write(f, p, img.ncode ? &img : NULL, res, replay);
-	jit_image_free(&img);
+	report_write(f, &ri);
 	fclose(f);
 	return text;
 }
 
-static char *selftest_text(const struct cf_prog *p, const struct repro_result *res)
+static char *selftest_text(const struct cf_prog *p, const struct target_case *c, const char *signature)
 {
 	char *text = NULL, comment[160];
 	size_t len = 0;
@@ -134,27 +196,52 @@ static char *selftest_text(const struct cf_prog *p, const struct repro_result *r
 
 	if (!f)
 		return NULL;
-	snprintf(comment, sizeof(comment), "%s: %d instructions", res->signature, min_insn_count(p));
-	selftest_write(f, p, "callfuzz_repro", res->ir.r0, comment);
+	snprintf(comment, sizeof(comment), "%s: %d instructions", signature, min_insn_count(p));
+	selftest_write(f, p, "callfuzz_repro", c->ir.r0, comment);
 	fclose(f);
 	return text;
+}
+
+/* min.s: on a kernel target the ctx the program runs with, as `run` reads
+ * it back, then the program. */
+static char *min_text(const struct cf_prog *p, const struct target_id *id, const uint8_t *ctx, bool kernel)
+{
+	char *text = cf_asm_print(p), *both = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!kernel || !text)
+		return text;
+	f = open_memstream(&both, &len);
+	if (!f)
+		return text;
+	fprintf(f, "; callfuzz min, target %s %s%s%s\n; ctx: ", id->kind, id->arch, id->release[0] ? ", kernel " : "",
+		id->release);
+	for (int i = 0; i < CF_CTX_SIZE; i++)
+		fprintf(f, "%02x", ctx[i]);
+	fprintf(f, "\n%s", text);
+	fclose(f);
+	free(text);
+	return both;
 }
 
 static int cmd_min(int argc, char **argv)
 {
 	const char *input = NULL;
-	struct exec_opts eo = { 0 };
+	struct cli_target a;
 	struct min_opts mo;
 	struct min_stats st;
-	struct repro r;
-	struct repro_result *res = NULL;
+	struct target *t = NULL;
+	struct target_case c = { 0 };
 	struct keep_ctx kc = { 0 };
+	struct target_id id;
 	struct cf_prog prog;
 	struct cf_err err;
-	char prog_path[4200], out_min[4200], out_report[4200], out_selftest[4200], replay[4400];
-	char rerr[256], signature[96];
+	char prog_path[4200], out_min[4200], out_report[4200], out_selftest[4200], id_path[4200];
+	char rerr[256], signature[128];
+	uint8_t ctx[CF_CTX_SIZE] = { 0 };
 	int lse = -1, rc = EXIT_USAGE;
-	bool quiet = false, is_dir, confirmed;
+	bool quiet = false, is_dir, confirmed, kernel;
 	struct stat sb;
 	size_t len;
 	char *text;
@@ -164,8 +251,17 @@ static int cmd_min(int argc, char **argv)
 		return EXIT_OK;
 	}
 	min_opts_default(&mo);
-	eo.timeout_ms = MIN_TIMEOUT_MS_DEFAULT;
+	cli_target_init(&a);
+	a.to.exec.timeout_ms = MIN_TIMEOUT_MS_DEFAULT;
+	a.to.exec.stack_zero_kib = 32;
+	a.to.listing = true;
 	for (int i = 1; i < argc; i++) {
+		int r = cli_target_option(&a, argc, argv, &i, "min");
+
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r)
+			continue;
 		if (!strcmp(argv[i], "--time") && i + 1 < argc) {
 			mo.time_limit_s = atof(argv[++i]);
 			if (mo.time_limit_s <= 0) {
@@ -173,15 +269,11 @@ static int cmd_min(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 		} else if (!strcmp(argv[i], "--timeout-ms") && i + 1 < argc) {
-			eo.timeout_ms = atoi(argv[++i]);
-			if (eo.timeout_ms <= 0) {
+			a.to.exec.timeout_ms = atoi(argv[++i]);
+			if (a.to.exec.timeout_ms <= 0) {
 				fprintf(stderr, "callfuzz min: --timeout-ms takes a positive number\n");
 				return EXIT_USAGE;
 			}
-		} else if (!strcmp(argv[i], "--no-lse")) {
-			lse = 0;
-		} else if (!strcmp(argv[i], "--lse")) {
-			lse = 1;
 		} else if (!strcmp(argv[i], "-q")) {
 			quiet = true;
 		} else if (argv[i][0] == '-' || input) {
@@ -195,14 +287,27 @@ static int cmd_min(int argc, char **argv)
 		min_usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (a.lse_given)
+		lse = !a.llsc;
 	is_dir = stat(input, &sb) == 0 && S_ISDIR(sb.st_mode);
 	if (is_dir) {
 		snprintf(prog_path, sizeof(prog_path), "%s/prog.s", input);
 		snprintf(out_min, sizeof(out_min), "%s/min.s", input);
 		snprintf(out_report, sizeof(out_report), "%s/report.txt", input);
 		snprintf(out_selftest, sizeof(out_selftest), "%s/selftest.c", input);
+		snprintf(id_path, sizeof(id_path), "%s/target", input);
 		if (lse < 0)
 			lse = hits_lse(input);
+		/* the target that found it, unless the command line says otherwise */
+		if (access(id_path, R_OK) == 0) {
+			if (target_id_read(id_path, &id, &err) < 0) {
+				fprintf(stderr, "callfuzz min: %s\n", err.msg);
+				return EXIT_USAGE;
+			}
+		} else {
+			legacy_target(input, &id);
+		}
+		cli_target_from_id(&a, &id);
 	} else {
 		size_t n = strlen(input);
 
@@ -213,6 +318,10 @@ static int cmd_min(int argc, char **argv)
 		snprintf(out_report, sizeof(out_report), "%.*s.report.txt", (int)n, input);
 		snprintf(out_selftest, sizeof(out_selftest), "%.*s.selftest.c", (int)n, input);
 	}
+	rc = cli_target_prepare(&a, "min");
+	if (rc != EXIT_OK)
+		return rc;
+	rc = EXIT_USAGE;
 
 	text = cf_read_file(prog_path, &len, rerr, sizeof(rerr));
 	if (!text) {
@@ -225,31 +334,41 @@ static int cmd_min(int argc, char **argv)
 		free(text);
 		return EXIT_USAGE;
 	}
+	cli_ctx_from_header(text, ctx);
 	free(text);
-	res = malloc(sizeof(*res));
-	if (!res || repro_start(&r, &eo, lse != 0, &err)) {
-		fprintf(stderr, "callfuzz min: %s\n", res ? err.msg : "out of memory");
-		free(res);
+	cf_prog_derive_stack(&prog);
+	kernel = a.to.kind != TARGET_MODEL;
+	t = target_open(&a.to, &err);
+	if (!t) {
+		fprintf(stderr, "callfuzz min: %s\n", err.msg);
 		cf_prog_free(&prog);
 		return EXIT_USAGE;
 	}
-	if (repro_run(&r, &prog, res, &err))
-		goto exec_failed;
-	if (res->verdict == REPRO_EQUAL && lse < 0) {
+	target_get_id(t, &id);
+	kc.t = t;
+	kc.ctx = ctx;
+	kc.llsc = lse == 0;
+	if (run_once(&kc, &prog, &c, signature, sizeof(signature)) < 0)
+		goto target_failed;
+	if (!signature[0] && lse < 0 && a.to.kind == TARGET_MODEL) {
 		/* unknown atomics flavour: LSE agreed, try LL/SC */
-		r.jit.lse_atomics = false;
-		if (repro_run(&r, &prog, res, &err))
-			goto exec_failed;
+		target_case_release(&c);
+		kc.llsc = true;
+		if (run_once(&kc, &prog, &c, signature, sizeof(signature)) < 0)
+			goto target_failed;
 	}
-	if (res->verdict != REPRO_MISMATCH) {
-		printf("min: %s: no mismatch to minimize (%s%s%s)\n", prog_path,
-		       res->verdict == REPRO_EQUAL ? "interpreter and JIT agree" :
-		       res->verdict == REPRO_INVALID ? "rejected by the checker" : "the interpreter fails",
-		       res->why[0] ? ": " : "", res->why);
+	if (!signature[0]) {
+		printf("min: %s: no mismatch to minimize on %s %s%s%s (%s)\n", prog_path, id.kind, id.arch,
+		       id.release[0] ? " " : "", id.release,
+		       !c.checker_ok ? "rejected by the checker" :
+		       c.interp_fault ? "the interpreter fails" :
+		       "the interpreter and the target agree");
 		rc = EXIT_REJECT;
 		goto out;
 	}
-	snprintf(signature, sizeof(signature), "%s", res->signature);
+	if (c.m.kind == MISMATCH_VERIFIER)
+		report_verifier_match(&c.m, kc.match, sizeof(kc.match));
+	target_case_release(&c);
 	if (is_dir) {
 		char copy[4200];
 
@@ -259,12 +378,12 @@ static int cmd_min(int argc, char **argv)
 				input, signature, signature);
 	}
 	if (!quiet)
-		fprintf(stderr, "min: %s: %s, %d insns, %d funcs, %s atomics; minimizing (at most %.0f s)\n", prog_path,
-			signature, min_insn_count(&prog), prog.nfuncs, r.jit.lse_atomics ? "LSE" : "LL/SC",
+		fprintf(stderr, "min: %s: %s%s%s%s, %d insns, %d funcs, on %s %s%s%s; minimizing (at most %.0f s)\n",
+			prog_path, signature, kc.match[0] ? " (\"" : "", kc.match, kc.match[0] ? "\")" : "",
+			min_insn_count(&prog), prog.nfuncs, id.kind, id.arch, id.release[0] ? " " : "", id.release,
 			mo.time_limit_s);
 	mo.progress = quiet ? NULL : stderr;
-	kc.r = &r;
-	kc.res = res;
+	target_check_opts(t, &mo.check);
 	kc.signature = signature;
 	if (min_reduce(&prog, keep_same_signature, &kc, &mo, &st, &err)) {
 		fprintf(stderr, "callfuzz min: %s\n", err.msg);
@@ -273,40 +392,44 @@ static int cmd_min(int argc, char **argv)
 	}
 	if (kc.failed) {
 		err = kc.err;
-		goto exec_failed;
+		goto target_failed;
 	}
-	printf("min: %s: %d -> %d insns, %d -> %d funcs, %d rounds, %ld candidates (%ld valid, %ld kept), %.1f s%s\n",
+	printf("min: %s: %d -> %d insns, %d -> %d funcs, %d rounds, %ld candidates (%ld valid, %ld kept, %ld runs on "
+	       "%s), %.1f s%s\n",
 	       signature, st.insns_before, st.insns_after, st.funcs_before, st.funcs_after, st.rounds, st.candidates,
-	       st.valid, st.kept, st.seconds, st.out_of_time ? " (time limit reached)" : "");
+	       st.valid, st.kept, kc.runs, id.kind, st.seconds, st.out_of_time ? " (time limit reached)" : "");
 
-	/* The results the report shows are those of the minimized program,
-	 * on a fresh executor with the usual watchdog: what `callfuzz run
-	 * min.s` will see (and a short watchdog's false TIMEOUT shows). */
-	repro_stop(&r);
-	{
-		struct exec_opts fresh = eo;
-		bool lse_used = r.jit.lse_atomics;
-
-		fresh.timeout_ms = 0;
-		if (repro_start(&r, &fresh, lse_used, &err))
-			goto exec_failed;
+	/* The results the report shows are those of the minimized program
+	 * with the usual watchdog: what `callfuzz run min.s` will see (and a
+	 * short watchdog's false TIMEOUT shows). A kernel target keeps its
+	 * guest. */
+	if (a.to.kind == TARGET_MODEL) {
+		target_close(t);
+		a.to.exec.timeout_ms = 0;
+		a.to.keep_image = true;
+		t = kc.t = target_open(&a.to, &err);
+		if (!t) {
+			fprintf(stderr, "callfuzz min: %s\n", err.msg);
+			goto out;
+		}
 	}
-	if (repro_run(&r, &prog, res, &err))
-		goto exec_failed;
-	confirmed = res->verdict == REPRO_MISMATCH && !strcmp(res->signature, signature);
-	if (!confirmed)
-		fprintf(stderr, "min: warning: on a fresh executor the result %s (%s)\n",
-			res->verdict == REPRO_MISMATCH ? "mismatches differently" : "does not mismatch",
-			res->verdict == REPRO_MISMATCH ? res->signature : res->why);
 	{
-		char *min_text = cf_asm_print(&prog), *report, *selftest;
-		char *rel = is_dir ? "min.s" : out_min;
+		char sig2[128];
 
-		snprintf(replay, sizeof(replay), "callfuzz run %s%s", rel, r.jit.lse_atomics ? "" : " --no-lse");
-		report = report_text(&prog, &r, res, replay);
-		selftest = selftest_text(&prog, res);
+		if (run_once(&kc, &prog, &c, sig2, sizeof(sig2)) < 0)
+			goto target_failed;
+		confirmed = !strcmp(sig2, signature);
+		if (!confirmed)
+			fprintf(stderr, "min: warning: run again the result %s (%s)\n",
+				sig2[0] ? "mismatches differently" : "does not mismatch", sig2[0] ? sig2 : "equal");
+	}
+	{
+		char *mtext = min_text(&prog, &id, ctx, kernel), *report, *selftest;
+
+		report = report_text(t, &c, signature, is_dir ? input : NULL, is_dir ? "min.s" : out_min);
+		selftest = selftest_text(&prog, &c, signature);
 		rc = confirmed ? EXIT_OK : EXIT_REJECT;
-		if (write_atomic(out_min, min_text, strlen(min_text)) ||
+		if (!mtext || write_atomic(out_min, mtext, strlen(mtext)) ||
 		    (report && write_atomic(out_report, report, strlen(report))) ||
 		    (selftest && write_atomic(out_selftest, selftest, strlen(selftest)))) {
 			fprintf(stderr, "callfuzz min: cannot write beside %s: %s\n", prog_path, strerror(errno));
@@ -314,20 +437,20 @@ static int cmd_min(int argc, char **argv)
 		} else {
 			printf("min: wrote %s, %s, %s\n", out_min, out_report, out_selftest);
 		}
-		free(min_text);
+		free(mtext);
 		free(report);
 		free(selftest);
 	}
 	goto out;
-exec_failed:
+target_failed:
 	fprintf(stderr, "callfuzz min: %s\n", err.msg);
 	rc = EXIT_USAGE;
 out:
-	repro_stop(&r);
-	free(res);
+	target_case_release(&c);
+	target_close(t);
 	cf_prog_free(&prog);
 	return rc;
 }
 
-CLI_COMMAND(min, "min", "minimize a mismatching program (artifact or .s); write min.s, report.txt, selftest.c",
+CLI_COMMAND(min, "min", "minimize a mismatching program (artifact or .s) on its target; write min.s, report.txt, selftest.c",
 	    cmd_min);

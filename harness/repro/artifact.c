@@ -110,7 +110,8 @@ static void remove_flat_dir(const char *dir)
 	rmdir(dir);
 }
 
-/* input, prog.s, report.txt into a fresh temporary directory. */
+/* input, prog.s, report.txt (console.txt, target) into a fresh temporary
+ * directory. */
 static int build_tmp(const char *dir, const struct artifact *a, char *tmp, size_t tmplen)
 {
 	snprintf(tmp, tmplen, "%s/.tmp-%s-XXXXXX", dir, a->signature);
@@ -119,7 +120,8 @@ static int build_tmp(const char *dir, const struct artifact *a, char *tmp, size_
 	if (write_new_file(tmp, "input", a->input, a->input_len) ||
 	    write_new_file(tmp, "prog.s", a->prog_text ? a->prog_text : "", a->prog_text ? strlen(a->prog_text) : 0) ||
 	    write_new_file(tmp, "report.txt", a->report ? a->report : "", a->report ? strlen(a->report) : 0) ||
-	    (a->console && write_new_file(tmp, "console.txt", a->console, strlen(a->console)))) {
+	    (a->console && write_new_file(tmp, "console.txt", a->console, strlen(a->console))) ||
+	    (a->target && write_new_file(tmp, "target", a->target, strlen(a->target)))) {
 		remove_flat_dir(tmp);
 		return -1;
 	}
@@ -132,7 +134,7 @@ static int build_tmp(const char *dir, const struct artifact *a, char *tmp, size_
  * but nothing is ever missing. */
 static int replace_files(const char *tmp, const char *bucket)
 {
-	static const char *const names[] = { "input", "prog.s", "report.txt", "console.txt" };
+	static const char *const names[] = { "input", "prog.s", "report.txt", "console.txt", "target" };
 	char from[1200], to[1200];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -140,8 +142,9 @@ static int replace_files(const char *tmp, const char *bucket)
 		snprintf(to, sizeof(to), "%s/%s", bucket, names[i]);
 		if (!rename(from, to))
 			continue;
-		/* console.txt is optional: an old one does not belong to the new input */
-		if (errno == ENOENT && !strcmp(names[i], "console.txt")) {
+		/* console.txt and target are optional: an old one does not
+		 * belong to the new input */
+		if (errno == ENOENT && (!strcmp(names[i], "console.txt") || !strcmp(names[i], "target"))) {
 			unlink(to);
 			continue;
 		}

@@ -199,21 +199,55 @@ static void report_trace(FILE *out, const char *who, const struct cf_trace *t, i
 		fprintf(out, "  %s: %u events dropped past %d\n", who, t->dropped, CF_TRACE_MAX);
 }
 
-/* design.md "The oracle": what each side saw where they first differ. */
-static void report_divergence(FILE *out, const struct cf_prog *p, const struct repro_result *res)
+/* Index in `to` of the event that has, among its class (stack snapshots or
+ * the rest), the rank that event idx of `from` has: compare.c walks the
+ * two classes separately. -1 if `to` has no such event. */
+static int same_rank_event(const struct cf_trace *from, const struct cf_trace *to, int idx)
 {
-	const struct mismatch *m = &res->m;
-	const struct interp_result *ir = &res->ir;
-	const struct exec_result *xr = &res->xr;
+	bool stack;
+	int rank = 0;
+
+	if (idx < 0 || (uint32_t)idx >= from->nevents || idx >= CF_TRACE_MAX)
+		return -1;
+	stack = from->ev[idx].id == CF_HELPER_STACK_HASH;
+	for (int i = 0; i < idx; i++)
+		rank += (from->ev[i].id == CF_HELPER_STACK_HASH) == stack;
+	for (uint32_t i = 0; i < to->nevents && i < CF_TRACE_MAX; i++)
+		if ((to->ev[i].id == CF_HELPER_STACK_HASH) == stack && rank-- == 0)
+			return (int)i;
+	return -1;
+}
+
+static void report_ctx(FILE *out, const char *who, const uint8_t *ctx)
+{
+	bool any = false;
+
+	for (int i = 0; i < CF_CTX_SIZE; i++) {
+		if (!ctx[i])
+			continue;
+		fprintf(out, "  %s ctx[%d] = 0x%02x\n", who, i, ctx[i]);
+		any = true;
+	}
+	if (!any)
+		fprintf(out, "  %s ctx: all zero\n", who);
+}
+
+/* design.md "The oracle": what our interpreter and our JIT saw where they
+ * first differ (the model voice). */
+static void report_divergence(FILE *out, const struct cf_prog *p, const struct target_case *c)
+{
+	const struct mismatch *m = &c->m;
+	const struct interp_result *ir = &c->ir;
+	const struct exec_result *xr = c->xr;
+	bool jit_only = strstr(m->place, "only by the JIT") != NULL;
+	int interp_mark = jit_only ? -1 : m->event;
+	int jit_mark = jit_only ? m->event : xr ? same_rank_event(&ir->trace, &xr->trace, m->event) : -1;
 
 	fprintf(out, "first divergence: %s at %s\n", mismatch_kind_name(m->kind), m->place);
 	switch (m->kind) {
 	case MISMATCH_TRACE:
 	case MISMATCH_STACK:
 		fprintf(out, "  interpreter 0x%016" PRIx64 "\n  jit         0x%016" PRIx64 "\n", m->want, m->got);
-		fprintf(out, "events (interpreter, then JIT):\n");
-		report_trace(out, "interp", &ir->trace, m->event);
-		report_trace(out, "jit", &xr->trace, m->event);
 		break;
 	case MISMATCH_OUTBUF:
 		fprintf(out, "  interpreter ctx[%d] = 0x%02" PRIx64 "\n  jit         ctx[%d] = 0x%02" PRIx64 "\n",
@@ -224,13 +258,15 @@ static void report_divergence(FILE *out, const struct cf_prog *p, const struct r
 			" (%" PRId64 ")\n", m->want, (int64_t)m->want, m->got, (int64_t)m->got);
 		break;
 	case MISMATCH_ABI:
-		fprintf(out, "  %s: expected 0x%" PRIx64 ", found 0x%" PRIx64 "\n", exec_abi_name(xr->abi),
-			xr->abi_expected, xr->abi_actual);
+		if (xr)
+			fprintf(out, "  %s: expected 0x%" PRIx64 ", found 0x%" PRIx64 "\n", exec_abi_name(xr->abi),
+				xr->abi_expected, xr->abi_actual);
 		break;
 	case MISMATCH_CRASH:
 		fprintf(out, "  interpreter: returned r0 = 0x%" PRIx64 "\n", ir->r0);
-		fprintf(out, "  jit: signal %d at native pc 0x%" PRIx64 " (code offset %" PRId64 "), address 0x%" PRIx64
-			"\n", xr->signal, xr->fault_pc, xr->fault_pc_off, xr->fault_addr);
+		if (xr)
+			fprintf(out, "  jit: signal %d at native pc 0x%" PRIx64 " (code offset %" PRId64 "), address 0x%"
+				PRIx64 "\n", xr->signal, xr->fault_pc, xr->fault_pc_off, xr->fault_addr);
 		if (m->func >= 0 && m->func < p->nfuncs) {
 			char text[256] = "";
 
@@ -243,40 +279,128 @@ static void report_divergence(FILE *out, const struct cf_prog *p, const struct r
 		break;
 	case MISMATCH_TIMEOUT:
 		fprintf(out, "  interpreter: returned r0 = 0x%" PRIx64 " after %" PRIu64 " insns\n  jit: %s\n", ir->r0,
-			ir->insns_executed, xr->detail);
+			ir->insns_executed, xr ? xr->detail : "");
 		break;
 	default:
 		break;
 	}
 	fprintf(out, "both sides:\n  interpreter: r0 = 0x%" PRIx64 ", %u events, %" PRIu64 " insns executed\n", ir->r0,
 		ir->trace.nevents, ir->insns_executed);
-	if (m->kind == MISMATCH_JIT_REJECT)
+	if (m->kind == MISMATCH_JIT_REJECT || !xr)
 		fprintf(out, "  jit: rejected the program\n");
 	else
 		fprintf(out, "  jit: %s, r0 = 0x%" PRIx64 ", %u events%s%s\n", exec_status_name(xr->status), xr->r0,
 			xr->trace.nevents, xr->detail[0] ? ": " : "", xr->detail);
+	if (xr && (ir->trace.nevents || xr->trace.nevents)) {
+		fprintf(out, "events (interpreter, then JIT):\n");
+		report_trace(out, "interp", &ir->trace, interp_mark);
+		report_trace(out, "jit", &xr->trace, jit_mark);
+	}
+	if (xr && m->kind == MISMATCH_OUTBUF) {
+		fprintf(out, "ctx after the run (nonzero bytes):\n");
+		report_ctx(out, "interp", ir->ctx);
+		report_ctx(out, "jit", xr->ctx);
+	}
 }
 
-void report_write(FILE *out, const struct cf_prog *p, const struct jit_image *img, const struct repro_result *res,
-		  const char *replay_cmd)
+/* The shell-quoted --match text for a verdict mismatch: the kernel log's
+ * reason (after "rejects (errno): "), cut before its first digit so that it
+ * survives shrinking (offsets and registers change). */
+void report_verifier_match(const struct mismatch *m, char *buf, size_t size)
 {
-	char *text = cf_asm_print(p);
+	const char *r = strstr(m->place, "): ");
+	size_t n = 0;
 
-	fprintf(out, "signature: %s\n", res->signature[0] ? res->signature : "(none: the program does not mismatch)");
-	if (res->verdict == REPRO_MISMATCH)
-		report_divergence(out, p, res);
-	else
-		fprintf(out, "verdict: %s%s%s\n",
-			res->verdict == REPRO_EQUAL ? "equal" : res->verdict == REPRO_INVALID ? "rejected" : "interpreter fault",
-			res->why[0] ? ": " : "", res->why);
-	fprintf(out, "\nprogram (%d instructions, %d function%s):\n\n%s", min_insn_count(p), p->nfuncs,
-		p->nfuncs == 1 ? "" : "s", text);
-	free(text);
-	/* a minimized program keeps only functions the mismatch needs: show
-	 * them all */
-	if (img && img->ncode) {
-		fprintf(out, "\narm64 code (model JIT; helper/kfunc addresses are the executor's):\n");
-		report_jit_listing(out, p, img, NULL);
+	r = r ? r + 3 : m->place;
+	while (r[n] && !isdigit((unsigned char)r[n]) && r[n] != '\'' && n + 1 < size && n < 40)
+		n++;
+	while (n && (r[n - 1] == ' ' || r[n - 1] == '-' || r[n - 1] == '('))
+		n--;
+	snprintf(buf, size, "%.*s", (int)n, r);
+}
+
+/* `run`'s options that select the target of id again. */
+void report_target_args(const struct target_id *id, bool llsc, char *buf, size_t size)
+{
+	size_t n = (size_t)snprintf(buf, size, "--target %s", id->kind);
+
+	if (n < size && strcmp(id->kind, "model") && strcmp(id->kind, "kernel"))
+		n += (size_t)snprintf(buf + n, size - n, " --arch %s", id->arch);
+	if (n < size && id->kernel[0])
+		n += (size_t)snprintf(buf + n, size - n, " --kernel %s", id->kernel);
+	if (n < size && llsc)
+		snprintf(buf + n, size - n, " --no-lse");
+}
+
+void report_write(FILE *out, const struct report_info *ri)
+{
+	const struct target_case *c = ri->c;
+	const struct cf_prog *p = c->prog;
+	struct target_id id;
+	char args[700], desc[640];
+	bool model = c->mvoice >= 0 && c->voice[c->mvoice].kind == TARGET_VOICE_MODEL_JIT;
+	const char *file = ri->prog_file ? ri->prog_file : "prog.s";
+	const char *cmd = ri->replay_cmd ? ri->replay_cmd : "callfuzz";
+
+	target_get_id(ri->t, &id);
+	target_describe(ri->t, desc, sizeof(desc));
+	report_target_args(&id, c->llsc, args, sizeof(args));
+	fprintf(out, "signature: %s\n", ri->signature && ri->signature[0] ? ri->signature :
+								       "(none: the program does not mismatch)");
+	/* a kernel's case prints its own mismatch line (target_print_case) */
+	if (c->m.kind != MISMATCH_NONE && model) {
+		fprintf(out, "mismatch: %s (%s) at %s", mismatch_kind_name(c->m.kind), c->mvoice_name, c->m.place);
+		if (c->m.kind == MISMATCH_TRACE || c->m.kind == MISMATCH_STACK || c->m.kind == MISMATCH_OUTBUF ||
+		    c->m.kind == MISMATCH_RETVAL || c->m.kind == MISMATCH_ABI ||
+		    (c->m.kind == MISMATCH_KERNEL && (c->m.offset >= 0 || !strncmp(c->m.place, "r0", 2))))
+			fprintf(out, ": interpreter 0x%" PRIx64 ", %s 0x%" PRIx64, c->m.want, model ? "jit" : "kernel",
+				c->m.got);
+		fprintf(out, "\n");
 	}
-	fprintf(out, "\nreplay:\n  %s\n", replay_cmd);
+	if (ri->known)
+		fprintf(out, "known: a known kernel bug (docs/vm-target.md); not counted as a mismatch\n");
+	fprintf(out, "target: %s: %s%s\n", id.kind, desc,
+		!strcmp(id.kind, "model") ? (c->llsc ? ", atomics LL/SC (--no-lse)" : ", atomics LSE") : "");
+	if (id.kernel[0])
+		fprintf(out, "kernel: %s (%s)\n", id.kernel, id.release);
+	fprintf(out, "program: %d functions, %d instructions", p->nfuncs, min_insn_count(p));
+	if (ri->input_len)
+		fprintf(out, "; input %zu bytes", ri->input_len);
+	fprintf(out, "\n\nreplay:\n");
+	if (ri->dir) {
+		fprintf(out, "  %s run %s %s/%s\n", cmd, args, ri->dir, file);
+		fprintf(out, "  %s min %s   (shrink on the same target: min.s, report.txt, selftest.c)\n", cmd,
+			ri->dir);
+		if (!strcmp(id.kind, "model"))
+			fprintf(out, "  %s jit %s/%s%s   (the arm64 listing)\n", cmd, ri->dir, file,
+				c->llsc ? " --no-lse" : "");
+		if (ri->input_len)
+			fprintf(out, "  CALLFUZZ_TARGET=%s%s%s%s%s%s build-fuzz/fuzz-diff %s/input   (the fuzz target on the "
+				"bytes)\n", id.kind, strcmp(id.kind, "model") ? " CALLFUZZ_ARCH=" : "",
+				strcmp(id.kind, "model") ? id.arch : "", id.kernel[0] ? " CALLFUZZ_KERNEL=" : "",
+				id.kernel, !strcmp(id.kind, "model") ? (c->llsc ? " CALLFUZZ_LSE=off" : " CALLFUZZ_LSE=on") : "",
+				ri->dir);
+		if (c->crash && c->crash[0])
+			fprintf(out, "  (the guest console's text is in %s/console.txt)\n", ri->dir);
+	} else {
+		fprintf(out, "  %s run %s %s\n", cmd, args, file);
+	}
+	fprintf(out, "\n");
+	if (model && c->m.kind != MISMATCH_NONE)
+		report_divergence(out, p, c);
+	else
+		target_print_case(ri->t, c, out);
+	if (ri->show_program) {
+		char *text = cf_asm_print(p);
+
+		fprintf(out, "\nprogram (%d instructions, %d function%s):\n\n%s", min_insn_count(p), p->nfuncs,
+			p->nfuncs == 1 ? "" : "s", text ? text : "");
+		free(text);
+		/* a minimized program keeps only functions the mismatch needs:
+		 * show them all */
+		if (c->img && c->img->ncode) {
+			fprintf(out, "\narm64 code (model JIT; helper/kfunc addresses are the executor's):\n");
+			report_jit_listing(out, p, c->img, NULL);
+		}
+	}
 }

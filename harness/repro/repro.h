@@ -110,11 +110,34 @@ int repro_run(struct repro *r, const struct cf_prog *p, struct repro_result *res
  * llvm-mc-19 is missing (a note saying so is printed, code words still are). */
 int report_jit_listing(FILE *out, const struct cf_prog *p, const struct jit_image *img, const bool *shown);
 
-/* report.txt of a bucket: signature, both sides at the first divergence,
- * the program, the arm64 code of the functions involved, and the command
- * that replays it. replay_cmd: "callfuzz run min.s". */
-void report_write(FILE *out, const struct cf_prog *p, const struct jit_image *img, const struct repro_result *res,
-		  const char *replay_cmd);
+/* report.txt of a bucket, the one writer for every target: the signature,
+ * the mismatch with the differing voice, who ran it (target_id: kind,
+ * arch, kernel image and release), the commands that replay and shrink
+ * it on the same target, both sides at the first divergence (our JIT:
+ * events, ctx, crash site; a kernel: every voice, the verifier log, the
+ * console, the kernel's JIT code), and with show_program the program and
+ * its arm64 code (model). */
+struct report_info {
+	const char *signature;
+	bool known;                  /* a known kernel bug (VERIFIER-known-*) */
+	const struct target *t;      /* who ran it (open) */
+	const struct target_case *c; /* the case target_run filled */
+	const char *dir;             /* the bucket directory, for the replay lines; NULL: none */
+	const char *prog_file;       /* the program's file in dir: "prog.s" (NULL) or "min.s" */
+	const char *replay_cmd;      /* how callfuzz is run: "build/callfuzz" (NULL: "callfuzz") */
+	size_t input_len;            /* the fuzzer's bytes in dir/input; 0: none */
+	bool show_program;           /* the program text and its arm64 code */
+};
+
+void report_write(FILE *out, const struct report_info *ri);
+
+/* `run`'s options that select the target of id again ("--target vm --arch
+ * arm64 --kernel PATH", "--target model --no-lse"). */
+void report_target_args(const struct target_id *id, bool llsc, char *buf, size_t size);
+
+/* For a VERIFIER mismatch: the kernel's reason cut before its first digit,
+ * a text that survives shrinking (the minimizer's verdict predicate). */
+void report_verifier_match(const struct mismatch *m, char *buf, size_t size);
 
 /* ---- kernel selftest export (harness/repro/selftest.c) ----------------------- */
 
@@ -143,7 +166,8 @@ int triage_scan(const char *dir, struct triage_bucket **out, struct cf_err *err)
 
 /* ---- artifacts (harness/repro/artifact.c) -------------------------------------
  * <dir>/<signature>/ holds input (the fuzzer bytes), prog.s, report.txt,
- * console.txt (vm targets: a lost guest's console) and hits (one line per
+ * console.txt (vm targets: a lost guest's console), target (who found it:
+ * kind, arch, kernel image and release) and hits (one line per
  * occurrence). The bucket is built in a temporary
  * directory next to it and renamed into place; when it exists, the new one
  * replaces it only if its input is smaller (renameat2 RENAME_EXCHANGE, with
@@ -159,6 +183,9 @@ struct artifact {
 	const char *report;
 	const char *hit_line; /* without newline */
 	const char *console;  /* NULL, or the guest console's text (an oops) for console.txt */
+	const char *target;   /* NULL, or the target that found it (target_id_write's
+				 lines) for `target`: what min and triage --rerun
+				 run it on again */
 };
 
 enum artifact_action {

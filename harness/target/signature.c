@@ -203,15 +203,24 @@ static const struct {
 	{ MISMATCH_VERIFIER, "slot poisoned by dead code elimination", "VERIFIER-known-stack-liveness" },
 };
 
-void tvm_signature(const struct tvm_case *c, char *buf, size_t size, bool *known)
+/* Does the case have a voice of kind k? */
+static bool has_voice(const struct target_case *c, enum target_voice_kind k)
 {
-	enum tvm_voice_kind k = c->mvoice >= 0 ? c->voice[c->mvoice].kind : TVM_KERNEL_JIT;
-	const char *voice = k == TVM_KERNEL_INTERP ? "interp" : "jit";
+	for (int i = 0; i < c->nvoices; i++)
+		if (c->voice[i].kind == k)
+			return true;
+	return false;
+}
+
+void target_signature(const struct target_case *c, char *buf, size_t size, bool *known)
+{
+	enum target_voice_kind k = c->mvoice >= 0 ? c->voice[c->mvoice].kind : TARGET_VOICE_KERNEL_JIT;
+	const char *voice = k == TARGET_VOICE_KERNEL_INTERP ? "interp" : k == TARGET_VOICE_HOST ? "host" : "jit";
 	char model[96];
 
 	*known = false;
 	for (size_t i = 0; i < sizeof(known_kernel_bugs) / sizeof(known_kernel_bugs[0]); i++) {
-		if (k != TVM_MODEL_JIT && c->m.kind == known_kernel_bugs[i].kind &&
+		if (k != TARGET_VOICE_MODEL_JIT && c->m.kind == known_kernel_bugs[i].kind &&
 		    strstr(c->m.place, known_kernel_bugs[i].reason)) {
 			snprintf(buf, size, "%s", known_kernel_bugs[i].signature);
 			*known = true;
@@ -219,17 +228,23 @@ void tvm_signature(const struct tvm_case *c, char *buf, size_t size, bool *known
 		}
 	}
 
-	if (k == TVM_MODEL_JIT) {
-		mismatch_signature(&c->m, &c->ir, NULL, c->prog, model, sizeof(model));
-		snprintf(buf, size, "VM-%s", model);
+	if (k == TARGET_VOICE_MODEL_JIT) {
+		mismatch_signature(&c->m, &c->ir, c->xr, c->prog, model, sizeof(model));
+		/* beside a kernel, apart from the model target's own buckets */
+		if (has_voice(c, TARGET_VOICE_KERNEL_JIT))
+			snprintf(buf, size, "VM-%s", model);
+		else
+			snprintf(buf, size, "%s", model);
 		return;
 	}
 	switch (c->m.kind) {
 	case MISMATCH_VERIFIER:
-		snprintf(buf, size, k == TVM_KERNEL_INTERP ? "VERIFIER-interp" : "VERIFIER");
+		snprintf(buf, size, k == TARGET_VOICE_KERNEL_INTERP ? "VERIFIER-interp" :
+				    k == TARGET_VOICE_HOST	    ? "VERIFIER-host" :
+									"VERIFIER");
 		break;
 	case MISMATCH_KERNEL:
-		/* target_vm.c compare_kernel_voice: a failed run, then ctx, then r0 */
+		/* target.c compare_kernel_voice: a failed run, then ctx, then r0 */
 		snprintf(buf, size, "KERNEL-%s-%s", voice,
 			 !strncmp(c->m.place, "BPF_PROG_TEST_RUN", 17) ? "run" : c->m.offset >= 0 ? "ctx" : "retval");
 		break;
@@ -242,4 +257,3 @@ void tvm_signature(const struct tvm_case *c, char *buf, size_t size, bool *known
 		break;
 	}
 }
-

@@ -199,115 +199,183 @@ void mismatch_jit_reject(struct mismatch *m, const char *jit_msg);
 /* Name of a trace event id: "trace", "stack_hash", "kf_args12", "id 77". */
 const char *compare_event_name(uint32_t id, char *buf, size_t size);
 
-/* ==== kernel targets under qemu: the vm oracle (harness/target/target_vm.c) ====
- * (section owned by the vm target; docs/vm-target.md)
+/* ==== the target interface (harness/target/target.c) =====================
  *
- * A program checked by cf_check (max_args from the guest's probe, no model
- * helpers) runs in a real kernel booted under qemu-system (harness/target/target.h)
- * through up to three voices, each compared with the reference interpreter:
- *  - the kernel's JIT (always);
- *  - the kernel's interpreter (bpf_jit_enable 0), when every function takes
- *    at most 5 arguments (it refuses stack arguments) and the JIT is
- *    switchable;
- *  - our arm64 JIT on the executor (tvm_opts.model: `--target vm,model`).
- * Differences, in this order: the checker's verdict against the kernel
- * verifier's (VERIFIER, with the kernel's log line), then per voice a lost
- * guest (CRASH/TIMEOUT, with the console's oops), the ctx bytes and r0's low
- * 32 bits (KERNEL: BPF_PROG_TEST_RUN keeps only those), the voice named in
- * mvoice_name ("kernel JIT arm64 7.2.13", "kernel interpreter"). The model
- * voice is compared by compare_results. Cases are batched: one round trip
- * per voice for all of them. */
+ * The one way to run programs against the reference interpreter, whatever
+ * runs the other side (docs/design.md, "Targets"; docs/vm-target.md, "The
+ * oracle"). Open a target, run a batch of cases, read one result per voice
+ * in one vocabulary (struct target_voice, struct mismatch), close. Every
+ * caller -- the fuzz loop, run, min, triage --rerun, bench, the selftest
+ * export -- goes through here; nothing else knows how a target runs a
+ * program. Batching is the target's business: kernel voices send all cases
+ * of a call in one round trip per voice.
+ *
+ * For each case: the checker (the target's rules: target_check_opts), the
+ * reference interpreter, then every voice of the target, each compared
+ * with the interpreter; the first difference wins:
+ *  - the checker's verdict against a kernel verifier's (VERIFIER, with the
+ *    kernel's log line);
+ *  - per kernel voice a lost guest (CRASH/TIMEOUT, with the console's oops),
+ *    a failed test run, the ctx bytes and r0's low 32 bits (KERNEL:
+ *    BPF_PROG_TEST_RUN keeps only those);
+ *  - our JIT (the model voice): compare_results' TRACE, STACK, OUTBUF,
+ *    RETVAL, ABI, CRASH, TIMEOUT, JIT_REJECT.
+ * Voices: the kernel's JIT (always, on vm targets), the kernel's
+ * interpreter (bpf_jit_enable 0; only when every function takes at most 5
+ * arguments: it refuses stack arguments), our arm64 JIT on the executor
+ * (model targets, and `vm,model`), the host kernel (bpf() on this machine). */
 
-enum tvm_voice_kind {
-	TVM_KERNEL_JIT,
-	TVM_KERNEL_INTERP,
-	TVM_MODEL_JIT,
+enum target_kind {
+	TARGET_MODEL,    /* our arm64 JIT on the executor (model profile) */
+	TARGET_VM,       /* a real kernel under qemu-system: its JIT and interpreter */
+	TARGET_VM_MODEL, /* the same, with our JIT as a further voice */
+	TARGET_HOST,     /* the running host kernel through bpf() (root) */
 };
 
-struct tvm_opts {
+/* "model", "vm", "vm,model" (also "model,vm"), "kernel" (the host); -1 if
+ * none of them. */
+int target_kind_parse(const char *name, enum target_kind *out);
+const char *target_kind_name(enum target_kind k);
+/* Does this kind boot a guest? */
+bool target_kind_vm(enum target_kind k);
+
+enum target_voice_kind {
+	TARGET_VOICE_KERNEL_JIT,
+	TARGET_VOICE_KERNEL_INTERP,
+	TARGET_VOICE_MODEL_JIT,
+	TARGET_VOICE_HOST,
+	TARGET_NVOICE_KINDS,
+};
+
+struct target_opts {
+	enum target_kind kind;
+	/* vm targets */
 	const char *arch;        /* "arm64"/"x86_64"; NULL: the kernel image's own, else arm64 */
-	const char *kernel;      /* NULL: $CALLFUZZ_KERNEL, then build/kernels/ARCH/vmlinuz */
+	const char *kernel;      /* NULL: build/kernels/ARCH/vmlinuz (the CLI resolves
+				    $CALLFUZZ_KERNEL and --kernel-tree before) */
 	const char *console_log; /* NULL: a temporary file */
 	int req_timeout_ms;      /* per round trip; 0: 10000 */
 	bool no_kernel_interp;   /* never use the kernel's interpreter */
-	bool model;              /* our JIT on the executor as a further voice */
-	bool listing;            /* a KERNEL or CRASH of the JIT voice fetches the kernel's
-				    JIT code, disassembled and annotated (tvm_case.listing) */
+	bool listing;            /* a KERNEL or CRASH of the kernel JIT voice fetches the
+				    kernel's JIT code, disassembled and annotated
+				    (target_case.listing) */
+	/* the model voice */
+	struct exec_opts exec;
+	bool serial;             /* model target: interpret before running the JIT code
+				    instead of at the same time (measures the overlap) */
+	bool keep_image;         /* keep the model voice's JIT image and executor
+				    result in the case (reports, jit listings) */
 };
 
-struct tvm_voice {
-	enum tvm_voice_kind kind;
+/* The model target; everything else zero. */
+void target_opts_default(struct target_opts *o);
+
+struct target_voice {
+	enum target_voice_kind kind;
 	bool loaded, ran;
-	int load_err, run_err;  /* 0 or the kernel's errno */
+	int load_err, run_err;  /* 0 or the kernel's errno (model: EINVAL the JIT
+				   refused, EIO the executor failed) */
 	uint32_t retval;        /* r0, low 32 bits (model voice: too, for printing) */
 	uint64_t r0;            /* model voice: the full r0 */
 	uint8_t ctx[CF_CTX_SIZE];
-	uint64_t load_ns, run_ns; /* inside the guest (model: run only) */
+	uint64_t load_ns, run_ns; /* kernel: inside the guest; model: JIT and run */
 };
 
-struct tvm_case {
+/* Where a case's host time went (the fuzz loop's stages). */
+struct target_case_times {
+	uint64_t check_ns, interp_ns, jit_ns, exec_ns, wait_ns, compare_ns;
+};
+
+#define TARGET_MAX_VOICES 4
+
+struct target_case {
 	/* in */
 	const struct cf_prog *prog;
 	uint8_t ctx_in[CF_CTX_SIZE];
+	bool llsc;                /* model voice: LL/SC atomics instead of LSE (--no-lse) */
+	bool skip_check;          /* run the checker only if a mismatch is found
+				     (the fuzz loop's check_every); a program it
+				     then rejects is reported as !checker_ok */
 	/* out */
+	bool checked;             /* the checker ran on it */
 	bool checker_ok;
 	char checker_msg[512];
 	bool interp_fault;        /* checker_ok, but our interpreter faulted or timed out:
 				     a checker/interpreter bug (ir.fault says where) */
 	struct interp_result ir;  /* when checker_ok */
 	int nvoices;
-	struct tvm_voice voice[3];
+	struct target_voice voice[TARGET_MAX_VOICES];
 	char *kernel_log;         /* a kernel voice's load failed: its verifier log (the JIT voice's first) */
 	struct mismatch m;        /* the first difference; kind NONE when all agree */
 	int mvoice;               /* index in voice[] of the differing voice, -1 if none */
 	char mvoice_name[64];
-	char *crash;              /* CRASH/TIMEOUT: the console's text */
-	char *listing;            /* see tvm_opts.listing */
+	char *crash;              /* CRASH/TIMEOUT of a kernel voice: the console's text */
+	char *listing;            /* see target_opts.listing */
+	struct exec_result *xr;   /* model voice with keep_image, or on a model mismatch */
+	struct jit_image *img;    /* the same */
+	struct target_case_times times;
 };
 
 /* Where the time goes (tests/bench/vm_speed.sh). */
-struct tvm_stats {
+struct target_stats {
 	long programs, round_trips, boots;
 	double boot_ms;           /* the first boot */
 	uint64_t load_ns, run_ns; /* the kernel's syscalls, measured in the guest */
 	uint64_t rt_ns;           /* wall time of the round trips (includes load_ns, run_ns) */
 	uint64_t encode_ns;       /* host: BTF and frames (inside rt_ns) */
 	uint64_t host_ns;         /* host: checker, interpreter, comparison */
+	long exec_restarts;       /* model voice: executor restarts beyond the first */
 };
 
-struct tvm;
+/* Who ran the other side, as a bucket records it (file `target` of an
+ * artifact; docs/triage.md): enough to run it there again. */
+struct target_id {
+	char kind[16];      /* target_kind_name() */
+	char arch[16];      /* "arm64", "x86_64"; model: "arm64" */
+	char kernel[512];   /* vm: the image's path; "" otherwise */
+	char release[128];  /* vm and host: uname -r of the kernel; model: "" */
+	char runner[64];    /* model: "qemu-aarch64-static", "native"; vm: "qemu-system" */
+};
 
-/* Boots the guest; NULL with err (no kernel, no qemu, boot failure). */
-struct tvm *tvm_start(const struct tvm_opts *o, struct cf_err *err);
-void tvm_stop(struct tvm *t);
-/* 12 when the kernel passes stack arguments, else 5. */
-int tvm_max_args(const struct tvm *t);
-/* The checker's options for this kernel (max_args, no model callees). */
-void tvm_check_opts(const struct tvm *t, struct cf_check_opts *o);
-/* "kernel JIT arm64 7.2.13", "kernel interpreter", "callfuzz JIT (executor)" */
-const char *tvm_voice_name(const struct tvm *t, enum tvm_voice_kind k);
+struct target;
+
+/* Starts the target (boots the guest, starts the executor, probes the host
+ * kernel). NULL with err (no kernel, no qemu, boot failure, bpf() refused). */
+struct target *target_open(const struct target_opts *o, struct cf_err *err);
+void target_close(struct target *t);
+enum target_kind target_get_kind(const struct target *t);
+/* The largest argument count this target takes (12 with stack arguments, else 5). */
+int target_max_args(const struct target *t);
+/* What "valid" means on this target (max_args, model callees or not, ...). */
+void target_check_opts(const struct target *t, struct cf_check_opts *o);
+/* "kernel JIT arm64 7.2.13", "kernel interpreter 7.2.13", "callfuzz JIT arm64 (executor)",
+ * "host kernel 6.18.x" */
+const char *target_voice_name(const struct target *t, enum target_voice_kind k);
 /* One line: release, machine, stack arguments, JIT switchable, boot time. */
-void tvm_describe(const struct tvm *t, char *buf, size_t size);
-const struct tvm_stats *tvm_get_stats(const struct tvm *t);
+void target_describe(const struct target *t, char *buf, size_t size);
+void target_get_id(const struct target *t, struct target_id *id);
+const struct target_stats *target_get_stats(const struct target *t);
 
 /* Runs n cases: checker and interpreter on the host, then every voice.
  * A guest lost during a batch is booted again and the batch's cases are
- * run one by one to name the culprit. 0, or -1 with err when the guest
- * cannot be brought back (the cases' results are then incomplete). */
-int tvm_run(struct tvm *t, struct tvm_case *cases, int n, struct cf_err *err);
-void tvm_case_release(struct tvm_case *c);
+ * run one by one to name the culprit. 0, or -1 with err when the target
+ * cannot go on (the cases' results are then incomplete). */
+int target_run(struct target *t, struct target_case *cases, int n, struct cf_err *err);
+/* Frees what target_run allocated in c (logs, listings, xr, img). */
+void target_case_release(struct target_case *c);
 /* The case's verdict and, on a difference, both sides (callfuzz run's
  * format). */
-void tvm_print_case(const struct tvm *t, const struct tvm_case *c, FILE *out);
+void target_print_case(const struct target *t, const struct target_case *c, FILE *out);
 
-/* harness/target/kernel-tree.sh SRC for arch: rebuilds incrementally and returns
- * the image's path in image (size >= 4096). -1 with err (the build log's
- * errors) on failure. */
-int tvm_build_kernel_tree(const char *src, const char *arch, char *image, size_t size, struct cf_err *err);
+/* harness/target/kernel-tree.sh SRC for arch: rebuilds incrementally and
+ * returns the image's path in image (size >= 4096). -1 with err (the build
+ * log's errors) on failure. */
+int target_build_kernel_tree(const char *src, const char *arch, char *image, size_t size, struct cf_err *err);
 
-/* `callfuzz run --target vm[,model] ...` (harness/cli/cli_vm.c): argv as
- * given to `run`. Returns a cli.h exit code. */
-int vm_cli_run(int argc, char **argv);
+/* target_id as "key value" lines, and back (unknown keys are ignored).
+ * read: 0, or -1 with err when the file cannot be read. */
+int target_id_write(const struct target_id *id, FILE *out);
+int target_id_read(const char *path, struct target_id *id, struct cf_err *err);
 
 /* ==== qemu-system guests (harness/target/vm.c, btf.c) ==================== */
 /* harness/target/target.h: real kernels under qemu-system as a callfuzz target
@@ -606,7 +674,7 @@ int kernel_cli_run(const struct cf_prog *p, const struct interp_result *ir, cons
 void mismatch_signature(const struct mismatch *m, const struct interp_result *ir, const struct exec_result *xr,
 		    const struct cf_prog *p, char *buf, size_t size);
 
-/* The bucket of a vm oracle case (tvm_case.m set), by voice:
+/* The bucket of a case (target_case.m set), by voice:
  *   VERIFIER               the kernel verifier rejects what the checker accepts
  *                          (VERIFIER-interp: only with bpf_jit_enable 0)
  *   KERNEL-jit-retval, KERNEL-jit-ctx, KERNEL-jit-run (BPF_PROG_TEST_RUN failed),
@@ -615,9 +683,11 @@ void mismatch_signature(const struct mismatch *m, const struct interp_result *ir
  *   VERIFIER-known-stack-liveness   a known kernel bug (docs/vm-target.md: 7.2's
  *                          stack liveness poisons a slot read through a pointer
  *                          passed on by an intermediate subprog); *known set
- *   VM-<mismatch_signature>    our JIT as the model voice (VM-RETVAL, VM-TRACE-...):
- *                          apart from the model target's buckets, whose
- *                          inputs make other programs (model profile). */
-void tvm_signature(const struct tvm_case *c, char *buf, size_t size, bool *known);
+ *   VM-<mismatch_signature>    our JIT as the model voice beside a kernel (VM-RETVAL,
+ *                          VM-TRACE-...): apart from the model target's buckets,
+ *                          whose inputs make other programs (model profile)
+ *   <mismatch_signature>   our JIT on the model target (no kernel voice)
+ *   KERNEL-host-retval, -ctx, -run, VERIFIER-host   the host kernel voice */
+void target_signature(const struct target_case *c, char *buf, size_t size, bool *known);
 
 #endif

@@ -79,7 +79,7 @@ grep -q '^\.func main' "$bucket/report.txt" || fail "report: program"
 if command -v llvm-mc-19 >/dev/null; then
 	grep -q 'ldr x[0-9]*, \[x29, #' "$bucket/report.txt" || fail "report: no arm64 load from the frame (args 9..)"
 fi
-grep -q '^  callfuzz run min.s$' "$bucket/report.txt" || fail "report: replay command"
+grep -q "^  callfuzz run --target model\( --no-lse\)\? $bucket/min.s$" "$bucket/report.txt" || fail "report: replay command"
 
 # selftest.c compiles as a BPF object with r11 in it
 if command -v clang-19 >/dev/null; then

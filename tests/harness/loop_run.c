@@ -23,7 +23,7 @@ static struct loop *start_loop(int check_every)
 	exec_stop(probe);
 	snprintf(path, sizeof(path), "%s/callfuzz-exec", test_build_dir());
 	loop_opts_default(&o);
-	o.exec.exec_path = path;
+	o.target.exec.exec_path = path;
 	o.artifacts_dir = NULL;
 	o.check_every = check_every;
 	l = loop_start(&o, &err);

@@ -1,5 +1,5 @@
-/* tests/harness/tvm_signature.c: the buckets of vm oracle cases
- * (tvm_signature, fuzz/loop/loop.h) on hand-made tvm_case values: the
+/* tests/harness/target_signature.c: the buckets of vm oracle cases
+ * (target_signature, fuzz/loop/loop.h) on hand-made tvm_case values: the
  * voice and the kind of difference name the bucket, never the values; the
  * known 7.2 stack-liveness false rejection is recognized by its log line;
  * a difference of our JIT as a voice is kept apart from the model target's
@@ -10,17 +10,17 @@
 
 #include <stdlib.h>
 
-static struct tvm_case c;
+static struct target_case c;
 
 /* One case whose voice `kind` (the only one) differs with `mk` at `place`. */
-static void make_case(enum tvm_voice_kind kind, enum mismatch_kind mk, const char *place, int offset)
+static void make_case(enum target_voice_kind kind, enum mismatch_kind mk, const char *place, int offset)
 {
 	memset(&c, 0, sizeof(c));
 	c.checker_ok = true;
 	c.nvoices = 2;
-	c.voice[0].kind = TVM_KERNEL_JIT;
-	c.voice[1].kind = kind == TVM_KERNEL_JIT ? TVM_KERNEL_INTERP : kind;
-	c.mvoice = kind == TVM_KERNEL_JIT ? 0 : 1;
+	c.voice[0].kind = TARGET_VOICE_KERNEL_JIT;
+	c.voice[1].kind = kind == TARGET_VOICE_KERNEL_JIT ? TARGET_VOICE_KERNEL_INTERP : kind;
+	c.mvoice = kind == TARGET_VOICE_KERNEL_JIT ? 0 : 1;
 	c.m.kind = mk;
 	c.m.event = c.m.arg = c.m.func = c.m.insn = -1;
 	c.m.offset = offset;
@@ -32,53 +32,53 @@ static const char *sig(bool *known)
 	static char buf[96];
 	bool k;
 
-	tvm_signature(&c, buf, sizeof(buf), known ? known : &k);
+	target_signature(&c, buf, sizeof(buf), known ? known : &k);
 	return buf;
 }
 
-TEST(tvm_signature_kernel_voices)
+TEST(target_signature_kernel_voices)
 {
-	make_case(TVM_KERNEL_JIT, MISMATCH_KERNEL, "r0 (low 32 bits)", -1);
+	make_case(TARGET_VOICE_KERNEL_JIT, MISMATCH_KERNEL, "r0 (low 32 bits)", -1);
 	CHECK_STR(sig(NULL), "KERNEL-jit-retval");
-	make_case(TVM_KERNEL_JIT, MISMATCH_KERNEL, "ctx[17] (u64 at ctx[16])", 17);
+	make_case(TARGET_VOICE_KERNEL_JIT, MISMATCH_KERNEL, "ctx[17] (u64 at ctx[16])", 17);
 	CHECK_STR(sig(NULL), "KERNEL-jit-ctx");
-	make_case(TVM_KERNEL_INTERP, MISMATCH_KERNEL, "ctx[200] (u64 at ctx[200])", 200);
+	make_case(TARGET_VOICE_KERNEL_INTERP, MISMATCH_KERNEL, "ctx[200] (u64 at ctx[200])", 200);
 	CHECK_STR(sig(NULL), "KERNEL-interp-ctx");
-	make_case(TVM_KERNEL_INTERP, MISMATCH_KERNEL, "BPF_PROG_TEST_RUN failed: Invalid argument", -1);
+	make_case(TARGET_VOICE_KERNEL_INTERP, MISMATCH_KERNEL, "BPF_PROG_TEST_RUN failed: Invalid argument", -1);
 	CHECK_STR(sig(NULL), "KERNEL-interp-run");
 }
 
-TEST(tvm_signature_verifier_and_lost_guest)
+TEST(target_signature_verifier_and_lost_guest)
 {
 	bool known = true;
 
-	make_case(TVM_KERNEL_JIT, MISMATCH_VERIFIER,
+	make_case(TARGET_VOICE_KERNEL_JIT, MISMATCH_VERIFIER,
 		  "the checker accepts, the kernel rejects (Permission denied): R3 !read_ok", -1);
 	CHECK_STR(sig(&known), "VERIFIER");
 	CHECK(!known);
-	make_case(TVM_KERNEL_INTERP, MISMATCH_VERIFIER, "the checker accepts, the kernel rejects (Invalid argument): x", -1);
+	make_case(TARGET_VOICE_KERNEL_INTERP, MISMATCH_VERIFIER, "the checker accepts, the kernel rejects (Invalid argument): x", -1);
 	CHECK_STR(sig(NULL), "VERIFIER-interp");
-	make_case(TVM_KERNEL_JIT, MISMATCH_CRASH, "guest crashed", -1);
+	make_case(TARGET_VOICE_KERNEL_JIT, MISMATCH_CRASH, "guest crashed", -1);
 	CHECK_STR(sig(NULL), "CRASH-kernel-jit");
-	make_case(TVM_KERNEL_INTERP, MISMATCH_TIMEOUT, "no answer in 10000 ms", -1);
+	make_case(TARGET_VOICE_KERNEL_INTERP, MISMATCH_TIMEOUT, "no answer in 10000 ms", -1);
 	CHECK_STR(sig(NULL), "TIMEOUT-kernel-interp");
 }
 
-TEST(tvm_signature_known_kernel_bug)
+TEST(target_signature_known_kernel_bug)
 {
 	bool known = false;
 
-	make_case(TVM_KERNEL_JIT, MISMATCH_VERIFIER,
+	make_case(TARGET_VOICE_KERNEL_JIT, MISMATCH_VERIFIER,
 		  "the checker accepts, the kernel rejects (Permission denied): reading from stack off -64+0 size 8, "
 		  "slot poisoned by dead code elimination", -1);
 	CHECK_STR(sig(&known), "VERIFIER-known-stack-liveness");
 	CHECK(known);
 }
 
-TEST(tvm_signature_model_voice_is_apart)
+TEST(target_signature_model_voice_is_apart)
 {
-	make_case(TVM_MODEL_JIT, MISMATCH_RETVAL, "r0", -1);
+	make_case(TARGET_VOICE_MODEL_JIT, MISMATCH_RETVAL, "r0", -1);
 	CHECK_STR(sig(NULL), "VM-RETVAL");
-	make_case(TVM_MODEL_JIT, MISMATCH_JIT_REJECT, "jit_compile", -1);
+	make_case(TARGET_VOICE_MODEL_JIT, MISMATCH_JIT_REJECT, "jit_compile", -1);
 	CHECK_STR(sig(NULL), "VM-JIT_REJECT");
 }
