@@ -457,7 +457,10 @@ struct vm;
 
 /* Boots a guest and waits for its HELLO. NULL with err on failure: missing
  * kernel or initramfs, qemu not installed, boot timeout (with the console's
- * last lines). */
+ * last lines). The guest is killed (SIGKILL) when the thread that booted it
+ * exits, even without vm_stop: call vm_start, vm_restart and vm_batch (it
+ * reboots a lost guest) from a thread that lives as long as the guest, such
+ * as the main thread. */
 struct vm *vm_start(const struct vm_opts *o, struct cf_err *err);
 void vm_stop(struct vm *vm); /* powers off (kills after 2 s); NULL is fine */
 int vm_restart(struct vm *vm, struct cf_err *err);
