@@ -3,7 +3,8 @@
  * CLI_COMMAND; main.c dispatches.
  *
  * Exit codes of every command: 0 success, 1 rejected / mismatch,
- * 2 bad usage or unreadable input. */
+ * 2 bad usage or unreadable input; with --kernel-tree also 125, the tree
+ * did not build (what `git bisect run` takes as "skip this commit"). */
 #ifndef CALLFUZZ_HARNESS_CLI_H
 #define CALLFUZZ_HARNESS_CLI_H
 
@@ -15,6 +16,7 @@
 #define EXIT_OK 0
 #define EXIT_REJECT 1
 #define EXIT_USAGE 2
+#define EXIT_UNTESTABLE 125
 
 struct cli_command {
 	const char *name;

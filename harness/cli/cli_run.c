@@ -31,7 +31,8 @@ static void run_usage(FILE *out)
 		"                  vm, vm,model: a kernel under qemu-system (--arch, --kernel,\n"
 		"                  --kernel-tree: see `callfuzz run --target vm --help`)\n\n"
 		"Exit codes: 0 equal, 1 mismatch (or the checker rejected the program),\n"
-		"2 bad usage, unreadable input, or no executor.\n");
+		"2 bad usage, unreadable input, or no executor, 125 (vm) the --kernel-tree\n"
+		"did not build: `git bisect run` skips that commit.\n");
 }
 
 static void print_trace(const char *who, const struct cf_trace *t)

@@ -397,7 +397,8 @@ static void run_vm_usage(FILE *out)
 		"  --timeout MS       watchdog per round trip (default 10000)\n"
 		"  --console FILE     keep the guest's console log in FILE\n\n"
 		"Exit codes: 0 equal (a program both the checker and the kernel reject is equal),\n"
-		"1 a mismatch, 2 bad usage, unreadable input, no kernel or no qemu.\n");
+		"1 a mismatch, 2 bad usage, unreadable input, no kernel or no qemu, 125 the\n"
+		"--kernel-tree did not build (`git bisect run` then skips the commit).\n");
 }
 
 struct vm_target_args {
@@ -452,24 +453,35 @@ static int target_option(struct vm_target_args *a, int argc, char **argv, int *i
 	return 1;
 }
 
-/* --kernel-tree: rebuild, then boot the result. */
+/* --kernel-tree: rebuild, then boot the result. EXIT_OK, EXIT_USAGE, or
+ * EXIT_UNTESTABLE when the tree does not build: under `git bisect run` that
+ * commit is skipped, not taken for the bug. */
 static int target_prepare(struct vm_target_args *a, const char *cmd)
 {
 	struct cf_err err;
+	struct stat st;
+	int r;
 
 	if (!a->kernel_tree)
-		return 0;
+		return EXIT_OK;
 	if (a->to.kernel) {
 		fprintf(stderr, "callfuzz %s: --kernel and --kernel-tree exclude each other\n", cmd);
-		return -1;
+		return EXIT_USAGE;
 	}
-	if (tvm_build_kernel_tree(a->kernel_tree, a->to.arch ? a->to.arch : "arm64", a->image, sizeof(a->image),
-				  &err) < 0) {
-		fprintf(stderr, "callfuzz %s: %s\n", cmd, err.msg);
-		return -1;
+	/* a mistyped path is the caller's error, not a commit that fails */
+	if (strcmp(a->kernel_tree, "debian") && (stat(a->kernel_tree, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		fprintf(stderr, "callfuzz %s: --kernel-tree %s: not a directory\n", cmd, a->kernel_tree);
+		return EXIT_USAGE;
+	}
+	r = tvm_build_kernel_tree(a->kernel_tree, a->to.arch ? a->to.arch : "arm64", a->image, sizeof(a->image),
+				  &err);
+	if (r < 0) {
+		fprintf(stderr, "callfuzz %s: %s%s\n", cmd, err.msg,
+			r == -2 ? " (exit 125: git bisect run skips this commit)" : "");
+		return r == -2 ? EXIT_UNTESTABLE : EXIT_USAGE;
 	}
 	a->to.kernel = a->image;
-	return 0;
+	return EXIT_OK;
 }
 
 /* A `; ctx: HEX` line among the comments at the top of a file gives its
@@ -556,10 +568,9 @@ int vm_cli_run(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (target_prepare(&a, "run") < 0) {
-		rc = EXIT_USAGE;
+	rc = target_prepare(&a, "run");
+	if (rc != EXIT_OK)
 		goto out;
-	}
 	t = tvm_start(&a.to, &err);
 	if (!t) {
 		fprintf(stderr, "callfuzz run: %s\n", err.msg);
@@ -649,7 +660,8 @@ static void vm_fuzz_usage(FILE *out)
 		"vm-<kind>-<seed>.s (the program) and .txt (the report); printed with -v.\n"
 		"--model adds our JIT on the executor as a voice. --stop-after K ends the run after\n"
 		"the batch with the K-th mismatch (of the kinds in --stop-on, e.g. KERNEL,CRASH).\n\n"
-		"Exit codes: 0 no mismatch, 1 mismatches, 2 bad usage or no kernel.\n");
+		"Exit codes: 0 no mismatch, 1 mismatches, 2 bad usage or no kernel, 125 the\n"
+		"--kernel-tree did not build.\n");
 }
 
 static uint64_t splitmix64(uint64_t *state)
@@ -815,8 +827,9 @@ static int cmd_vm_fuzz(int argc, char **argv)
 		fprintf(stderr, "callfuzz vm-fuzz: %s: %s\n", outdir, strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (target_prepare(&a, "vm-fuzz") < 0)
-		return EXIT_USAGE;
+	rc = target_prepare(&a, "vm-fuzz");
+	if (rc != EXIT_OK)
+		return rc;
 	t = tvm_start(&a.to, &err);
 	if (!t) {
 		fprintf(stderr, "callfuzz vm-fuzz: %s\n", err.msg);
@@ -946,7 +959,8 @@ static void vm_min_usage(FILE *out)
 		"the jumps), chunks first, then single lines, keeping each deletion after which\n"
 		"the checker still accepts and the kernel still rejects with TEXT. Candidates\n"
 		"travel 16 per round trip. Prints the smallest program (or writes OUT.s).\n\n"
-		"Exit codes: 0 shrunk (or already minimal), 1 FILE.s does not show TEXT, 2 usage.\n");
+		"Exit codes: 0 shrunk (or already minimal), 1 FILE.s does not show TEXT, 2 usage,\n"
+		"125 the --kernel-tree did not build.\n");
 }
 
 /* Instruction lines: not empty, not a comment, label or directive. */
@@ -1078,9 +1092,12 @@ static int cmd_vm_min(int argc, char **argv)
 		ms.keep[ms.nlines] = true;
 		ms.lines[ms.nlines++] = l;
 	}
-	if (target_prepare(&a, "vm-min") < 0 || !(t = tvm_start(&a.to, &err))) {
-		if (!a.kernel_tree || t)
-			fprintf(stderr, "callfuzz vm-min: %s\n", err.msg);
+	rc = target_prepare(&a, "vm-min");
+	if (rc != EXIT_OK)
+		goto out;
+	t = tvm_start(&a.to, &err);
+	if (!t) {
+		fprintf(stderr, "callfuzz vm-min: %s\n", err.msg);
 		rc = EXIT_USAGE;
 		goto out;
 	}

@@ -301,8 +301,10 @@ void tvm_case_release(struct tvm_case *c);
 void tvm_print_case(const struct tvm *t, const struct tvm_case *c, FILE *out);
 
 /* harness/target/kernel-tree.sh SRC for arch: rebuilds incrementally and returns
- * the image's path in image (size >= 4096). -1 with err (the build log's
- * errors) on failure. */
+ * the image's path in image (size >= 4096). On failure err says why and the
+ * result tells whose fault: -2 the script ran and the tree did not build
+ * (or is no kernel tree, or its tools are missing: the script's messages
+ * on stderr), -1 it could not be run at all. */
 int tvm_build_kernel_tree(const char *src, const char *arch, char *image, size_t size, struct cf_err *err);
 
 /* `callfuzz run --target vm[,model] ...` (harness/cli/cli_vm.c): argv as

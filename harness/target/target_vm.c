@@ -727,7 +727,7 @@ int tvm_build_kernel_tree(const char *src, const char *arch, char *image, size_t
 	if (rc != 0 || !image[0]) {
 		cf_err_set(err, "harness/target/kernel-tree.sh %s failed (exit %d): see its messages above", src,
 			   WIFEXITED(rc) ? WEXITSTATUS(rc) : -1);
-		return -1;
+		return -2;
 	}
 	return 0;
 }
