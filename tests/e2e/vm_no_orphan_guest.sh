@@ -122,6 +122,7 @@ if setpriv --pdeathsig KILL true 2>/dev/null; then
 	[ -n "$q" ] || { tail -n 20 "$tmp/fuzz-kill.log"; fail "fuzz/run started no guest"; }
 	wait_connected "$q" 20 || fail "fuzz/run's qemu-system $q did not connect to its job in 20 s"
 	job=$(ps -o ppid= -p "$q" | tr -d ' ')
+	owners+=("$job")
 	[ "$(ps -o ppid= -p "$job" | tr -d ' ')" = "$owner" ] || fail "guest $q is not of a job of fuzz/run ($owner)"
 	kill -KILL "$owner"
 	wait "$owner" 2>/dev/null
