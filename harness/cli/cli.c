@@ -2,6 +2,7 @@
 #include "harness/cli/cli.h"
 
 #include <ctype.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -210,6 +211,13 @@ int cli_target_prepare(struct cli_target *a, const char *cmd)
 		a->to.kind = TARGET_VM;
 	}
 	if (a->kernel_tree) {
+		struct stat st;
+
+		/* a typo is bad usage, not a commit that does not build */
+		if (strcmp(a->kernel_tree, "debian") && (stat(a->kernel_tree, &st) || !S_ISDIR(st.st_mode))) {
+			fprintf(stderr, "callfuzz %s: --kernel-tree %s: not a directory\n", cmd, a->kernel_tree);
+			return EXIT_USAGE;
+		}
 		if (target_build_kernel_tree(a->kernel_tree, a->to.arch ? a->to.arch : "arm64", a->image,
 					     sizeof(a->image), &err) < 0) {
 			fprintf(stderr, "callfuzz %s: %s\n", cmd, err.msg);

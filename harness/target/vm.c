@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -239,6 +240,28 @@ done:
 	vm->qemu = 0;
 }
 
+/* In a child of spawn_qemu/spawn_local_agent, before exec: the guest must
+ * not outlive its owner, however the owner ends. vm_stop() is skipped by
+ * SIGKILL, a crash, or libFuzzer's _Exit() on SIGINT and -max_total_time
+ * (fuzz/run's jobs end that way), and qemu sits in a process group of its
+ * own, so neither the terminal's ^C nor a kill of the owner's group
+ * reaches it. PR_SET_PDEATHSIG survives exec (qemu is not setuid) and the
+ * kernel sends it whatever ends the owner. It fires when the *thread* that
+ * forked exits: every boot (vm_start, vm_restart, a batch's reboot) must
+ * come from a thread that lives as long as the guest should, in callfuzz
+ * and fuzz-diff the main thread (fuzz/loop's interpreter thread never
+ * boots). An owner that died before the prctl left us reparented: then
+ * getppid() is no longer owner and we go without starting anything. */
+static void die_with_owner(pid_t owner)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		fprintf(stderr, "prctl(PR_SET_PDEATHSIG): %s\n", strerror(errno));
+		_exit(127);
+	}
+	if (getppid() != owner)
+		_exit(127);
+}
+
 static pid_t spawn_qemu(struct vm *vm, struct cf_err *err)
 {
 	char mem[16], serial[PATH_MAX + 64], chardev[256], qemu_log[128];
@@ -246,7 +269,7 @@ static pid_t spawn_qemu(struct vm *vm, struct cf_err *err)
 	int n = 0;
 	bool arm = vm->opts.arch == VM_ARCH_ARM64;
 	const char *qemu = vm->opts.qemu ? vm->opts.qemu : arm ? "qemu-system-aarch64" : "qemu-system-x86_64";
-	pid_t pid;
+	pid_t pid, owner = getpid();
 
 	snprintf(mem, sizeof(mem), "%d", vm->opts.mem_mb > 0 ? vm->opts.mem_mb : 512);
 	snprintf(serial, sizeof(serial), "file,id=con,path=%s,append=on", vm->console);
@@ -311,6 +334,7 @@ static pid_t spawn_qemu(struct vm *vm, struct cf_err *err)
 			dup2(logfd, 2);
 		}
 		setpgid(0, 0); /* a ^C to callfuzz is handled by callfuzz */
+		die_with_owner(owner);
 		execvp(qemu, (char **)argv);
 		fprintf(stderr, "exec %s: %s\n", qemu, strerror(errno));
 		_exit(127);
@@ -322,6 +346,7 @@ static pid_t spawn_qemu(struct vm *vm, struct cf_err *err)
 static int spawn_local_agent(struct vm *vm, struct cf_err *err)
 {
 	int sv[2];
+	pid_t owner = getpid();
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		cf_err_set(err, "socketpair: %s", strerror(errno));
@@ -338,6 +363,7 @@ static int spawn_local_agent(struct vm *vm, struct cf_err *err)
 	if (vm->qemu == 0) {
 		dup2(sv[1], 0);
 		dup2(sv[1], 1);
+		die_with_owner(owner);
 		execl(vm->opts.local_agent, vm->opts.local_agent, "--stdio", (char *)NULL);
 		_exit(127);
 	}
