@@ -87,41 +87,6 @@ static int hits_lse(const char *dir)
 	return lse;
 }
 
-/* Buckets written before they recorded their target: a kernel signature
- * means the vm target, whose arch and image the report's replay line
- * names ("run --target vm --arch A --kernel K"). */
-static void legacy_target(const char *dir, struct target_id *id)
-{
-	char path[4200], line[1200], copy[4200];
-	const char *sig;
-	FILE *f;
-
-	snprintf(copy, sizeof(copy), "%s", dir);
-	sig = basename(copy);
-	memset(id, 0, sizeof(*id));
-	if (strncmp(sig, "KERNEL-", 7) && strncmp(sig, "VERIFIER", 8) && strncmp(sig, "CRASH-kernel", 12) &&
-	    strncmp(sig, "TIMEOUT-kernel", 14) && strncmp(sig, "VM-", 3))
-		return;
-	snprintf(id->kind, sizeof(id->kind), "%s", strncmp(sig, "VM-", 3) ? "vm" : "vm,model");
-	snprintf(path, sizeof(path), "%s/report.txt", dir);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		const char *p = strstr(line, " run --target vm");
-		char *q;
-
-		if (!p)
-			continue;
-		if ((q = strstr(line, "--arch ")))
-			sscanf(q + 7, "%15s", id->arch);
-		if ((q = strstr(line, "--kernel ")))
-			sscanf(q + 9, "%511s", id->kernel);
-		break;
-	}
-	fclose(f);
-}
-
 struct keep_ctx {
 	struct target *t;
 	const uint8_t *ctx;
@@ -237,7 +202,7 @@ static int cmd_min(int argc, char **argv)
 	struct target_id id;
 	struct cf_prog prog;
 	struct cf_err err;
-	char prog_path[4200], out_min[4200], out_report[4200], out_selftest[4200], id_path[4200];
+	char prog_path[4200], out_min[4200], out_report[4200], out_selftest[4200];
 	char rerr[256], signature[128];
 	uint8_t ctx[CF_CTX_SIZE] = { 0 };
 	int lse = -1, rc = EXIT_USAGE;
@@ -295,18 +260,10 @@ static int cmd_min(int argc, char **argv)
 		snprintf(out_min, sizeof(out_min), "%s/min.s", input);
 		snprintf(out_report, sizeof(out_report), "%s/report.txt", input);
 		snprintf(out_selftest, sizeof(out_selftest), "%s/selftest.c", input);
-		snprintf(id_path, sizeof(id_path), "%s/target", input);
 		if (lse < 0)
 			lse = hits_lse(input);
 		/* the target that found it, unless the command line says otherwise */
-		if (access(id_path, R_OK) == 0) {
-			if (target_id_read(id_path, &id, &err) < 0) {
-				fprintf(stderr, "callfuzz min: %s\n", err.msg);
-				return EXIT_USAGE;
-			}
-		} else {
-			legacy_target(input, &id);
-		}
+		bucket_target(input, &id);
 		cli_target_from_id(&a, &id);
 	} else {
 		size_t n = strlen(input);

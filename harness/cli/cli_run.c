@@ -42,8 +42,9 @@ static void run_usage(FILE *out)
 #define RUN_MAX_FILES 4096
 #define RUN_BATCH 16
 
-/* Reads and parses one file into *p and its ctx into c; -1 with a message. */
-static int load_case(const char *path, const uint8_t *ctx, struct cf_prog *p, struct target_case *c)
+/* Reads and parses one file into *p and its ctx into c; -1 with a message
+ * (and with many files, "== FILE" and the reason on stdout). */
+static int load_case(const char *path, const uint8_t *ctx, struct cf_prog *p, struct target_case *c, bool many)
 {
 	char rerr[256];
 	size_t len;
@@ -51,11 +52,15 @@ static int load_case(const char *path, const uint8_t *ctx, struct cf_prog *p, st
 	char *text = cf_read_file(path, &len, rerr, sizeof(rerr));
 
 	if (!text) {
+		if (many)
+			printf("== %s\nunreadable: %s\n", path, rerr);
 		fprintf(stderr, "callfuzz run: %s\n", rerr);
 		return -1;
 	}
 	cf_prog_init(p);
 	if (cf_asm_parse(text, len, path, p, &err)) {
+		if (many)
+			printf("== %s\nunparseable: %s\n", path, err.msg);
 		fprintf(stderr, "callfuzz run: %s\n", err.msg);
 		cf_prog_free(p);
 		free(text);
@@ -165,9 +170,7 @@ static int cmd_run(int argc, char **argv)
 		const char *names[RUN_BATCH];
 
 		for (int i = 0; i < n; i++) {
-			if (load_case(paths[base + i], ctx, &progs[k], &cases[k]) < 0) {
-				if (npaths > 1)
-					printf("== %s\nunreadable\n", paths[base + i]);
+			if (load_case(paths[base + i], ctx, &progs[k], &cases[k], npaths > 1) < 0) {
 				rc = EXIT_USAGE;
 				continue;
 			}

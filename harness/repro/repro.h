@@ -1,6 +1,7 @@
-/* harness/repro/repro.h: reproducers (internal to harness/): the minimizer,
- * rerunning a program to get its mismatch signature, bucket reports,
- * kernel-selftest export and triage of an artifacts directory.
+/* harness/repro/repro.h: the reproduction pipeline: the minimizer, bucket
+ * reports, kernel-selftest export, triage of an artifacts directory and the
+ * artifacts themselves. Programs are rerun through the target interface
+ * (harness/target/target.h); nothing here knows how a target runs one.
  *
  * design.md "Minimizer and triage"; style.md "From C-Reduce and Csmith":
  * the minimizer is a list of small passes over the program (never over the
@@ -69,39 +70,6 @@ int min_reduce(struct cf_prog *p, min_keep_fn *keep, void *opaque, const struct 
 /* Number of instructions (an LD_IMM64 counts once): the size we report. */
 int min_insn_count(const struct cf_prog *p);
 
-/* ---- rerunning a program (harness/repro/minimize.c) ------------------------- */
-
-enum repro_verdict {
-	REPRO_INVALID,     /* cf_check rejected it (why) */
-	REPRO_INTERP_FAIL, /* the interpreter faulted or ran out (why) */
-	REPRO_EQUAL,       /* both sides agree */
-	REPRO_MISMATCH,    /* m and signature say how they differ */
-};
-
-struct repro_result {
-	enum repro_verdict verdict;
-	struct interp_result ir;
-	struct exec_result xr;
-	struct mismatch m;
-	char signature[96]; /* mismatch_signature() (fuzz/loop/loop.h) */
-	char why[512];
-};
-
-struct repro {
-	struct exec *ex;
-	struct jit_opts jit;
-	struct cf_check_opts check;
-	uint8_t ctx[CF_CTX_SIZE];
-};
-
-/* Start the executor. 0, or -1 with err set. */
-int repro_start(struct repro *r, const struct exec_opts *eo, bool lse, struct cf_err *err);
-void repro_stop(struct repro *r);
-/* Check, interpret, JIT and execute p; fill res. The executor survives a
- * crash or hang of the code (exec_run restarts it). Returns 0, or -1 with
- * err set when the executor cannot go on. */
-int repro_run(struct repro *r, const struct cf_prog *p, struct repro_result *res, struct cf_err *err);
-
 /* ---- reports (harness/repro/report.c) ---------------------------------------- */
 
 /* The arm64 listing of `callfuzz jit`: each function of img (only those
@@ -157,8 +125,17 @@ struct triage_bucket {
 	long long first_seen, last_seen; /* unix seconds */
 	char repro[32];                  /* "min.s" or "prog.s" */
 	int repro_insns;                 /* -1: unreadable */
-	char rerun[160];                 /* --rerun: "reproduces", "fixed", "now SIG" */
+	char rerun[160];                 /* --rerun: "reproduces", "fixed", "flaky (2 of 3)",
+					    "now SIG" */
+	char rerun_on[200];              /* --rerun: the target it ran on ("vm arm64 7.2.13+deb14-cloud-arm64") */
+	struct target_id id;             /* the target that found it (bucket_target) */
 };
+
+/* The target that found the bucket in dir: its `target` file, or for a
+ * bucket written before buckets recorded one, what its signature and its
+ * report's replay line say (a kernel signature: vm, "--arch A --kernel K");
+ * otherwise the model. */
+void bucket_target(const char *dir, struct target_id *id);
 
 /* Read every bucket under dir, sorted by hits (most first), then name.
  * *out is malloc'd. Returns the count, or -1 with err set. */

@@ -105,6 +105,7 @@ static bool read_bucket(const char *dir, const char *name, struct triage_bucket 
 		snprintf(b->repro, sizeof(b->repro), "prog.s");
 	}
 	b->repro_insns = repro_insns(path);
+	bucket_target(b->dir, &b->id);
 
 	snprintf(path, sizeof(path), "%s/hits", b->dir);
 	b->hits = count_hits(path, &hits_first);
@@ -126,6 +127,43 @@ static bool read_bucket(const char *dir, const char *name, struct triage_bucket 
 			b->last_seen = t;
 	}
 	return true;
+}
+
+void bucket_target(const char *dir, struct target_id *id)
+{
+	char path[1200], line[1200], copy[1100];
+	const char *sig;
+	struct cf_err err;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/target", dir);
+	if (access(path, R_OK) == 0 && target_id_read(path, id, &err) == 0 && id->kind[0])
+		return;
+	memset(id, 0, sizeof(*id));
+	snprintf(id->kind, sizeof(id->kind), "model");
+	snprintf(id->arch, sizeof(id->arch), "arm64");
+	snprintf(copy, sizeof(copy), "%s", dir);
+	sig = strrchr(copy, '/') ? strrchr(copy, '/') + 1 : copy;
+	if (strncmp(sig, "KERNEL-", 7) && strncmp(sig, "VERIFIER", 8) && strncmp(sig, "CRASH-kernel", 12) &&
+	    strncmp(sig, "TIMEOUT-kernel", 14) && strncmp(sig, "VM-", 3))
+		return;
+	snprintf(id->kind, sizeof(id->kind), "%s", strncmp(sig, "VM-", 3) ? "vm" : "vm,model");
+	snprintf(path, sizeof(path), "%s/report.txt", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *q;
+
+		if (!strstr(line, " run --target vm"))
+			continue;
+		if ((q = strstr(line, "--arch ")))
+			sscanf(q + 7, "%15s", id->arch);
+		if ((q = strstr(line, "--kernel ")))
+			sscanf(q + 9, "%511s", id->kernel);
+		break;
+	}
+	fclose(f);
 }
 
 int triage_scan(const char *dir, struct triage_bucket **out, struct cf_err *err)

@@ -39,7 +39,7 @@ struct exec_opts {
 				  0: the executor's default (2 MiB), -1: no
 				  ring (every code in the fixed region) */
 	int stack_zero_kib;    /* stack zeroed below SP before each run; 0: the
-				  executor's 8 KiB; at most 64. repro_start()
+				  executor's 8 KiB; at most 64. the minimizer
 				  and `callfuzz run` ask for 32: a JIT bug that
 				  reads unwritten stack deep down then answers
 				  the same in every replay */

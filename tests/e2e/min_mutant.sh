@@ -95,8 +95,8 @@ fi
 tri=$("$mcf" triage "$tmp/artifacts" --rerun) || fail "triage: $tri"
 echo "$tri"
 grep -q "^$sig  *2 .* min.s  *$after " <<<"$tri" || fail "triage row"
-grep -q 'reproduces$' <<<"$tri" || fail "triage --rerun with the mutant"
-"$cf" triage "$tmp/artifacts" --rerun | grep -q 'fixed$' || fail "triage --rerun with the clean build"
+grep -q '  reproduces (on model arm64)$' <<<"$tri" || fail "triage --rerun with the mutant"
+"$cf" triage "$tmp/artifacts" --rerun | grep -q '  fixed (on model arm64)$' || fail "triage --rerun with the clean build"
 "$cf" triage "$tmp/artifacts" --json | grep -q "\"bucket\": \"$sig\", \"kind\": \"${sig%%-*}\", \"count\": 2" ||
 	fail "triage --json"
 echo "ok: $sig minimized to $after instructions in $((end - start)) s"
