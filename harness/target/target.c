@@ -877,15 +877,6 @@ static void log_reason(const char *log, char *buf, size_t size)
 	snprintf(buf, size, "%.*s", (int)(end - start), start);
 }
 
-static void set_mismatch(struct target *t, struct target_case *c, enum target_voice_kind k, enum mismatch_kind kind)
-{
-	memset(&c->m, 0, sizeof(c->m));
-	c->m.kind = kind;
-	c->m.event = c->m.arg = c->m.offset = c->m.func = c->m.insn = -1;
-	c->mvoice = (int)(voice_of(c, k) - c->voice);
-	snprintf(c->mvoice_name, sizeof(c->mvoice_name), "%s", t->names[k]);
-}
-
 static uint64_t ctx_word(const uint8_t *ctx, int off)
 {
 	uint64_t v = 0;
@@ -895,48 +886,69 @@ static uint64_t ctx_word(const uint8_t *ctx, int off)
 	return v;
 }
 
-/* A kernel voice against the interpreter, in the oracle's order. */
-static void compare_kernel_voice(struct target *t, struct target_case *c, enum target_voice_kind k)
+static enum mismatch_kind set_kind(struct mismatch *m, enum mismatch_kind kind)
 {
-	struct target_voice *v = voice_of(c, k);
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	m->event = m->arg = m->offset = m->func = m->insn = -1;
+	return kind;
+}
+
+enum mismatch_kind target_compare_kernel_voice(const struct target_case *c, const struct target_voice *v,
+					       struct mismatch *m)
+{
 	char reason[200];
 
-	if (!v || c->m.kind != MISMATCH_NONE)
-		return;
+	set_kind(m, MISMATCH_NONE);
 	if (v->loaded != c->checker_ok) {
-		set_mismatch(t, c, k, MISMATCH_VERIFIER);
+		set_kind(m, MISMATCH_VERIFIER);
 		log_reason(c->kernel_log, reason, sizeof(reason));
 		if (c->checker_ok)
-			snprintf(c->m.place, sizeof(c->m.place), "the checker accepts, the kernel rejects (%s): %.100s",
+			snprintf(m->place, sizeof(m->place), "the checker accepts, the kernel rejects (%s): %.100s",
 				 strerror(v->load_err), reason[0] ? reason : "no log");
 		else
-			snprintf(c->m.place, sizeof(c->m.place), "the kernel accepts, the checker rejects: %.100s",
+			snprintf(m->place, sizeof(m->place), "the kernel accepts, the checker rejects: %.100s",
 				 c->checker_msg);
-		return;
+		return m->kind;
 	}
 	if (!c->checker_ok)
-		return; /* both reject: the verdicts agree */
+		return m->kind; /* both reject: the verdicts agree */
 	if (!v->ran) {
-		set_mismatch(t, c, k, MISMATCH_KERNEL);
-		snprintf(c->m.place, sizeof(c->m.place), "BPF_PROG_TEST_RUN failed: %s", strerror(v->run_err));
-		return;
+		set_kind(m, MISMATCH_KERNEL);
+		snprintf(m->place, sizeof(m->place), "BPF_PROG_TEST_RUN failed: %s", strerror(v->run_err));
+		return m->kind;
 	}
 	for (int i = 0; i < CF_CTX_SIZE; i++) {
 		if (c->ir.ctx[i] == v->ctx[i])
 			continue;
-		set_mismatch(t, c, k, MISMATCH_KERNEL);
-		c->m.offset = i;
-		c->m.want = ctx_word(c->ir.ctx, i);
-		c->m.got = ctx_word(v->ctx, i);
-		snprintf(c->m.place, sizeof(c->m.place), "ctx[%d] (u64 at ctx[%d])", i, i & ~7);
-		return;
+		set_kind(m, MISMATCH_KERNEL);
+		m->offset = i;
+		m->want = ctx_word(c->ir.ctx, i);
+		m->got = ctx_word(v->ctx, i);
+		snprintf(m->place, sizeof(m->place), "ctx[%d] (u64 at ctx[%d])", i, i & ~7);
+		return m->kind;
 	}
+	/* BPF_PROG_TEST_RUN keeps only r0's low 32 bits */
 	if ((uint32_t)c->ir.r0 != v->retval) {
-		set_mismatch(t, c, k, MISMATCH_KERNEL);
-		c->m.want = (uint32_t)c->ir.r0;
-		c->m.got = v->retval;
-		snprintf(c->m.place, sizeof(c->m.place), "r0 (low 32 bits)");
+		set_kind(m, MISMATCH_KERNEL);
+		m->want = (uint32_t)c->ir.r0;
+		m->got = v->retval;
+		snprintf(m->place, sizeof(m->place), "r0 (low 32 bits)");
 	}
+	return m->kind;
+}
+
+/* A kernel voice against the interpreter: the first difference is the case's. */
+static void compare_kernel_voice(struct target *t, struct target_case *c, enum target_voice_kind k)
+{
+	struct target_voice *v = voice_of(c, k);
+
+	if (!v || c->m.kind != MISMATCH_NONE)
+		return;
+	if (target_compare_kernel_voice(c, v, &c->m) == MISMATCH_NONE)
+		return;
+	c->mvoice = (int)(v - c->voice);
+	snprintf(c->mvoice_name, sizeof(c->mvoice_name), "%s", t->names[k]);
 }
 
 static void case_reset(struct target_case *c)

@@ -361,6 +361,14 @@ const struct target_stats *target_get_stats(const struct target *t);
  * run one by one to name the culprit. 0, or -1 with err when the target
  * cannot go on (the cases' results are then incomplete). */
 int target_run(struct target *t, struct target_case *cases, int n, struct cf_err *err);
+/* A kernel voice (its verdict, test run, ctx, r0) against the checker's
+ * verdict and the interpreter's results in c, in the oracle's order:
+ * VERIFIER when the verdicts differ (the place quotes the kernel's log
+ * line, c->kernel_log), else KERNEL for a failed test run, the first
+ * differing ctx byte (want/got: the u64 around it), then r0's low 32 bits
+ * (BPF_PROG_TEST_RUN keeps only those). m->kind NONE when they agree. */
+enum mismatch_kind target_compare_kernel_voice(const struct target_case *c, const struct target_voice *v,
+					       struct mismatch *m);
 /* Frees what target_run allocated in c (logs, listings, xr, img). */
 void target_case_release(struct target_case *c);
 /* The case's verdict and, on a difference, both sides (callfuzz run's
@@ -572,28 +580,21 @@ struct vm_btf {
 int vm_btf_build(const struct cf_raw *raw, bool line_info, struct vm_btf *out, struct cf_err *err);
 void vm_btf_free(struct vm_btf *b);
 
-/* ==== the host kernel (harness/target/kernel.c) ========================== */
-/* harness/target/target.h: the running host kernel as a callfuzz target
- * (internal to harness/; harness/target/kernel.c).
+/* ==== the host kernel (harness/target/kernel.c) ==========================
  *
- * A program is loaded through bpf() as BPF_PROG_TYPE_SYSCALL (sleepable)
- * with BTF and func_info from vm_btf_build, and test-run on a 256-byte ctx
- * (kernels.md "In the guest": the same rules hold on the host). The kernel's
- * verdict and result are then compared with the reference interpreter:
- *  - a rejection of a program our checker accepts is KERNEL_VERIFIER (a
- *    checker or generator bug, reported with the verifier log);
- *  - a different r0 (low 32 bits: BPF_PROG_TEST_RUN keeps only those) or
- *    ctx is KERNEL_DIFF, reported with both sides.
+ * The target's host voice (TARGET_HOST): a program is loaded through bpf()
+ * as BPF_PROG_TYPE_SYSCALL (sleepable) with BTF and func_info from
+ * vm_btf_build, and test-run on a 256-byte ctx (kernels.md "In the guest":
+ * the same rules hold on the host); target_run compares it like any kernel
+ * voice (target_compare_kernel_voice).
  *
  * Typical use:
  *
  *	struct kernel_probe kp;
  *	if (kernel_probe(&kp) || !kp.bpf_allowed) -> kp.msg says why
  *	kernel_run(&prog, ctx, &kr, &err);      // verdict, log, retval, ctx
- *	kernel_compare(&ir, &kr, &m);
  *	kernel_result_release(&kr);
  */
-
 
 struct kernel_probe {
 	bool bpf_allowed;  /* a 2-insn SYSCALL program loads and runs */
@@ -625,38 +626,6 @@ struct kernel_result {
 int kernel_run(const struct cf_prog *p, const uint8_t ctx_in[CF_CTX_SIZE], struct kernel_result *res,
 	       struct cf_err *err);
 void kernel_result_release(struct kernel_result *res);
-
-enum kernel_verdict {
-	KERNEL_AGREE,     /* same r0 (low 32 bits) and ctx */
-	KERNEL_VERIFIER,  /* the kernel's verifier rejected the program */
-	KERNEL_DIFF,      /* ran, but r0 or ctx differ ("KERNEL") */
-	KERNEL_RUN_ERROR, /* loaded, but BPF_PROG_TEST_RUN failed */
-};
-
-struct kernel_mismatch {
-	enum kernel_verdict verdict;
-	int offset;            /* DIFF in ctx: first differing byte, -1 for r0 */
-	uint64_t want, got;    /* interpreter's value, kernel's value */
-	char place[160];       /* "r0 (low 32 bits)", "ctx[17]", the load errno */
-};
-
-/* "AGREE", "VERIFIER", "KERNEL", "RUN_ERROR" */
-const char *kernel_verdict_name(enum kernel_verdict v);
-
-/* ir must be INTERP_OK. Returns m->verdict. */
-enum kernel_verdict kernel_compare(const struct interp_result *ir, const struct kernel_result *kr,
-				   struct kernel_mismatch *m);
-
-/* `callfuzz run --target kernel`, before the checker: probes the kernel
- * and sets o->max_args to what it takes (5 without stack arguments),
- * o->ctx_moved_ok to its answer and o->model_callees to false (kernel helpers are not the model's). Returns
- * -1 with the reason on stderr when bpf() is refused. */
-int kernel_cli_check_opts(struct cf_check_opts *o);
-
-/* `callfuzz run --target kernel`: checked program p (already run through
- * the interpreter: ir) on the host kernel, verdict printed to stdout.
- * Returns a cli.h exit code. */
-int kernel_cli_run(const struct cf_prog *p, const struct interp_result *ir, const uint8_t ctx_in[CF_CTX_SIZE]);
 
 /* ---- signatures -------------------------------------------------------
  * A stable bucket name for a mismatch: kind and place in program terms, no

@@ -53,57 +53,72 @@ static int run_text(const char *text, const uint8_t *ctx, struct kernel_result *
 	return rc;
 }
 
-/* ---- comparison (no kernel needed) --------------------------------------- */
+/* ---- comparison (no kernel needed): target_compare_kernel_voice ----------- */
 
 TEST(kernel_compare_r0_low_32_bits_only)
 {
-	static struct interp_result ir;
-	static struct kernel_result kr;
-	struct kernel_mismatch m;
+	static struct target_case c;
+	static struct target_voice v;
+	struct mismatch m;
 
-	ir.r0 = 0xdeadbeef00000005ull; /* BPF_PROG_TEST_RUN keeps 0x00000005 */
-	kr.retval = 5;
-	CHECK_EQ(kernel_compare(&ir, &kr, &m), KERNEL_AGREE);
-	kr.retval = 6;
-	CHECK_EQ(kernel_compare(&ir, &kr, &m), KERNEL_DIFF);
+	c.checker_ok = true;
+	v.loaded = v.ran = true;
+	c.ir.r0 = 0xdeadbeef00000005ull; /* BPF_PROG_TEST_RUN keeps 0x00000005 */
+	v.retval = 5;
+	CHECK_EQ(target_compare_kernel_voice(&c, &v, &m), MISMATCH_NONE);
+	v.retval = 6;
+	CHECK_EQ(target_compare_kernel_voice(&c, &v, &m), MISMATCH_KERNEL);
 	CHECK_EQ(m.offset, -1);
 	CHECK_EQ(m.want, 5);
 	CHECK_EQ(m.got, 6);
-	CHECK_STR(kernel_verdict_name(m.verdict), "KERNEL");
+	CHECK_STR(mismatch_kind_name(m.kind), "KERNEL");
 	CHECK_CONTAINS(m.place, "r0");
 }
 
 TEST(kernel_compare_ctx_before_r0)
 {
-	static struct interp_result ir;
-	static struct kernel_result kr;
-	struct kernel_mismatch m;
+	static struct target_case c;
+	static struct target_voice v;
+	struct mismatch m;
 
-	ir.r0 = 1;
-	kr.retval = 2;
-	ir.ctx[17] = 0x11;
-	kr.ctx[17] = 0x22;
-	kr.ctx[200] = 0x33;
-	CHECK_EQ(kernel_compare(&ir, &kr, &m), KERNEL_DIFF);
+	c.checker_ok = true;
+	v.loaded = v.ran = true;
+	c.ir.r0 = 1;
+	v.retval = 2;
+	c.ir.ctx[17] = 0x11;
+	v.ctx[17] = 0x22;
+	v.ctx[200] = 0x33;
+	CHECK_EQ(target_compare_kernel_voice(&c, &v, &m), MISMATCH_KERNEL);
 	CHECK_EQ(m.offset, 17);
-	CHECK_EQ(m.want, 0x11);
-	CHECK_EQ(m.got, 0x22);
-	CHECK_STR(m.place, "ctx[17]");
+	/* the u64 around the byte, little-endian: byte 17 is bits 8..15 of ctx[16..24) */
+	CHECK_EQ(m.want, 0x1100);
+	CHECK_EQ(m.got, 0x2200);
+	CHECK_CONTAINS(m.place, "ctx[17]");
 }
 
 TEST(kernel_compare_rejection_and_run_error)
 {
-	static struct interp_result ir;
-	static struct kernel_result kr;
-	struct kernel_mismatch m;
+	static struct target_case c;
+	static struct target_voice v;
+	struct mismatch m;
 
-	kr.load_err = EACCES;
-	CHECK_EQ(kernel_compare(&ir, &kr, &m), KERNEL_VERIFIER);
-	CHECK_STR(kernel_verdict_name(m.verdict), "VERIFIER");
-	kr.load_err = 0;
-	kr.run_err = EINVAL;
-	CHECK_EQ(kernel_compare(&ir, &kr, &m), KERNEL_RUN_ERROR);
+	c.checker_ok = true;
+	v.load_err = EACCES;
+	c.kernel_log = "0: (95) exit\nR0 !read_ok\nprocessed 1 insns\n";
+	CHECK_EQ(target_compare_kernel_voice(&c, &v, &m), MISMATCH_VERIFIER);
+	CHECK_CONTAINS(m.place, "the checker accepts, the kernel rejects");
+	CHECK_CONTAINS(m.place, "R0 !read_ok"); /* the reason, not the "processed" line */
+	c.checker_ok = false;
+	CHECK_EQ(target_compare_kernel_voice(&c, &v, &m), MISMATCH_NONE); /* both reject */
+	v.load_err = 0;
+	v.loaded = true;
+	CHECK_EQ(target_compare_kernel_voice(&c, &v, &m), MISMATCH_VERIFIER);
+	CHECK_CONTAINS(m.place, "the kernel accepts, the checker rejects");
+	c.checker_ok = true;
+	v.run_err = EINVAL;
+	CHECK_EQ(target_compare_kernel_voice(&c, &v, &m), MISMATCH_KERNEL);
 	CHECK_CONTAINS(m.place, "TEST_RUN");
+	c.kernel_log = NULL;
 }
 
 /* ---- the running kernel ------------------------------------------------- */
