@@ -218,9 +218,8 @@ static void header(FILE *out, const struct cf_prog *p, const struct selftest_opt
 			" * LIMITATION: the program touches its ctx. test_loader gives a SYSCALL\n"
 			" * program no ctx_in, and BPF_PROG_TEST_RUN refuses a SYSCALL program\n"
 			" * whose ctx_size_in is below the deepest ctx offset it touches (EINVAL),\n"
-			" * so this test only checks that the verifier accepts it; __retval(%d)\n"
-			" * holds for a run on the ctx at the end of this file (see there).\n",
-			(int32_t)(uint32_t)o->retval);
+			" * so this test only checks that the verifier accepts it; the run on\n"
+			" * the finding's ctx, with its expected r0, is at the end of this file.\n");
 	if (btf_object)
 		fprintf(out,
 			" *\n"
