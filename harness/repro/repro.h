@@ -112,8 +112,53 @@ void report_verifier_match(const struct mismatch *m, char *buf, size_t size);
 /* p as a test in the shape of tools/testing/selftests/bpf/progs/
  * verifier_*.c: __naked functions with inline assembly, the entry marked
  * __success __retval(retval), subprograms declared with their argument
- * counts. name: the test's C identifier stem. */
+ * counts. name: the test's C identifier stem. The model flavour of
+ * selftest_write_opts (below); it never refuses (a bad name or description
+ * gives a one-line comment saying why instead of a test). */
 void selftest_write(FILE *out, const struct cf_prog *p, const char *name, uint64_t retval, const char *comment);
+
+struct selftest_opts {
+	const char *name;    /* C identifier: the entry is NAME, subprogram f is NAME_f */
+	const char *comment; /* __description and first line; NULL: name. No '"', '\\', star-slash */
+	uint64_t retval;     /* the reference interpreter's r0 (the low 32 bits become __retval) */
+	bool kernel;         /* false: for our model JIT (SEC("tc"), model helpers/kfuncs kept);
+				true: for a real kernel, see selftest_write_opts */
+	/* kernel flavour only: */
+	const uint8_t *ctx_in;  /* the CF_CTX_SIZE bytes the finding ran on (NULL: zeros) */
+	const uint8_t *ctx_out; /* the interpreter's ctx after the run, or NULL */
+	FILE *btf_out;          /* the btf__ companion file, when one is needed */
+	const char *btf_object; /* its object as __btf_func_path names it; NULL: "btf__NAME.bpf.o" */
+};
+
+/* Write p as a selftest to out. Returns 0, or -1 with err set and nothing
+ * written to out or btf_out.
+ *
+ * The kernel flavour is for a finding against a real kernel (KERNEL-*: r0
+ * or ctx differ; VERIFIER: a false rejection), shaped like upstream's
+ * verifier_stack_arg.c / verifier_stack_arg_order.c:
+ *  - refused (-1): a call of any helper or kfunc (every one callfuzz knows
+ *    is its model environment's, harness/env/env.h); a program cf_check
+ *    rejects under 7.2's rules; a subprogram with arguments and no btf_out;
+ *  - SEC("syscall") (the vm and kernel targets' BPF_PROG_TYPE_SYSCALL),
+ *    __success __retval((int32_t)retval); test_loader compares r0's low 32
+ *    bits as an int;
+ *  - a program that touches its ctx gets __success only (test_loader runs
+ *    SYSCALL programs without ctx_in, and the kernel refuses such a run)
+ *    and a comment at the end with the prog_tests/ run that shows the
+ *    finding: ctx_in, the expected retval, the ctx bytes ctx_out changes;
+ *  - with a subprogram of more than 5 arguments, everything under upstream's
+ *    guard (x86 or arm64 and __BPF_FEATURE_STACK_ARGUMENT), with a dummy
+ *    SEC("socket") test in the #else branch;
+ *  - with a subprogram that takes arguments (selftest_needs_btf_companion),
+ *    __btf_func_path(btf_object) on the entry, and the companion written to
+ *    btf_out: non-naked functions of the same names and parameters (clang
+ *    drops a __naked function's parameter names from BTF, and the kernel
+ *    refuses unnamed ones). Save it as btf__<file>.c beside <file>.c. */
+int selftest_write_opts(FILE *out, const struct cf_prog *p, const struct selftest_opts *o, struct cf_err *err);
+
+/* Kernel flavour: does p need the btf__ companion file (a subprogram takes
+ * arguments)? */
+bool selftest_needs_btf_companion(const struct cf_prog *p);
 
 /* ---- triage (harness/repro/triage.c) ----------------------------------------- */
 

@@ -14,6 +14,9 @@
 #define __success __attribute__((btf_decl_tag("comment:test_expect_success")))
 #define __failure __attribute__((btf_decl_tag("comment:test_expect_failure")))
 #define __retval(val) __attribute__((btf_decl_tag("comment:test_retval=" __CALLFUZZ_XSTR(val))))
+/* the kernel flavour's: test_loader takes the parameter names of __naked
+ * subprograms from this object's BTF */
+#define __btf_func_path(path) __attribute__((btf_decl_tag("comment:test_btf_func_path=" path)))
 
 #define __naked __attribute__((naked))
 #ifndef __noinline

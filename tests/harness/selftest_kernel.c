@@ -1,0 +1,354 @@
+/* tests/harness/selftest_kernel.c: the kernel flavour of the selftest
+ * export (selftest_write_opts with .kernel): upstream's stack-argument
+ * guard and dummy test, SEC("syscall"), __retval from r0's low 32 bits,
+ * the btf__ companion for __btf_func_path, the ctx limitation, and
+ * refusals that write nothing. tests/e2e/selftest_kernel_compile.sh
+ * compiles the output against the kernel tree's own bpf_misc.h. */
+#include "harness/repro/repro.h"
+#include "tests/test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char sum9_text[] =
+	".func main\n"
+	"    r1 = 1\n"
+	"    r2 = 2\n"
+	"    r3 = 3\n"
+	"    r4 = 4\n"
+	"    r5 = 5\n"
+	"    *(u64 *)(r11 - 8) = 6\n"
+	"    r0 = 7\n"
+	"    *(u64 *)(r11 - 16) = r0\n"
+	"    *(u64 *)(r11 - 24) = 8\n"
+	"    *(u64 *)(r11 - 32) = -9\n"
+	"    call sum9\n"
+	"    exit\n"
+	"\n"
+	".func sum9, 9\n"
+	"    r6 = *(u64 *)(r11 + 8)\n"
+	"    r9 = *(u64 *)(r11 + 32)\n"
+	"    r0 = r1\n"
+	"    r0 += r6\n"
+	"    r0 += r9\n"
+	"    exit\n";
+
+static const char guard[] = "#if (defined(__TARGET_ARCH_x86) || defined(__TARGET_ARCH_arm64)) && \\\n"
+			    "\tdefined(__BPF_FEATURE_STACK_ARGUMENT)\n";
+
+/* The writer's outputs as strings (malloc'd; NULL when it refused). */
+struct written {
+	int rc;
+	char *text, *btf;
+	size_t len, btf_len;
+	struct cf_err err;
+};
+
+static void write_kernel(const char *src, struct selftest_opts *o, bool with_btf, struct written *w)
+{
+	struct cf_prog p;
+	FILE *f, *b = NULL;
+
+	memset(w, 0, sizeof(*w));
+	if (cf_asm_parse(src, strlen(src), "t.s", &p, &w->err)) {
+		w->rc = -2;
+		return;
+	}
+	f = open_memstream(&w->text, &w->len);
+	if (with_btf)
+		b = open_memstream(&w->btf, &w->btf_len);
+	o->kernel = true;
+	o->btf_out = b;
+	w->rc = selftest_write_opts(f, &p, o, &w->err);
+	fclose(f);
+	if (b)
+		fclose(b);
+	cf_prog_free(&p);
+}
+
+static void written_free(struct written *w)
+{
+	free(w->text);
+	free(w->btf);
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *s = strstr(hay, needle); s; s = strstr(s + 1, needle))
+		n++;
+	return n;
+}
+
+TEST(selftest_kernel_stack_args_guarded_like_verifier_stack_arg)
+{
+	struct selftest_opts o = { .name = "stack_arg_repro", .comment = "KERNEL-jit-retval: t", .retval = 76,
+				   .btf_object = "btf__verifier_t.bpf.o" };
+	struct written w;
+
+	write_kernel(sum9_text, &o, true, &w);
+	REQUIRE_MSG(w.rc == 0, "%s", w.err.msg);
+	/* the guard opens the file's body, the dummy test closes it */
+	CHECK_CONTAINS(w.text, guard);
+	CHECK(strstr(w.text, guard) < strstr(w.text, "stack_arg_repro_sum9("));
+	CHECK_CONTAINS(w.text, "#else\n\nSEC(\"socket\")\n");
+	CHECK_CONTAINS(w.text, "__success\nint stack_arg_repro_dummy(void)\n{\n\treturn 0;\n}\n\n#endif\n");
+	CHECK(strstr(w.text, "#endif") < strstr(w.text, "char _license[]"));
+	/* the program type of the vm/kernel targets */
+	CHECK_CONTAINS(w.text, "SEC(\"syscall\")\n__description(\"callfuzz: KERNEL-jit-retval: t\")\n");
+	CHECK(!strstr(w.text, "SEC(\"tc\")"));
+	CHECK_CONTAINS(w.text, "__success __retval(76)\n__btf_func_path(\"btf__verifier_t.bpf.o\")\n"
+			       "__naked void stack_arg_repro(void)\n");
+	/* subprograms declared like verifier_stack_arg_order.c's */
+	CHECK_CONTAINS(w.text, "__noinline __used __naked\nstatic long stack_arg_repro_sum9(long a1, long a2, long a3, "
+			       "long a4, long a5, long a6, long a7, long a8, long a9)\n");
+	CHECK_CONTAINS(w.text, "\"r6 = *(u64 *)(r11 + 8);\"");
+	CHECK_CONTAINS(w.text, "\"call stack_arg_repro_sum9;\"");
+	/* nothing of the model environment */
+	CHECK(!strstr(w.text, "model environment"));
+	CHECK(!strstr(w.text, "__ksym"));
+	CHECK(!strstr(w.text, "__imm("));
+	CHECK(!strstr(w.text, "LIMITATION"));
+
+	/* the companion: named parameters under the same guard, stubs without */
+	REQUIRE(w.btf);
+	CHECK_CONTAINS(w.btf, guard);
+	CHECK_CONTAINS(w.btf, "long stack_arg_repro_sum9(long a1, long a2, long a3, long a4, long a5, long a6, "
+			      "long a7, long a8, long a9)\n{\n\treturn 0;\n}\n");
+	CHECK_CONTAINS(w.btf, "#else\n\nlong stack_arg_repro_sum9(void)\n");
+	CHECK(!strstr(w.btf, "__naked\n"));
+	written_free(&w);
+}
+
+TEST(selftest_kernel_five_args_no_guard_but_companion)
+{
+	static const char src[] = ".func main\n    r1 = 2\n    call inc\n    exit\n"
+				  ".func inc, 1\n    r0 = r1\n    r0 += 1\n    exit\n";
+	struct selftest_opts o = { .name = "t", .retval = 3 };
+	struct written w;
+
+	write_kernel(src, &o, true, &w);
+	REQUIRE_MSG(w.rc == 0, "%s", w.err.msg);
+	CHECK(!strstr(w.text, "__BPF_FEATURE_STACK_ARGUMENT"));
+	CHECK(!strstr(w.text, "dummy"));
+	/* the default object name */
+	CHECK_CONTAINS(w.text, "__success __retval(3)\n__btf_func_path(\"btf__t.bpf.o\")\n");
+	REQUIRE(w.btf);
+	CHECK(!strstr(w.btf, "#if"));
+	CHECK_CONTAINS(w.btf, "long t_inc(long a1)\n");
+	written_free(&w);
+}
+
+TEST(selftest_kernel_no_arguments_no_companion)
+{
+	static const char src[] = ".func main\n    call g\n    exit\n.func g\n    r0 = 5\n    exit\n";
+	struct selftest_opts o = { .name = "t", .retval = 5 };
+	struct written w;
+
+	write_kernel(src, &o, false, &w);
+	REQUIRE_MSG(w.rc == 0, "%s", w.err.msg);
+	CHECK(!strstr(w.text, "__btf_func_path"));
+	CHECK_CONTAINS(w.text, "static long t_g(void)\n");
+	written_free(&w);
+}
+
+/* BPF_PROG_TEST_RUN keeps r0's low 32 bits; test_loader compares them as
+ * an int with the int __retval parses. */
+TEST(selftest_kernel_retval_is_low_32_bits_as_int)
+{
+	static const char src[] = ".func main\n    r0 = 0\n    exit\n";
+	struct selftest_opts o = { .name = "t", .retval = 0x00000001fffffffeull };
+	struct written w;
+
+	write_kernel(src, &o, false, &w);
+	REQUIRE_MSG(w.rc == 0, "%s", w.err.msg);
+	CHECK_CONTAINS(w.text, "__success __retval(-2)\n");
+	CHECK_CONTAINS(w.text, "the interpreter's full r0 is 0x00000001fffffffe");
+	written_free(&w);
+
+	o.retval = 0x80000000u;
+	write_kernel(src, &o, false, &w);
+	CHECK_CONTAINS(w.text, "__retval(-2147483648)\n");
+	CHECK(!strstr(w.text, "full r0"));
+	written_free(&w);
+
+	/* test_loader's POINTER_VALUE is never compared: say so */
+	o.retval = 0xbadcafe;
+	write_kernel(src, &o, false, &w);
+	CHECK_CONTAINS(w.text, "__retval(195939070)\n");
+	CHECK_CONTAINS(w.text, "POINTER_VALUE");
+	written_free(&w);
+}
+
+TEST(selftest_kernel_refuses_model_helpers_and_kfuncs_writing_nothing)
+{
+	static const char helper[] = ".func main\n    r1 = 1\n    r2 = 2\n    r3 = 3\n    r4 = 4\n    r5 = 5\n"
+				     "    call trace\n    r0 = 0\n    exit\n";
+	static const char kfunc[] = ".func main\n    r1 = 1\n    r2 = 2\n    r3 = 3\n    r4 = 4\n    r5 = 5\n"
+				    "    *(u64 *)(r11 - 8) = 6\n    call kfunc kf_args6\n    r0 = 0\n    exit\n";
+	struct selftest_opts o = { .name = "t" };
+	struct written w;
+
+	write_kernel(helper, &o, true, &w);
+	CHECK_EQ(w.rc, -1);
+	CHECK_CONTAINS(w.err.msg, "helper trace");
+	CHECK_CONTAINS(w.err.msg, "model environment");
+	CHECK_EQ(w.len, 0);
+	CHECK_EQ(w.btf_len, 0);
+	written_free(&w);
+
+	write_kernel(kfunc, &o, true, &w);
+	CHECK_EQ(w.rc, -1);
+	CHECK_CONTAINS(w.err.msg, "kfunc kf_args6");
+	CHECK_EQ(w.len, 0);
+	written_free(&w);
+
+	/* the model flavour keeps them */
+	{
+		struct cf_prog p;
+		struct cf_err err;
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		REQUIRE(cf_asm_parse(kfunc, strlen(kfunc), "t.s", &p, &err) == 0);
+		selftest_write(f, &p, "t", 0, NULL);
+		fclose(f);
+		CHECK_CONTAINS(text, "call %[kf_args6]");
+		CHECK_CONTAINS(text, "SEC(\"tc\")");
+		free(text);
+		cf_prog_free(&p);
+	}
+}
+
+TEST(selftest_kernel_refuses_what_the_checker_rejects_and_a_missing_companion)
+{
+	/* r0 is never written: the verifier says "R0 !read_ok" */
+	static const char bad[] = ".func main\n    exit\n";
+	static const char args[] = ".func main\n    r1 = 2\n    call inc\n    exit\n"
+				   ".func inc, 1\n    r0 = r1\n    exit\n";
+	struct selftest_opts o = { .name = "t" };
+	struct written w;
+
+	write_kernel(bad, &o, true, &w);
+	CHECK_EQ(w.rc, -1);
+	CHECK_CONTAINS(w.err.msg, "checker rejects");
+	CHECK_EQ(w.len, 0);
+	written_free(&w);
+
+	write_kernel(args, &o, false, &w);
+	CHECK_EQ(w.rc, -1);
+	CHECK_CONTAINS(w.err.msg, "btf_out");
+	CHECK_EQ(w.len, 0);
+	written_free(&w);
+
+	o.name = "not an identifier";
+	write_kernel(args, &o, true, &w);
+	CHECK_EQ(w.rc, -1);
+	CHECK_EQ(w.len, 0);
+	written_free(&w);
+}
+
+/* test_loader runs SYSCALL programs without ctx_in: a program that touches
+ * its ctx can only be checked for loading there. */
+TEST(selftest_kernel_ctx_limitation_documented_in_the_file)
+{
+	static const char src[] = ".func main\n    r0 = *(u64 *)(r1 + 8)\n    *(u64 *)(r1 + 16) = r0\n    exit\n";
+	uint8_t ctx_in[CF_CTX_SIZE] = { 0 }, ctx_out[CF_CTX_SIZE] = { 0 };
+	struct selftest_opts o = { .name = "t", .retval = 0x1ff, .ctx_in = ctx_in, .ctx_out = ctx_out };
+	struct written w;
+
+	ctx_in[8] = 0xff;
+	ctx_in[9] = 0x01;
+	memcpy(ctx_out, ctx_in, sizeof(ctx_in));
+	ctx_out[16] = 0xff;
+	ctx_out[17] = 0x01;
+	write_kernel(src, &o, false, &w);
+	REQUIRE_MSG(w.rc == 0, "%s", w.err.msg);
+	CHECK_CONTAINS(w.text, "LIMITATION");
+	CHECK_CONTAINS(w.text, "__success\t/* no __retval");
+	CHECK(!strstr(w.text, "__retval(511)"));
+	CHECK_CONTAINS(w.text, "0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x01,\n");
+	CHECK_CONTAINS(w.text, ".ctx_in = ctx, .ctx_size_in = sizeof(ctx)");
+	CHECK_CONTAINS(w.text, "ASSERT_EQ(topts.retval, 511, \"retval\")");
+	CHECK_CONTAINS(w.text, "ctx[16] == 0xff");
+	CHECK_CONTAINS(w.text, "ctx[17] == 0x01");
+	/* one comment each, none nested */
+	CHECK_EQ(count(w.text, "/*"), count(w.text, "*/"));
+	written_free(&w);
+
+	/* a program that never touches ctx keeps its __retval */
+	write_kernel(".func main\n    r6 = r1\n    r0 = 1\n    exit\n", &o, false, &w);
+	REQUIRE_MSG(w.rc == 0, "%s", w.err.msg);
+	CHECK_CONTAINS(w.text, "__success __retval(511)\n");
+	CHECK(!strstr(w.text, "LIMITATION"));
+	written_free(&w);
+}
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Both halves of the guard compile with clang-19 against the stand-in
+ * bpf_misc.h (clang-19 has no __BPF_FEATURE_STACK_ARGUMENT: -D makes it
+ * take the guarded half). The e2e test does this against the kernel
+ * tree's own header. */
+TEST(selftest_kernel_compiles_with_clang19_both_sides_of_the_guard)
+{
+	char dir[] = "/tmp/callfuzz-selftest-kernel-XXXXXX", cmd[2048], cwd[1024];
+	struct selftest_opts o = { .name = "stack_arg_repro", .retval = 76, .btf_object = "btf__t.bpf.o" };
+	struct written w;
+	FILE *f;
+
+	if (sh("command -v clang-19 >/dev/null 2>&1"))
+		SKIP("clang-19 not installed (Debian package clang-19)");
+	REQUIRE(getcwd(cwd, sizeof(cwd)));
+	write_kernel(sum9_text, &o, true, &w);
+	REQUIRE_MSG(w.rc == 0, "%s", w.err.msg);
+	REQUIRE(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "%s/t.c", dir);
+	f = fopen(cmd, "w");
+	REQUIRE(f);
+	fwrite(w.text, 1, w.len, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s/btf__t.c", dir);
+	f = fopen(cmd, "w");
+	REQUIRE(f);
+	fwrite(w.btf, 1, w.btf_len, f);
+	fclose(f);
+	written_free(&w);
+
+	for (int feature = 0; feature < 2; feature++) {
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && clang-19 -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_arm64 %s "
+			 "-I/usr/include/$(gcc -dumpmachine) -I%s/tests/selftest -c t.c -o t%d.o >cc%d.log 2>&1",
+			 dir, feature ? "-D__BPF_FEATURE_STACK_ARGUMENT" : "", cwd, feature, feature);
+		CHECK_MSG(sh(cmd) == 0, "clang-19 failed: see %s/cc%d.log", dir, feature);
+	}
+	/* the companion's guarded half needs a compiler with stack arguments
+	 * for code, but must at least parse */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && clang-19 -target bpf -Wall -Werror -D__TARGET_ARCH_arm64 -I/usr/include/$(gcc -dumpmachine) "
+		 "-c btf__t.c -o btf__t.o >cc-btf.log 2>&1 && clang-19 -target bpf -Wall -Werror -fsyntax-only "
+		 "-D__TARGET_ARCH_arm64 -D__BPF_FEATURE_STACK_ARGUMENT -I/usr/include/$(gcc -dumpmachine) btf__t.c "
+		 ">>cc-btf.log 2>&1",
+		 dir);
+	CHECK_MSG(sh(cmd) == 0, "clang-19 failed on the companion: see %s/cc-btf.log", dir);
+	/* the guarded half holds the r11 store (0x7a, dst 11), the other not */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && llvm-objdump-19 -d t1.o | grep -q '7a 0b f8 ff 06 00 00 00' && "
+		 "! llvm-objdump-19 -d t0.o | grep -q 'r11'",
+		 dir);
+	if (!sh("command -v llvm-objdump-19 >/dev/null 2>&1"))
+		CHECK_MSG(sh(cmd) == 0, "guard halves: see %s", dir);
+	if (!test_failed()) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		sh(cmd);
+	}
+}
