@@ -153,17 +153,40 @@ static char *report_text(const struct target *t, const struct target_case *c, co
 	return text;
 }
 
-static char *selftest_text(const struct cf_prog *p, const struct target_case *c, const char *signature)
+/* selftest.c (and for a kernel, btf__selftest.c when subprograms take
+ * arguments: harness/repro/repro.h). NULL with why set when the export
+ * refuses the program (a kernel flavour with a model helper, say). */
+static char *selftest_text(const struct cf_prog *p, const struct target_case *c, const char *signature, bool kernel,
+			   char **btf_text, char *why, size_t why_size)
 {
 	char *text = NULL, comment[160];
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	size_t len = 0, blen = 0;
+	FILE *f = open_memstream(&text, &len), *bf = NULL;
+	struct selftest_opts o = { .name = "callfuzz_repro", .comment = comment, .retval = c->ir.r0,
+				   .kernel = kernel, .ctx_in = c->ctx_in, .ctx_out = c->ir.ctx,
+				   .btf_object = "btf__selftest.bpf.o" };
+	struct cf_err err;
+	int rc;
 
+	*btf_text = NULL;
 	if (!f)
 		return NULL;
 	snprintf(comment, sizeof(comment), "%s: %d instructions", signature, min_insn_count(p));
-	selftest_write(f, p, "callfuzz_repro", c->ir.r0, comment);
+	if (kernel && selftest_needs_btf_companion(p)) {
+		bf = open_memstream(btf_text, &blen);
+		o.btf_out = bf;
+	}
+	rc = selftest_write_opts(f, p, &o, &err);
 	fclose(f);
+	if (bf)
+		fclose(bf);
+	if (rc < 0) {
+		snprintf(why, why_size, "%s", err.msg);
+		free(text);
+		free(*btf_text);
+		*btf_text = NULL;
+		return NULL;
+	}
 	return text;
 }
 
@@ -381,22 +404,30 @@ static int cmd_min(int argc, char **argv)
 				sig2[0] ? "mismatches differently" : "does not mismatch", sig2[0] ? sig2 : "equal");
 	}
 	{
-		char *mtext = min_text(&prog, &id, ctx, kernel), *report, *selftest;
+		char *mtext = min_text(&prog, &id, ctx, kernel), *report, *selftest, *btf = NULL, why[512] = "";
+		char out_btf[4200];
 
 		report = report_text(t, &c, signature, is_dir ? input : NULL, is_dir ? "min.s" : out_min);
-		selftest = selftest_text(&prog, &c, signature);
+		selftest = selftest_text(&prog, &c, signature, kernel, &btf, why, sizeof(why));
+		snprintf(out_btf, sizeof(out_btf), "%.*sbtf__selftest.c", (int)(strlen(out_selftest) - strlen("selftest.c")),
+			 out_selftest);
 		rc = confirmed ? EXIT_OK : EXIT_REJECT;
 		if (!mtext || write_atomic(out_min, mtext, strlen(mtext)) ||
 		    (report && write_atomic(out_report, report, strlen(report))) ||
-		    (selftest && write_atomic(out_selftest, selftest, strlen(selftest)))) {
+		    (selftest && write_atomic(out_selftest, selftest, strlen(selftest))) ||
+		    (btf && write_atomic(out_btf, btf, strlen(btf)))) {
 			fprintf(stderr, "callfuzz min: cannot write beside %s: %s\n", prog_path, strerror(errno));
 			rc = EXIT_USAGE;
 		} else {
-			printf("min: wrote %s, %s, %s\n", out_min, out_report, out_selftest);
+			printf("min: wrote %s, %s%s%s%s%s\n", out_min, out_report, selftest ? ", " : "",
+			       selftest ? out_selftest : "", btf ? ", " : "", btf ? out_btf : "");
+			if (!selftest)
+				printf("min: no selftest.c: %s\n", why);
 		}
 		free(mtext);
 		free(report);
 		free(selftest);
+		free(btf);
 	}
 	goto out;
 target_failed:
