@@ -320,6 +320,10 @@ static int spawn(struct exec *ex, struct cf_err *err)
 		argv[1] = NULL;
 	}
 	memset(&ex->shm->sync, 0, sizeof(ex->shm->sync));
+	/* Cleared before the spawn: a quick executor writes its hello and
+	 * rings before this thread runs again on a loaded machine, and a
+	 * clear after the spawn wiped it ("speaks executor protocol 0"). */
+	memset(&ex->shm->hello, 0, sizeof(ex->shm->hello));
 	ex->shm->sync.exec_spin_us = (uint32_t)ex->spin_us;
 	ex->shm->sync.exec_spin_adapt = ex->spin_adapt;
 	ex->seq = 0;
@@ -337,7 +341,6 @@ static int spawn(struct exec *ex, struct cf_err *err)
 	ex->starts++;
 	ex->code_valid = false;
 
-	memset(&ex->shm->hello, 0, sizeof(ex->shm->hello));
 	rc = wait_bell(ex, HELLO_TIMEOUT_MS, &byte);
 	if (rc <= 0 || byte != EXP_BELL_HELLO) {
 		int st;
