@@ -39,5 +39,11 @@ if [ -n "$bad" ]; then
 	fail "mismatches on the clean kernel: $bad"
 fi
 grep -q 'summary: .* 0 mismatches' "$tmp/run.log" || fail "the summary does not say 0 mismatches"
+# a known bug's bucket, when there is one, records the kernel it came from
+for b in "$tmp"/artifacts/VERIFIER-known-*/; do
+	[ -d "$b" ] || continue
+	grep -qx 'target vm' "$b/target" && grep -qx "kernel $kernel" "$b/target" ||
+		fail "$b/target does not name the vm and $kernel: $(cat "$b/target" 2>&1)"
+done
 [ $rc = 0 ] || fail "fuzz/run exited with $rc"
 echo "fuzz_vm: $progs programs through the kernel without a mismatch"

@@ -63,7 +63,9 @@ end=$(date +%s.%N)
 elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 progs=$(sed -n 's/.*summary: [0-9]*s, \([0-9]*\) programs.*/\1/p' run.log)
 sig=$(find "$scratch/artifacts" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%f\n' | sort | head -n 5 | tr '\n' ' ')
-if [ -n "$sig" ] && [ -s "$scratch/artifacts/${sig%% *}/input" ] && [ -s "$scratch/artifacts/${sig%% *}/report.txt" ]; then
+# a bucket: the input, the report, and the target that found it
+if [ -n "$sig" ] && [ -s "$scratch/artifacts/${sig%% *}/input" ] && [ -s "$scratch/artifacts/${sig%% *}/report.txt" ] &&
+	grep -qx 'target model' "$scratch/artifacts/${sig%% *}/target"; then
 	echo "$name: detected ${sig% } after ${elapsed} s (${progs:-?} programs)"
 	sed -n '2p' "$scratch/artifacts/${sig%% *}/report.txt" | sed 's/^/    /'
 	exit 0
