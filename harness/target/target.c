@@ -225,8 +225,13 @@ static int open_vm(struct target *t, struct cf_err *err)
 	vo.console_log = o->console_log;
 	if (o->req_timeout_ms > 0)
 		vo.req_timeout_ms = o->req_timeout_ms;
-	snprintf(t->kernel_path, sizeof(t->kernel_path), "%s",
-		 o->kernel ? o->kernel : vm_default_kernel(t->arch) ? vm_default_kernel(t->arch) : "");
+	{
+		/* absolute: a bucket's `target` file is read from anywhere */
+		const char *k = o->kernel ? o->kernel : vm_default_kernel(t->arch);
+		char abs[PATH_MAX];
+
+		snprintf(t->kernel_path, sizeof(t->kernel_path), "%.500s", !k ? "" : realpath(k, abs) ? abs : k);
+	}
 	t->vm = vm_start(&vo, err);
 	if (!t->vm)
 		return -1;

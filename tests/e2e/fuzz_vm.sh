@@ -42,7 +42,7 @@ grep -q 'summary: .* 0 mismatches' "$tmp/run.log" || fail "the summary does not 
 # a known bug's bucket, when there is one, records the kernel it came from
 for b in "$tmp"/artifacts/VERIFIER-known-*/; do
 	[ -d "$b" ] || continue
-	grep -qx 'target vm' "$b/target" && grep -qx "kernel $kernel" "$b/target" ||
+	grep -qx 'target vm' "$b/target" && grep -qx "kernel $(realpath "$kernel")" "$b/target" ||
 		fail "$b/target does not name the vm and $kernel: $(cat "$b/target" 2>&1)"
 done
 [ $rc = 0 ] || fail "fuzz/run exited with $rc"
