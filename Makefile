@@ -51,7 +51,7 @@ LIB_OBJ := $(call obj,$(BPF_SRC) $(INTERP_SRC) $(JIT_SRC) $(GEN_SRC) $(ENV_SRC))
 HARNESS_OBJ := $(call obj,$(HARNESS_SRC))
 TEST_MAIN := $(call obj,tests/test_main.c)
 
-TEST_MODULES := bpf interp jit gen harness
+TEST_MODULES := bpf interp jit gen target repro loop import
 TEST_BINS := $(patsubst %,$(BUILD)/test-%,$(TEST_MODULES))
 
 EXECUTOR_SRC := $(wildcard harness/executor/*.c harness/executor/*.S)
@@ -69,7 +69,14 @@ $(BUILD)/test-bpf: $(TEST_MAIN) $(call obj,$(wildcard tests/bpf/*.c) $(BPF_SRC))
 $(BUILD)/test-interp: $(TEST_MAIN) $(call obj,$(wildcard tests/interp/*.c) $(BPF_SRC) $(INTERP_SRC) $(ENV_SRC))
 $(BUILD)/test-jit: $(TEST_MAIN) $(call obj,$(wildcard tests/jit/*.c) $(BPF_SRC) $(JIT_SRC))
 $(BUILD)/test-gen: $(TEST_MAIN) $(call obj,$(wildcard tests/gen/*.c) $(BPF_SRC) $(GEN_SRC) $(INTERP_SRC) $(ENV_SRC))
-$(BUILD)/test-harness: $(TEST_MAIN) $(call obj,$(wildcard tests/harness/*.c)) $(HARNESS_OBJ) $(LIB_OBJ)
+TARGET_OBJ := $(call obj,$(wildcard harness/target/*.c))
+REPRO_OBJ := $(call obj,$(wildcard harness/repro/*.c))
+LOOP_OBJ := $(call obj,$(LOOP_SRC))
+IMPORT_OBJ := $(call obj,$(wildcard harness/import/*.c))
+$(BUILD)/test-target: $(TEST_MAIN) $(call obj,$(wildcard tests/target/*.c)) $(TARGET_OBJ) $(LIB_OBJ)
+$(BUILD)/test-repro: $(TEST_MAIN) $(call obj,$(wildcard tests/repro/*.c)) $(REPRO_OBJ) $(TARGET_OBJ) $(LIB_OBJ)
+$(BUILD)/test-loop: $(TEST_MAIN) $(call obj,$(wildcard tests/loop/*.c)) $(LOOP_OBJ) $(REPRO_OBJ) $(TARGET_OBJ) $(LIB_OBJ)
+$(BUILD)/test-import: $(TEST_MAIN) $(call obj,$(wildcard tests/import/*.c)) $(IMPORT_OBJ) $(TARGET_OBJ) $(LIB_OBJ)
 
 $(TEST_BINS):
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)

@@ -22,7 +22,7 @@
 
 
 
-/* SEED_HOST: the same C compiled natively (tests/harness/import_seeds.c),
+/* SEED_HOST: the same C compiled natively (tests/import/import_seeds.c),
  * an oracle independent of clang's BPF backend, libbpf and our tools. */
 #ifdef SEED_HOST
 #define SEC(name)

@@ -1,4 +1,4 @@
-/* tests/harness/selftest_kernel.c: the kernel flavour of the selftest
+/* tests/repro/selftest_kernel.c: the kernel flavour of the selftest
  * export (selftest_write_opts with .kernel): upstream's stack-argument
  * guard and dummy test, SEC("syscall"), __retval from r0's low 32 bits,
  * the btf__ companion for __btf_func_path, the ctx limitation, and

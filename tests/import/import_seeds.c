@@ -1,4 +1,4 @@
-/* tests/harness/import_seeds.c: every C seed (seeds/c/) imported from its
+/* tests/import/import_seeds.c: every C seed (seeds/c/) imported from its
  * clang-built object (build/seeds/NAME.bpf.o) gives a program that
  *  - has the functions, argument counts and linkage its C source declares
  *    (the tables below are read off the sources by hand);
@@ -17,7 +17,7 @@
 #include "harness/target/target.h"
 #include "harness/import/import.h"
 #include "harness/target/target.h"
-#include "tests/harness/exec_test.h"
+#include "tests/target/exec_test.h"
 #include "tests/test.h"
 
 /* The seeds themselves, compiled for the host. Their function names do not

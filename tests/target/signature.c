@@ -1,4 +1,4 @@
-/* tests/harness/mismatch_signature.c: mismatch signatures (fuzz/loop/loop.h) on
+/* tests/target/signature.c: mismatch signatures (fuzz/loop/loop.h) on
  * hand-made results: stable (no values or addresses), one name per kind
  * and place, made of directory-safe characters. The mismatches come from
  * compare_results on results built here, so the test follows the oracle's

@@ -1,7 +1,7 @@
-/* tests/harness/exec_run.c: the executor runs code and hands back r0 and
+/* tests/target/exec_run.c: the executor runs code and hands back r0 and
  * ctx; code replaced between runs is the code that runs. */
 #define _GNU_SOURCE
-#include "tests/harness/exec_test.h"
+#include "tests/target/exec_test.h"
 
 #include <sched.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-/* tests/harness/target_signature.c: the buckets of vm oracle cases
+/* tests/target/signature_kernel.c: the buckets of vm oracle cases
  * (target_signature, fuzz/loop/loop.h) on hand-made tvm_case values: the
  * voice and the kind of difference name the bucket, never the values; the
  * known 7.2 stack-liveness false rejection is recognized by its log line;

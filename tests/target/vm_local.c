@@ -1,4 +1,4 @@
-/* tests/harness/vm_local.c: the vm target without booting: BTF building,
+/* tests/target/vm_local.c: the vm target without booting: BTF building,
  * kernel image detection, and the agent protocol end to end with the agent
  * run on the host kernel (vm_opts.local_agent). The booted guests are
  * covered by tests/e2e/vm_*.sh. */

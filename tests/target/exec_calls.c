@@ -1,7 +1,7 @@
-/* tests/harness/exec_calls.c: code calls the executor's helper and kfunc
+/* tests/target/exec_calls.c: code calls the executor's helper and kfunc
  * entry points at the addresses of the handshake, with AAPCS64 arguments
  * (9..12 at [SP] on entry), and the trace records what was passed. */
-#include "tests/harness/exec_test.h"
+#include "tests/target/exec_test.h"
 
 /* The environment's return value (harness/env/env.h), written out again here
  * from its definition so that the test does not trust env.c. */

@@ -1,4 +1,4 @@
-/* tests/harness/kernel_target.c: the host kernel target (harness/target/target.h):
+/* tests/target/kernel_target.c: the host kernel target (harness/target/target.h):
  * the comparison on made-up results, then loads and test runs on the
  * running kernel (SKIP when bpf() is refused): ctx write-back, the low 32
  * bits of r0, the verifier log of a rejection, the stack-argument probe

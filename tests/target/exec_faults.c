@@ -1,8 +1,8 @@
-/* tests/harness/exec_faults.c: what goes wrong in the code becomes a
+/* tests/target/exec_faults.c: what goes wrong in the code becomes a
  * result (ABI, CRASH, TIMEOUT), and the next run works. */
 #include <signal.h>
 
-#include "tests/harness/exec_test.h"
+#include "tests/target/exec_test.h"
 
 static const uint32_t ret42[] = { 0xd2800540 /* mov x0, #42 */, A64_RET };
 

@@ -1,4 +1,4 @@
-/* tests/harness/exec_test.h: hand encodings of the few arm64 instructions
+/* tests/target/exec_test.h: hand encodings of the few arm64 instructions
  * the executor tests need (Arm ARM, base instructions; each checked with
  * `llvm-mc-19 -triple=aarch64 -show-encoding`), and a way to start the
  * executor or skip. */

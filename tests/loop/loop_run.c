@@ -2,7 +2,7 @@
  * checker runs on the inputs loop_opts.check_every picks (always the same
  * ones for the same bytes). */
 #include "fuzz/loop/loop.h"
-#include "tests/harness/exec_test.h"
+#include "tests/target/exec_test.h"
 
 #include <stdio.h>
 #include <string.h>

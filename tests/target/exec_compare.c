@@ -1,9 +1,9 @@
-/* tests/harness/exec_compare.c: compare_results names the first divergence
+/* tests/target/exec_compare.c: compare_results names the first divergence
  * in design.md's order (CRASH/TIMEOUT, TRACE, STACK, OUTBUF, RETVAL, ABI). */
 #include <stdlib.h>
 #include <sys/wait.h>
 
-#include "tests/harness/exec_test.h"
+#include "tests/target/exec_test.h"
 
 static struct interp_result ir;
 static struct exec_result xr;

@@ -1,4 +1,4 @@
-/* tests/harness/min_passes.c: the minimizer's passes on hand-written
+/* tests/repro/min_passes.c: the minimizer's passes on hand-written
  * programs, with fake "signatures" (predicates on the program or on the
  * interpreter's result), so that no buggy JIT is needed. Whatever the
  * predicate, every kept program must pass the checker and run in the

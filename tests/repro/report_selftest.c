@@ -1,4 +1,4 @@
-/* tests/harness/report_selftest.c: the selftest export compiles with
+/* tests/repro/report_selftest.c: the selftest export compiles with
  * clang-19 -target bpf against tests/selftest/bpf_misc.h, keeps r11 as
  * text that clang assembles to the stack-argument encodings of
  * stack-args.md 1, and carries the expectations test_loader reads. */

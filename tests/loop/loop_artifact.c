@@ -1,4 +1,4 @@
-/* tests/harness/loop_artifact.c: artifact buckets (fuzz/loop/loop.h,
+/* tests/loop/loop_artifact.c: artifact buckets (fuzz/loop/loop.h,
  * harness/repro/artifact.c): created complete, the smaller input kept, every
  * occurrence counted in hits, consistent under concurrent writers, and
  * never lost or torn when a writer is killed at any moment. */
