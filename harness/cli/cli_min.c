@@ -20,27 +20,34 @@
 static void min_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: callfuzz min ARTIFACT_DIR|FILE.s [--time S] [--no-lse|--lse] [--timeout-ms N] [-q]\n\n"
-		"Shrinks a program on which the interpreter and the arm64 JIT disagree to the\n"
+		"usage: callfuzz min ARTIFACT_DIR|FILE.s [--time S] [--timeout-ms N] [-q] [target options]\n\n"
+		"Shrinks a program on which the interpreter and a target disagree to the\n"
 		"smallest program with the same mismatch signature (the fuzz loop's bucket\n"
-		"name): drops functions, calls, arguments, instructions and branches, turns\n"
-		"operands into constants and shrinks constants, keeping only candidates that\n"
-		"the checker accepts, the interpreter runs, and the JIT still gets wrong in the\n"
-		"same way. Deterministic; stops at a fixpoint or after --time seconds.\n\n"
-		"ARTIFACT_DIR (artifacts/<signature>/ of fuzz/run): reads prog.s and writes\n"
-		"min.s, report.txt and selftest.c there. FILE.s: writes FILE.min.s,\n"
-		"FILE.report.txt and FILE.selftest.c beside it. Files are replaced atomically.\n\n"
+		"name; for a verdict mismatch also the kernel's reason): drops functions, calls,\n"
+		"arguments, instructions and branches, turns operands into constants and\n"
+		"shrinks constants, keeping only candidates that the checker accepts, the\n"
+		"interpreter runs, and the target still gets wrong in the same way.\n"
+		"Deterministic; stops at a fixpoint or after --time seconds.\n\n"
+		"ARTIFACT_DIR (artifacts/<signature>/ of fuzz/run): runs on the target that\n"
+		"found it (its `target` file: our JIT, or the same kernel image booted under\n"
+		"qemu-system) unless the target options say otherwise; reads prog.s and its\n"
+		"`; ctx:` line, writes min.s, report.txt and selftest.c there (for a kernel\n"
+		"finding the kernel flavour, and btf__selftest.c when subprograms take\n"
+		"arguments). FILE.s: the target options choose (default: model); writes\n"
+		"FILE.min.s, FILE.report.txt and FILE.selftest.c beside it. Files are replaced\n"
+		"atomically.\n\n"
 		"options:\n"
 		"  --time S        time limit in seconds (default 60)\n"
-		"  --no-lse        JIT atomics as LL/SC loops; --lse: as LSE. Default: what the\n"
-		"                  artifact's hits say, else LSE, else LL/SC if only that mismatches\n"
-		"  --timeout-ms N  watchdog per candidate (default 100: a TIMEOUT candidate costs\n"
-		"                  this much, the programs run in microseconds otherwise); the\n"
-		"                  result is confirmed on a fresh executor with the usual 1000\n"
-		"  -q              no progress lines\n\n"
-		"Exit codes: 0 minimized, 1 the program does not mismatch (or is rejected), or\n"
-		"the result did not reproduce on a fresh executor (files still written),\n"
-		"2 bad usage, unreadable input, or no executor.\n");
+		"  --timeout-ms N  model: watchdog per candidate (default 100: a TIMEOUT candidate\n"
+		"                  costs this much, the programs run in microseconds otherwise);\n"
+		"                  the result is confirmed on a fresh executor with the usual 1000\n"
+		"  -q              no progress lines\n"
+		"  --no-lse, --lse model: the JIT's atomics. Default: what the artifact's hits say,\n"
+		"                  else LSE, else LL/SC if only that mismatches\n\n");
+	cli_target_usage(out);
+	fprintf(out, "\nExit codes: 0 minimized, 1 the program does not mismatch (or is rejected), or\n"
+		     "the result did not reproduce when run again (files still written), 2 bad usage,\n"
+		     "unreadable input, no executor or no kernel, 125 --kernel-tree does not build.\n");
 }
 
 /* Write text to path through a temporary file in the same directory and
