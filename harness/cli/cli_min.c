@@ -41,6 +41,9 @@ static void min_usage(FILE *out)
 		"  --timeout-ms N  model: watchdog per candidate (default 100: a TIMEOUT candidate\n"
 		"                  costs this much, the programs run in microseconds otherwise);\n"
 		"                  the result is confirmed on a fresh executor with the usual 1000\n"
+		"  --batch N       candidates per call of the target, at most (default: 16 on a\n"
+		"                  kernel, where a call is a round trip; 1 on the model); the\n"
+		"                  result is the same, only the cost differs\n"
 		"  -q              no progress lines\n"
 		"  --no-lse, --lse model: the JIT's atomics. Default: what the artifact's hits say,\n"
 		"                  else LSE, else LL/SC if only that mismatches\n\n");
@@ -144,6 +147,41 @@ static bool keep_same_signature(void *opaque, const struct cf_prog *cand)
 	return same;
 }
 
+/* The same over a batch: one target_run for all of them (a kernel target:
+ * one round trip per voice). */
+static int keep_same_signature_batch(void *opaque, const struct cf_prog *const *cands, int n)
+{
+	struct keep_ctx *k = opaque;
+	struct target_case c[MIN_BATCH_MAX];
+	int first = -1;
+
+	if (k->failed)
+		return -1;
+	memset(c, 0, sizeof(c[0]) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		c[i].prog = cands[i];
+		c[i].llsc = k->llsc;
+		memcpy(c[i].ctx_in, k->ctx, CF_CTX_SIZE);
+	}
+	k->runs += n;
+	if (target_run(k->t, c, n, &k->err) < 0) {
+		k->failed = true;
+		n = 0;
+	}
+	for (int i = 0; i < n && first < 0; i++) {
+		char sig[128] = "";
+		bool known;
+
+		if (c[i].checker_ok && !c[i].interp_fault && c[i].m.kind != MISMATCH_NONE)
+			target_signature(&c[i], sig, sizeof(sig), &known);
+		if (!strcmp(sig, k->signature) && (!k->match[0] || strstr(c[i].m.place, k->match)))
+			first = i;
+	}
+	for (int i = 0; i < n; i++)
+		target_case_release(&c[i]);
+	return first;
+}
+
 static char *report_text(const struct target *t, const struct target_case *c, const char *signature,
 			 const char *dir, const char *file)
 {
@@ -235,7 +273,7 @@ static int cmd_min(int argc, char **argv)
 	char prog_path[4200], out_min[4200], out_report[4200], out_selftest[4200];
 	char rerr[256], signature[128];
 	uint8_t ctx[CF_CTX_SIZE] = { 0 };
-	int lse = -1, rc = EXIT_USAGE;
+	int lse = -1, rc = EXIT_USAGE, batch = 0;
 	bool quiet = false, is_dir, confirmed, kernel;
 	struct stat sb;
 	size_t len;
@@ -267,6 +305,12 @@ static int cmd_min(int argc, char **argv)
 			a.to.exec.timeout_ms = atoi(argv[++i]);
 			if (a.to.exec.timeout_ms <= 0) {
 				fprintf(stderr, "callfuzz min: --timeout-ms takes a positive number\n");
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
+			batch = atoi(argv[++i]);
+			if (batch < 1 || batch > MIN_BATCH_MAX) {
+				fprintf(stderr, "callfuzz min: --batch takes 1..%d\n", MIN_BATCH_MAX);
 				return EXIT_USAGE;
 			}
 		} else if (!strcmp(argv[i], "-q")) {
@@ -371,6 +415,12 @@ static int cmd_min(int argc, char **argv)
 			mo.time_limit_s);
 	mo.progress = quiet ? NULL : stderr;
 	target_check_opts(t, &mo.check);
+	/* a kernel costs a round trip per call: candidates travel together
+	 * (up to 16 while none is kept) */
+	if (batch ? batch > 1 : kernel) {
+		mo.keep_batch = keep_same_signature_batch;
+		mo.batch = batch ? batch : MIN_BATCH_MAX;
+	}
 	kc.signature = signature;
 	if (min_reduce(&prog, keep_same_signature, &kc, &mo, &st, &err)) {
 		fprintf(stderr, "callfuzz min: %s\n", err.msg);

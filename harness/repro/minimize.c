@@ -741,6 +741,24 @@ static bool candidate_valid(const struct cf_prog *p, const struct cf_check_opts 
 	return true;
 }
 
+/* The index of the first candidate the caller keeps, or -1: one batch call
+ * when the caller takes batches (a kernel target: one round trip for all of
+ * them), else one call each until the first keep. */
+static int keep_first(min_keep_fn *keep, const struct min_opts *o, void *opaque, struct cf_prog *cand, int n)
+{
+	if (o->keep_batch) {
+		const struct cf_prog *list[MIN_BATCH_MAX];
+
+		for (int i = 0; i < n; i++)
+			list[i] = &cand[i];
+		return o->keep_batch(opaque, list, n);
+	}
+	for (int i = 0; i < n; i++)
+		if (keep(opaque, &cand[i]))
+			return i;
+	return -1;
+}
+
 int min_reduce(struct cf_prog *p, min_keep_fn *keep, void *opaque, const struct min_opts *o,
 	       struct min_stats *st, struct cf_err *err)
 {
@@ -748,7 +766,7 @@ int min_reduce(struct cf_prog *p, min_keep_fn *keep, void *opaque, const struct 
 	double start = now_s();
 	struct cf_err why;
 	bool progress = true;
-	int rc = -1;
+	int rc = -1, batch, cur = 1;
 
 	memset(st, 0, sizeof(*st));
 	st->insns_before = st->insns_after = min_insn_count(p);
@@ -766,6 +784,11 @@ int min_reduce(struct cf_prog *p, min_keep_fn *keep, void *opaque, const struct 
 		goto out;
 	}
 	rc = 0;
+	batch = o->keep_batch ? o->batch : 1;
+	if (batch < 1)
+		batch = 1;
+	if (batch > MIN_BATCH_MAX)
+		batch = MIN_BATCH_MAX;
 	while (progress) {
 		progress = false;
 		st->rounds++;
@@ -773,49 +796,77 @@ int min_reduce(struct cf_prog *p, min_keep_fn *keep, void *opaque, const struct 
 			long kept_before = st->kept_by_pass[k];
 
 			for (int site = 0;;) {
-				struct cf_prog cand;
-				enum site_result r;
+				struct cf_prog cand[MIN_BATCH_MAX];
+				int cand_site[MIN_BATCH_MAX], n = 0, next = site, kept;
+				bool done = false;
 
-				if (o->time_limit_s > 0 && now_s() - start > o->time_limit_s) {
-					st->out_of_time = true;
-					goto done;
-				}
-				if (cf_prog_copy(&cand, p)) {
-					cf_err_set(err, "out of memory");
-					rc = -1;
-					goto done;
-				}
-				r = passes[k].fn(&cand, site);
-				if (r == SITE_DONE) {
-					cf_prog_free(&cand);
-					break;
-				}
-				if (r == SITE_SKIP) {
-					cf_prog_free(&cand);
-					site++;
-					continue;
-				}
-				prog_cleanup(&cand);
-				if (cf_prog_equal(&cand, p)) {
-					/* no change (e.g. a label moved): not progress */
-					cf_prog_free(&cand);
-					site++;
-					continue;
-				}
-				st->candidates++;
-				if (candidate_valid(&cand, &o->check, ir, &why)) {
-					st->valid++;
-					if (keep(opaque, &cand)) {
-						st->kept++;
-						st->kept_by_pass[k]++;
-						cf_prog_free(p);
-						*p = cand;
-						continue; /* the same site again: the program moved */
+				/* Up to `batch` valid candidates of consecutive sites,
+				 * all made from the same p: what the sequential loop
+				 * would try, in its order, until its first keep. */
+				while (n < cur) {
+					enum site_result r;
+
+					if (o->time_limit_s > 0 && now_s() - start > o->time_limit_s) {
+						st->out_of_time = true;
+						done = true;
+						break;
 					}
+					if (cf_prog_copy(&cand[n], p)) {
+						cf_err_set(err, "out of memory");
+						rc = -1;
+						done = true;
+						break;
+					}
+					r = passes[k].fn(&cand[n], next);
+					if (r == SITE_DONE) {
+						cf_prog_free(&cand[n]);
+						done = true;
+						break;
+					}
+					if (r == SITE_SKIP) {
+						cf_prog_free(&cand[n]);
+						next++;
+						continue;
+					}
+					prog_cleanup(&cand[n]);
+					if (cf_prog_equal(&cand[n], p)) {
+						/* no change (e.g. a label moved): not progress */
+						cf_prog_free(&cand[n]);
+						next++;
+						continue;
+					}
+					st->candidates++;
+					if (!candidate_valid(&cand[n], &o->check, ir, &why)) {
+						cf_prog_free(&cand[n]);
+						next++;
+						continue;
+					}
+					st->valid++;
+					cand_site[n++] = next++;
 				}
-				cf_prog_free(&cand);
-				site++;
+				kept = n ? keep_first(keep, o, opaque, cand, n) : -1;
+				for (int i = 0; i < n; i++)
+					if (i != kept)
+						cf_prog_free(&cand[i]);
+				/* Speculation pays only in a run of rejections: a kept
+				 * candidate drops the rest of its batch, each of which
+				 * cost the target a load. Grow the batch while nothing
+				 * is kept, back to one at a keep. */
+				cur = kept >= 0 ? 1 : cur * 2 > batch ? batch : cur * 2;
+				if (kept >= 0) {
+					st->kept++;
+					st->kept_by_pass[k]++;
+					cf_prog_free(p);
+					*p = cand[kept];
+					site = cand_site[kept]; /* the same site again: the program moved */
+					continue;
+				}
+				if (done)
+					break;
+				site = next;
 			}
+			if (rc < 0 || st->out_of_time)
+				goto done;
 			if (st->kept_by_pass[k] != kept_before)
 				progress = true;
 		}

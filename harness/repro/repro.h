@@ -41,8 +41,22 @@ enum min_pass {
 
 const char *min_pass_name(enum min_pass k);
 
+/* The batch form of the test: the index of the first of n candidates that
+ * is still interesting, or -1 when none is. */
+typedef int min_keep_batch_fn(void *opaque, const struct cf_prog *const *cands, int n);
+
+#define MIN_BATCH_MAX 16
+
 struct min_opts {
 	double time_limit_s;        /* <= 0: no limit */
+	min_keep_batch_fn *keep_batch; /* non-NULL: test candidates of consecutive
+					  sites in one call; the result is the same as one
+					  by one (the first kept wins, the rest were made
+					  from the program before it and are dropped), only
+					  cheaper where a call costs a round trip (a kernel
+					  target). The batch doubles while nothing is kept,
+					  up to `batch`, and falls back to 1 at a keep */
+	int batch;                  /* with keep_batch: the largest, 1..MIN_BATCH_MAX */
 	FILE *progress;             /* NULL: quiet; else one line per round */
 	struct cf_check_opts check; /* what "valid" means */
 };

@@ -272,6 +272,52 @@ TEST(min_is_deterministic)
 	cf_prog_free(&b);
 }
 
+/* keep_call9 over a batch, counting calls and candidates seen */
+struct batch_count {
+	int calls, seen;
+};
+
+static int keep_call9_batch(void *opaque, const struct cf_prog *const *cands, int n)
+{
+	struct batch_count *bc = opaque;
+
+	bc->calls++;
+	for (int i = 0; i < n; i++) {
+		bc->seen++;
+		if (keep_call9(NULL, cands[i]))
+			return i;
+	}
+	return -1;
+}
+
+/* A batch predicate (a kernel target: one round trip for many candidates)
+ * must not change the result: the first kept candidate of a batch is the
+ * one the loop would have kept one by one. */
+TEST(min_batched_candidates_give_the_sequential_result)
+{
+	struct cf_prog a, b;
+	struct min_opts o;
+	struct min_stats sa, sb;
+	struct batch_count bc = { 0 };
+	struct cf_err err;
+
+	REQUIRE(parse(big_prog, &a));
+	REQUIRE(parse(big_prog, &b));
+	min_opts_default(&o);
+	REQUIRE(min_reduce(&a, keep_call9, NULL, &o, &sa, &err) == 0);
+	o.keep_batch = keep_call9_batch;
+	o.batch = 16;
+	REQUIRE(min_reduce(&b, keep_call9, &bc, &o, &sb, &err) == 0);
+	CHECK(cf_prog_equal(&a, &b));
+	CHECK_EQ(sa.kept, sb.kept);
+	CHECK_EQ(sa.insns_after, sb.insns_after);
+	/* fewer calls than candidates: they did travel together */
+	CHECK(bc.calls > 0);
+	CHECK(bc.calls < bc.seen);
+	cf_prog_free(&a);
+	cf_prog_free(&b);
+}
+
 static bool keep_never(void *opaque, const struct cf_prog *p)
 {
 	(void)opaque;
