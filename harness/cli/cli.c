@@ -272,3 +272,16 @@ int cli_ctx_from_header(const char *text, uint8_t ctx[CF_CTX_SIZE])
 	}
 	return 0;
 }
+
+bool cli_parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}

@@ -9,6 +9,7 @@
 #ifndef CALLFUZZ_HARNESS_CLI_H
 #define CALLFUZZ_HARNESS_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,6 +76,9 @@ void cli_target_usage(FILE *out);
  * (the fuzz loop writes one into a kernel target's prog.s): ctx set and 1,
  * or 0 when there is none. */
 int cli_ctx_from_header(const char *text, uint8_t ctx[CF_CTX_SIZE]);
+
+/* A whole number in [lo, hi] (decimal, 0x hex, 0 octal); false otherwise. */
+bool cli_parse_long(const char *s, long lo, long hi, long *out);
 
 /* True if argv contains -h or --help. */
 int cli_wants_help(int argc, char **argv);

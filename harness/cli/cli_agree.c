@@ -33,19 +33,6 @@ static void agree_usage(FILE *out, const char *name)
 		     "no kernel or no executor, 125 --kernel-tree does not build.\n");
 }
 
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
-}
-
 #define MAX_REASONS 32
 
 struct reason {
@@ -129,11 +116,11 @@ static int cmd_agree_as(int argc, char **argv, enum target_kind default_kind)
 			return EXIT_USAGE;
 		}
 		i++;
-		if ((!strcmp(o, "--count") && parse_long(v, 1, 100000000, &count)) ||
-		    (!strcmp(o, "--seed") && parse_long(v, 0, 1L << 62, &seed)) ||
-		    (!strcmp(o, "--batch") && parse_long(v, 1, LOOP_MAX_BATCH, &batch)) ||
-		    (!strcmp(o, "--max-args") && parse_long(v, 0, CF_MAX_ARGS, &max_args)) ||
-		    (!strcmp(o, "--stop-after") && parse_long(v, 1, 1L << 30, &stop_after)))
+		if ((!strcmp(o, "--count") && cli_parse_long(v, 1, 100000000, &count)) ||
+		    (!strcmp(o, "--seed") && cli_parse_long(v, 0, 1L << 62, &seed)) ||
+		    (!strcmp(o, "--batch") && cli_parse_long(v, 1, LOOP_MAX_BATCH, &batch)) ||
+		    (!strcmp(o, "--max-args") && cli_parse_long(v, 0, CF_MAX_ARGS, &max_args)) ||
+		    (!strcmp(o, "--stop-after") && cli_parse_long(v, 1, 1L << 30, &stop_after)))
 			continue;
 		if (!strcmp(o, "--artifacts") || !strcmp(o, "--out")) {
 			artifacts = v;

@@ -90,19 +90,6 @@ static void verify_one(struct verify_tally *vt, const struct cf_prog *p, long se
 	}
 }
 
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
-}
-
 static int cmd_gen(int argc, char **argv)
 {
 	struct gen_opts go;
@@ -133,17 +120,17 @@ static int cmd_gen(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		i++;
-		if (!strcmp(a, "--seed") && parse_long(val, 0, LONG_MAX, &v)) {
+		if (!strcmp(a, "--seed") && cli_parse_long(val, 0, LONG_MAX, &v)) {
 			seed = v;
-		} else if (!strcmp(a, "--count") && parse_long(val, 1, 100000000, &v)) {
+		} else if (!strcmp(a, "--count") && cli_parse_long(val, 1, 100000000, &v)) {
 			count = v;
-		} else if (!strcmp(a, "--max-args") && parse_long(val, 0, CF_MAX_ARGS, &v)) {
+		} else if (!strcmp(a, "--max-args") && cli_parse_long(val, 0, CF_MAX_ARGS, &v)) {
 			max_args = v;
-		} else if (!strcmp(a, "--max-funcs") && parse_long(val, 1, GEN_MAX_FUNCS, &v)) {
+		} else if (!strcmp(a, "--max-funcs") && cli_parse_long(val, 1, GEN_MAX_FUNCS, &v)) {
 			go.max_funcs = (int)v;
-		} else if (!strcmp(a, "--max-insns") && parse_long(val, 16, CF_MAX_INSNS / 4, &v)) {
+		} else if (!strcmp(a, "--max-insns") && cli_parse_long(val, 16, CF_MAX_INSNS / 4, &v)) {
 			go.max_insns = (int)v;
-		} else if (!strcmp(a, "--len") && parse_long(val, 0, GEN_SEED_MAX_LEN, &v)) {
+		} else if (!strcmp(a, "--len") && cli_parse_long(val, 0, GEN_SEED_MAX_LEN, &v)) {
 			fixed_len = v;
 		} else if (!strcmp(a, "--profile") && (!strcmp(val, "model") || !strcmp(val, "kernel"))) {
 			go.profile = strcmp(val, "model") ? GEN_PROFILE_KERNEL : GEN_PROFILE_MODEL;

@@ -183,22 +183,6 @@ int report_jit_listing(FILE *out, const struct cf_prog *p, const struct jit_imag
 
 /* ---- report.txt ------------------------------------------------------------ */
 
-static void report_trace(FILE *out, const char *who, const struct cf_trace *t, int mark)
-{
-	char name[32];
-
-	for (uint32_t i = 0; i < t->nevents && i < CF_TRACE_MAX; i++) {
-		const struct cf_event *e = &t->ev[i];
-
-		fprintf(out, "  %s event %u: %s(", who, i, compare_event_name(e->id, name, sizeof(name)));
-		for (uint32_t a = 0; a < e->nargs && a < CF_MAX_ARGS; a++)
-			fprintf(out, "%s0x%" PRIx64, a ? ", " : "", e->args[a]);
-		fprintf(out, ")%s\n", (int)i == mark ? "   <-- first divergence" : "");
-	}
-	if (t->dropped)
-		fprintf(out, "  %s: %u events dropped past %d\n", who, t->dropped, CF_TRACE_MAX);
-}
-
 /* Index in `to` of the event that has, among its class (stack snapshots or
  * the rest), the rank that event idx of `from` has: compare.c walks the
  * two classes separately. -1 if `to` has no such event. */
@@ -293,8 +277,8 @@ static void report_divergence(FILE *out, const struct cf_prog *p, const struct t
 			xr->trace.nevents, xr->detail[0] ? ": " : "", xr->detail);
 	if (xr && (ir->trace.nevents || xr->trace.nevents)) {
 		fprintf(out, "events (interpreter, then JIT):\n");
-		report_trace(out, "interp", &ir->trace, interp_mark);
-		report_trace(out, "jit", &xr->trace, jit_mark);
+		target_print_trace(out, "interp", &ir->trace, interp_mark);
+		target_print_trace(out, "jit", &xr->trace, jit_mark);
 	}
 	if (xr && m->kind == MISMATCH_OUTBUF) {
 		fprintf(out, "ctx after the run (nonzero bytes):\n");

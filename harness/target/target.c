@@ -1057,7 +1057,7 @@ int target_run(struct target *t, struct target_case *cases, int n, struct cf_err
 
 /* ---- printing ------------------------------------------------------------ */
 
-static void print_trace(FILE *out, const char *who, const struct cf_trace *tr)
+void target_print_trace(FILE *out, const char *who, const struct cf_trace *tr, int mark)
 {
 	char name[32];
 
@@ -1067,7 +1067,7 @@ static void print_trace(FILE *out, const char *who, const struct cf_trace *tr)
 		fprintf(out, "  %s event %u: %s(", who, i, compare_event_name(e->id, name, sizeof(name)));
 		for (uint32_t k = 0; k < e->nargs && k < CF_MAX_ARGS; k++)
 			fprintf(out, "%s0x%" PRIx64, k ? ", " : "", e->args[k]);
-		fprintf(out, ")\n");
+		fprintf(out, ")%s\n", (int)i == mark ? "   <-- first divergence" : "");
 	}
 	if (tr->dropped)
 		fprintf(out, "  %s: %u events dropped past %d\n", who, tr->dropped, CF_TRACE_MAX);
@@ -1120,7 +1120,7 @@ void target_print_case(const struct target *t, const struct target_case *c, FILE
 		fprintf(out, "interpreter: r0=0x%" PRIx64 " (low 32 bits 0x%x), %u events, %" PRIu64 " insns\n",
 			c->ir.r0, (uint32_t)c->ir.r0, c->ir.trace.nevents, c->ir.insns_executed);
 		if (c->xr)
-			print_trace(out, "interp", &c->ir.trace);
+			target_print_trace(out, "interp", &c->ir.trace, -1);
 		print_ctx_changes(out, "interp", c->ctx_in, c->ir.ctx);
 	}
 	for (int i = 0; i < c->nvoices; i++) {
@@ -1146,7 +1146,7 @@ void target_print_case(const struct target *t, const struct target_case *c, FILE
 		if (v->kind == TARGET_VOICE_MODEL_JIT && c->xr) {
 			fprintf(out, "%s, r0=0x%" PRIx64 ", %u events%s%s\n", exec_status_name(c->xr->status), v->r0,
 				c->xr->trace.nevents, c->xr->detail[0] ? ": " : "", c->xr->detail);
-			print_trace(out, "jit", &c->xr->trace);
+			target_print_trace(out, "jit", &c->xr->trace, -1);
 		} else if (v->kind == TARGET_VOICE_MODEL_JIT)
 			fprintf(out, "r0=0x%" PRIx64 "\n", v->r0);
 		else if (v->kind == TARGET_VOICE_HOST)

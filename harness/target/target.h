@@ -375,6 +375,10 @@ void target_case_release(struct target_case *c);
  * format). */
 void target_print_case(const struct target *t, const struct target_case *c, FILE *out);
 
+/* The events of a trace, one line each ("  WHO event I: NAME(args)"), the
+ * one at index mark flagged as the first divergence (-1: none). */
+void target_print_trace(FILE *out, const char *who, const struct cf_trace *tr, int mark);
+
 /* harness/target/kernel-tree.sh SRC for arch: rebuilds incrementally and
  * returns the image's path in image (size >= 4096). -1 with err (the build
  * log's errors) on failure. */
