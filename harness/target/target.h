@@ -355,6 +355,11 @@ const char *target_voice_name(const struct target *t, enum target_voice_kind k);
 void target_describe(const struct target *t, char *buf, size_t size);
 void target_get_id(const struct target *t, struct target_id *id);
 const struct target_stats *target_get_stats(const struct target *t);
+/* The model voice's executor (runner, binary, addresses); NULL when the
+ * target has none. `bench run` starts the executor's --floor-code mode
+ * with the same runner and binary, to measure qemu alone on the code the
+ * target ran (c->img with keep_image). */
+const struct exec_info *target_exec_info(const struct target *t);
 
 /* Runs n cases: checker and interpreter on the host, then every voice.
  * A guest lost during a batch is booted again and the batch's cases are
