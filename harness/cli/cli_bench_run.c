@@ -232,6 +232,7 @@ int bench_run(int argc, char **argv)
 	char floor_path[] = "/tmp/callfuzz-floor-XXXXXX";
 	double best_engine[NST] = { 0 }, best_total = 0, best_floor = 0, best_check;
 	uint64_t slots = 0, arm64 = 0;
+	bool spin_given = false;
 	struct cf_err err;
 	struct target *t = NULL;
 	const struct exec_info *info;
@@ -244,10 +245,12 @@ int bench_run(int argc, char **argv)
 	bp = calloc((size_t)argc, sizeof(*bp));
 	if (!bp)
 		return EXIT_REJECT;
-	/* the model target as `callfuzz run` opens it, but with the
+	/* the model target as `callfuzz run` opens it (the environment's
+	 * executor, runner and spinning; --spin-us overrides), but with the
 	 * executor's default stack zeroing: the figures compare with the
 	 * fuzz loop's */
 	target_opts_default(&to);
+	cli_exec_env(&to.exec);
 	to.keep_image = true; /* c->xr: the executor's share of the round trip; c->img: the floor's code */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--runs") || !strcmp(argv[i], "--batches") || !strcmp(argv[i], "--spin-us")) {
@@ -263,6 +266,7 @@ int bench_run(int argc, char **argv)
 				batches = (int)v;
 			} else {
 				to.exec.spin_us = v > 0 ? (int)v : -1;
+				spin_given = true;
 			}
 			i++;
 		} else if (argv[i][0] == '-') {
@@ -324,7 +328,7 @@ int bench_run(int argc, char **argv)
 	best_check = best_total + best_engine[ST_CHECK];
 	printf("run engine: %d programs (%.1f BPF slots, %.1f arm64 insns on average), %d runs x %d batches, "
 	       "%s, %s\n", n, (double)slots / n, (double)arm64 / n, runs, batches, info->runner,
-	       bench_spin_desc(to.exec.spin_us));
+	       bench_spin_desc(&to.exec, spin_given));
 	printf("  us/program:");
 	for (int s = 0; s < NST; s++)
 		printf(" %s %.1f", stage_name[s], best_engine[s] / 1e3);
