@@ -358,12 +358,18 @@ static int bench_loop(int argc, char **argv)
 
 static int cmd_bench(int argc, char **argv)
 {
-	if (argc < 2 || cli_wants_help(argc, argv)) {
+	/* `bench run --help`, `bench loop --help`: the subcommand's own text */
+	if (argc < 2 || cli_wants_help(2, argv)) {
 		bench_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
-	if (!strcmp(argv[1], "exec"))
+	if (!strcmp(argv[1], "exec")) {
+		if (cli_wants_help(argc - 1, argv + 1)) {
+			bench_usage(stdout);
+			return EXIT_OK;
+		}
 		return bench_exec(argc - 1, argv + 1);
+	}
 	if (!strcmp(argv[1], "run"))
 		return bench_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "loop")) {
