@@ -105,7 +105,7 @@ static int engine_batch(struct target *t, struct bench_prog *bp, int n, int runs
 
 	memset(&c, 0, sizeof(c));
 	*r0_sum = 0;
-	for (int r = 0; r < runs && !rc; r++) {
+	for (int r = 0; r < runs; r++) {
 		struct bench_prog *b = &bp[r % n];
 		const struct target_case_times *tt = &c.times;
 		uint64_t busy;
