@@ -63,7 +63,7 @@ static void start_loop(void)
 	struct loop_opts o;
 	struct cf_err err;
 	const char *lse = getenv("CALLFUZZ_LSE");
-	const char *env;
+	const char *env, *spin, *jobs;
 
 	loop_opts_default(&o);
 	if ((env = getenv("CALLFUZZ_ARTIFACTS")) && *env)
@@ -88,12 +88,29 @@ static void start_loop(void)
 		o.target.kernel = env;
 	if ((env = getenv("CALLFUZZ_VM_CONSOLE")) && *env)
 		o.target.console_log = env;
-	/* Spinning for the executor pays only when nobody else wants the
-	 * CPUs: fuzz/run says how many jobs share them (CALLFUZZ_JOBS). Run
-	 * by another engine or service (OSS-Fuzz, libFuzzer -jobs=N), the
-	 * job count is unknown: sleep, unless CALLFUZZ_SPIN_US says more. */
-	if (!getenv("CALLFUZZ_JOBS") && !getenv("CALLFUZZ_SPIN_US"))
+	/* The executor: its binary and runner (fuzz/run --help), and how long
+	 * it and this job spin for each other. Spinning pays only when nobody
+	 * else wants the CPUs: fuzz/run says how many jobs share them
+	 * (CALLFUZZ_JOBS). Run by another engine or service (OSS-Fuzz,
+	 * libFuzzer -jobs=N), the job count is unknown: sleep, unless
+	 * CALLFUZZ_SPIN_US says more (a fixed budget; 0: never). */
+	if ((env = getenv("CALLFUZZ_EXEC")) && *env)
+		o.target.exec.exec_path = env;
+	if ((env = getenv("CALLFUZZ_QEMU")) && *env)
+		o.target.exec.qemu = env;
+	spin = getenv("CALLFUZZ_SPIN_US");
+	jobs = getenv("CALLFUZZ_JOBS");
+	if (spin && *spin) {
+		long us = strtol(spin, NULL, 10);
+
+		o.target.exec.spin_us = us > 0 && us < 1000000 ? (int)us : -1;
+	} else if (!spin && !jobs) {
 		o.target.exec.spin_us = -1;
+	} else if (jobs && *jobs) {
+		long n = strtol(jobs, NULL, 10);
+
+		o.target.exec.jobs = n > 0 && n < 1000000 ? (int)n : 1;
+	}
 
 	the_loop = loop_start(&o, &err);
 	if (!the_loop) {

@@ -110,10 +110,32 @@ int cli_parse_ctx(const char *arg, uint8_t ctx[CF_CTX_SIZE], char *err, size_t e
 
 /* ---- choosing a target ------------------------------------------------------ */
 
+void cli_exec_env(struct exec_opts *eo)
+{
+	const char *exec_path = getenv("CALLFUZZ_EXEC"), *qemu = getenv("CALLFUZZ_QEMU");
+	const char *spin = getenv("CALLFUZZ_SPIN_US"), *jobs = getenv("CALLFUZZ_JOBS");
+
+	if (!eo->exec_path && exec_path && *exec_path)
+		eo->exec_path = exec_path;
+	if (!eo->qemu && qemu && *qemu)
+		eo->qemu = qemu;
+	if (eo->spin_us == 0 && spin && *spin) {
+		long v = strtol(spin, NULL, 10);
+
+		eo->spin_us = v > 0 && v < 1000000 ? (int)v : -1; /* a fixed budget; 0: never */
+	}
+	if (eo->jobs == 0 && jobs && *jobs) {
+		long v = strtol(jobs, NULL, 10);
+
+		eo->jobs = v > 0 && v < 1000000 ? (int)v : 1;
+	}
+}
+
 void cli_target_init(struct cli_target *a)
 {
 	memset(a, 0, sizeof(*a));
 	target_opts_default(&a->to);
+	cli_exec_env(&a->to.exec);
 }
 
 int cli_target_option(struct cli_target *a, int argc, char **argv, int *i, const char *cmd)

@@ -46,10 +46,24 @@ int cli_load_prog(const char *cmd, const char *path, struct cf_prog *prog);
  * or --ctx @FILE (its first CF_CTX_SIZE bytes). -1 with a message in err. */
 int cli_parse_ctx(const char *arg, uint8_t ctx[CF_CTX_SIZE], char *err, size_t errlen);
 
-/* ---- choosing a target: run, min, triage --rerun, vm-fuzz ------------------
+/* ---- the environment ------------------------------------------------------
+ * The CLI owns it (docs/design.md, "Modules"): the modules below take
+ * everything through their option structs. */
+
+/* The executor's settings from the environment, where eo does not say
+ * otherwise: $CALLFUZZ_EXEC (exec_path), $CALLFUZZ_QEMU (qemu),
+ * $CALLFUZZ_SPIN_US (spin_us: a fixed budget; 0: -1, never spin),
+ * $CALLFUZZ_JOBS (jobs: fuzz/run exports its --jobs, which
+ * exec_auto_spin_us weighs). Every command that starts an executor calls
+ * it before parsing its own options, which then override it
+ * (cli_target_init does). */
+void cli_exec_env(struct exec_opts *eo);
+
+/* ---- choosing a target: run, min, triage --rerun, agree ---------------------
  * --target model|vm|vm,model|kernel, --arch, --kernel IMAGE, --kernel-tree
  * DIR, --no-kernel-interp, --timeout MS, --console FILE, --no-lse/--lse.
- * The CLI owns the environment: $CALLFUZZ_KERNEL stands for --kernel. */
+ * $CALLFUZZ_KERNEL stands for --kernel (cli_target_prepare); the
+ * executor's variables are read by cli_target_init (cli_exec_env). */
 struct cli_target {
 	struct target_opts to;
 	bool kind_given, arch_given, kernel_given, lse_given;
@@ -89,8 +103,10 @@ uint64_t cli_now_ns(void);
 /* `callfuzz bench run` (harness/cli/cli_bench_run.c), a subcommand of bench. */
 int bench_run(int argc, char **argv);
 /* "adaptive spin up to 5000 us", "spin 100 us", "no spinning": what
- * exec_opts.spin_us amounts to here (harness/cli/cli_bench.c). */
-const char *bench_spin_desc(int spin_us);
+ * eo's spin_us and jobs amount to here; "($CALLFUZZ_SPIN_US)" after a
+ * budget that came from the environment, not from --spin-us
+ * (harness/cli/cli_bench.c). */
+const char *bench_spin_desc(const struct exec_opts *eo, bool spin_given);
 
 
 #endif

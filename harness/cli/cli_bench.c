@@ -32,17 +32,16 @@ static void bench_usage(FILE *out)
 		"                can each have a CPU)\n", EXEC_SPIN_US_AUTO);
 }
 
-const char *bench_spin_desc(int spin_us)
+const char *bench_spin_desc(const struct exec_opts *eo, bool spin_given)
 {
 	static char buf[64];
-	int auto_us = exec_auto_spin_us();
+	int auto_us = exec_auto_spin_us(eo->jobs);
 
-	if (spin_us > 0)
-		snprintf(buf, sizeof(buf), "spin %d us", spin_us);
-	else if (spin_us < 0 || auto_us == 0)
+	if (eo->spin_us > 0)
+		snprintf(buf, sizeof(buf), "spin %d us%s", eo->spin_us,
+			 !spin_given && getenv("CALLFUZZ_SPIN_US") ? " ($CALLFUZZ_SPIN_US)" : "");
+	else if (eo->spin_us < 0 || auto_us == 0)
 		snprintf(buf, sizeof(buf), "no spinning");
-	else if (getenv("CALLFUZZ_SPIN_US"))
-		snprintf(buf, sizeof(buf), "spin %d us ($CALLFUZZ_SPIN_US)", auto_us);
 	else
 		snprintf(buf, sizeof(buf), "adaptive spin up to %d us", auto_us);
 	return buf;
@@ -84,7 +83,7 @@ static int bench_exec(int argc, char **argv)
 {
 	uint32_t sizes[16];
 	int nsizes = 0, runs = 5000, batches = 3;
-	bool same = false;
+	bool same = false, spin_given = false;
 	struct exec_opts opts = { 0 };
 	struct cf_err err;
 	struct exec *ex;
@@ -107,6 +106,7 @@ static int bench_exec(int argc, char **argv)
 		long n = strtol(v, NULL, 10);
 		if (!strcmp(a, "--spin-us")) {
 			opts.spin_us = n > 0 ? (int)n : -1;
+			spin_given = true;
 			continue;
 		}
 		if (!strcmp(a, "--insns")) {
@@ -128,12 +128,16 @@ static int bench_exec(int argc, char **argv)
 		sizes[nsizes++] = 64;
 		sizes[nsizes++] = 1024;
 	}
+	cli_exec_env(&opts); /* after the options: --spin-us wins */
+	/* The executor directly, not a target: this measures the executor's
+	 * protocol itself, the layer under the model target (bench run
+	 * measures the target). */
 	ex = exec_start(&opts, &err);
 	if (!ex) {
 		fprintf(stderr, "callfuzz bench: %s\n", err.msg);
 		return EXIT_REJECT;
 	}
-	printf("executor: %s, %s\n", exec_info(ex)->runner, bench_spin_desc(opts.spin_us));
+	printf("executor: %s, %s\n", exec_info(ex)->runner, bench_spin_desc(&opts, spin_given));
 	for (int s = 0; s < nsizes && rc == EXIT_OK; s++) {
 		uint32_t n = sizes[s];
 		uint32_t *code = malloc(n * sizeof(*code));
@@ -253,6 +257,7 @@ static int bench_loop(int argc, char **argv)
 	const struct loop_stats *st = &stats;
 
 	loop_opts_default(&o);
+	cli_exec_env(&o.target.exec);
 	o.artifacts_dir = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -353,12 +358,18 @@ static int bench_loop(int argc, char **argv)
 
 static int cmd_bench(int argc, char **argv)
 {
-	if (argc < 2 || cli_wants_help(argc, argv)) {
+	/* `bench run --help`, `bench loop --help`: the subcommand's own text */
+	if (argc < 2 || cli_wants_help(2, argv)) {
 		bench_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
-	if (!strcmp(argv[1], "exec"))
+	if (!strcmp(argv[1], "exec")) {
+		if (cli_wants_help(argc - 1, argv + 1)) {
+			bench_usage(stdout);
+			return EXIT_OK;
+		}
 		return bench_exec(argc - 1, argv + 1);
+	}
 	if (!strcmp(argv[1], "run"))
 		return bench_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "loop")) {

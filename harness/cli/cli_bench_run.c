@@ -1,13 +1,17 @@
 /* harness/cli/cli_bench_run.c: `callfuzz bench run FILE.s...`: programs per
- * second through `callfuzz run`'s engine (check, interpreter, JIT,
- * executor, compare) on a fixed set of programs, split by stage, next to
- * the floor of qemu itself for the same arm64 code (`callfuzz-exec
- * --floor-code`). tests/bench/run_speed.sh runs it on tests/bench/progs/. */
+ * second through `callfuzz run`'s engine -- the model target of the target
+ * interface (harness/target/target.h): check, interpreter, JIT, executor,
+ * compare -- on a fixed set of programs, split by stage, next to the floor
+ * of qemu itself for the same arm64 code (`callfuzz-exec --floor-code`).
+ * The engine part knows nothing of how the target runs a program: it reads
+ * the case's times (c->times) and, with keep_image, the executor's own
+ * share of the round trip (c->xr->busy_ns). The floor is a direct run of
+ * the executor binary: it measures qemu alone, not a target.
+ * tests/bench/run_speed.sh runs it on tests/bench/progs/. */
 #define _GNU_SOURCE
 #include "harness/cli/cli.h"
 #include "harness/target/target.h"
 #include "harness/executor/protocol.h"
-#include "jit/jit.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -30,126 +34,140 @@ struct bench_prog {
 	const char *path;
 	struct cf_prog prog;
 	uint32_t ncode; /* arm64 instructions */
-	uint64_t r0;    /* of the first run: every run must give it again */
 };
 
 static void bench_run_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: callfuzz bench run [--runs N] [--batches N] [--spin-us N] FILE.s...\n\n"
-		"Runs the programs in turn, as `callfuzz run` does (checker, interpreter, JIT,\n"
-		"executor, compare; zero ctx), N runs in all, and prints programs/s and the\n"
-		"time per program of each stage: check, interpret, jit, transfer (the round\n"
-		"trip to the executor minus the executor's own time), execution (the\n"
-		"executor placing the code, qemu translating and running it, the checks),\n"
-		"compare. Next to it, the floor: callfuzz-exec --floor-code placing and\n"
-		"running the same arm64 code in turn inside one process, no host involved\n"
-		"(docs/executor-protocol.md, \"Performance\"). Consecutive runs are\n"
+		"Runs the programs in turn on the model target, as `callfuzz run` does\n"
+		"(checker, interpreter, JIT, executor, compare; zero ctx), N runs in all, and\n"
+		"prints programs/s and the time per program of each stage: check, interpret\n"
+		"(on the target's worker thread, while the executor runs), jit, transfer\n"
+		"(the round trip to the executor minus the executor's own time), execution\n"
+		"(the executor placing the code, qemu translating and running it, the\n"
+		"checks), compare (with the wait for the interpreter, if it is not done when\n"
+		"the executor answers). Next to it, the floor: callfuzz-exec --floor-code\n"
+		"placing and running the same arm64 code in turn inside one process, no host\n"
+		"involved (docs/executor-protocol.md, \"Performance\"). Consecutive runs are\n"
 		"different programs, so every run's code is fresh to qemu, as in fuzzing.\n"
 		"The engine/floor ratio counts jit + transfer + execution + compare (the\n"
-		"target is 1.5); check and interpret are shown beside it.\n\n"
+		"target is 1.5); check and interpret are shown beside it (\"with check and\n"
+		"interpret\": the check added; the interpreter overlaps the execution).\n\n"
 		"options:\n"
 		"  --runs N      runs per batch (default 2000)\n"
 		"  --batches N   batches, alternating engine and floor; best of each (default 3)\n"
 		"  --spin-us N   as for bench exec (0: never spin; default adaptive)\n");
 }
 
-/* One batch through the engine: per-stage ns summed into st[]. The r0 sum
- * is what the floor must reproduce. 0 on success. */
-static int engine_batch(struct exec *ex, struct bench_prog *bp, int n, int runs, uint64_t st[NST],
-			uint64_t *r0_sum)
+/* One program through the target: the case's results and times, with its
+ * JIT image and executor result kept (keep_image). 0, or -1 with a message
+ * printed when the program cannot be measured: the benchmark wants
+ * programs the checker accepts and on which both sides agree. */
+static int engine_case(struct target *t, struct bench_prog *b, struct target_case *c)
 {
-	static struct interp_result ir;
-	static struct exec_result xr;
-	uint8_t ctx[CF_CTX_SIZE];
-	struct cf_check_opts copts;
-	struct jit_opts jopts = { .lse_atomics = true };
 	struct cf_err err;
 
-	cf_check_opts_default(&copts);
-	exec_callee_addrs(ex, jopts.callee_addr, 32);
-	*r0_sum = 0;
-	for (int r = 0; r < runs; r++) {
-		struct bench_prog *b = &bp[r % n];
-		struct jit_image img = { 0 };
-		struct mismatch m;
-		uint64_t t0, t1;
-
-		memset(ctx, 0, sizeof(ctx));
-		t0 = cli_now_ns();
-		if (cf_check(&b->prog, &copts, &err)) {
-			fprintf(stderr, "callfuzz bench run: %s: rejected: %s\n", b->path, err.msg);
-			return -1;
-		}
-		t1 = cli_now_ns();
-		st[ST_CHECK] += t1 - t0;
-		exec_prepare(ex); /* as callfuzz run and the fuzz loop do: part of the transfer */
-		t0 = cli_now_ns();
-		st[ST_TRANSFER] += t0 - t1;
-		interp_run(&b->prog, NULL, NULL, ctx, &ir);
-		t1 = cli_now_ns();
-		st[ST_INTERP] += t1 - t0;
-		t0 = t1;
-		if (jit_compile(&b->prog, &jopts, &img, &err)) {
-			fprintf(stderr, "callfuzz bench run: %s: JIT_REJECT: %s\n", b->path, err.msg);
-			return -1;
-		}
-		t1 = cli_now_ns();
-		st[ST_JIT] += t1 - t0;
-		if (exec_run(ex, img.code, img.ncode, img.entry, ctx, &xr, &err)) {
-			fprintf(stderr, "callfuzz bench run: %s: %s\n", b->path, err.msg);
-			jit_image_free(&img);
-			return -1;
-		}
-		t0 = cli_now_ns();
-		st[ST_EXEC] += xr.busy_ns < t0 - t1 ? xr.busy_ns : t0 - t1;
-		st[ST_TRANSFER] += xr.busy_ns < t0 - t1 ? t0 - t1 - xr.busy_ns : 0;
-		if (compare_results(&ir, &xr, &img, &b->prog, &m) != MISMATCH_NONE) {
-			fprintf(stderr, "callfuzz bench run: %s: mismatch %s at %s: the benchmark wants agreeing "
-					"programs\n", b->path, mismatch_kind_name(m.kind), m.place);
-			jit_image_free(&img);
-			return -1;
-		}
-		st[ST_COMPARE] += cli_now_ns() - t0;
-		b->ncode = img.ncode;
-		*r0_sum += xr.r0;
-		jit_image_free(&img);
+	c->prog = &b->prog;
+	memset(c->ctx_in, 0, sizeof(c->ctx_in));
+	if (target_run(t, c, 1, &err)) {
+		fprintf(stderr, "callfuzz bench run: %s: %s\n", b->path, err.msg);
+		return -1;
+	}
+	if (!c->checker_ok) {
+		fprintf(stderr, "callfuzz bench run: %s: rejected: %s\n", b->path, c->checker_msg);
+		return -1;
+	}
+	if (c->interp_fault) {
+		fprintf(stderr, "callfuzz bench run: %s: the interpreter faulted: %s\n", b->path,
+			c->ir.fault);
+		return -1;
+	}
+	if (c->m.kind != MISMATCH_NONE) {
+		fprintf(stderr, "callfuzz bench run: %s: mismatch %s at %s: the benchmark wants agreeing "
+				"programs\n", b->path, mismatch_kind_name(c->m.kind), c->m.place);
+		return -1;
+	}
+	if (!c->xr || !c->img) {
+		fprintf(stderr, "callfuzz bench run: %s: the target kept no executor result\n", b->path);
+		return -1;
 	}
 	return 0;
 }
 
-/* The programs' arm64 code as a --floor-code file; 0 on success. */
-static int write_floor_file(struct exec *ex, struct bench_prog *bp, int n, const char *path)
+/* One batch through the engine: per-stage ns summed into st[]. The r0 sum
+ * is what the floor must reproduce. 0 on success. */
+static int engine_batch(struct target *t, struct bench_prog *bp, int n, int runs, uint64_t st[NST],
+			uint64_t *r0_sum)
 {
-	struct jit_opts jopts = { .lse_atomics = true };
-	struct exp_floor_header h = { .ncodes = (uint32_t)n };
-	struct cf_err err;
-	FILE *f = fopen(path, "wb");
+	struct target_case c;
 	int rc = 0;
 
-	if (!f)
-		return -1;
-	memcpy(h.magic, EXP_FLOOR_MAGIC, 8);
-	exec_callee_addrs(ex, jopts.callee_addr, 32);
-	if (fwrite(&h, sizeof(h), 1, f) != 1)
-		rc = -1;
-	for (int i = 0; i < n && !rc; i++) {
-		struct jit_image img = { 0 };
-		struct exp_floor_code d;
+	memset(&c, 0, sizeof(c));
+	*r0_sum = 0;
+	for (int r = 0; r < runs; r++) {
+		struct bench_prog *b = &bp[r % n];
+		const struct target_case_times *tt = &c.times;
+		uint64_t busy;
 
-		if (jit_compile(&bp[i].prog, &jopts, &img, &err)) {
+		if (engine_case(t, b, &c)) {
 			rc = -1;
 			break;
 		}
-		d.code_len = img.ncode * 4;
-		d.entry = img.entry;
-		if (fwrite(&d, sizeof(d), 1, f) != 1 || fwrite(img.code, 4, img.ncode, f) != img.ncode)
-			rc = -1;
-		jit_image_free(&img);
+		/* the round trip (exec_ns) is the executor's own time
+		 * (busy_ns: placing, translating, running, checking) and the
+		 * transfer around it */
+		busy = c.xr->busy_ns < tt->exec_ns ? c.xr->busy_ns : tt->exec_ns;
+		st[ST_CHECK] += tt->check_ns;
+		st[ST_INTERP] += tt->interp_ns;
+		st[ST_JIT] += tt->jit_ns;
+		st[ST_TRANSFER] += tt->exec_ns - busy;
+		st[ST_EXEC] += busy;
+		st[ST_COMPARE] += tt->compare_ns + tt->wait_ns;
+		b->ncode = c.img->ncode;
+		*r0_sum += c.xr->r0;
 	}
-	if (fclose(f))
-		rc = -1;
+	target_case_release(&c);
 	return rc;
+}
+
+/* Each program once through the target (which also refuses, before any
+ * measurement, a program the checker rejects or on which the sides
+ * disagree), and the arm64 code it ran as a --floor-code file. 0 on
+ * success. */
+static int write_floor_file(struct target *t, struct bench_prog *bp, int n, const char *path)
+{
+	struct exp_floor_header h = { .ncodes = (uint32_t)n };
+	struct target_case c;
+	FILE *f = fopen(path, "wb");
+	int rc = 0;
+
+	if (!f) {
+		fprintf(stderr, "callfuzz bench run: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	memset(&c, 0, sizeof(c));
+	memcpy(h.magic, EXP_FLOOR_MAGIC, 8);
+	if (fwrite(&h, sizeof(h), 1, f) != 1)
+		rc = -1;
+	for (int i = 0; i < n && !rc; i++) {
+		struct exp_floor_code d;
+
+		if (engine_case(t, &bp[i], &c)) {
+			rc = -2;
+			break;
+		}
+		d.code_len = c.img->ncode * 4;
+		d.entry = c.img->entry;
+		if (fwrite(&d, sizeof(d), 1, f) != 1 || fwrite(c.img->code, 4, c.img->ncode, f) != c.img->ncode)
+			rc = -1;
+	}
+	target_case_release(&c);
+	if (fclose(f) && !rc)
+		rc = -1;
+	if (rc == -1)
+		fprintf(stderr, "callfuzz bench run: cannot write %s\n", path);
+	return rc ? -1 : 0;
 }
 
 /* Runs callfuzz-exec --floor-code under the executor's runner; fills the
@@ -209,13 +227,15 @@ static int floor_batch(const struct exec_info *info, const char *file, int runs,
 int bench_run(int argc, char **argv)
 {
 	int runs = 2000, batches = 3, n = 0, rc = EXIT_REJECT;
-	struct exec_opts eo = { 0 };
+	struct target_opts to;
 	struct bench_prog *bp;
 	char floor_path[] = "/tmp/callfuzz-floor-XXXXXX";
-	double best_engine[NST] = { 0 }, best_total = 0, best_floor = 0;
+	double best_engine[NST] = { 0 }, best_total = 0, best_floor = 0, best_check;
 	uint64_t slots = 0, arm64 = 0;
+	bool spin_given = false;
 	struct cf_err err;
-	struct exec *ex = NULL;
+	struct target *t = NULL;
+	const struct exec_info *info;
 	int fd;
 
 	if (cli_wants_help(argc, argv)) {
@@ -225,6 +245,13 @@ int bench_run(int argc, char **argv)
 	bp = calloc((size_t)argc, sizeof(*bp));
 	if (!bp)
 		return EXIT_REJECT;
+	/* the model target as `callfuzz run` opens it (the environment's
+	 * executor, runner and spinning; --spin-us overrides), but with the
+	 * executor's default stack zeroing: the figures compare with the
+	 * fuzz loop's */
+	target_opts_default(&to);
+	cli_exec_env(&to.exec);
+	to.keep_image = true; /* c->xr: the executor's share of the round trip; c->img: the floor's code */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--runs") || !strcmp(argv[i], "--batches") || !strcmp(argv[i], "--spin-us")) {
 			long v = i + 1 < argc ? strtol(argv[i + 1], NULL, 10) : -1;
@@ -233,12 +260,14 @@ int bench_run(int argc, char **argv)
 				fprintf(stderr, "callfuzz bench run: %s takes a positive number\n", argv[i]);
 				goto usage;
 			}
-			if (!strcmp(argv[i], "--runs"))
+			if (!strcmp(argv[i], "--runs")) {
 				runs = (int)v;
-			else if (!strcmp(argv[i], "--batches"))
+			} else if (!strcmp(argv[i], "--batches")) {
 				batches = (int)v;
-			else
-				eo.spin_us = v > 0 ? (int)v : -1;
+			} else {
+				to.exec.spin_us = v > 0 ? (int)v : -1;
+				spin_given = true;
+			}
 			i++;
 		} else if (argv[i][0] == '-') {
 			goto usage;
@@ -256,27 +285,26 @@ int bench_run(int argc, char **argv)
 	if (n < 2)
 		fprintf(stderr, "callfuzz bench run: one program: its code is placed anew every run, but "
 				"the same code runs again (give several)\n");
-	ex = exec_start(&eo, &err);
-	if (!ex) {
+	t = target_open(&to, &err);
+	if (!t) {
 		fprintf(stderr, "callfuzz bench run: %s\n", err.msg);
 		goto out;
 	}
+	info = target_exec_info(t);
 	fd = mkstemp(floor_path);
 	if (fd < 0) {
 		fprintf(stderr, "callfuzz bench run: mkstemp: %s\n", strerror(errno));
 		goto out;
 	}
 	close(fd);
-	if (write_floor_file(ex, bp, n, floor_path)) {
-		fprintf(stderr, "callfuzz bench run: cannot write %s\n", floor_path);
+	if (write_floor_file(t, bp, n, floor_path))
 		goto out_file;
-	}
 	for (int b = 0; b < batches; b++) {
 		uint64_t st[NST] = { 0 }, sum = 0, floor_sum = 0;
 		double total = 0, floor_ns;
 
-		if (engine_batch(ex, bp, n, runs, st, &sum) ||
-		    floor_batch(exec_info(ex), floor_path, runs, &floor_ns, &floor_sum))
+		if (engine_batch(t, bp, n, runs, st, &sum) ||
+		    floor_batch(info, floor_path, runs, &floor_ns, &floor_sum))
 			goto out_file;
 		if (sum != floor_sum) {
 			fprintf(stderr, "callfuzz bench run: the floor's r0 checksum %" PRIu64 " is not the "
@@ -295,27 +323,28 @@ int bench_run(int argc, char **argv)
 	}
 	for (int i = 0; i < n; i++)
 		arm64 += bp[i].ncode;
+	/* the interpreter ran on the target's worker thread during the
+	 * execution; what it did not hide is in compare (the wait) */
+	best_check = best_total + best_engine[ST_CHECK];
 	printf("run engine: %d programs (%.1f BPF slots, %.1f arm64 insns on average), %d runs x %d batches, "
-	       "%s, %s\n", n, (double)slots / n, (double)arm64 / n, runs, batches, exec_info(ex)->runner,
-	       bench_spin_desc(eo.spin_us));
+	       "%s, %s\n", n, (double)slots / n, (double)arm64 / n, runs, batches, info->runner,
+	       bench_spin_desc(&to.exec, spin_given));
 	printf("  us/program:");
 	for (int s = 0; s < NST; s++)
 		printf(" %s %.1f", stage_name[s], best_engine[s] / 1e3);
 	printf("\n");
 	printf("  engine (jit + transfer + execution + compare): %.1f us = %.0f programs/s; with check and "
-	       "interpret: %.1f us = %.0f programs/s\n", best_total / 1e3, 1e9 / best_total,
-	       (best_total + best_engine[ST_CHECK] + best_engine[ST_INTERP]) / 1e3,
-	       1e9 / (best_total + best_engine[ST_CHECK] + best_engine[ST_INTERP]));
+	       "interpret: %.1f us = %.0f programs/s\n", best_total / 1e3, 1e9 / best_total, best_check / 1e3,
+	       1e9 / best_check);
 	printf("  floor (callfuzz-exec --floor-code, same code): %.1f us/run = %.0f runs/s\n", best_floor / 1e3,
 	       1e9 / best_floor);
 	printf("  engine/floor %.2f (target 1.5); execution/floor %.2f; with check and interpret %.2f\n",
-	       best_total / best_floor, best_engine[ST_EXEC] / best_floor,
-	       (best_total + best_engine[ST_CHECK] + best_engine[ST_INTERP]) / best_floor);
+	       best_total / best_floor, best_engine[ST_EXEC] / best_floor, best_check / best_floor);
 	rc = EXIT_OK;
 out_file:
 	unlink(floor_path);
 out:
-	exec_stop(ex);
+	target_close(t);
 	for (int i = 0; i < n; i++)
 		cf_prog_free(&bp[i].prog);
 	free(bp);

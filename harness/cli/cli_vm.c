@@ -316,7 +316,9 @@ static int cmd_vm(int argc, char **argv)
 		vm_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!c.kernel && !c.arch_given && getenv("CALLFUZZ_KERNEL") && *getenv("CALLFUZZ_KERNEL"))
+	/* $CALLFUZZ_KERNEL stands for --kernel (with --arch too: the image
+	 * is taken as it is) */
+	if (!c.kernel && getenv("CALLFUZZ_KERNEL") && *getenv("CALLFUZZ_KERNEL"))
 		c.kernel = getenv("CALLFUZZ_KERNEL");
 	if (c.kernel && !c.arch_given && vm_image_arch(c.kernel, &c.arch, &err) < 0) {
 		fprintf(stderr, "callfuzz vm: %s\n", err.msg);

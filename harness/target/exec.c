@@ -123,7 +123,7 @@ static int find_runner(const struct exec_opts *o, char *out, size_t outlen, stru
 	out[0] = 0; /* arm64 host: run the executor directly */
 	return 0;
 #else
-	const char *want = o && o->qemu ? o->qemu : getenv("CALLFUZZ_QEMU");
+	const char *want = o ? o->qemu : NULL;
 
 	if (want && *want) {
 		if (find_in_path(want, out, outlen))
@@ -146,7 +146,7 @@ static int find_runner(const struct exec_opts *o, char *out, size_t outlen, stru
 
 static int find_executor(const struct exec_opts *o, char *out, size_t outlen, struct cf_err *err)
 {
-	const char *p = o && o->exec_path ? o->exec_path : getenv("CALLFUZZ_EXEC");
+	const char *p = o ? o->exec_path : NULL;
 
 	if (p && *p)
 		snprintf(out, outlen, "%s", p);
@@ -386,24 +386,15 @@ fail:
 	return -1;
 }
 
-int exec_auto_spin_us(void)
+int exec_auto_spin_us(int jobs)
 {
-	const char *env = getenv("CALLFUZZ_SPIN_US"), *jobs_env = getenv("CALLFUZZ_JOBS");
-	long jobs = jobs_env && *jobs_env ? strtol(jobs_env, NULL, 10) : 1;
 	cpu_set_t cpus;
-	int ncpus;
 
-	if (env && *env) {
-		long v = strtol(env, NULL, 10);
-
-		return v > 0 && v < 1000000 ? (int)v : 0;
-	}
 	if (sched_getaffinity(0, sizeof(cpus), &cpus))
 		return 0;
-	ncpus = CPU_COUNT(&cpus);
 	if (jobs < 1)
 		jobs = 1;
-	return ncpus >= 2 * jobs ? EXEC_SPIN_US_AUTO : 0;
+	return CPU_COUNT(&cpus) >= 2 * jobs ? EXEC_SPIN_US_AUTO : 0;
 }
 
 struct exec *exec_start(const struct exec_opts *opts, struct cf_err *err)
@@ -419,10 +410,8 @@ struct exec *exec_start(const struct exec_opts *opts, struct cf_err *err)
 	ex->shm_fd = -1;
 	ex->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : EXEC_TIMEOUT_MS_DEFAULT;
 	if (!opts || opts->spin_us == 0) {
-		const char *env = getenv("CALLFUZZ_SPIN_US");
-
-		ex->spin_us = exec_auto_spin_us();
-		ex->spin_adapt = !(env && *env); /* a number given is a fixed budget */
+		ex->spin_us = exec_auto_spin_us(opts ? opts->jobs : 1);
+		ex->spin_adapt = true;
 	} else {
 		ex->spin_us = opts->spin_us > 0 ? opts->spin_us : 0;
 	}

@@ -393,6 +393,11 @@ const struct target_stats *target_get_stats(const struct target *t)
 	return &t->stats;
 }
 
+const struct exec_info *target_exec_info(const struct target *t)
+{
+	return t->ex ? exec_info(t->ex) : NULL;
+}
+
 void target_case_release(struct target_case *c)
 {
 	free(c->kernel_log);

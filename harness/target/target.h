@@ -28,11 +28,15 @@ const char *target_self_dir(void);
 #define EXEC_TIMEOUT_MS_DEFAULT 1000
 
 struct exec_opts {
-	const char *exec_path; /* NULL: $CALLFUZZ_EXEC, else callfuzz-exec next
-				  to the running binary (target_self_dir()) */
-	const char *qemu;      /* NULL: qemu-aarch64-static, then qemu-aarch64
-				  from PATH ($CALLFUZZ_QEMU overrides); ignored
-				  on arm64 hosts, which run the executor directly */
+	/* Filled by the entry points (the CLI, fuzz/diff.c) from the options
+	 * and the environment ($CALLFUZZ_EXEC, $CALLFUZZ_QEMU,
+	 * $CALLFUZZ_SPIN_US, $CALLFUZZ_JOBS); this module reads neither. */
+	const char *exec_path; /* NULL: callfuzz-exec next to the running
+				  binary (target_self_dir()) */
+	const char *qemu;      /* NULL: qemu-aarch64-static beside the running
+				  binary, then qemu-aarch64-static, then
+				  qemu-aarch64 from PATH; ignored on arm64
+				  hosts, which run the executor directly */
 	int timeout_ms;        /* watchdog per run; 0: EXEC_TIMEOUT_MS_DEFAULT */
 	int ring_kib;          /* under qemu: size of the executor's code ring
 				  (docs/executor-protocol.md, "Code placement");
@@ -44,8 +48,12 @@ struct exec_opts {
 				  reads unwritten stack deep down then answers
 				  the same in every replay */
 	int spin_us;           /* each side spins this long for the other before
-				  sleeping on the doorbell; -1: never spin;
-				  0: exec_auto_spin_us(), adaptive */
+				  sleeping on the doorbell (a fixed budget);
+				  -1: never spin; 0: exec_auto_spin_us(jobs),
+				  adaptive */
+	int jobs;              /* fuzzing processes sharing this machine's CPUs,
+				  each with its executor (fuzz/run's --jobs);
+				  0: 1. Only spin_us 0 looks at it */
 };
 
 enum exec_status {
@@ -112,17 +120,16 @@ struct exec;
  * Debian package when qemu-aarch64 is missing). */
 struct exec *exec_start(const struct exec_opts *opts, struct cf_err *err);
 
-/* What exec_opts.spin_us 0 stands for: $CALLFUZZ_SPIN_US if set (a fixed
- * budget; 0: never spin), else, when this process and its executor can
- * each have a CPU of their own -- the CPUs this process may run on are at
- * least twice $CALLFUZZ_JOBS (fuzz/run sets it; 1 if unset) -- an adaptive
- * budget: each side spins twice the mean of its recent waits, between
- * EXP_SPIN_MIN_US (200 us) and EXEC_SPIN_US_AUTO; otherwise 0: spinning
- * for a peer that waits for the same CPU only delays it
- * (docs/executor-protocol.md, "Synchronisation"). Returns the budget or
- * its cap. */
+/* What exec_opts.spin_us 0 stands for: when this process and its
+ * executor can each have a CPU of their own -- the CPUs this process may
+ * run on are at least twice jobs (exec_opts.jobs; < 1 counts as 1) -- an
+ * adaptive budget: each side spins twice the mean of its recent waits,
+ * between EXP_SPIN_MIN_US (200 us) and EXEC_SPIN_US_AUTO; otherwise 0:
+ * spinning for a peer that waits for the same CPU only delays it
+ * (docs/executor-protocol.md, "Synchronisation"). Returns the budget's
+ * cap, or 0. */
 #define EXEC_SPIN_US_AUTO 5000
-int exec_auto_spin_us(void);
+int exec_auto_spin_us(int jobs);
 void exec_stop(struct exec *ex);
 
 /* Native addresses of the call table's entry points, indexed like
@@ -355,6 +362,11 @@ const char *target_voice_name(const struct target *t, enum target_voice_kind k);
 void target_describe(const struct target *t, char *buf, size_t size);
 void target_get_id(const struct target *t, struct target_id *id);
 const struct target_stats *target_get_stats(const struct target *t);
+/* The model voice's executor (runner, binary, addresses); NULL when the
+ * target has none. `bench run` starts the executor's --floor-code mode
+ * with the same runner and binary, to measure qemu alone on the code the
+ * target ran (c->img with keep_image). */
+const struct exec_info *target_exec_info(const struct target *t);
 
 /* Runs n cases: checker and interpreter on the host, then every voice.
  * A guest lost during a batch is booted again and the batch's cases are
@@ -444,9 +456,10 @@ struct vm_opts {
 };
 
 void vm_opts_default(struct vm_opts *o, enum vm_arch arch);
-/* $CALLFUZZ_KERNEL, else <dir of callfuzz>/kernels/<arch>/vmlinuz, else
- * cache/kernels/<arch>/vmlinuz beside build/ (harness/target/fetch-kernels.sh puts
- * them there). Returns a static path that exists, or NULL. */
+/* <dir of callfuzz>/kernels/<arch>/vmlinuz, else cache/kernels/<arch>/vmlinuz
+ * beside build/ (harness/target/fetch-kernels.sh puts them there). Returns a
+ * static path that exists, or NULL. $CALLFUZZ_KERNEL is the entry points'
+ * business: they pass it as vm_opts.kernel / target_opts.kernel. */
 const char *vm_default_kernel(enum vm_arch arch);
 
 /* What the agent found when the guest came up (HELLO). */

@@ -124,10 +124,7 @@ static bool is_file(const char *path)
 const char *vm_default_kernel(enum vm_arch arch)
 {
 	static char path[PATH_MAX];
-	const char *env = getenv("CALLFUZZ_KERNEL");
 
-	if (env && *env)
-		return env;
 	snprintf(path, sizeof(path), "%s/kernels/%s/vmlinuz", target_self_dir(), vm_arch_name(arch));
 	if (is_file(path))
 		return path;

@@ -43,6 +43,28 @@ grep -q 'not a code file' <<<"$out" || fail "bad file not explained: $out"
 out=$("$cf" bench exec --insns 64 --runs 200 --batches 1 2>&1) || fail "bench exec exited $?: $out"
 grep -qE 'exec 64 insns: .*executor busy [0-9.]+ us, transfer [0-9.]+ us' <<<"$out" || fail "bench exec: $out"
 
+# The executor's environment reaches it through the CLI (cli_exec_env):
+# $CALLFUZZ_SPIN_US a fixed budget, 0 never; $CALLFUZZ_JOBS beyond half the
+# CPUs: no spinning; --spin-us wins over the environment; $CALLFUZZ_EXEC
+# and $CALLFUZZ_QEMU choose the binaries.
+spin_of() { "$cf" bench exec --insns 64 --runs 20 --batches 1 "$@" 2>&1 | sed -n 's/^executor: [^,]*, //p'; }
+s=$(CALLFUZZ_JOBS= CALLFUZZ_SPIN_US=123 spin_of)
+[ "$s" = 'spin 123 us ($CALLFUZZ_SPIN_US)' ] || fail "CALLFUZZ_SPIN_US=123: '$s'"
+s=$(CALLFUZZ_SPIN_US=0 spin_of)
+[ "$s" = 'no spinning' ] || fail "CALLFUZZ_SPIN_US=0: '$s'"
+s=$(CALLFUZZ_SPIN_US= CALLFUZZ_JOBS=100000 spin_of)
+[ "$s" = 'no spinning' ] || fail "CALLFUZZ_JOBS=100000: '$s'"
+s=$(CALLFUZZ_SPIN_US=0 spin_of --spin-us 77)
+[ "$s" = 'spin 77 us' ] || fail "--spin-us 77 under CALLFUZZ_SPIN_US=0: '$s'"
+out=$(CALLFUZZ_EXEC=/nonexistent/callfuzz-exec "$cf" bench exec --insns 64 --runs 20 --batches 1 2>&1) &&
+	fail "CALLFUZZ_EXEC ignored: $out"
+grep -q '/nonexistent/callfuzz-exec' <<<"$out" || fail "CALLFUZZ_EXEC not named: $out"
+if [ -n "$q" ]; then
+	out=$(CALLFUZZ_QEMU=/nonexistent/qemu-aarch64 "$cf" bench run --runs 4 --batches 1 tests/bench/progs/p100-20190.s 2>&1) &&
+		fail "CALLFUZZ_QEMU ignored: $out"
+	grep -q "qemu '/nonexistent/qemu-aarch64' not found" <<<"$out" || fail "CALLFUZZ_QEMU not named: $out"
+fi
+
 out=$(EXEC_BENCH_RUNS=200 EXEC_BENCH_ROUNDS=1 tests/bench/exec_speed.sh 64 2>&1) || fail "exec_speed.sh: $out"
 grep -qE '64 insns: floor .* exec/floor [0-9.]+' <<<"$out" || fail "exec_speed.sh: $out"
 out=$(tests/bench/run_speed.sh 20 2>&1) || fail "run_speed.sh: $out"

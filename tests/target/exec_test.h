@@ -99,8 +99,11 @@ static inline struct exec *exec_test_start_opts(struct exec_opts o)
 		return NULL;
 	}
 #if !defined(__aarch64__)
-	if (access("/usr/bin/qemu-aarch64-static", X_OK) && access("/usr/bin/qemu-aarch64", X_OK) &&
-	    !getenv("CALLFUZZ_QEMU")) {
+	/* the test binary is an entry point: it passes $CALLFUZZ_QEMU on as
+	 * the CLI does (exec_opts.qemu) */
+	if (!o.qemu && getenv("CALLFUZZ_QEMU") && *getenv("CALLFUZZ_QEMU"))
+		o.qemu = getenv("CALLFUZZ_QEMU");
+	if (access("/usr/bin/qemu-aarch64-static", X_OK) && access("/usr/bin/qemu-aarch64", X_OK) && !o.qemu) {
 		test_skip("qemu-aarch64 missing: install the Debian package qemu-user-static");
 		return NULL;
 	}
