@@ -27,6 +27,8 @@
  *   CALLFUZZ_ARCH             vm: arm64 or x86_64 (default: the image's own)
  *   CALLFUZZ_KERNEL           vm: the kernel image (default
  *                             build/kernels/ARCH/vmlinuz beside this binary)
+ *   CALLFUZZ_ACCEL            vm: auto (default: KVM where the host can run
+ *                             the guest, else TCG), kvm or tcg
  *   CALLFUZZ_VM_CONSOLE       vm: keep the guest console in this file
  *
  * Under AFL++ (libAFLDriver) the executor starts at the first input, in the
@@ -86,6 +88,10 @@ static void start_loop(void)
 		o.target.arch = env;
 	if ((env = getenv("CALLFUZZ_KERNEL")) && *env)
 		o.target.kernel = env;
+	if ((env = getenv("CALLFUZZ_ACCEL")) && *env && vm_accel_parse(env, &o.target.accel) < 0) {
+		fprintf(stderr, "fuzz-diff: CALLFUZZ_ACCEL=%s: auto, kvm or tcg\n", env);
+		exit(2);
+	}
 	if ((env = getenv("CALLFUZZ_VM_CONSOLE")) && *env)
 		o.target.console_log = env;
 	/* Spinning for the executor pays only when nobody else wants the
@@ -113,7 +119,7 @@ static void start_loop(void)
 		snprintf(stats_path, sizeof(stats_path), "%s/%d", dir, (int)getpid());
 	}
 	{
-		char desc[768];
+		char desc[1024];
 
 		/* fuzz/run prints this line (the kernel's release, the profile) */
 		loop_describe(the_loop, desc, sizeof(desc));
