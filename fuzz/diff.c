@@ -22,8 +22,9 @@
  *                             1: all); mismatches are always checked
  *                             (tests/bench/fuzz_clean.sh measures the overlap)
  *   CALLFUZZ_EXEC, CALLFUZZ_QEMU: the executor and its runner (harness.h)
- *   CALLFUZZ_TARGET           model (default), vm or vm,model (loop.h): with
- *                             vm, one guest per process, booted at start
+ *   CALLFUZZ_TARGET           model (default; vm for fuzz-diff_vm), vm or
+ *                             vm,model (loop.h): with vm, one guest per
+ *                             process, booted at start
  *   CALLFUZZ_ARCH             vm: arm64 or x86_64 (default: the image's own)
  *   CALLFUZZ_KERNEL           vm: the kernel image (default
  *                             build/kernels/ARCH/vmlinuz beside this binary)
@@ -31,8 +32,11 @@
  *                             the guest, else TCG), kvm or tcg
  *   CALLFUZZ_VM_CONSOLE       vm: keep the guest console in this file
  *
- * Under AFL++ (libAFLDriver) the executor starts at the first input, in the
- * forked child, not in the fork server. */
+ * Under AFL++ (libAFLDriver) the executor and the guest start at the first
+ * input, in the forked child, not in the fork server: the driver defers the
+ * fork server past LLVMFuzzerInitialize and runs each child persistently
+ * (INT_MAX inputs), so one guest serves an AFL++ instance until its child
+ * crashes or times out (docs/vm-target.md, "AFL++"). */
 #include "fuzz/loop/loop.h"
 
 #include <stdio.h>
@@ -41,6 +45,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* fuzz/diff_vm.c includes this file with "vm" */
+#ifndef DIFF_DEFAULT_TARGET
+#define DIFF_DEFAULT_TARGET "model"
+#endif
 
 static struct loop *the_loop;
 static char stats_path[1024];
@@ -67,6 +76,11 @@ static void start_loop(void)
 	const char *lse = getenv("CALLFUZZ_LSE");
 	const char *env;
 
+	/* libAFLDriver's AFL_DRIVER_STDERR_DUPLICATE_FILENAME (fuzz/run sets
+	 * it: afl-fuzz sends our stderr to /dev/null) freopens stderr, which
+	 * leaves it fully buffered, and AFL++ ends a persistent child with
+	 * SIGKILL: our lines would die in the buffer. */
+	setvbuf(stderr, NULL, _IONBF, 0);
 	loop_opts_default(&o);
 	if ((env = getenv("CALLFUZZ_ARTIFACTS")) && *env)
 		o.artifacts_dir = env;
@@ -80,7 +94,9 @@ static void start_loop(void)
 	if ((env = getenv("CALLFUZZ_CHECK_EVERY")) && *env)
 		o.check_every = atoi(env) > 0 ? atoi(env) : 1;
 	stop_on_mismatch = (env = getenv("CALLFUZZ_STOP_ON_MISMATCH")) && *env && strcmp(env, "0");
-	if ((env = getenv("CALLFUZZ_TARGET")) && *env && target_kind_parse(env, &o.target.kind) < 0) {
+	if (!(env = getenv("CALLFUZZ_TARGET")) || !*env)
+		env = DIFF_DEFAULT_TARGET;
+	if (target_kind_parse(env, &o.target.kind) < 0) {
 		fprintf(stderr, "fuzz-diff: CALLFUZZ_TARGET=%s: model, vm, vm,model or kernel\n", env);
 		exit(2);
 	}
@@ -132,8 +148,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	/* AFL++'s fork server forks after this: an executor started here would
-	 * belong to the server, not to the child that runs the inputs. */
+	/* AFL++'s fork server forks after this: an executor or a guest started
+	 * here would belong to the server, not to the child that runs the
+	 * inputs (and a guest's socket cannot be shared by children). */
 	if (!getenv("__AFL_SHM_ID"))
 		start_loop();
 	return 0;
