@@ -140,6 +140,12 @@ static void start_loop(void)
 		/* fuzz/run prints this line (the kernel's release, the profile) */
 		loop_describe(the_loop, desc, sizeof(desc));
 		fprintf(stderr, "fuzz-diff: %s; artifacts in %s/\n", desc, o.artifacts_dir);
+		if (target_kind_vm(o.target.kind)) {
+			struct target_id id;
+
+			target_get_id(loop_target(the_loop), &id);
+			fprintf(stderr, "fuzz-diff: kernel image %s\n", id.kernel);
+		}
 	}
 	atexit(at_exit);
 }
