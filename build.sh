@@ -10,15 +10,22 @@ cd "$(dirname "$0")"
 
 # OSS-Fuzz / ClusterFuzzLite mode, when $OUT and $LIB_FUZZING_ENGINE are set
 # (oss-fuzz/build.sh and .clusterfuzzlite/build.sh run us so): no apt-get
-# (their Dockerfiles install the packages), no kernels; the fuzz targets
+# (their Dockerfiles install the packages); the fuzz targets
 # fuzz/*.c built with their CC, CXX, CFLAGS, CXXFLAGS and engine (linked by
 # "$CXX $CXXFLAGS": the engines are C++), objects in $WORK, and into $OUT
 # everything a runner image (which has neither qemu nor libbpf) needs:
 #   fuzz-<name>                       libbpf, libelf and zlib linked statically
 #   callfuzz-exec, qemu-aarch64-static  found next to the target (harness/target/exec.c)
 #   fuzz-<name>.options, *.dict       from fuzz/
-#   fuzz-<name>_seed_corpus.zip       diff: seeds/corpus/; parse_check: the .s
-#                                     programs of seeds/ and tests/mutants/
+#   fuzz-<name>_seed_corpus.zip       diff, diff_vm: seeds/corpus/; parse_check:
+#                                     the .s programs of seeds/ and tests/mutants/
+#   kernels/ARCH/vmlinuz, agent/ARCH/initramfs.cpio.gz   what fuzz-diff_vm boots
+#                                     (vm.c finds them next to the target): the
+#                                     kernels from $CALLFUZZ_KERNELS (default
+#                                     build/kernels) when there, else fetched
+#                                     (harness/target/fetch-kernels.sh)
+# The runner must have qemu-system-aarch64 (and -x86_64 for CALLFUZZ_ARCH=
+# x86_64) on PATH: runner images do not (docs/vm-target.md, "OSS-Fuzz").
 ossfuzz_build() {
 	local work=${WORK:-$PWD/build-ossfuzz}/callfuzz
 	local cxx=${CXX:-clang++} libs l n t targets=() zipdir
@@ -42,6 +49,19 @@ ossfuzz_build() {
 		FUZZ_LD="$cxx ${CXXFLAGS:-}" LIB_FUZZING_ENGINE="$LIB_FUZZING_ENGINE" \
 		LDLIBS_ALL="$libs -lpthread -lrt -lm" "${targets[@]}" "$work/callfuzz-exec"
 	cp "${targets[@]}" "$work/callfuzz-exec" "$OUT/"
+	# The vm target: the agent (a static /init, not instrumented: the
+	# Makefile's agent rules ignore CFLAGS) and the kernels, beside it.
+	local a kernels=${CALLFUZZ_KERNELS:-build/kernels}
+	for a in arm64 x86_64; do
+		make -s BUILD="$work" CC="${CC:-clang}" "$work/agent/$a/initramfs.cpio.gz"
+		mkdir -p "$OUT/agent/$a" "$OUT/kernels/$a"
+		cp "$work/agent/$a/initramfs.cpio.gz" "$OUT/agent/$a/"
+		if [ -s "$kernels/$a/vmlinuz" ] && [ -s "$kernels/$a/version" ]; then
+			cp "$kernels/$a/vmlinuz" "$kernels/$a/version" "$OUT/kernels/$a/"
+		fi
+	done
+	harness/target/fetch-kernels.sh "$OUT/kernels" # once: nothing to do when copied
+	rm -rf "$OUT"/kernels/apt-*
 	if [ "$(uname -m)" != aarch64 ]; then
 		cp "$(command -v qemu-aarch64-static)" "$OUT/" ||
 			{ echo "build.sh: qemu-aarch64-static missing (Debian/Ubuntu package qemu-user-static)" >&2; return 1; }
@@ -54,7 +74,7 @@ ossfuzz_build() {
 		[ -f "fuzz/$n.dict" ] && cp "fuzz/$n.dict" "$OUT/fuzz-$n.dict"
 		rm -rf "${zipdir:?}"/*
 		case "$n" in
-		diff) cp seeds/corpus/* "$zipdir/" 2>/dev/null || true ;;
+		diff|diff_vm) cp seeds/corpus/* "$zipdir/" 2>/dev/null || true ;;
 		parse_check)
 			# first byte even: the text reading (fuzz/parse_check.c)
 			for s in seeds/*.s tests/mutants/*.s; do

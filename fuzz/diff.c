@@ -22,15 +22,21 @@
  *                             1: all); mismatches are always checked
  *                             (tests/bench/fuzz_clean.sh measures the overlap)
  *   CALLFUZZ_EXEC, CALLFUZZ_QEMU: the executor and its runner (harness.h)
- *   CALLFUZZ_TARGET           model (default), vm or vm,model (loop.h): with
- *                             vm, one guest per process, booted at start
+ *   CALLFUZZ_TARGET           model (default; vm for fuzz-diff_vm), vm or
+ *                             vm,model (loop.h): with vm, one guest per
+ *                             process, booted at start
  *   CALLFUZZ_ARCH             vm: arm64 or x86_64 (default: the image's own)
  *   CALLFUZZ_KERNEL           vm: the kernel image (default
  *                             build/kernels/ARCH/vmlinuz beside this binary)
+ *   CALLFUZZ_ACCEL            vm: auto (default: KVM where the host can run
+ *                             the guest, else TCG), kvm or tcg
  *   CALLFUZZ_VM_CONSOLE       vm: keep the guest console in this file
  *
- * Under AFL++ (libAFLDriver) the executor starts at the first input, in the
- * forked child, not in the fork server. */
+ * Under AFL++ (libAFLDriver) the executor and the guest start at the first
+ * input, in the forked child, not in the fork server: the driver defers the
+ * fork server past LLVMFuzzerInitialize and runs each child persistently
+ * (INT_MAX inputs), so one guest serves an AFL++ instance until its child
+ * crashes or times out (docs/vm-target.md, "AFL++"). */
 #include "fuzz/loop/loop.h"
 
 #include <stdio.h>
@@ -39,6 +45,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* fuzz/diff_vm.c includes this file with "vm" */
+#ifndef DIFF_DEFAULT_TARGET
+#define DIFF_DEFAULT_TARGET "model"
+#endif
 
 static struct loop *the_loop;
 static char stats_path[1024];
@@ -65,6 +76,11 @@ static void start_loop(void)
 	const char *lse = getenv("CALLFUZZ_LSE");
 	const char *env, *spin, *jobs;
 
+	/* libAFLDriver's AFL_DRIVER_STDERR_DUPLICATE_FILENAME (fuzz/run sets
+	 * it: afl-fuzz sends our stderr to /dev/null) freopens stderr, which
+	 * leaves it fully buffered, and AFL++ ends a persistent child with
+	 * SIGKILL: our lines would die in the buffer. */
+	setvbuf(stderr, NULL, _IONBF, 0);
 	loop_opts_default(&o);
 	if ((env = getenv("CALLFUZZ_ARTIFACTS")) && *env)
 		o.artifacts_dir = env;
@@ -78,7 +94,9 @@ static void start_loop(void)
 	if ((env = getenv("CALLFUZZ_CHECK_EVERY")) && *env)
 		o.check_every = atoi(env) > 0 ? atoi(env) : 1;
 	stop_on_mismatch = (env = getenv("CALLFUZZ_STOP_ON_MISMATCH")) && *env && strcmp(env, "0");
-	if ((env = getenv("CALLFUZZ_TARGET")) && *env && target_kind_parse(env, &o.target.kind) < 0) {
+	if (!(env = getenv("CALLFUZZ_TARGET")) || !*env)
+		env = DIFF_DEFAULT_TARGET;
+	if (target_kind_parse(env, &o.target.kind) < 0) {
 		fprintf(stderr, "fuzz-diff: CALLFUZZ_TARGET=%s: model, vm, vm,model or kernel\n", env);
 		exit(2);
 	}
@@ -86,6 +104,10 @@ static void start_loop(void)
 		o.target.arch = env;
 	if ((env = getenv("CALLFUZZ_KERNEL")) && *env)
 		o.target.kernel = env;
+	if ((env = getenv("CALLFUZZ_ACCEL")) && *env && vm_accel_parse(env, &o.target.accel) < 0) {
+		fprintf(stderr, "fuzz-diff: CALLFUZZ_ACCEL=%s: auto, kvm or tcg\n", env);
+		exit(2);
+	}
 	if ((env = getenv("CALLFUZZ_VM_CONSOLE")) && *env)
 		o.target.console_log = env;
 	/* The executor: its binary and runner (fuzz/run --help), and how long
@@ -130,11 +152,17 @@ static void start_loop(void)
 		snprintf(stats_path, sizeof(stats_path), "%s/%d", dir, (int)getpid());
 	}
 	{
-		char desc[768];
+		char desc[1024];
 
 		/* fuzz/run prints this line (the kernel's release, the profile) */
 		loop_describe(the_loop, desc, sizeof(desc));
 		fprintf(stderr, "fuzz-diff: %s; artifacts in %s/\n", desc, o.artifacts_dir);
+		if (target_kind_vm(o.target.kind)) {
+			struct target_id id;
+
+			target_get_id(loop_target(the_loop), &id);
+			fprintf(stderr, "fuzz-diff: kernel image %s\n", id.kernel);
+		}
 	}
 	atexit(at_exit);
 }
@@ -143,8 +171,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	/* AFL++'s fork server forks after this: an executor started here would
-	 * belong to the server, not to the child that runs the inputs. */
+	/* AFL++'s fork server forks after this: an executor or a guest started
+	 * here would belong to the server, not to the child that runs the
+	 * inputs (and a guest's socket cannot be shared by children). */
 	if (!getenv("__AFL_SHM_ID"))
 		start_loop();
 	return 0;

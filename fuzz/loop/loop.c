@@ -59,14 +59,14 @@ struct loop {
 	struct loop_stats stats;
 	char *texts[LOOP_MAX_BATCH]; /* the outcomes' prog_text of the last call */
 	int ntexts;
-	char desc[768];
+	char desc[1024];
 };
 
 struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
 {
 	struct loop *l = calloc(1, sizeof(*l));
 	struct target_opts to;
-	char what[640];
+	char what[900];
 	FILE *f;
 
 	if (!l) {

@@ -138,6 +138,24 @@ void cli_target_init(struct cli_target *a)
 	cli_exec_env(&a->to.exec);
 }
 
+int cli_accel_parse(const char *v, enum vm_accel *out, const char *cmd)
+{
+	if (vm_accel_parse(v, out) < 0) {
+		fprintf(stderr, "callfuzz %s: accel '%s': auto, kvm or tcg\n", cmd, v);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_accel_from_env(enum vm_accel *out, const char *cmd)
+{
+	const char *env = getenv("CALLFUZZ_ACCEL");
+
+	if (!env || !*env)
+		return 0;
+	return cli_accel_parse(env, out, cmd);
+}
+
 int cli_target_option(struct cli_target *a, int argc, char **argv, int *i, const char *cmd)
 {
 	const char *o = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
@@ -152,7 +170,7 @@ int cli_target_option(struct cli_target *a, int argc, char **argv, int *i, const
 		return 1;
 	}
 	if (strcmp(o, "--target") && strcmp(o, "--arch") && strcmp(o, "--kernel") && strcmp(o, "--kernel-tree") &&
-	    strcmp(o, "--timeout") && strcmp(o, "--console"))
+	    strcmp(o, "--timeout") && strcmp(o, "--console") && strcmp(o, "--accel"))
 		return 0;
 	if (!v) {
 		fprintf(stderr, "callfuzz %s: %s needs a value\n", cmd, o);
@@ -175,6 +193,10 @@ int cli_target_option(struct cli_target *a, int argc, char **argv, int *i, const
 		snprintf(a->arch, sizeof(a->arch), "%s", vm_arch_name(arch));
 		a->to.arch = a->arch;
 		a->arch_given = true;
+	} else if (!strcmp(o, "--accel")) {
+		if (cli_accel_parse(v, &a->to.accel, cmd) < 0)
+			return -1;
+		a->accel_given = true;
 	} else if (!strcmp(o, "--kernel")) {
 		a->to.kernel = v;
 		a->kernel_given = true;
@@ -218,6 +240,8 @@ int cli_target_prepare(struct cli_target *a, const char *cmd)
 	}
 	if (!a->to.kernel && !a->kernel_tree && env && *env)
 		a->to.kernel = env;
+	if (!a->accel_given && cli_accel_from_env(&a->to.accel, cmd) < 0)
+		return EXIT_USAGE;
 	if (a->kernel_tree && !target_kind_vm(a->to.kind)) {
 		if (a->kind_given) {
 			fprintf(stderr, "callfuzz %s: --kernel-tree boots a kernel: --target vm or vm,model\n", cmd);
@@ -268,6 +292,8 @@ void cli_target_usage(FILE *out)
 		"                     linux-source-7.2) with harness/target/kernel-tree.sh, boot that;\n"
 		"                     exit 125 when it does not build (git bisect run skips it)\n"
 		"  --no-kernel-interp vm: never use the kernel's interpreter\n"
+		"  --accel A          vm: auto (default: KVM when the host can run the guest\n"
+		"                     there, else TCG), kvm or tcg ($CALLFUZZ_ACCEL)\n"
 		"  --timeout MS       vm: watchdog per round trip (default 10000)\n"
 		"  --console FILE     vm: keep the guest's console log in FILE\n"
 		"  --no-lse, --lse    model voice: JIT atomics as LL/SC loops, or LSE (default)\n");

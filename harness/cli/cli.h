@@ -61,12 +61,13 @@ void cli_exec_env(struct exec_opts *eo);
 
 /* ---- choosing a target: run, min, triage --rerun, agree ---------------------
  * --target model|vm|vm,model|kernel, --arch, --kernel IMAGE, --kernel-tree
- * DIR, --no-kernel-interp, --timeout MS, --console FILE, --no-lse/--lse.
- * $CALLFUZZ_KERNEL stands for --kernel (cli_target_prepare); the
+ * DIR, --accel, --no-kernel-interp, --timeout MS, --console FILE,
+ * --no-lse/--lse. The CLI owns the environment: $CALLFUZZ_KERNEL stands for
+ * --kernel, $CALLFUZZ_ACCEL for --accel (cli_target_prepare); the
  * executor's variables are read by cli_target_init (cli_exec_env). */
 struct cli_target {
 	struct target_opts to;
-	bool kind_given, arch_given, kernel_given, lse_given;
+	bool kind_given, arch_given, kernel_given, lse_given, accel_given;
 	bool llsc;               /* --no-lse */
 	const char *kernel_tree;
 	char arch[16];
@@ -74,6 +75,10 @@ struct cli_target {
 };
 
 void cli_target_init(struct cli_target *a);
+/* --accel's value, or $CALLFUZZ_ACCEL's when set (else *out is left as
+ * it is): 0, or -1 with "callfuzz CMD: ..." printed. */
+int cli_accel_parse(const char *v, enum vm_accel *out, const char *cmd);
+int cli_accel_from_env(enum vm_accel *out, const char *cmd);
 /* One option at argv[*i] (its value consumed): 1 taken, 0 not ours, -1 bad
  * (message printed as "callfuzz CMD: ..."). */
 int cli_target_option(struct cli_target *a, int argc, char **argv, int *i, const char *cmd);

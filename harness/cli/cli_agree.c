@@ -93,7 +93,7 @@ static int cmd_agree_as(int argc, char **argv, enum target_kind default_kind)
 	size_t lens[LOOP_MAX_BATCH];
 	long count = 100, seed = 1, batch = 16, max_args = -1, stop_after = 0, stop_count = 0, done = 0;
 	const char *stop_on = NULL, *artifacts = NULL, *name = argv[0];
-	char desc[768];
+	char desc[1024];
 	int rc;
 	uint64_t t0;
 

@@ -99,7 +99,7 @@ static int cmd_run(int argc, char **argv)
 	int npaths = 0, rc = EXIT_OK;
 	long nequal = 0, nmismatch = 0;
 	struct cf_err err;
-	char rerr[256], desc[640];
+	char rerr[256], desc[900];
 
 	if (!paths || !cases || !progs) {
 		fprintf(stderr, "callfuzz run: out of memory\n");

@@ -21,7 +21,7 @@ static void vm_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: callfuzz vm [OPTIONS] FILE.s...\n\n"
-		"Boots a real kernel under qemu-system (TCG) with the callfuzz agent, loads\n"
+		"Boots a real kernel under qemu-system (KVM or TCG) with the callfuzz agent, loads\n"
 		"each program (text format, docs/asm.md) as a sleepable SYSCALL program with\n"
 		"BTF giving each function its argument count, runs it once with a 256-byte\n"
 		"zero ctx, and prints the verdict (the verifier log on rejection), r0 and the\n"
@@ -35,6 +35,8 @@ static void vm_usage(FILE *out)
 		"                   each BPF instruction above its native code\n"
 		"  --interp         set bpf_jit_enable to 0 first (the kernel's interpreter;\n"
 		"                   it refuses stack-argument programs)\n"
+		"  --accel A        auto (default: KVM where the host can, else TCG), kvm or tcg\n"
+		"                   ($CALLFUZZ_ACCEL)\n"
 		"  --timeout MS     watchdog per request (default 10000)\n"
 		"  --console FILE   keep the guest's console log in FILE\n"
 		"  --repeat N       benchmark: load+run+close each program N times, BATCH\n"
@@ -96,7 +98,8 @@ static void print_ctx_changes(const uint8_t *before, const uint8_t *after, size_
 
 struct vm_cli {
 	enum vm_arch arch;
-	bool arch_given, jit, interp;
+	bool arch_given, jit, interp, accel_given;
+	enum vm_accel accel;  /* --accel, $CALLFUZZ_ACCEL */
 	const char *kernel, *console;
 	int timeout_ms;
 	int repeat, batch;
@@ -290,6 +293,10 @@ static int cmd_vm(int argc, char **argv)
 				c.kernel = v;
 			} else if (!strcmp(a, "--console")) {
 				c.console = v;
+			} else if (!strcmp(a, "--accel")) {
+				if (cli_accel_parse(v, &c.accel, "vm") < 0)
+					return EXIT_USAGE;
+				c.accel_given = true;
 			} else if (!strcmp(a, "--timeout")) {
 				c.timeout_ms = atoi(v);
 			} else if (!strcmp(a, "--repeat")) {
@@ -324,7 +331,10 @@ static int cmd_vm(int argc, char **argv)
 		fprintf(stderr, "callfuzz vm: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
+	if (!c.accel_given && cli_accel_from_env(&c.accel, "vm") < 0)
+		return EXIT_USAGE;
 	vm_opts_default(&o, c.arch);
+	o.accel = c.accel;
 	o.kernel = c.kernel;
 	o.console_log = c.console;
 	if (c.timeout_ms > 0)
@@ -336,8 +346,8 @@ static int cmd_vm(int argc, char **argv)
 	}
 	const struct vm_info *in = vm_get_info(vm);
 
-	printf("kernel %s (%s), boot %.1f s, stack arguments: %s, JIT: %s\n", in->release, in->machine,
-	       in->boot_ms / 1000, in->stack_args ? "yes" : "no", in->jit_on ? "on" : "off");
+	printf("kernel %s (%s), %s, boot %.1f s, stack arguments: %s, JIT: %s\n", in->release, in->machine,
+	       in->accel, in->boot_ms / 1000, in->stack_args ? "yes" : "no", in->jit_on ? "on" : "off");
 	if (!in->stack_args && in->probe_log[0]) {
 		const char *why = strstr(in->probe_log, "R11 is invalid") ? "R11 is invalid" : in->probe_log;
 

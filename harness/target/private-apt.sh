@@ -5,9 +5,12 @@
 # stay untouched; signatures are checked with the machine's keyring.
 
 # The first Debian archive URI of the machine's own apt sources (deb822
-# .sources files and one-line .list files), so no host name is written here.
+# .sources files and one-line .list files), so no host name is written here;
+# $CALLFUZZ_DEBIAN_MIRROR first (a machine that is not Debian: the OSS-Fuzz
+# builder is Ubuntu, its Dockerfile names the mirror).
 machine_mirror() {
 	local f uri
+	[ -n "${CALLFUZZ_DEBIAN_MIRROR:-}" ] && { echo "${CALLFUZZ_DEBIAN_MIRROR%/}"; return; }
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[ -r "$f" ] || continue
 		uri=$(awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "$f" |

@@ -254,10 +254,25 @@ enum target_voice_kind {
 	TARGET_NVOICE_KINDS,
 };
 
+/* How a guest's CPU is run (docs/vm-target.md, "KVM or TCG"). */
+enum vm_accel {
+	VM_ACCEL_AUTO, /* KVM when the guest's arch is the host's and /dev/kvm works
+			  (KVM_GET_API_VERSION 12, KVM_CREATE_VM), else TCG; a KVM
+			  boot that fails falls back to TCG, and the failure is
+			  remembered (this process, and vm_opts.accel_cache) */
+	VM_ACCEL_TCG,  /* TCG, always */
+	VM_ACCEL_KVM,  /* KVM, or vm_start fails saying why */
+};
+
+/* "auto", "tcg", "kvm"; -1 if none of them. */
+int vm_accel_parse(const char *name, enum vm_accel *out);
+const char *vm_accel_name(enum vm_accel a);
+
 struct target_opts {
 	enum target_kind kind;
 	/* vm targets */
 	const char *arch;        /* "arm64"/"x86_64"; NULL: the kernel image's own, else arm64 */
+	enum vm_accel accel;     /* KVM or TCG (the CLI reads $CALLFUZZ_ACCEL) */
 	const char *kernel;      /* NULL: build/kernels/ARCH/vmlinuz (the CLI resolves
 				    $CALLFUZZ_KERNEL and --kernel-tree before) */
 	const char *console_log; /* NULL: a temporary file */
@@ -358,7 +373,8 @@ void target_check_opts(const struct target *t, struct cf_check_opts *o);
 /* "kernel JIT arm64 7.2.13", "kernel interpreter 7.2.13", "callfuzz JIT arm64 (executor)",
  * "host kernel 6.18.x" */
 const char *target_voice_name(const struct target *t, enum target_voice_kind k);
-/* One line: release, machine, stack arguments, JIT switchable, boot time. */
+/* One line: release, machine, KVM or TCG and why (vm_info.accel), boot
+ * time, stack arguments, JIT switchable. */
 void target_describe(const struct target *t, char *buf, size_t size);
 void target_get_id(const struct target *t, struct target_id *id);
 const struct target_stats *target_get_stats(const struct target *t);
@@ -405,13 +421,13 @@ int target_id_read(const char *path, struct target_id *id, struct cf_err *err);
 /* harness/target/target.h: real kernels under qemu-system as a callfuzz target
  * (internal to harness/).
  *
- * A `struct vm` is one guest (arm64 or x86-64, TCG) running the agent of
- * harness/agent/ as /init; requests travel over virtio-serial in the
- * protocol of docs/vm-protocol.md. Every request has a watchdog: a guest
- * that does not answer in time is VM_TIMEOUT, a guest whose kernel oopses or
- * panics is VM_CRASH with the console text (vm_crash_text); in both cases
- * the VM has been booted again before the call returns, and every handle of
- * the old guest is gone.
+ * A `struct vm` is one guest (arm64 or x86-64, under KVM or TCG:
+ * vm_opts.accel) running the agent of harness/agent/ as /init; requests
+ * travel over virtio-serial in the protocol of docs/vm-protocol.md. Every
+ * request has a watchdog: a guest that does not answer in time is
+ * VM_TIMEOUT, a guest whose kernel oopses or panics is VM_CRASH with the
+ * console text (vm_crash_text); in both cases the VM has been booted again
+ * before the call returns, and every handle of the old guest is gone.
  *
  * Typical use (one round trip per program):
  *
@@ -453,6 +469,10 @@ struct vm_opts {
 	int req_timeout_ms;      /* one request or batch, default 10000 */
 	const char *local_agent; /* testing: run this agent binary with --stdio on the host
 	                            kernel instead of booting (kernel/initrd unused) */
+	enum vm_accel accel;     /* default VM_ACCEL_AUTO */
+	const char *accel_cache; /* auto: where a KVM failure at boot is remembered across
+				    processes, keyed by qemu binary, host kernel release and
+				    arch; NULL: <dir of callfuzz>/vm-accel.cache, "": nowhere */
 };
 
 void vm_opts_default(struct vm_opts *o, enum vm_arch arch);
@@ -474,6 +494,10 @@ struct vm_info {
 	char probe_log[2048];  /* why the stack-argument probe failed ("R11 is invalid") */
 	double boot_ms;        /* last boot: qemu start to HELLO */
 	int boots;             /* 1 + restarts */
+	bool kvm;              /* the guest runs under KVM (else TCG) */
+	char accel[320];       /* which and why, one line: "accel kvm", "accel tcg (arm64
+				  guest on an x86_64 host)", "accel tcg: KVM failed at
+				  boot after 0.1 s (qemu: ...), fell back" */
 };
 
 enum vm_status {

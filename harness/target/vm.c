@@ -1,4 +1,4 @@
-/* harness/target/vm.c: boots a real kernel under qemu-system (TCG) with the agent
+/* harness/target/vm.c: boots a real kernel under qemu-system (KVM or TCG) with the agent
  * of harness/agent/ as /init and talks to it over virtio-serial
  * (docs/vm-protocol.md). kernels.md gives the boot lines measured here.
  *
@@ -6,7 +6,12 @@
  * virtserialport's chardev, so there is no race on the socket's creation.
  * Every read and write has a deadline: a guest that stops answering is
  * killed and booted again (VM_TIMEOUT); a guest that goes away is read for
- * an oops on its console (VM_CRASH). */
+ * an oops on its console (VM_CRASH).
+ *
+ * KVM where the host allows it (same arch, /dev/kvm usable), TCG otherwise;
+ * a KVM boot that fails (nested KVM here: qemu aborts on MSR 0x10a, or
+ * stops on "KVM internal error") is booted again under TCG, and the
+ * failure is remembered (docs/vm-target.md, "KVM or TCG"). */
 #define _GNU_SOURCE
 #include "harness/target/target.h"
 
@@ -20,15 +25,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define CRASH_TEXT_MAX (32 << 10)
+/* A KVM guest reaches HELLO in a few seconds; one that has not by then is
+ * stuck (a paused "KVM internal error" leaves qemu running) and is booted
+ * again under TCG. */
+#define KVM_BOOT_TIMEOUT_MS 20000
 
 struct vm {
 	struct vm_opts opts;
@@ -44,6 +56,8 @@ struct vm {
 	struct vmp_buf out;
 	uint8_t *in;           /* last response frame body */
 	size_t in_cap;
+	char qemu_key[PATH_MAX + 256]; /* qemu binary, its mtime, host release, arch:
+					  what a remembered KVM failure is keyed by */
 };
 
 static const char *const arch_names[] = { "arm64", "x86_64" };
@@ -76,6 +90,23 @@ const char *vm_status_name(enum vm_status st)
 	case VM_ERROR: return "ERROR";
 	}
 	return "?";
+}
+
+static const char *const accel_names[] = { "auto", "tcg", "kvm" };
+
+const char *vm_accel_name(enum vm_accel a)
+{
+	return (unsigned)a < 3 ? accel_names[a] : "?";
+}
+
+int vm_accel_parse(const char *name, enum vm_accel *out)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(name, accel_names[i])) {
+			*out = (enum vm_accel)i;
+			return 0;
+		}
+	return -1;
 }
 
 int vm_image_arch(const char *path, enum vm_arch *out, struct cf_err *err)
@@ -112,6 +143,7 @@ void vm_opts_default(struct vm_opts *o, enum vm_arch arch)
 	o->mem_mb = 512;
 	o->boot_timeout_ms = 60000;
 	o->req_timeout_ms = 10000;
+	o->accel = VM_ACCEL_AUTO;
 }
 
 static bool is_file(const char *path)
@@ -214,6 +246,239 @@ static char *console_tail(const char *con, size_t len, size_t max)
 	return strdup(len > max ? con + len - max : con);
 }
 
+/* ---- KVM or TCG --------------------------------------------------------- */
+
+static const char *qemu_name(const struct vm *vm)
+{
+	if (vm->opts.qemu)
+		return vm->opts.qemu;
+	return vm->opts.arch == VM_ARCH_ARM64 ? "qemu-system-aarch64" : "qemu-system-x86_64";
+}
+
+/* NAME as execvp would find it (for the key of a remembered failure). */
+static void which(const char *name, char *out, size_t size)
+{
+	const char *path = getenv("PATH");
+
+	snprintf(out, size, "%s", name);
+	if (strchr(name, '/') || !path)
+		return;
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char cand[PATH_MAX];
+
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, path, name);
+		if (access(cand, X_OK) == 0) {
+			snprintf(out, size, "%s", cand);
+			return;
+		}
+		path += n + (path[n] == ':');
+	}
+}
+
+/* Can this process run a KVM guest at all? 1, or 0 with why. */
+static int kvm_usable(char *why, size_t size)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), v, vmfd;
+
+	if (fd < 0) {
+		snprintf(why, size, "/dev/kvm: %s", strerror(errno));
+		return 0;
+	}
+	v = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (v != KVM_API_VERSION) {
+		snprintf(why, size, "/dev/kvm: KVM_GET_API_VERSION %d, not %d", v, KVM_API_VERSION);
+		close(fd);
+		return 0;
+	}
+	vmfd = ioctl(fd, KVM_CREATE_VM, 0);
+	if (vmfd < 0) {
+		snprintf(why, size, "/dev/kvm: KVM_CREATE_VM: %s", strerror(errno));
+		close(fd);
+		return 0;
+	}
+	close(vmfd);
+	close(fd);
+	return 1;
+}
+
+/* KVM failures at boot seen by this process, so that a restart, another
+ * guest of the same qemu and arch, or the minimizer's guest does not pay
+ * the failed attempt again. The one piece of mutable state of this module,
+ * on purpose: it describes the machine, not a guest. Guests are booted
+ * from the main thread only (die_with_owner), so it needs no lock. */
+static struct {
+	char key[PATH_MAX + 256];
+	char why[160];
+} kvm_failed[4];
+static int nkvm_failed;
+
+static const char *accel_cache_path(const struct vm *vm, char *buf, size_t size)
+{
+	if (vm->opts.accel_cache)
+		return vm->opts.accel_cache[0] ? vm->opts.accel_cache : NULL;
+	snprintf(buf, size, "%s/vm-accel.cache", target_self_dir());
+	return buf;
+}
+
+/* The cache file: one line per remembered failure,
+ *   kvm-failed <TAB> key <TAB> why
+ * where key is "qemu-binary mtime host-release arch". */
+static bool kvm_failed_before(const struct vm *vm, char *why, size_t size, bool *from_file)
+{
+	char path[PATH_MAX], line[PATH_MAX + 512];
+	const char *p = accel_cache_path(vm, path, sizeof(path));
+	size_t klen = strlen(vm->qemu_key);
+	FILE *f;
+
+	for (int i = 0; i < nkvm_failed; i++)
+		if (!strcmp(kvm_failed[i].key, vm->qemu_key)) {
+			snprintf(why, size, "%s", kvm_failed[i].why);
+			*from_file = false;
+			return true;
+		}
+	if (!p || !(f = fopen(p, "r")))
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (strncmp(line, "kvm-failed\t", 11) || strncmp(line + 11, vm->qemu_key, klen) ||
+		    line[11 + klen] != '\t')
+			continue;
+		snprintf(why, size, "%s", line + 12 + klen);
+		fclose(f);
+		*from_file = true;
+		return true;
+	}
+	fclose(f);
+	return false;
+}
+
+static void remember_kvm_failure(const struct vm *vm, const char *why)
+{
+	char path[PATH_MAX], line[PATH_MAX + 512];
+	const char *p = accel_cache_path(vm, path, sizeof(path));
+	int fd, n;
+
+	if (nkvm_failed < (int)(sizeof(kvm_failed) / sizeof(kvm_failed[0]))) {
+		snprintf(kvm_failed[nkvm_failed].key, sizeof(kvm_failed[0].key), "%s", vm->qemu_key);
+		snprintf(kvm_failed[nkvm_failed].why, sizeof(kvm_failed[0].why), "%.159s", why);
+		nkvm_failed++;
+	}
+	if (!p)
+		return;
+	/* one append of one line: concurrent jobs may write it at once */
+	n = snprintf(line, sizeof(line), "kvm-failed\t%s\t%s\n", vm->qemu_key, why);
+	fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		if (write(fd, line, (size_t)n) < 0) {
+			/* a read-only build dir: remembered for this process only */
+		}
+		close(fd);
+	}
+}
+
+/* Decide before the first boot; vm->info.kvm and vm->info.accel say the
+ * outcome. -1 with err only when KVM was asked for and cannot be had. */
+static int choose_accel(struct vm *vm, struct cf_err *err)
+{
+	struct utsname u;
+	enum vm_arch host;
+	char why[200], qemu[PATH_MAX];
+	struct stat st;
+	bool from_file;
+	int have_host = uname(&u) == 0 && vm_arch_parse(u.machine, &host) == 0;
+
+	which(qemu_name(vm), qemu, sizeof(qemu));
+	snprintf(vm->qemu_key, sizeof(vm->qemu_key), "%s %lld %s %s", qemu,
+		 stat(qemu, &st) == 0 ? (long long)st.st_mtime : 0LL, have_host ? u.release : "?",
+		 vm_arch_name(vm->opts.arch));
+	vm->info.kvm = false;
+	if (vm->opts.local_agent) {
+		snprintf(vm->info.accel, sizeof(vm->info.accel), "no guest (the agent runs on the host)");
+		return 0;
+	}
+	if (vm->opts.accel == VM_ACCEL_TCG) {
+		snprintf(vm->info.accel, sizeof(vm->info.accel), "accel tcg (asked for)");
+		return 0;
+	}
+	if (!have_host || host != vm->opts.arch) {
+		snprintf(why, sizeof(why), "%s guest on an %s host", vm_arch_name(vm->opts.arch),
+			 have_host ? u.machine : "unknown");
+		goto tcg;
+	}
+	if (!kvm_usable(why, sizeof(why)))
+		goto tcg;
+	if (vm->opts.accel == VM_ACCEL_AUTO && kvm_failed_before(vm, why, sizeof(why), &from_file)) {
+		char again[200];
+
+		snprintf(again, sizeof(again), "%s", why);
+		snprintf(why, sizeof(why), "KVM failed at boot %s (%.120s), not tried again",
+			 from_file ? "in an earlier run" : "earlier", again);
+		if (from_file) {
+			char path[PATH_MAX];
+
+			snprintf(vm->info.accel, sizeof(vm->info.accel), "accel tcg: %.150s; remembered in %.80s", why,
+				 accel_cache_path(vm, path, sizeof(path)));
+			return 0;
+		}
+		goto tcg_colon;
+	}
+	vm->info.kvm = true;
+	snprintf(vm->info.accel, sizeof(vm->info.accel), "accel kvm");
+	return 0;
+tcg:
+	if (vm->opts.accel == VM_ACCEL_KVM) {
+		cf_err_set(err, "KVM asked for, but it cannot run this guest: %s", why);
+		return -1;
+	}
+	snprintf(vm->info.accel, sizeof(vm->info.accel), "accel tcg (%s)", why);
+	return 0;
+tcg_colon:
+	snprintf(vm->info.accel, sizeof(vm->info.accel), "accel tcg: %s", why);
+	return 0;
+}
+
+/* What a failed KVM boot left in qemu's output: its first line that names
+ * KVM or an error ("qemu-system-x86_64: error: failed to set MSR 0x10a to
+ * 0x69", "KVM internal error. Suberror: 1"), without qemu's name. */
+static void kvm_failure_text(const struct vm *vm, char *out, size_t size)
+{
+	char path[128], line[512];
+	FILE *f;
+
+	out[0] = 0;
+	snprintf(path, sizeof(path), "%s/qemu.log", vm->dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *l = line;
+
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(l, "qemu-system-", 12) && strstr(l, ": "))
+			l = strstr(l, ": ") + 2;
+		if (strstr(l, "KVM") || strstr(l, "kvm") || strstr(l, "error")) {
+			snprintf(out, size, "%.*s", (int)(size - 1), l);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* A KVM guest that has stopped for good before HELLO: qemu exited, or it
+ * printed "KVM internal error" and paused the guest. */
+static bool kvm_boot_dead(struct vm *vm)
+{
+	char text[200];
+
+	if (vm->qemu > 0 && waitpid(vm->qemu, NULL, WNOHANG) == vm->qemu) {
+		vm->qemu = 0;
+		return true;
+	}
+	kvm_failure_text(vm, text, sizeof(text));
+	return strstr(text, "KVM internal error") != NULL;
+}
+
 /* ---- qemu ------------------------------------------------------------ */
 
 static void kill_qemu(struct vm *vm, int grace_ms)
@@ -265,7 +530,7 @@ static pid_t spawn_qemu(struct vm *vm, struct cf_err *err)
 	const char *argv[48];
 	int n = 0;
 	bool arm = vm->opts.arch == VM_ARCH_ARM64;
-	const char *qemu = vm->opts.qemu ? vm->opts.qemu : arm ? "qemu-system-aarch64" : "qemu-system-x86_64";
+	const char *qemu = qemu_name(vm);
 	pid_t pid, owner = getpid();
 
 	snprintf(mem, sizeof(mem), "%d", vm->opts.mem_mb > 0 ? vm->opts.mem_mb : 512);
@@ -273,14 +538,25 @@ static pid_t spawn_qemu(struct vm *vm, struct cf_err *err)
 	snprintf(chardev, sizeof(chardev), "socket,id=port,path=%s", vm->sock_path);
 	snprintf(qemu_log, sizeof(qemu_log), "%s/qemu.log", vm->dir);
 	argv[n++] = qemu;
-	if (arm) {
+	if (vm->info.kvm) {
+		/* the host's CPU as it is; arm64: its GIC version too */
+		argv[n++] = "-accel";
+		argv[n++] = "kvm";
+		if (arm) {
+			argv[n++] = "-M";
+			argv[n++] = "virt,gic-version=host";
+		}
+		argv[n++] = "-cpu";
+		argv[n++] = "host";
+	} else if (arm) {
 		/* kernels.md: plain -cpu max emulates QARMA and runs BPF ~8x slower */
+		argv[n++] = "-accel";
+		argv[n++] = "tcg";
 		argv[n++] = "-M";
 		argv[n++] = "virt";
 		argv[n++] = "-cpu";
 		argv[n++] = "max,pauth-impdef=on";
 	} else {
-		/* kernels.md: nested KVM fails here; TCG */
 		argv[n++] = "-accel";
 		argv[n++] = "tcg";
 		argv[n++] = "-cpu";
@@ -522,7 +798,7 @@ static int parse_hello(struct vm *vm, uint32_t len, struct cf_err *err)
 	return 0;
 }
 
-static int boot(struct vm *vm, struct cf_err *err)
+static int boot_once(struct vm *vm, struct cf_err *err)
 {
 	int64_t t0 = now_ms(), deadline = t0 + (vm->opts.boot_timeout_ms > 0 ? vm->opts.boot_timeout_ms : 60000);
 	struct stat st;
@@ -561,6 +837,18 @@ static int boot(struct vm *vm, struct cf_err *err)
 		}
 	}
 hello:
+	if (vm->info.kvm) {
+		/* KVM fails fast or not at all: watch qemu while waiting */
+		int64_t kvm_deadline = t0 + KVM_BOOT_TIMEOUT_MS;
+
+		if (kvm_deadline < deadline)
+			deadline = kvm_deadline;
+		do
+			r = io_wait(vm->fd, POLLIN, now_ms() + 100 < deadline ? now_ms() + 100 : deadline);
+		while (r == IO_TIMEOUT && now_ms() < deadline && !kvm_boot_dead(vm));
+		if (r == IO_TIMEOUT)
+			deadline = now_ms(); /* dead, or out of time: no HELLO is coming */
+	}
 	r = read_frame(vm, &op, &len, deadline);
 	if (r != IO_OK || op != VMP_HELLO) {
 		size_t clen;
@@ -580,6 +868,37 @@ hello:
 	}
 	vm->info.boot_ms = (double)(now_ms() - t0);
 	vm->info.boots++;
+	return 0;
+}
+
+/* Boots the guest; under VM_ACCEL_AUTO a KVM boot that fails is tried
+ * again under TCG, and the failure is remembered when TCG then boots (a
+ * kernel that fails under both was not KVM's fault). */
+static int boot(struct vm *vm, struct cf_err *err)
+{
+	int64_t t0 = now_ms();
+	struct cf_err kvm_err;
+	char text[200], why[200];
+
+	if (!vm->info.kvm)
+		return boot_once(vm, err);
+	if (boot_once(vm, &kvm_err) == 0)
+		return 0;
+	kvm_failure_text(vm, text, sizeof(text));
+	if (vm->opts.accel == VM_ACCEL_KVM) {
+		if (text[0])
+			cf_err_set(err, "KVM asked for, but the guest did not boot under it (qemu: %s)", text);
+		else
+			cf_err_set(err, "KVM asked for, but the guest did not boot under it: %s", kvm_err.msg);
+		return -1;
+	}
+	snprintf(why, sizeof(why), "%.150s", text[0] ? text : "no HELLO, no qemu message");
+	vm->info.kvm = false;
+	snprintf(vm->info.accel, sizeof(vm->info.accel), "accel tcg: KVM failed at boot after %.1f s (%s), fell back",
+		 (double)(now_ms() - t0) / 1000, why);
+	if (boot_once(vm, err) < 0)
+		return -1;
+	remember_kvm_failure(vm, why);
 	return 0;
 }
 
@@ -673,7 +992,7 @@ dirs:
 		cf_err_set(err, "unix socket %s: %s", vm->sock_path, strerror(errno));
 		goto fail;
 	}
-	if (boot(vm, err) < 0)
+	if (choose_accel(vm, err) < 0 || boot(vm, err) < 0)
 		goto fail;
 	return vm;
 fail:

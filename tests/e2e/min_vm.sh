@@ -27,7 +27,8 @@ if [ ! -s "$kernel" ]; then
 fi
 command -v qemu-system-aarch64 >/dev/null || { echo "skip: qemu-system-aarch64 not installed (apt-get install qemu-system-arm)"; exit 77; }
 [ -x "$cf" ] || { echo "FAIL: $cf not built"; exit 1; }
-kernel=$(cd "$(dirname "$kernel")" && pwd)/$(basename "$kernel")
+# physical, as the bucket records it (realpath): build/kernels may be a symlink
+kernel=$(cd "$(dirname "$kernel")" && pwd -P)/$(basename "$kernel")
 tmp=$(mktemp -d /tmp/callfuzz-e2e-minvm.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
