@@ -436,6 +436,7 @@ struct vm_req {
 	/* inputs */
 	const struct cf_prog *prog;
 	bool line_info;          /* LOAD: one line_info per insn, so that vm_jit maps insns */
+	bool log_level2;         /* LOAD: the failure's log at log_level 2 (callfuzz vm --log2) */
 	uint32_t handle;         /* a LOAD's handle or VM_HANDLE_LAST */
 	const uint8_t *ctx;      /* RUN: ctx_in bytes (kernels.md: ctx_in only) */
 	uint32_t ctx_len;
