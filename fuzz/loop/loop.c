@@ -168,8 +168,9 @@ struct loop {
 	char *prog_text;
 	/* vm targets */
 	struct tvm *vm;
+	struct known_bugs known; /* docs/kernel-bugs/, those this kernel shows */
 	char vm_arch[16], vm_kernel[512], vm_console[512];
-	char desc[640];
+	char desc[1024];
 };
 
 static void copy_opt(const char **dst, char *buf, size_t size)
@@ -215,12 +216,23 @@ static struct loop *vm_loop_start(struct loop *l, struct cf_err *err)
 		free(l);
 		return NULL;
 	}
+	/* known kernel bugs: only those this kernel shows (known_bugs.c) */
+	char kdir[4096], known[300];
+	if (known_bugs_load(&l->known, known_bugs_dir(kdir, sizeof(kdir)), err) < 0 ||
+	    known_bugs_probe(&l->known, l->vm, err) < 0) {
+		known_bugs_free(&l->known);
+		tvm_stop(l->vm);
+	known_bugs_free(&l->known);
+		free(l);
+		return NULL;
+	}
+	known_bugs_describe(&l->known, known, sizeof(known));
 	l->opts.gen.profile = GEN_PROFILE_KERNEL;
 	l->opts.gen.max_args = tvm_max_args(l->vm);
 	tvm_describe(l->vm, what, sizeof(what));
-	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments%s",
+	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments%s; %s",
 		 loop_target_name(l->opts.target), what, l->opts.gen.max_args,
-		 to->model ? "; our arm64 JIT on the executor as a further voice" : "");
+		 to->model ? "; our arm64 JIT on the executor as a further voice" : "", known);
 	return l;
 }
 
@@ -610,9 +622,10 @@ static char *build_vm_report(const struct loop *l, const struct loop_outcome *ou
 		snprintf(kopt, sizeof(kopt), " --kernel %s", to->kernel);
 	fprintf(f, "signature: %s\n", out->signature);
 	fprintf(f, "mismatch: %s (%s) at %s\n", mismatch_kind_name(c->m.kind), c->mvoice_name, c->m.place);
-	if (out->known)
-		fprintf(f, "known: a known kernel bug (fuzz/loop/loop.c known_kernel_bugs, docs/vm-target.md); "
-			   "not counted as a mismatch\n");
+	const struct known_bug *kb = known_bugs_match(&l->known, c);
+	if (kb)
+		fprintf(f, "known: a known kernel bug, docs/kernel-bugs/%s (seen on %s; this kernel's reproducer: %s); "
+			   "not counted as a mismatch\n", kb->name, kb->seen, kb->probe);
 	fprintf(f, "%s\n", l->desc);
 	fprintf(f, "program: %d functions, %d slots; input %zu bytes\n", c->prog->nfuncs,
 		cf_prog_total_insns(c->prog), input_len);
@@ -642,7 +655,12 @@ static enum loop_verdict vm_record_mismatch(struct loop *l, const uint8_t *data,
 
 	out->verdict = LOOP_MISMATCH;
 	out->m = c->m;
-	tvm_signature(c, out->signature, sizeof(out->signature), &out->known);
+	const struct known_bug *kb = known_bugs_match(&l->known, c);
+	if (kb)
+		snprintf(out->signature, sizeof(out->signature), "%s", kb->signature);
+	else
+		tvm_signature(c, out->signature, sizeof(out->signature), &out->known);
+	out->known = kb != NULL;
 	if (out->known)
 		l->stats.known_bugs++;
 	else

@@ -190,34 +190,14 @@ void mismatch_signature(const struct mismatch *m, const struct interp_result *ir
 	sanitize(buf);
 }
 
-/* Kernel bugs already reported, recognized by the verifier log's reason:
- * still written down (a bucket of their own), not counted as mismatches,
- * so that a run on a clean kernel says 0. */
-static const struct {
-	enum mismatch_kind kind;
-	const char *reason;
-	const char *signature;
-} known_kernel_bugs[] = {
-	/* docs/vm-target.md "Generated programs against 7.2.13";
-	 * tests/e2e/vm_kernel_bug_stack_liveness.s */
-	{ MISMATCH_VERIFIER, "slot poisoned by dead code elimination", "VERIFIER-known-stack-liveness" },
-};
-
 void tvm_signature(const struct tvm_case *c, char *buf, size_t size, bool *known)
 {
 	enum tvm_voice_kind k = c->mvoice >= 0 ? c->voice[c->mvoice].kind : TVM_KERNEL_JIT;
 	const char *voice = k == TVM_KERNEL_INTERP ? "interp" : "jit";
 	char model[96];
 
+	/* known kernel bugs are data now: known_bugs_match (known_bugs.c) */
 	*known = false;
-	for (size_t i = 0; i < sizeof(known_kernel_bugs) / sizeof(known_kernel_bugs[0]); i++) {
-		if (k != TVM_MODEL_JIT && c->m.kind == known_kernel_bugs[i].kind &&
-		    strstr(c->m.place, known_kernel_bugs[i].reason)) {
-			snprintf(buf, size, "%s", known_kernel_bugs[i].signature);
-			*known = true;
-			return;
-		}
-	}
 
 	if (k == TVM_MODEL_JIT) {
 		mismatch_signature(&c->m, &c->ir, NULL, c->prog, model, sizeof(model));

@@ -613,12 +613,47 @@ void mismatch_signature(const struct mismatch *m, const struct interp_result *ir
  *   KERNEL-jit-retval, KERNEL-jit-ctx, KERNEL-jit-run (BPF_PROG_TEST_RUN failed),
  *   KERNEL-interp-retval, -ctx, -run   (the kernel's interpreter)
  *   CRASH-kernel-jit, TIMEOUT-kernel-interp   (the guest was lost)
- *   VERIFIER-known-stack-liveness   a known kernel bug (docs/vm-target.md: 7.2's
- *                          stack liveness poisons a slot read through a pointer
- *                          passed on by an intermediate subprog); *known set
+ *   (known kernel bugs have the signature of their docs/kernel-bugs/ entry:
+ *   known_bugs_match; *known is always false here)
  *   VM-<mismatch_signature>    our JIT as the model voice (VM-RETVAL, VM-TRACE-...):
  *                          apart from the model target's buckets, whose
  *                          inputs make other programs (model profile). */
 void tvm_signature(const struct tvm_case *c, char *buf, size_t size, bool *known);
+
+/* ---- known kernel bugs, as data (harness/target/known_bugs.c) ------------
+ *
+ * The catalogue is docs/kernel-bugs/: one folder per bug, each with a
+ * known.conf (format in docs/kernel-bugs/README.md). A bug is known to a
+ * run only if the booted kernel shows it: known_bugs_probe() runs each
+ * reproducer through the oracle at boot. */
+
+struct known_bug {
+	char name[64];          /* the folder's name */
+	char signature[64];     /* the bucket its cases go to (artifacts/<signature>/) */
+	enum mismatch_kind kind;
+	char pattern[160];      /* text of the difference (the verifier log's reason) */
+	char seen[256];         /* kernels it was seen on (free text, for reports) */
+	char reproducer[4096];  /* path of the reproducer (.s) */
+	bool shown;             /* known_bugs_probe: the booted kernel shows it */
+	char probe[256];        /* known_bugs_probe: what the reproducer gave */
+};
+
+struct known_bugs {
+	struct known_bug *bugs;
+	int n;
+};
+
+/* $CALLFUZZ_KNOWN_BUGS, else docs/kernel-bugs of the running binary's tree. */
+const char *known_bugs_dir(char *buf, size_t size);
+/* Reads every DIR/<name>/known.conf (none shown yet). A missing DIR is an
+ * empty catalogue; a malformed known.conf is an error naming its line. */
+int known_bugs_load(struct known_bugs *kb, const char *dir, struct cf_err *err);
+/* Runs each reproducer on t's kernel; shown = its difference matches. */
+int known_bugs_probe(struct known_bugs *kb, struct tvm *t, struct cf_err *err);
+/* The shown bug a case is an instance of (kernel voices only), or NULL. */
+const struct known_bug *known_bugs_match(const struct known_bugs *kb, const struct tvm_case *c);
+/* "known kernel bugs: NAME (shown by this kernel), ..." */
+void known_bugs_describe(const struct known_bugs *kb, char *buf, size_t size);
+void known_bugs_free(struct known_bugs *kb);
 
 #endif

@@ -1,8 +1,7 @@
 /* tests/harness/tvm_signature.c: the buckets of vm oracle cases
  * (tvm_signature, fuzz/loop/loop.h) on hand-made tvm_case values: the
- * voice and the kind of difference name the bucket, never the values; the
- * known 7.2 stack-liveness false rejection is recognized by its log line;
- * a difference of our JIT as a voice is kept apart from the model target's
+ * voice and the kind of difference name the bucket, never the values
+ * (known kernel bugs: tests/harness/known_bugs.c); a difference of our JIT as a voice is kept apart from the model target's
  * buckets (VM- prefix). The places are written as target_vm.c's
  * compare_kernel_voice words them. */
 #include "fuzz/loop/loop.h"
@@ -62,17 +61,6 @@ TEST(tvm_signature_verifier_and_lost_guest)
 	CHECK_STR(sig(NULL), "CRASH-kernel-jit");
 	make_case(TVM_KERNEL_INTERP, MISMATCH_TIMEOUT, "no answer in 10000 ms", -1);
 	CHECK_STR(sig(NULL), "TIMEOUT-kernel-interp");
-}
-
-TEST(tvm_signature_known_kernel_bug)
-{
-	bool known = false;
-
-	make_case(TVM_KERNEL_JIT, MISMATCH_VERIFIER,
-		  "the checker accepts, the kernel rejects (Permission denied): reading from stack off -64+0 size 8, "
-		  "slot poisoned by dead code elimination", -1);
-	CHECK_STR(sig(&known), "VERIFIER-known-stack-liveness");
-	CHECK(known);
 }
 
 TEST(tvm_signature_model_voice_is_apart)
