@@ -52,7 +52,7 @@ build_dumper() { # name, -D, sources...
 		objs+=("$tmp/obj/$name-$(basename "$f" .c).o")
 	done
 	$cc -o "$tmp/$name" "${objs[@]}" "$tmp/obj/dump.o" "$tmp/obj/main.o" $build/obj/bpf/*.o \
-		$build/obj/interp/*.o $build/obj/harness/env.o -lbpf -lelf -lz -lm
+		$build/obj/interp/*.o $build/obj/harness/env/env.o -lbpf -lelf -lz -lm
 }
 $cc -std=gnu11 -O0 -iquote . -c tests/e2e/vm_check_dump.c -o "$tmp/obj/dump.o" &&
 $cc -std=gnu11 -O0 -iquote . -c tests/test_main.c -o "$tmp/obj/main.o" &&
