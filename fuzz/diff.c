@@ -71,6 +71,7 @@ static void at_exit(void)
 
 static void start_loop(void)
 {
+	static char known_bugs[4096];
 	struct loop_opts o;
 	struct cf_err err;
 	const char *lse = getenv("CALLFUZZ_LSE");
@@ -104,6 +105,13 @@ static void start_loop(void)
 		o.target.arch = env;
 	if ((env = getenv("CALLFUZZ_KERNEL")) && *env)
 		o.target.kernel = env;
+	/* known kernel bugs: $CALLFUZZ_KNOWN_BUGS, else the tree's catalogue
+	 * (docs/kernel-bugs/README.md); each is probed on the booted kernel */
+	if ((env = getenv("CALLFUZZ_KNOWN_BUGS")) && *env)
+		snprintf(known_bugs, sizeof(known_bugs), "%s", env);
+	else
+		known_bugs_default_dir(known_bugs, sizeof(known_bugs));
+	o.target.known_bugs_dir = known_bugs;
 	if ((env = getenv("CALLFUZZ_ACCEL")) && *env && vm_accel_parse(env, &o.target.accel) < 0) {
 		fprintf(stderr, "fuzz-diff: CALLFUZZ_ACCEL=%s: auto, kvm or tcg\n", env);
 		exit(2);

@@ -212,7 +212,7 @@ static int prog_load(struct agent *ag, const struct load_req *r)
 	if (fd < 0 && (r->flags & VMP_LOAD_LOG_ON_FAIL)) {
 		a.log_buf = (uintptr_t)ag->log;
 		a.log_size = LOG_SIZE;
-		a.log_level = 1;
+		a.log_level = (r->flags & VMP_LOAD_LOG_LEVEL2) ? 2 : 1;
 		int again = (int)sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
 
 		if (again >= 0) {

@@ -42,6 +42,7 @@ enum vmp_op {
 
 /* PROG_LOAD flags */
 #define VMP_LOAD_LOG_ON_FAIL (1u << 0) /* retry with log_level 1 on failure */
+#define VMP_LOAD_LOG_LEVEL2 (1u << 1)  /* with LOG_ON_FAIL: log_level 2 (every insn's state) */
 
 /* Handles name kernel objects (they are the agent's fds). */
 #define VMP_HANDLE_NONE 0xffffffffu

@@ -133,9 +133,16 @@ void cli_exec_env(struct exec_opts *eo)
 
 void cli_target_init(struct cli_target *a)
 {
+	const char *env = getenv("CALLFUZZ_KNOWN_BUGS");
+
 	memset(a, 0, sizeof(*a));
 	target_opts_default(&a->to);
 	cli_exec_env(&a->to.exec);
+	if (env && *env)
+		snprintf(a->known_bugs, sizeof(a->known_bugs), "%s", env);
+	else
+		known_bugs_default_dir(a->known_bugs, sizeof(a->known_bugs));
+	a->to.known_bugs_dir = a->known_bugs;
 }
 
 int cli_accel_parse(const char *v, enum vm_accel *out, const char *cmd)

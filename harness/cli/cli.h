@@ -72,8 +72,12 @@ struct cli_target {
 	const char *kernel_tree;
 	char arch[16];
 	char image[4096];
+	char known_bugs[4096];   /* $CALLFUZZ_KNOWN_BUGS, else the tree's docs/kernel-bugs */
 };
 
+/* Defaults, the executor's environment (cli_exec_env) and the catalogue of
+ * known kernel bugs ($CALLFUZZ_KNOWN_BUGS, else docs/kernel-bugs/ beside
+ * build/: target_opts.known_bugs_dir). */
 void cli_target_init(struct cli_target *a);
 /* --accel's value, or $CALLFUZZ_ACCEL's when set (else *out is left as
  * it is): 0, or -1 with "callfuzz CMD: ..." printed. */

@@ -37,6 +37,8 @@ static void vm_usage(FILE *out)
 		"                   it refuses stack-argument programs)\n"
 		"  --accel A        auto (default: KVM where the host can, else TCG), kvm or tcg\n"
 		"                   ($CALLFUZZ_ACCEL)\n"
+		"  --log2           on rejection, print the verifier log at log_level 2\n"
+		"                   (every instruction's state; the static stack liveness)\n"
 		"  --timeout MS     watchdog per request (default 10000)\n"
 		"  --console FILE   keep the guest's console log in FILE\n"
 		"  --repeat N       benchmark: load+run+close each program N times, BATCH\n"
@@ -98,7 +100,7 @@ static void print_ctx_changes(const uint8_t *before, const uint8_t *after, size_
 
 struct vm_cli {
 	enum vm_arch arch;
-	bool arch_given, jit, interp, accel_given;
+	bool arch_given, jit, interp, accel_given, log2;
 	enum vm_accel accel;  /* --accel, $CALLFUZZ_ACCEL */
 	const char *kernel, *console;
 	int timeout_ms;
@@ -212,7 +214,7 @@ static int run_file(struct vm *vm, const struct vm_cli *c, const char *path)
 	memcpy(ctx_out, c->ctx, sizeof(ctx_out));
 
 	struct vm_req r[4] = {
-		{ .kind = VM_REQ_LOAD, .prog = &prog, .line_info = c->jit },
+		{ .kind = VM_REQ_LOAD, .prog = &prog, .line_info = c->jit, .log_level2 = c->log2 },
 		{ .kind = VM_REQ_RUN, .handle = VM_HANDLE_LAST, .ctx = c->ctx, .ctx_len = CF_CTX_SIZE,
 		  .ctx_out = ctx_out },
 		{ .kind = c->jit ? VM_REQ_JIT_INFO : VM_REQ_CLOSE, .handle = VM_HANDLE_LAST },
@@ -277,6 +279,8 @@ static int cmd_vm(int argc, char **argv)
 			c.jit = true;
 		} else if (!strcmp(a, "--interp")) {
 			c.interp = true;
+		} else if (!strcmp(a, "--log2")) {
+			c.log2 = true;
 		} else if (a[0] == '-' && a[1] && strcmp(a, "-")) {
 			if (!v) {
 				fprintf(stderr, "callfuzz vm: %s needs a value\n", a);

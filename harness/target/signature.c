@@ -190,19 +190,6 @@ void mismatch_signature(const struct mismatch *m, const struct interp_result *ir
 	sanitize(buf);
 }
 
-/* Kernel bugs already reported, recognized by the verifier log's reason:
- * still written down (a bucket of their own), not counted as mismatches,
- * so that a run on a clean kernel says 0. */
-static const struct {
-	enum mismatch_kind kind;
-	const char *reason;
-	const char *signature;
-} known_kernel_bugs[] = {
-	/* docs/vm-target.md "Generated programs against 7.2.13";
-	 * tests/e2e/vm_kernel_bug_stack_liveness.s */
-	{ MISMATCH_VERIFIER, "slot poisoned by dead code elimination", "VERIFIER-known-stack-liveness" },
-};
-
 /* Does the case have a voice of kind k? */
 static bool has_voice(const struct target_case *c, enum target_voice_kind k)
 {
@@ -218,14 +205,13 @@ void target_signature(const struct target_case *c, char *buf, size_t size, bool 
 	const char *voice = k == TARGET_VOICE_KERNEL_INTERP ? "interp" : k == TARGET_VOICE_HOST ? "host" : "jit";
 	char model[96];
 
+	/* known kernel bugs are data: docs/kernel-bugs/ (known_bugs.c) */
 	*known = false;
-	for (size_t i = 0; i < sizeof(known_kernel_bugs) / sizeof(known_kernel_bugs[0]); i++) {
-		if (k != TARGET_VOICE_MODEL_JIT && c->m.kind == known_kernel_bugs[i].kind &&
-		    strstr(c->m.place, known_kernel_bugs[i].reason)) {
-			snprintf(buf, size, "%s", known_kernel_bugs[i].signature);
-			*known = true;
-			return;
-		}
+	if (c->known_bug && k != TARGET_VOICE_MODEL_JIT) {
+		/* a known kernel bug the booted kernel shows (target_run) */
+		snprintf(buf, size, "%s", c->known_bug);
+		*known = true;
+		return;
 	}
 
 	if (k == TARGET_VOICE_MODEL_JIT) {

@@ -56,6 +56,7 @@ struct target {
 	struct interp_worker worker; /* model target: the interpreter's thread */
 	bool worker_running;
 	struct kernel_probe host;  /* host target */
+	struct known_bugs known;   /* kernel targets: the catalogue, probed at open */
 	char names[TARGET_NVOICE_KINDS][64];
 	char kernel_path[512];
 	struct target_stats stats;
@@ -295,6 +296,12 @@ struct target *target_open(const struct target_opts *o, struct cf_err *err)
 		goto fail;
 	if (o->kind == TARGET_HOST && open_host(t, err) < 0)
 		goto fail;
+	/* A bug is known to this run only if this kernel shows it: its
+	 * reproducer runs now (docs/kernel-bugs/README.md). */
+	if (o->kind != TARGET_MODEL && o->known_bugs_dir &&
+	    (known_bugs_load(&t->known, o->known_bugs_dir, err) < 0 || known_bugs_probe(&t->known, t, err) < 0))
+		goto fail;
+	t->opts.known_bugs_dir = NULL;
 	/* the paths in opts are the caller's: keep only our copy */
 	t->opts.kernel = t->kernel_path[0] ? t->kernel_path : NULL;
 	t->opts.arch = NULL;
@@ -311,6 +318,7 @@ void target_close(struct target *t)
 		return;
 	if (t->worker_running)
 		worker_stop(&t->worker);
+	known_bugs_free(&t->known);
 	vm_stop(t->vm);
 	if (t->ex)
 		exec_stop(t->ex);
@@ -364,6 +372,13 @@ void target_describe(const struct target *t, char *buf, size_t size)
 		const struct exec_info *info = exec_info(t->ex);
 
 		snprintf(buf, size, "our arm64 JIT on %s", info && info->runner ? info->runner : "?");
+	}
+	if (t->known.n) {
+		size_t len = strlen(buf);
+		char known[512];
+
+		known_bugs_describe(&t->known, known, sizeof(known));
+		snprintf(buf + len, size - len, "; %s", known);
 	}
 }
 
@@ -1053,7 +1068,9 @@ int target_run(struct target *t, struct target_case *cases, int n, struct cf_err
 	t->stats.host_ns += now_ns() - t0;
 	for (int i = 0; i < n; i++) {
 		struct target_case *c = &cases[i];
+		const struct known_bug *kb = c->m.kind != MISMATCH_NONE ? known_bugs_match(&t->known, c) : NULL;
 
+		c->known_bug = kb ? kb->signature : NULL;
 		if (t->opts.listing && t->vm && c->mvoice >= 0 &&
 		    c->voice[c->mvoice].kind == TARGET_VOICE_KERNEL_JIT &&
 		    (c->m.kind == MISMATCH_KERNEL || c->m.kind == MISMATCH_CRASH || c->m.kind == MISMATCH_TIMEOUT))

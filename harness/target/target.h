@@ -278,6 +278,9 @@ struct target_opts {
 	const char *console_log; /* NULL: a temporary file */
 	int req_timeout_ms;      /* per round trip; 0: 10000 */
 	bool no_kernel_interp;   /* never use the kernel's interpreter */
+	const char *known_bugs_dir; /* kernel targets: the catalogue of known kernel
+				       bugs (docs/kernel-bugs/), probed at open;
+				       NULL: none is known */
 	bool listing;            /* a KERNEL or CRASH of the kernel JIT voice fetches the
 				    kernel's JIT code, disassembled and annotated
 				    (target_case.listing) */
@@ -333,6 +336,8 @@ struct target_case {
 	char mvoice_name[64];
 	char *crash;              /* CRASH/TIMEOUT of a kernel voice: the console's text */
 	char *listing;            /* see target_opts.listing */
+	const char *known_bug;    /* the signature of the known kernel bug this case is
+				     an instance of (docs/kernel-bugs/), NULL if none */
 	struct exec_result *xr;   /* model voice with keep_image, or on a model mismatch */
 	struct jit_image *img;    /* the same */
 	struct target_case_times times;
@@ -553,6 +558,7 @@ struct vm_req {
 	/* inputs */
 	const struct cf_prog *prog;
 	bool line_info;          /* LOAD: one line_info per insn, so that vm_jit maps insns */
+	bool log_level2;         /* LOAD: the failure's log at log_level 2 (callfuzz vm --log2) */
 	uint32_t handle;         /* a LOAD's handle or VM_HANDLE_LAST */
 	const uint8_t *ctx;      /* RUN: ctx_in bytes (kernels.md: ctx_in only) */
 	uint32_t ctx_len;
@@ -690,14 +696,53 @@ void mismatch_signature(const struct mismatch *m, const struct interp_result *ir
  *   KERNEL-jit-retval, KERNEL-jit-ctx, KERNEL-jit-run (BPF_PROG_TEST_RUN failed),
  *   KERNEL-interp-retval, -ctx, -run   (the kernel's interpreter)
  *   CRASH-kernel-jit, TIMEOUT-kernel-interp   (the guest was lost)
- *   VERIFIER-known-stack-liveness   a known kernel bug (docs/vm-target.md: 7.2's
- *                          stack liveness poisons a slot read through a pointer
- *                          passed on by an intermediate subprog); *known set
+ *   the signature of a docs/kernel-bugs/ entry (VERIFIER-known-stack-liveness)
+ *                          for a case target_run matched to a known kernel bug the
+ *                          booted kernel shows (target_case.known_bug); *known set
  *   VM-<mismatch_signature>    our JIT as the model voice beside a kernel (VM-RETVAL,
  *                          VM-TRACE-...): apart from the model target's buckets,
  *                          whose inputs make other programs (model profile)
  *   <mismatch_signature>   our JIT on the model target (no kernel voice)
  *   KERNEL-host-retval, -ctx, -run, VERIFIER-host   the host kernel voice */
 void target_signature(const struct target_case *c, char *buf, size_t size, bool *known);
+
+/* ---- known kernel bugs, as data (harness/target/known_bugs.c) ------------
+ *
+ * The catalogue is docs/kernel-bugs/: one folder per bug, each with a
+ * known.conf (format in docs/kernel-bugs/README.md). A bug is known to a
+ * run only if the booted kernel shows it: target_open (target_opts.
+ * known_bugs_dir) runs each reproducer on the kernel it opened
+ * (known_bugs_probe), and target_run files a case under a known bug
+ * (target_case.known_bug) only if that bug was shown. */
+
+struct known_bug {
+	char name[64];          /* the folder's name */
+	char signature[64];     /* the bucket its cases go to (artifacts/<signature>/) */
+	enum mismatch_kind kind;
+	char pattern[160];      /* text of the difference (the verifier log's reason) */
+	char seen[256];         /* kernels it was seen on (free text, for reports) */
+	char reproducer[4096];  /* path of the reproducer (.s) */
+	bool shown;             /* known_bugs_probe: the booted kernel shows it */
+	char probe[256];        /* known_bugs_probe: what the reproducer gave */
+};
+
+struct known_bugs {
+	struct known_bug *bugs;
+	int n;
+};
+
+/* docs/kernel-bugs of the running binary's tree (build/callfuzz ->
+ * docs/kernel-bugs). */
+const char *known_bugs_default_dir(char *buf, size_t size);
+/* Reads every DIR/<name>/known.conf (none shown yet). A missing DIR is an
+ * empty catalogue; a malformed known.conf is an error naming its line. */
+int known_bugs_load(struct known_bugs *kb, const char *dir, struct cf_err *err);
+/* Runs each reproducer on t; shown = its difference matches. */
+int known_bugs_probe(struct known_bugs *kb, struct target *t, struct cf_err *err);
+/* The shown bug a case is an instance of (kernel voices only), or NULL. */
+const struct known_bug *known_bugs_match(const struct known_bugs *kb, const struct target_case *c);
+/* "known kernel bugs: NAME (shown by this kernel), ..." */
+void known_bugs_describe(const struct known_bugs *kb, char *buf, size_t size);
+void known_bugs_free(struct known_bugs *kb);
 
 #endif

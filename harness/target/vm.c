@@ -1083,7 +1083,7 @@ static int encode_load(struct vmp_buf *b, const struct vm_req *r, struct cf_err 
 	}
 	vmp_put_u32(b, 0); /* prog_type: SYSCALL, sleepable (kernels.md) */
 	vmp_put_u32(b, 0);
-	vmp_put_u32(b, VMP_LOAD_LOG_ON_FAIL);
+	vmp_put_u32(b, VMP_LOAD_LOG_ON_FAIL | (r->log_level2 ? VMP_LOAD_LOG_LEVEL2 : 0));
 	vmp_put_u32(b, VMP_HANDLE_NONE);
 	vmp_put_bytes(b, btf.data, btf.len);
 	vmp_put_bytes(b, raw.insns, (size_t)raw.ninsns * sizeof(*raw.insns));

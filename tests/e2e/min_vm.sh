@@ -5,7 +5,7 @@
 # kernel bug).
 #
 # The bucket is the 7.2 stack-liveness false rejection
-# (tests/e2e/vm_kernel_bug_stack_liveness.s, docs/vm-target.md) as the fuzz
+# (docs/kernel-bugs/liveness-callsite-depth/shapes/trigger-seed-474.s, docs/vm-target.md) as the fuzz
 # loop writes it: prog.s and a `target` file naming the arm64 kernel image.
 #   - `callfuzz min DIR` boots that kernel, keeps the VERIFIER signature and
 #     the kernel's reason, shrinks below the 36 instructions it starts from;
@@ -36,7 +36,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 sig=VERIFIER-known-stack-liveness
 bucket=$tmp/artifacts/$sig
 mkdir -p "$bucket"
-cp tests/e2e/vm_kernel_bug_stack_liveness.s "$bucket/prog.s"
+cp docs/kernel-bugs/liveness-callsite-depth/shapes/trigger-seed-474.s "$bucket/prog.s"
 printf 'target vm\narch arm64\nkernel %s\n' "$kernel" >"$bucket/target"
 echo "1 pid=1 bytes=0 lse=1 VERIFIER (kernel JIT arm64): reading from stack" >"$bucket/hits"
 before=$(grep -cE '^    [^;]' "$bucket/prog.s")

@@ -86,9 +86,12 @@ for f in "$tmp"/interp/*.s; do
 done
 total=$(ls "$tmp"/check/*.s | wc -l)
 
-out=$("$cf" run --target vm --arch "$arch" --kernel "$kernel" "${files[@]}" "${interp_files[@]}" 2>&1)
+# stderr apart: interleaved into the captured (buffered) stdout it can cut a
+# file's "== FILE" line and so hide that file's verdict (the unparseable
+# file's message is on stdout too)
+out=$("$cf" run --target vm --arch "$arch" --kernel "$kernel" "${files[@]}" "${interp_files[@]}" 2>"$tmp/run.err")
 echo "$out" | head -n 1
-grep -q '^kernel ' <<<"$out" || { echo "FAIL: no guest came up:"; echo "$out" | tail -n 20; exit 1; }
+grep -q '^kernel ' <<<"$out" || { echo "FAIL: no guest came up:"; echo "$out" | tail -n 20; tail -n 20 "$tmp/run.err"; exit 1; }
 
 # Differences between the checker and the 7.2 verifier, by test name
 # substring and message substring (the checker's, or the first line of the

@@ -1,0 +1,255 @@
+/* harness/target/known_bugs.c: known kernel bugs as data.
+ *
+ * Every folder of docs/kernel-bugs/ is one bug, written down once: its
+ * report (README.md), its reproducer, its fix, and a known.conf that this
+ * file reads (docs/kernel-bugs/README.md gives the format):
+ *
+ *   signature  = VERIFIER-known-stack-liveness   the bucket its cases go to
+ *   kind       = VERIFIER                        mismatch_kind_name()
+ *   pattern    = slot poisoned by dead code elimination
+ *   seen       = 7.2.13 arm64, 7.2.13 x86_64     free text, for reports
+ *   reproducer = repro.s                         relative to the folder
+ *
+ * A bug is known to a run only when the booted kernel shows it: at boot
+ * known_bugs_probe() runs every reproducer through the oracle, and only
+ * the bugs whose reproducer gives the pattern count. A fixed kernel thus
+ * gets no suppression, and a bug coming back in a kernel that had it fixed
+ * is reported as new only if its reproducer no longer shows it there. */
+#include <errno.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <string.h>
+
+#include "harness/target/target.h"
+
+const char *known_bugs_default_dir(char *buf, size_t size)
+{
+	/* build/callfuzz -> docs/kernel-bugs of the same tree */
+	snprintf(buf, size, "%s/../docs/kernel-bugs", target_self_dir());
+	return buf;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = 0;
+	return s;
+}
+
+static int parse_kind(const char *name, enum mismatch_kind *kind)
+{
+	for (int k = MISMATCH_NONE + 1; k <= MISMATCH_KERNEL; k++) {
+		if (!strcmp(name, mismatch_kind_name((enum mismatch_kind)k))) {
+			*kind = (enum mismatch_kind)k;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* One known.conf: `key = value` lines, `#` comments, every key once. */
+static int parse_conf(const char *path, const char *folder, struct known_bug *b, struct cf_err *err)
+{
+	char rerr[256];
+	size_t len;
+	char *text = cf_read_file(path, &len, rerr, sizeof(rerr));
+	char *line, *save = NULL;
+	int lineno = 0;
+	bool have_kind = false;
+
+	if (!text) {
+		cf_err_set(err, "%s", rerr);
+		return -1;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq, *key, *val, *dst = NULL;
+		size_t dsize = 0;
+
+		lineno++;
+		key = trim(line);
+		if (!*key || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			cf_err_set(err, "%s:%d: expected `key = value`", path, lineno);
+			goto fail;
+		}
+		*eq = 0;
+		key = trim(key);
+		val = trim(eq + 1);
+		if (!strcmp(key, "signature")) {
+			dst = b->signature, dsize = sizeof(b->signature);
+		} else if (!strcmp(key, "pattern")) {
+			dst = b->pattern, dsize = sizeof(b->pattern);
+		} else if (!strcmp(key, "seen")) {
+			dst = b->seen, dsize = sizeof(b->seen);
+		} else if (!strcmp(key, "reproducer")) {
+			if (snprintf(b->reproducer, sizeof(b->reproducer), "%s/%s", folder, val) >=
+			    (int)sizeof(b->reproducer)) {
+				cf_err_set(err, "%s:%d: reproducer path too long", path, lineno);
+				goto fail;
+			}
+			continue;
+		} else if (!strcmp(key, "kind")) {
+			if (parse_kind(val, &b->kind) < 0) {
+				cf_err_set(err, "%s:%d: kind '%s' is not a mismatch kind (VERIFIER, KERNEL, ...)",
+					   path, lineno, val);
+				goto fail;
+			}
+			have_kind = true;
+			continue;
+		} else {
+			cf_err_set(err, "%s:%d: unknown key '%s' (signature, kind, pattern, seen, reproducer)",
+				   path, lineno, key);
+			goto fail;
+		}
+		if (snprintf(dst, dsize, "%s", val) >= (int)dsize) {
+			cf_err_set(err, "%s:%d: %s longer than %zu bytes", path, lineno, key, dsize - 1);
+			goto fail;
+		}
+	}
+	free(text);
+	if (!b->signature[0] || !b->pattern[0] || !b->reproducer[0] || !have_kind) {
+		cf_err_set(err, "%s: signature, kind, pattern and reproducer are required", path);
+		return -1;
+	}
+	return 0;
+fail:
+	free(text);
+	return -1;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(((const struct known_bug *)a)->name, ((const struct known_bug *)b)->name);
+}
+
+int known_bugs_load(struct known_bugs *kb, const char *dir, struct cf_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	memset(kb, 0, sizeof(*kb));
+	if (!d) /* no catalogue (an installed binary without the tree): nothing known */
+		return errno == ENOENT ? 0 : (cf_err_set(err, "%s: %s", dir, strerror(errno)), -1);
+	while ((e = readdir(d))) {
+		char folder[PATH_MAX], conf[PATH_MAX + 16];
+		struct known_bug *b, *grown;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(folder, sizeof(folder), "%s/%s", dir, e->d_name);
+		snprintf(conf, sizeof(conf), "%s/known.conf", folder);
+		if (access(conf, F_OK) < 0)
+			continue; /* a folder without known.conf is not (yet) in the catalogue */
+		grown = realloc(kb->bugs, (size_t)(kb->n + 1) * sizeof(*kb->bugs));
+		if (!grown) {
+			cf_err_set(err, "out of memory");
+			goto fail;
+		}
+		kb->bugs = grown;
+		b = &kb->bugs[kb->n];
+		memset(b, 0, sizeof(*b));
+		if (strlen(e->d_name) >= sizeof(b->name)) {
+			cf_err_set(err, "%s: folder name longer than %zu bytes", folder, sizeof(b->name) - 1);
+			goto fail;
+		}
+		memcpy(b->name, e->d_name, strlen(e->d_name) + 1);
+		if (parse_conf(conf, folder, b, err) < 0)
+			goto fail;
+		kb->n++;
+	}
+	closedir(d);
+	qsort(kb->bugs, (size_t)kb->n, sizeof(*kb->bugs), cmp_names);
+	return 0;
+fail:
+	closedir(d);
+	known_bugs_free(kb);
+	return -1;
+}
+
+/* The kernel voices' differences only: the model voice is our JIT. */
+static bool case_shows(const struct known_bug *b, const struct target_case *c)
+{
+	if (c->m.kind != b->kind || (c->mvoice >= 0 && c->voice[c->mvoice].kind == TARGET_VOICE_MODEL_JIT))
+		return false;
+	/* the place holds the log's reason line; 7.3 puts a listing and a
+	 * "Suggestion:" after the message, so the whole log is searched too */
+	return strstr(c->m.place, b->pattern) || (c->kernel_log && strstr(c->kernel_log, b->pattern));
+}
+
+int known_bugs_probe(struct known_bugs *kb, struct target *t, struct cf_err *err)
+{
+	for (int i = 0; i < kb->n; i++) {
+		struct known_bug *b = &kb->bugs[i];
+		char rerr[256];
+		struct cf_prog prog;
+		struct target_case c;
+		size_t len;
+		char *text = cf_read_file(b->reproducer, &len, rerr, sizeof(rerr));
+
+		b->shown = false;
+		b->probe[0] = 0;
+		if (!text) {
+			snprintf(b->probe, sizeof(b->probe), "reproducer unreadable: %.200s", rerr);
+			continue;
+		}
+		if (cf_asm_parse(text, len, b->reproducer, &prog, err) < 0) {
+			free(text);
+			return -1; /* a catalogue entry that does not parse is our bug */
+		}
+		free(text);
+		cf_prog_derive_stack(&prog);
+		memset(&c, 0, sizeof(c));
+		c.prog = &prog;
+		if (target_run(t, &c, 1, err) < 0) {
+			cf_prog_free(&prog);
+			return -1;
+		}
+		b->shown = case_shows(b, &c);
+		snprintf(b->probe, sizeof(b->probe), "%s", c.m.kind == MISMATCH_NONE ? "no difference" : c.m.place);
+		target_case_release(&c);
+		cf_prog_free(&prog);
+	}
+	return 0;
+}
+
+const struct known_bug *known_bugs_match(const struct known_bugs *kb, const struct target_case *c)
+{
+	for (int i = 0; i < kb->n; i++)
+		if (kb->bugs[i].shown && case_shows(&kb->bugs[i], c))
+			return &kb->bugs[i];
+	return NULL;
+}
+
+void known_bugs_describe(const struct known_bugs *kb, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	if (!kb->n) {
+		snprintf(buf, size, "no known kernel bugs (no catalogue)");
+		return;
+	}
+	for (int i = 0; i < kb->n && off < size; i++) {
+		int w = snprintf(buf + off, size - off, "%s%s %s", i ? ", " : "known kernel bugs: ",
+				 kb->bugs[i].name, kb->bugs[i].shown ? "(shown by this kernel)" : "(not shown: not known in this run)");
+
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+void known_bugs_free(struct known_bugs *kb)
+{
+	free(kb->bugs);
+	memset(kb, 0, sizeof(*kb));
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# tests/e2e/vm_known_bugs.sh: the catalogue of known kernel bugs
+# (docs/kernel-bugs/*/known.conf) against the kernel it was written on,
+# Debian's 7.2.13 (build/kernels/, harness/target/fetch-kernels.sh), one
+# boot: every reproducer, and every shapes/trigger-*.s, is a VERIFIER
+# mismatch carrying its bug's pattern; every shapes/load-*.s loads and
+# equals the interpreter. x86-64 when its image is there (boots in ~4 s),
+# else arm64. Exit 0 pass, 77 skip, else fail.
+set -u
+cd "$(dirname "$0")/../.."
+fail() { echo "FAIL: $*"; exit 1; }
+arch=
+for a in x86_64 arm64; do
+	[ -s "build/kernels/$a/vmlinuz" ] && grep -q '^7\.2\.13' "build/kernels/$a/version" 2>/dev/null && { arch=$a; break; }
+done
+[ -n "$arch" ] || { echo "skip: no Debian 7.2.13 kernel in build/kernels/ (harness/target/fetch-kernels.sh)"; exit 77; }
+q=qemu-system-x86_64; [ $arch = arm64 ] && q=qemu-system-aarch64
+command -v $q >/dev/null || { echo "skip: $q not installed"; exit 77; }
+[ -x build/callfuzz ] || fail "build/callfuzz missing (make)"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+files=() want=()
+for conf in docs/kernel-bugs/*/known.conf; do
+	dir=$(dirname "$conf")
+	pattern=$(sed -n 's/^pattern *= *//p' "$conf")
+	repro=$(sed -n 's/^reproducer *= *//p' "$conf")
+	[ -n "$pattern" ] && [ -n "$repro" ] || fail "$conf: no pattern or reproducer"
+	files+=("$dir/$repro"); want+=("shows:$pattern")
+	for s in "$dir"/shapes/trigger-*.s; do [ -e "$s" ] && files+=("$s") && want+=("shows:$pattern"); done
+	for s in "$dir"/shapes/load-*.s; do [ -e "$s" ] && files+=("$s") && want+=("loads"); done
+done
+[ ${#files[@]} -gt 0 ] || fail "no docs/kernel-bugs/*/known.conf"
+build/callfuzz run --target vm --arch $arch "${files[@]}" >"$tmp/out" 2>&1
+for i in "${!files[@]}"; do
+	f=${files[$i]}
+	verdict=$(awk -v f="== $f" '$0 == f { on = 1; next } /^== / { on = 0 } on && /^(equal|mismatch):/ { print; exit }' "$tmp/out")
+	case "${want[$i]}" in
+	loads) case "$verdict" in equal:*) ;; *) cat "$tmp/out"; fail "$f: expected to load on $arch 7.2.13, got: $verdict" ;; esac ;;
+	shows:*) p=${want[$i]#shows:}
+		case "$verdict" in "mismatch: VERIFIER"*"$p"*) ;; *) cat "$tmp/out"; fail "$f: expected the kernel to reject it with '$p', got: $verdict" ;; esac ;;
+	esac
+done
+for i in "${!files[@]}"; do echo "  ${files[$i]}: ${want[$i]%%:*}"; done
+echo "vm_known_bugs: ${#files[@]} programs on $arch 7.2.13 as the catalogue says"
