@@ -5,7 +5,7 @@
 # For each architecture with a kernel image (build/kernels/ARCH/vmlinuz or
 # CALLFUZZ_KERNEL): N programs (default 10000) of the generator's kernel
 # profile (--max-args from the kernel's probe: 12 on 7.2), seeds 1..N,
-# through `callfuzz vm-fuzz`: the share the checker accepts (100% or the
+# through `callfuzz agree --target vm`: the share the checker accepts (100% or the
 # generator has a bug), the share the real verifier accepts, and the share
 # whose kernel results (JIT; the kernel's interpreter too when every
 # function takes at most 5 arguments) equal the interpreter's. Every
@@ -28,7 +28,7 @@ for arch in "${arches[@]}"; do
 	out=$build/vm-agree-$arch
 	rm -rf "$out"
 	echo "== $arch: $n programs from seed $seed ($kernel)"
-	"$build/callfuzz" vm-fuzz --arch "$arch" --kernel "$kernel" --count "$n" --seed "$seed" --out "$out"
-	echo "   reports: $(ls "$out" 2>/dev/null | grep -c '\.txt$') in $out"
+	"$build/callfuzz" agree --target vm --arch "$arch" --kernel "$kernel" --count "$n" --seed "$seed" --artifacts "$out"
+	echo "   buckets: $(find "$out" -mindepth 1 -maxdepth 1 -type d ! -name '.*' 2>/dev/null | wc -l) in $out (callfuzz triage $out)"
 done
 exit 0

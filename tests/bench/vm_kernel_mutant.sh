@@ -5,7 +5,7 @@
 # Builds Debian's linux-source-7.2 (harness/target/kernel-tree.sh fetches and
 # unpacks it once) for arm64 with PATCH applied to a scratch copy (default
 # tests/mutants/kernel-stack-arg-imm32.patch; 6.5 min from nothing on 2 idle
-# cores, seconds once built), then runs `callfuzz vm-fuzz` on the mutant
+# cores, seconds once built), then runs `callfuzz agree --target vm` on the mutant
 # kernel until the first mismatch (at most MAX_PROGRAMS, default 20000),
 # and prints the time and number of programs to it. The mismatching program
 # is then run on the unpatched Debian 7.2.13 kernel (build/kernels/arm64)
@@ -26,16 +26,17 @@ image=$(harness/target/kernel-tree.sh --arch arm64 --patch "$patch" debian | tai
 echo "mutant kernel: $image (built or reused in $(( $(date +%s) - t0 )) s)"
 
 t1=$(date +%s)
-"$build/callfuzz" vm-fuzz --arch arm64 --kernel "$image" --count "$max" --seed "${VM_MUTANT_SEED:-1}" \
-	--stop-after 1 --stop-on KERNEL,CRASH,TIMEOUT --out "$out" | tee "$out/fuzz.log"
+"$build/callfuzz" agree --target vm --arch arm64 --kernel "$image" --count "$max" --seed "${VM_MUTANT_SEED:-1}" \
+	--stop-after 1 --stop-on KERNEL,CRASH,TIMEOUT --artifacts "$out" | tee "$out/fuzz.log"
 echo "wall time of the fuzzing run (boot included): $(( $(date +%s) - t1 )) s"
-rep=$(ls "$out"/vm-KERNEL-*.s "$out"/vm-CRASH-*.s "$out"/vm-TIMEOUT-*.s 2>/dev/null | head -n 1)
-if [ -z "$rep" ]; then
+bucket=$(ls -d "$out"/KERNEL-* "$out"/CRASH-kernel-* "$out"/TIMEOUT-kernel-* 2>/dev/null | head -n 1)
+if [ -z "$bucket" ]; then
 	echo "mutant NOT found in $max programs"
 	exit 1
 fi
-echo "report: ${rep%.s}.txt"
-sed -n '3,12p' "${rep%.s}.txt"
+rep=$bucket/prog.s
+echo "report: $bucket/report.txt (shrink it on the mutant: $build/callfuzz min $bucket)"
+sed -n '1,14p' "$bucket/report.txt"
 pristine=$build/kernels/arm64/vmlinuz
 if [ -s "$pristine" ]; then
 	echo "control on the unpatched kernel ($pristine):"

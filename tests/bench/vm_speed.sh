@@ -7,7 +7,7 @@
 # 12-argument call, one program per round trip and 8 per round trip, with
 # the time split into the guest's BPF_PROG_LOAD, its BPF_PROG_TEST_RUN and
 # the rest (virtio-serial transfer, host-side BTF build, close).
-# Then the oracle on generated programs (`callfuzz vm-fuzz`, kernel
+# Then the oracle on generated programs (`callfuzz agree --target vm`, kernel
 # profile, VM_BENCH_FUZZ_N programs, default 200) at 1 and 16 programs per
 # round trip: programs/s and the split per program (the kernel's load and
 # run, measured in the guest; protocol = round-trip wall time minus those;
@@ -53,8 +53,8 @@ for arch in "${arches[@]}"; do
 	done
 	for batch in 1 16; do
 		echo "-- oracle, $fuzz_n generated programs, $batch per round trip"
-		"$build/callfuzz" vm-fuzz --arch "$arch" --kernel "$kernel" --count "$fuzz_n" --batch "$batch" |
-			grep -E '^vm-fuzz:|time:' |
+		"$build/callfuzz" agree --target vm --arch "$arch" --kernel "$kernel" --count "$fuzz_n" --batch "$batch" |
+			grep -E '^agree: [0-9]|time:' |
 			awk '{ print } /time:/ {
 				for (i = 1; i <= NF; i++) {
 					if ($i == "load") load = $(i + 1)
