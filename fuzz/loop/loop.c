@@ -322,6 +322,15 @@ static enum loop_verdict finish_case(struct loop *l, const uint8_t *data, size_t
 	return out->verdict;
 }
 
+/* The target's totals the loop reports as its own. */
+static void copy_target_stats(struct loop_stats *st, const struct target_stats *ts, bool model)
+{
+	st->exec_restarts = (uint64_t)(model ? ts->exec_restarts : ts->boots > 1 ? ts->boots - 1 : 0);
+	st->guest_load_ns = ts->load_ns;
+	st->guest_run_ns = ts->run_ns;
+	st->round_trips = (uint64_t)ts->round_trips;
+}
+
 static void outcome_reset(struct loop_outcome *out)
 {
 	memset(&out->m, 0, sizeof(out->m));
@@ -398,8 +407,7 @@ int loop_run_batch(struct loop *l, const uint8_t *const *data, const size_t *len
 		t1 = now_ns();
 		for (int j = 0; j < m; j++)
 			add_case_times(st, &cases[j], (t1 - t) / (uint64_t)m);
-		st->exec_restarts = (uint64_t)(model ? target_get_stats(l->t)->exec_restarts :
-					       target_get_stats(l->t)->boots > 1 ? target_get_stats(l->t)->boots - 1 : 0);
+		copy_target_stats(st, target_get_stats(l->t), model);
 		for (int j = 0; j < m; j++)
 			finish_case(l, data[which[j]], len[which[j]], &cases[j], &out[which[j]]);
 	}
@@ -451,6 +459,10 @@ int loop_stats_write(const struct loop_stats *s, const char *path)
 	fprintf(f, "exec_restarts %" PRIu64 "\n", s->exec_restarts);
 	fprintf(f, "vm_interp_voice %" PRIu64 "\n", s->vm_interp_voice);
 	fprintf(f, "wall_ns %" PRIu64 "\n", s->wall_ns);
+	fprintf(f, "guest_load_ns %" PRIu64 "\n", s->guest_load_ns);
+	fprintf(f, "guest_run_ns %" PRIu64 "\n", s->guest_run_ns);
+	fprintf(f, "round_trips %" PRIu64 "\n", s->round_trips);
+	fprintf(f, "fuzz_ns %" PRIu64 "\n", s->fuzz_ns);
 	for (int i = 0; i < LOOP_NSTAGES; i++)
 		fprintf(f, "ns_%s %" PRIu64 "\n", loop_stage_name(i), s->stage_ns[i]);
 	for (int n = 0; n <= CF_MAX_ARGS; n++)

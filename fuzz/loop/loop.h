@@ -88,6 +88,14 @@ struct loop_stats {
 	uint64_t call_nargs[CF_MAX_ARGS + 1]; /* BPF-to-BPF call sites by callee argument count */
 	uint64_t stage_ns[LOOP_NSTAGES];
 	uint64_t wall_ns;         /* whole iterations */
+	/* vm targets: the kernel's own cost (target_stats), measured in the
+	 * guest around its syscalls, and the round trips that carried it */
+	uint64_t guest_load_ns;   /* BPF_BTF_LOAD + BPF_PROG_LOAD, every kernel voice */
+	uint64_t guest_run_ns;    /* BPF_PROG_TEST_RUN, every kernel voice */
+	uint64_t round_trips;
+	uint64_t fuzz_ns;         /* set by the caller (fuzz/diff.c): wall time since
+				     the target was up (the guest booted), the
+				     fuzzing engine's own time included */
 };
 
 enum loop_verdict {
