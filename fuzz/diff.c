@@ -88,6 +88,7 @@ static char seen[64][96]; /* signatures announced on stderr by this process */
 static int nseen;
 
 static uint64_t up_ns; /* when the target was up (after the guest's boot) */
+static uint64_t engine_ns, input_done_ns; /* the engine's time between inputs */
 
 static uint64_t now_ns(void)
 {
@@ -107,6 +108,7 @@ static void write_stats(void)
 	 * engine's own time included */
 	st = *loop_get_stats(the_loop);
 	st.fuzz_ns = now_ns() - up_ns;
+	st.engine_ns = engine_ns;
 	loop_stats_write(&st, stats_path);
 }
 
@@ -219,13 +221,16 @@ static void start_loop(void)
 
 		/* fuzz/run prints this line (the kernel's release, the profile) */
 		loop_describe(the_loop, desc, sizeof(desc));
-		fprintf(stderr, "fuzz-diff: %s; artifacts in %s/\n", desc, o.artifacts_dir);
+		if (o.target.kind == TARGET_VM)
+			fprintf(stderr, "fuzz-diff: %s; %d input%s per round trip; artifacts in %s/\n", desc, batch_size,
+				batch_size == 1 ? "" : "s", o.artifacts_dir);
+		else
+			fprintf(stderr, "fuzz-diff: %s; artifacts in %s/\n", desc, o.artifacts_dir);
 		if (target_kind_vm(o.target.kind)) {
 			struct target_id id;
 
 			target_get_id(loop_target(the_loop), &id);
 			fprintf(stderr, "fuzz-diff: kernel image %s\n", id.kernel);
-			fprintf(stderr, "fuzz-diff: %d input(s) per round trip (CALLFUZZ_VM_BATCH)\n", batch_size);
 		}
 	}
 	atexit(at_exit);
@@ -336,6 +341,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!the_loop)
 		start_loop();
+	if (input_done_ns)
+		engine_ns += now_ns() - input_done_ns;
 	if (batch_size <= 1) {
 		loop_run_input(the_loop, data, size, &out);
 		act_on(&out);
@@ -377,5 +384,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		stats_written = now;
 		write_stats();
 	}
+	input_done_ns = now_ns();
 	return 0;
 }

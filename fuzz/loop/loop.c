@@ -579,6 +579,7 @@ int loop_stats_write(const struct loop_stats *s, const char *path)
 	fprintf(f, "guest_run_ns %" PRIu64 "\n", s->guest_run_ns);
 	fprintf(f, "round_trips %" PRIu64 "\n", s->round_trips);
 	fprintf(f, "fuzz_ns %" PRIu64 "\n", s->fuzz_ns);
+	fprintf(f, "engine_ns %" PRIu64 "\n", s->engine_ns);
 	for (int i = 0; i < LOOP_NSTAGES; i++)
 		fprintf(f, "ns_%s %" PRIu64 "\n", loop_stage_name(i), s->stage_ns[i]);
 	for (int n = 0; n <= CF_MAX_ARGS; n++)

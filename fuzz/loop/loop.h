@@ -96,6 +96,8 @@ struct loop_stats {
 	uint64_t fuzz_ns;         /* set by the caller (fuzz/diff.c): wall time since
 				     the target was up (the guest booted), the
 				     fuzzing engine's own time included */
+	uint64_t engine_ns;       /* set by the caller: the engine's own time between
+				     two inputs (mutation, corpus, coverage) */
 };
 
 enum loop_verdict {
