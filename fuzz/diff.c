@@ -43,8 +43,8 @@
  * crashes or times out (docs/vm-target.md, "AFL++").
  *
  * Batches (vm target): libFuzzer hands over one input at a time, and one
- * round trip to the guest per input costs a quarter of the kernel's own
- * time on top (docs/vm-target.md, "Costs"). So each input is generated,
+ * round trip to the guest per input put fuzz/run at 11-22% over the
+ * kernel's own time (docs/benchmarks.md). So each input is generated,
  * checked and interpreted at once (loop_queue_input: the coverage
  * libFuzzer sees for it is its own, and a generator bug aborts on it),
  * then waits with a copy of its bytes until CALLFUZZ_VM_BATCH inputs wait

@@ -12,6 +12,8 @@
 #   VM_OVERHEAD_TIME  seconds per run (default 60)
 #   VM_OVERHEAD_RUNS  runs per arch (default 1)
 #   CALLFUZZ_VM_BATCH passed through (fuzz/run --vm-batch)
+#   VM_OVERHEAD_ENGINE_ARGS  extra libFuzzer arguments (fuzz/run -- ARGS),
+#                     e.g. -entropic=0
 set -u
 cd "$(dirname "$0")/../.."
 t=${VM_OVERHEAD_TIME:-60}
@@ -29,10 +31,10 @@ for i in 0 1; do
 		mkdir -p "$tmp/corpus"
 		cp seeds/corpus/* "$tmp/corpus/" 2>/dev/null
 		./fuzz/run --target vm --arch "$arch" --kernel "$img" --time "$t" --jobs 1 --no-min \
-			--corpus "$tmp/corpus" --artifacts "$tmp/artifacts" >"$tmp/out" 2>&1
+			--corpus "$tmp/corpus" --artifacts "$tmp/artifacts" -- ${VM_OVERHEAD_ENGINE_ARGS:-} >"$tmp/out" 2>&1
 		progs=$(grep -o 'summary: [0-9]*s, [0-9]* programs' "$tmp/out" | awk '{ print $3 }')
 		over=$(grep "over the kernel" "$tmp/out" | sed 's/^fuzz\/run: vm: //')
-		echo "vm_overhead: $arch run $r (${t}s, batch ${CALLFUZZ_VM_BATCH:-default}): ${progs:-?} programs; ${over:-no figures (log below)}"
+		echo "vm_overhead: $arch run $r (${t}s, batch ${CALLFUZZ_VM_BATCH:-default}${VM_OVERHEAD_ENGINE_ARGS:+, $VM_OVERHEAD_ENGINE_ARGS}): ${progs:-?} programs; ${over:-no figures (log below)}"
 		[ -n "$over" ] || tail -n 15 "$tmp/out"
 	done
 done
