@@ -31,14 +31,34 @@
  *   CALLFUZZ_ACCEL            vm: auto (default: KVM where the host can run
  *                             the guest, else TCG), kvm or tcg
  *   CALLFUZZ_VM_CONSOLE       vm: keep the guest console in this file
+ *   CALLFUZZ_VM_BATCH         vm: inputs per round trip (default
+ *                             DIFF_VM_BATCH_DEFAULT, at most LOOP_MAX_BATCH;
+ *                             1: each input waits for its own; under AFL++
+ *                             the default is 1). See "Batches" below.
  *
  * Under AFL++ (libAFLDriver) the executor and the guest start at the first
  * input, in the forked child, not in the fork server: the driver defers the
  * fork server past LLVMFuzzerInitialize and runs each child persistently
  * (INT_MAX inputs), so one guest serves an AFL++ instance until its child
- * crashes or times out (docs/vm-target.md, "AFL++"). */
+ * crashes or times out (docs/vm-target.md, "AFL++").
+ *
+ * Batches (vm target): libFuzzer hands over one input at a time, and one
+ * round trip to the guest per input put fuzz/run at 11-22% over the
+ * kernel's own time (docs/benchmarks.md). So each input is generated,
+ * checked and interpreted at once (loop_queue_input: the coverage
+ * libFuzzer sees for it is its own, and a generator bug aborts on it),
+ * then waits with a copy of its bytes until CALLFUZZ_VM_BATCH inputs wait
+ * or the oldest has waited DIFF_VM_BATCH_MAX_WAIT_MS; then they go to the
+ * guest together (loop_flush), and a mismatch's artifact is written with
+ * the bytes of the input that made it. What waits goes at exit (atexit:
+ * -max_total_time, -runs), at SIGINT (fuzz/run's stop: our handler lets
+ * the current input finish, flushes, then hands the signal to libFuzzer's),
+ * and before a generator bug's abort. A lost guest in a batch is named by
+ * target_run (it reruns the batch one by one). vm,model keeps one input
+ * per call: its interpreter runs beside our JIT at the flush. */
 #include "fuzz/loop/loop.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,21 +71,52 @@
 #define DIFF_DEFAULT_TARGET "model"
 #endif
 
+/* tests/bench/vm_overhead.sh, docs/benchmarks.md */
+#define DIFF_VM_BATCH_DEFAULT 16
+#define DIFF_VM_BATCH_MAX_WAIT_MS 2000
+
 static struct loop *the_loop;
+static int batch_size = 1;          /* inputs per flush; 1: loop_run_input */
+static uint64_t first_queued_ns;  /* when the oldest waiting input came */
+static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t in_input; /* inside LLVMFuzzerTestOneInput */
+static struct sigaction engine_sigint; /* libFuzzer's handler */
 static char stats_path[1024];
 static time_t stats_written;
 static bool stop_on_mismatch;
 static char seen[64][96]; /* signatures announced on stderr by this process */
 static int nseen;
 
+static uint64_t up_ns; /* when the target was up (after the guest's boot) */
+static uint64_t engine_ns, input_done_ns; /* the engine's time between inputs */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void write_stats(void)
 {
-	if (the_loop && stats_path[0])
-		loop_stats_write(loop_get_stats(the_loop), stats_path);
+	struct loop_stats st;
+
+	if (!the_loop || !stats_path[0])
+		return;
+	/* fuzz/run's "over the kernel": everything but the boot, the
+	 * engine's own time included */
+	st = *loop_get_stats(the_loop);
+	st.fuzz_ns = now_ns() - up_ns;
+	st.engine_ns = engine_ns;
+	loop_stats_write(&st, stats_path);
 }
+
+static void flush_queue(void);
 
 static void at_exit(void)
 {
+	flush_queue();
 	write_stats();
 }
 
@@ -118,6 +169,19 @@ static void start_loop(void)
 	}
 	if ((env = getenv("CALLFUZZ_VM_CONSOLE")) && *env)
 		o.target.console_log = env;
+	if (o.target.kind == TARGET_VM) {
+		env = getenv("CALLFUZZ_VM_BATCH");
+		/* AFL++ ends a persistent child with SIGKILL: nothing would
+		 * flush what waits */
+		batch_size = getenv("__AFL_SHM_ID") ? 1 : DIFF_VM_BATCH_DEFAULT;
+		if (env && *env) {
+			batch_size = atoi(env);
+			if (batch_size < 1 || batch_size > LOOP_MAX_BATCH) {
+				fprintf(stderr, "fuzz-diff: CALLFUZZ_VM_BATCH=%s: 1..%d\n", env, LOOP_MAX_BATCH);
+				exit(2);
+			}
+		}
+	}
 	/* The executor: its binary and runner (fuzz/run --help), and how long
 	 * it and this job spin for each other. Spinning pays only when nobody
 	 * else wants the CPUs: fuzz/run says how many jobs share them
@@ -147,6 +211,7 @@ static void start_loop(void)
 		fprintf(stderr, "fuzz-diff: %s\n", err.msg);
 		exit(2);
 	}
+	up_ns = now_ns();
 	{
 		char dir[900];
 
@@ -164,7 +229,11 @@ static void start_loop(void)
 
 		/* fuzz/run prints this line (the kernel's release, the profile) */
 		loop_describe(the_loop, desc, sizeof(desc));
-		fprintf(stderr, "fuzz-diff: %s; artifacts in %s/\n", desc, o.artifacts_dir);
+		if (o.target.kind == TARGET_VM)
+			fprintf(stderr, "fuzz-diff: %s; %d input%s per round trip; artifacts in %s/\n", desc, batch_size,
+				batch_size == 1 ? "" : "s", o.artifacts_dir);
+		else
+			fprintf(stderr, "fuzz-diff: %s; artifacts in %s/\n", desc, o.artifacts_dir);
 		if (target_kind_vm(o.target.kind)) {
 			struct target_id id;
 
@@ -198,19 +267,18 @@ static void announce(const struct loop_outcome *out)
 		mismatch_kind_name(out->m.kind), out->m.place, out->artifact_dir);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* What an input's outcome asks of this process: announce a mismatch, stop
+ * at the first one (CALLFUZZ_STOP_ON_MISMATCH), abort on a generator bug
+ * or when the loop cannot go on. */
+static void act_on(const struct loop_outcome *out)
 {
-	struct loop_outcome out;
-	time_t now;
-
-	if (!the_loop)
-		start_loop();
-	switch (loop_run_input(the_loop, data, size, &out)) {
+	switch (out->verdict) {
 	case LOOP_EQUAL:
+	case LOOP_QUEUED:
 		break;
 	case LOOP_MISMATCH:
-		announce(&out);
-		if (stop_on_mismatch && !out.known) {
+		announce(out);
+		if (stop_on_mismatch && !out->known) {
 			write_stats();
 			fprintf(stderr, "fuzz-diff: stopping at the first mismatch (CALLFUZZ_STOP_ON_MISMATCH)\n");
 			loop_stop(the_loop);
@@ -220,18 +288,110 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case LOOP_GEN_BUG:
 		write_stats();
-		fprintf(stderr, "fuzz-diff: %s\n--- program ---\n%s--- end ---\n", out.msg,
-			out.prog_text ? out.prog_text : "(none)\n");
+		fprintf(stderr, "fuzz-diff: %s\n--- program ---\n%s--- end ---\n", out->msg,
+			out->prog_text ? out->prog_text : "(none)\n");
 		abort();
 	case LOOP_ERROR:
 		write_stats();
-		fprintf(stderr, "fuzz-diff: %s\n", out.msg);
+		fprintf(stderr, "fuzz-diff: %s\n", out->msg);
 		abort();
+	}
+}
+
+/* The waiting inputs to the guest; each outcome acted on (a mismatch of a
+ * later one is still written before a stop). */
+static void flush_queue(void)
+{
+	static struct loop_outcome outs[LOOP_MAX_BATCH];
+	int n, stop = -1;
+
+	if (!the_loop || !loop_queued(the_loop))
+		return;
+	n = loop_flush(the_loop, outs);
+	for (int i = 0; i < n; i++) {
+		if (outs[i].verdict == LOOP_MISMATCH && stop_on_mismatch && !outs[i].known) {
+			announce(&outs[i]);
+			if (stop < 0)
+				stop = i;
+			continue;
+		}
+		act_on(&outs[i]);
+	}
+	if (stop >= 0)
+		act_on(&outs[stop]);
+}
+
+/* fuzz/run stops a job with SIGINT, and libFuzzer's handler _Exits: the
+ * inputs that wait would never reach the guest. Ours lets the input at
+ * hand finish and the queue go first (a second SIGINT does not wait). */
+static void on_sigint(int sig)
+{
+	if (interrupted || (!in_input && !(the_loop && loop_queued(the_loop)))) {
+		sigaction(SIGINT, &engine_sigint, NULL);
+		raise(sig); /* delivered when this handler returns */
+		return;
+	}
+	interrupted = 1;
+}
+
+static void pass_on_sigint(void)
+{
+	flush_queue();
+	write_stats();
+	sigaction(SIGINT, &engine_sigint, NULL);
+	raise(SIGINT);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct loop_outcome out;
+	time_t now;
+
+	if (!the_loop)
+		start_loop();
+	if (input_done_ns)
+		engine_ns += now_ns() - input_done_ns;
+	if (batch_size <= 1) {
+		loop_run_input(the_loop, data, size, &out);
+		act_on(&out);
+	} else {
+		static bool sigint_set;
+
+		/* libFuzzer installs its handlers after LLVMFuzzerInitialize */
+		if (!sigint_set) {
+			struct sigaction sa = { .sa_handler = on_sigint };
+
+			sigemptyset(&sa.sa_mask);
+			sigint_set = sigaction(SIGINT, &sa, &engine_sigint) == 0;
+		}
+		in_input = 1;
+		if (interrupted)
+			pass_on_sigint();
+		if (loop_queue_input(the_loop, data, size, &out) != LOOP_QUEUED) {
+			/* a generator bug aborts on this input: what waits goes
+			 * first (the flush frees the loop's program texts) */
+			char *text = out.prog_text ? strdup(out.prog_text) : NULL;
+
+			flush_queue();
+			out.prog_text = text;
+			act_on(&out);
+			free(text);
+		} else {
+			if (loop_queued(the_loop) == 1)
+				first_queued_ns = now_ns();
+			if (loop_queued(the_loop) >= batch_size ||
+			    now_ns() - first_queued_ns >= DIFF_VM_BATCH_MAX_WAIT_MS * 1000000ull)
+				flush_queue();
+		}
+		if (interrupted)
+			pass_on_sigint();
+		in_input = 0;
 	}
 	now = time(NULL);
 	if (now != stats_written) {
 		stats_written = now;
 		write_stats();
 	}
+	input_done_ns = now_ns();
 	return 0;
 }

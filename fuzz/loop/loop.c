@@ -60,6 +60,13 @@ struct loop {
 	char *texts[LOOP_MAX_BATCH]; /* the outcomes' prog_text of the last call */
 	int ntexts;
 	char desc[1024];
+	/* loop_queue_input: cases prepared (checked, interpreted) and waiting
+	 * for the target, each with a copy of its input's bytes */
+	struct target_case queue[LOOP_MAX_BATCH];
+	struct cf_prog queue_progs[LOOP_MAX_BATCH];
+	uint8_t *queue_data[LOOP_MAX_BATCH];
+	size_t queue_len[LOOP_MAX_BATCH];
+	int nqueued;
 };
 
 struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
@@ -115,10 +122,21 @@ struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
 	return l;
 }
 
+static void drop_queue(struct loop *l)
+{
+	for (int i = 0; i < l->nqueued; i++) {
+		target_case_release(&l->queue[i]);
+		cf_prog_free(&l->queue_progs[i]);
+		free(l->queue_data[i]);
+	}
+	l->nqueued = 0;
+}
+
 void loop_stop(struct loop *l)
 {
 	if (!l)
 		return;
+	drop_queue(l);
 	target_close(l->t);
 	for (int i = 0; i < l->ntexts; i++)
 		free(l->texts[i]);
@@ -322,6 +340,15 @@ static enum loop_verdict finish_case(struct loop *l, const uint8_t *data, size_t
 	return out->verdict;
 }
 
+/* The target's totals the loop reports as its own. */
+static void copy_target_stats(struct loop_stats *st, const struct target_stats *ts, bool model)
+{
+	st->exec_restarts = (uint64_t)(model ? ts->exec_restarts : ts->boots > 1 ? ts->boots - 1 : 0);
+	st->guest_load_ns = ts->load_ns;
+	st->guest_run_ns = ts->run_ns;
+	st->round_trips = (uint64_t)ts->round_trips;
+}
+
 static void outcome_reset(struct loop_outcome *out)
 {
 	memset(&out->m, 0, sizeof(out->m));
@@ -329,6 +356,43 @@ static void outcome_reset(struct loop_outcome *out)
 	out->verdict = LOOP_EQUAL;
 	out->signature[0] = out->artifact_dir[0] = out->msg[0] = 0;
 	out->prog_text = NULL;
+}
+
+/* The fuzzer's bytes as a case for the target: program, atomics, check or
+ * not, ctx. 0, or -1 with out (LOOP_ERROR) saying why. */
+static int make_case(struct loop *l, const uint8_t *data, size_t len, struct cf_prog *prog, struct target_case *c,
+		     struct loop_outcome *out)
+{
+	bool model = l->opts.target.kind == TARGET_MODEL;
+	uint64_t h = input_hash(data, len);
+	struct cf_err err;
+
+	/* the model voice of a kernel target uses LSE */
+	out->lse = model ? pick_lse(l->opts.lse, h) : true;
+	if (gen_program(data, len, &l->opts.gen, prog, &err)) {
+		snprintf(out->msg, sizeof(out->msg), "gen_program: %s", err.msg);
+		out->verdict = LOOP_ERROR;
+		return -1;
+	}
+	count_program(&l->stats, prog);
+	memset(c, 0, sizeof(*c));
+	c->prog = prog;
+	c->llsc = !out->lse;
+	c->skip_check = model && !pick_check(l->opts.check_every, h);
+	/* A kernel target's ctx comes from the input's hash: nonzero, so
+	 * that the kernel profile's ctx reads see data. The model
+	 * target's programs start from a zero ctx. */
+	if (!model)
+		for (int k = 0; k < CF_CTX_SIZE; k++)
+			c->ctx_in[k] = (uint8_t)(k * 37 + (h >> (8 * (k & 7))));
+	return 0;
+}
+
+static void free_texts(struct loop *l)
+{
+	for (int i = 0; i < l->ntexts; i++)
+		free(l->texts[i]);
+	l->ntexts = 0;
 }
 
 int loop_run_batch(struct loop *l, const uint8_t *const *data, const size_t *len, int n, struct loop_outcome *out)
@@ -343,9 +407,7 @@ int loop_run_batch(struct loop *l, const uint8_t *const *data, const size_t *len
 
 	if (n < 1 || n > LOOP_MAX_BATCH)
 		return -1;
-	for (int i = 0; i < l->ntexts; i++)
-		free(l->texts[i]);
-	l->ntexts = 0;
+	free_texts(l);
 	cases = calloc((size_t)n, sizeof(*cases));
 	progs = calloc((size_t)n, sizeof(*progs));
 	which = calloc((size_t)n, sizeof(*which));
@@ -361,28 +423,9 @@ int loop_run_batch(struct loop *l, const uint8_t *const *data, const size_t *len
 		return n;
 	}
 	for (int i = 0; i < n; i++) {
-		uint64_t h = input_hash(data[i], len[i]);
-		struct target_case *c = &cases[m];
-
 		outcome_reset(&out[i]);
-		/* the model voice of a kernel target uses LSE */
-		out[i].lse = model ? pick_lse(l->opts.lse, h) : true;
-		if (gen_program(data[i], len[i], &l->opts.gen, &progs[m], &err)) {
-			snprintf(out[i].msg, sizeof(out[i].msg), "gen_program: %s", err.msg);
-			out[i].verdict = LOOP_ERROR;
-			continue;
-		}
-		count_program(st, &progs[m]);
-		c->prog = &progs[m];
-		c->llsc = !out[i].lse;
-		c->skip_check = model && !pick_check(l->opts.check_every, h);
-		/* A kernel target's ctx comes from the input's hash: nonzero, so
-		 * that the kernel profile's ctx reads see data. The model
-		 * target's programs start from a zero ctx. */
-		if (!model)
-			for (int k = 0; k < CF_CTX_SIZE; k++)
-				c->ctx_in[k] = (uint8_t)(k * 37 + (h >> (8 * (k & 7))));
-		which[m++] = i;
+		if (make_case(l, data[i], len[i], &progs[m], &cases[m], &out[i]) == 0)
+			which[m++] = i;
 	}
 	t1 = now_ns();
 	st->stage_ns[LOOP_STAGE_GEN] += t1 - t;
@@ -398,8 +441,7 @@ int loop_run_batch(struct loop *l, const uint8_t *const *data, const size_t *len
 		t1 = now_ns();
 		for (int j = 0; j < m; j++)
 			add_case_times(st, &cases[j], (t1 - t) / (uint64_t)m);
-		st->exec_restarts = (uint64_t)(model ? target_get_stats(l->t)->exec_restarts :
-					       target_get_stats(l->t)->boots > 1 ? target_get_stats(l->t)->boots - 1 : 0);
+		copy_target_stats(st, target_get_stats(l->t), model);
 		for (int j = 0; j < m; j++)
 			finish_case(l, data[which[j]], len[which[j]], &cases[j], &out[which[j]]);
 	}
@@ -414,6 +456,88 @@ int loop_run_batch(struct loop *l, const uint8_t *const *data, const size_t *len
 	free(progs);
 	free(which);
 	return n;
+}
+
+enum loop_verdict loop_queue_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out)
+{
+	struct target_case *c = &l->queue[l->nqueued];
+	struct cf_prog *prog = &l->queue_progs[l->nqueued];
+	uint64_t t_start = now_ns(), t;
+
+	free_texts(l);
+	outcome_reset(out);
+	if (l->nqueued == LOOP_MAX_BATCH) {
+		snprintf(out->msg, sizeof(out->msg), "loop_queue_input: %d inputs wait already (loop_flush)",
+			 LOOP_MAX_BATCH);
+		out->verdict = LOOP_ERROR;
+		return out->verdict;
+	}
+	if (make_case(l, data, len, prog, c, out) < 0)
+		return out->verdict;
+	t = now_ns();
+	l->stats.stage_ns[LOOP_STAGE_GEN] += t - t_start;
+	target_prepare(l->t, c);
+	l->stats.stage_ns[LOOP_STAGE_CHECK] += c->times.check_ns;
+	l->stats.stage_ns[LOOP_STAGE_INTERP] += c->times.interp_ns;
+	c->times.check_ns = c->times.interp_ns = 0; /* counted here, not again at the flush */
+	if (!c->checker_ok || c->interp_fault) {
+		/* a generator bug: now, on the input that made it */
+		finish_case(l, data, len, c, out);
+	} else {
+		l->queue_data[l->nqueued] = malloc(len ? len : 1);
+		if (!l->queue_data[l->nqueued]) {
+			snprintf(out->msg, sizeof(out->msg), "out of memory");
+			out->verdict = LOOP_ERROR;
+		} else {
+			memcpy(l->queue_data[l->nqueued], data, len);
+			l->queue_len[l->nqueued++] = len;
+			out->verdict = LOOP_QUEUED;
+		}
+	}
+	if (out->verdict != LOOP_QUEUED) {
+		target_case_release(c);
+		cf_prog_free(prog);
+	}
+	l->stats.wall_ns += now_ns() - t_start;
+	return out->verdict;
+}
+
+int loop_queued(const struct loop *l)
+{
+	return l->nqueued;
+}
+
+int loop_flush(struct loop *l, struct loop_outcome *out)
+{
+	struct loop_stats *st = &l->stats;
+	int m = l->nqueued;
+	uint64_t t_start = now_ns(), t1;
+	struct cf_err err;
+
+	free_texts(l);
+	if (!m)
+		return 0;
+	for (int j = 0; j < m; j++) {
+		outcome_reset(&out[j]);
+		out[j].lse = !l->queue[j].llsc;
+	}
+	if (target_run(l->t, l->queue, m, &err) < 0) {
+		for (int j = 0; j < m; j++) {
+			out[j].verdict = LOOP_ERROR;
+			snprintf(out[j].msg, sizeof(out[j].msg), "target: %s", err.msg);
+		}
+	} else {
+		t1 = now_ns();
+		for (int j = 0; j < m; j++)
+			add_case_times(st, &l->queue[j], (t1 - t_start) / (uint64_t)m);
+		copy_target_stats(st, target_get_stats(l->t), l->opts.target.kind == TARGET_MODEL);
+		/* each mismatch's artifact with its own input's bytes */
+		for (int j = 0; j < m; j++)
+			finish_case(l, l->queue_data[j], l->queue_len[j], &l->queue[j], &out[j]);
+	}
+	drop_queue(l);
+	st->wall_ns += now_ns() - t_start;
+	return m;
 }
 
 enum loop_verdict loop_run_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out)
@@ -451,6 +575,11 @@ int loop_stats_write(const struct loop_stats *s, const char *path)
 	fprintf(f, "exec_restarts %" PRIu64 "\n", s->exec_restarts);
 	fprintf(f, "vm_interp_voice %" PRIu64 "\n", s->vm_interp_voice);
 	fprintf(f, "wall_ns %" PRIu64 "\n", s->wall_ns);
+	fprintf(f, "guest_load_ns %" PRIu64 "\n", s->guest_load_ns);
+	fprintf(f, "guest_run_ns %" PRIu64 "\n", s->guest_run_ns);
+	fprintf(f, "round_trips %" PRIu64 "\n", s->round_trips);
+	fprintf(f, "fuzz_ns %" PRIu64 "\n", s->fuzz_ns);
+	fprintf(f, "engine_ns %" PRIu64 "\n", s->engine_ns);
 	for (int i = 0; i < LOOP_NSTAGES; i++)
 		fprintf(f, "ns_%s %" PRIu64 "\n", loop_stage_name(i), s->stage_ns[i]);
 	for (int n = 0; n <= CF_MAX_ARGS; n++)

@@ -88,6 +88,16 @@ struct loop_stats {
 	uint64_t call_nargs[CF_MAX_ARGS + 1]; /* BPF-to-BPF call sites by callee argument count */
 	uint64_t stage_ns[LOOP_NSTAGES];
 	uint64_t wall_ns;         /* whole iterations */
+	/* vm targets: the kernel's own cost (target_stats), measured in the
+	 * guest around its syscalls, and the round trips that carried it */
+	uint64_t guest_load_ns;   /* BPF_BTF_LOAD + BPF_PROG_LOAD, every kernel voice */
+	uint64_t guest_run_ns;    /* BPF_PROG_TEST_RUN, every kernel voice */
+	uint64_t round_trips;
+	uint64_t fuzz_ns;         /* set by the caller (fuzz/diff.c): wall time since
+				     the target was up (the guest booted), the
+				     fuzzing engine's own time included */
+	uint64_t engine_ns;       /* set by the caller: the engine's own time between
+				     two inputs (mutation, corpus, coverage) */
 };
 
 enum loop_verdict {
@@ -96,6 +106,8 @@ enum loop_verdict {
 	LOOP_GEN_BUG,  /* outcome.msg and outcome.prog_text say what */
 	LOOP_ERROR,    /* the loop could not go on (executor cannot restart,
 			  artifacts not writable): outcome.msg */
+	LOOP_QUEUED,   /* loop_queue_input: checked and interpreted, waiting for
+			  loop_flush */
 };
 
 struct loop_outcome {
@@ -127,6 +139,22 @@ enum loop_verdict loop_run_input(struct loop *l, const uint8_t *data, size_t len
  * until the next call.
  * Returns n, or -1 when n is out of range. */
 int loop_run_batch(struct loop *l, const uint8_t *const *data, const size_t *len, int n, struct loop_outcome *out);
+/* Deferred runs, for a fuzzer that hands over one input at a time
+ * (libFuzzer) on a target whose round trip is dear (vm: fuzz/diff.c's
+ * CALLFUZZ_VM_BATCH). loop_queue_input generates the program and runs the
+ * host's side now (target_prepare: the checker, the interpreter), so that
+ * the fuzzer's coverage of that code is this input's and a generator bug
+ * is LOOP_GEN_BUG on this input; otherwise it keeps a copy of the bytes
+ * and returns LOOP_QUEUED (LOOP_ERROR when LOOP_MAX_BATCH wait already).
+ * On a target whose interpreter runs beside the model voice (model,
+ * vm,model) the interpreter waits for the flush: use loop_run_input there.
+ * loop_flush runs every queued case through the target at once (a kernel
+ * voice: one round trip) and fills out[0..n) in queue order, each
+ * mismatch's artifact written with its own input's bytes; returns n (0:
+ * nothing waited). loop_stop drops what still waits. */
+enum loop_verdict loop_queue_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out);
+int loop_queued(const struct loop *l);
+int loop_flush(struct loop *l, struct loop_outcome *out /* [LOOP_MAX_BATCH] */);
 const struct loop_stats *loop_get_stats(const struct loop *l);
 /* The target the loop runs on (its id: kind, arch, kernel, release). */
 const struct target *loop_target(const struct loop *l);

@@ -176,6 +176,7 @@ static int cmd_agree_as(int argc, char **argv, enum target_kind default_kind)
 			ft.programs++;
 			switch (o->verdict) {
 			case LOOP_EQUAL:
+			case LOOP_QUEUED: /* loop_queue_input's only */
 				break;
 			case LOOP_GEN_BUG:
 				ft.gen_bugs++;

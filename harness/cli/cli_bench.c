@@ -304,6 +304,7 @@ static int bench_loop(int argc, char **argv)
 
 		switch (loop_run_input(l, buf, len, &out)) {
 		case LOOP_EQUAL:
+		case LOOP_QUEUED: /* loop_queue_input's only */
 			break;
 		case LOOP_MISMATCH:
 			mismatches++;

@@ -1002,6 +1002,44 @@ static void check_case(const struct cf_check_opts *co, struct target_case *c)
 	c->times.check_ns += now_ns() - t0;
 }
 
+/* The host's side of a case, before any voice runs: the checker, the
+ * interpreter (unless the worker thread runs it beside the model voice),
+ * the voices to ask. */
+static void prepare_case(struct target *t, const struct cf_check_opts *co, struct target_case *c)
+{
+	case_reset(c);
+	/* skip_check only where a rejection cannot change what runs:
+	 * a kernel voice's verdict is compared with the checker's */
+	if (!c->skip_check || t->vm || t->opts.kind == TARGET_HOST)
+		check_case(co, c);
+	else
+		c->checker_ok = true; /* until a mismatch asks (target_run) */
+	if (c->checker_ok && !t->worker_running) {
+		uint64_t ti = now_ns();
+
+		interp_run(c->prog, NULL, NULL, c->ctx_in, &c->ir);
+		c->interp_fault = c->ir.status != INTERP_OK;
+		c->times.interp_ns += now_ns() - ti;
+	}
+	for (int k = 0; k < TARGET_NVOICE_KINDS; k++) {
+		if (!wants_voice(t, c, (enum target_voice_kind)k))
+			continue;
+		memset(&c->voice[c->nvoices], 0, sizeof(c->voice[0]));
+		c->voice[c->nvoices++].kind = (enum target_voice_kind)k;
+	}
+	c->prepared = true;
+}
+
+void target_prepare(struct target *t, struct target_case *c)
+{
+	struct cf_check_opts co;
+	uint64_t t0 = now_ns();
+
+	target_check_opts(t, &co);
+	prepare_case(t, &co, c);
+	t->stats.host_ns += now_ns() - t0;
+}
+
 int target_run(struct target *t, struct target_case *cases, int n, struct cf_err *err)
 {
 	struct cf_check_opts co;
@@ -1009,28 +1047,9 @@ int target_run(struct target *t, struct target_case *cases, int n, struct cf_err
 
 	target_check_opts(t, &co);
 	for (int i = 0; i < n; i++) {
-		struct target_case *c = &cases[i];
-
-		case_reset(c);
-		/* skip_check only where a rejection cannot change what runs:
-		 * a kernel voice's verdict is compared with the checker's */
-		if (!c->skip_check || t->vm || t->opts.kind == TARGET_HOST)
-			check_case(&co, c);
-		else
-			c->checker_ok = true; /* until a mismatch asks (below) */
-		if (c->checker_ok && !t->worker_running) {
-			uint64_t ti = now_ns();
-
-			interp_run(c->prog, NULL, NULL, c->ctx_in, &c->ir);
-			c->interp_fault = c->ir.status != INTERP_OK;
-			c->times.interp_ns += now_ns() - ti;
-		}
-		for (int k = 0; k < TARGET_NVOICE_KINDS; k++) {
-			if (!wants_voice(t, c, (enum target_voice_kind)k))
-				continue;
-			memset(&c->voice[c->nvoices], 0, sizeof(c->voice[0]));
-			c->voice[c->nvoices++].kind = (enum target_voice_kind)k;
-		}
+		if (!cases[i].prepared)
+			prepare_case(t, &co, &cases[i]);
+		cases[i].prepared = false; /* a rerun starts over */
 	}
 	t->stats.host_ns += now_ns() - t0;
 	if (t->vm) {

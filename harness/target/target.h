@@ -321,6 +321,9 @@ struct target_case {
 	bool skip_check;          /* run the checker only if a mismatch is found
 				     (the fuzz loop's check_every); a program it
 				     then rejects is reported as !checker_ok */
+	bool prepared;            /* target_prepare did the host's side: target_run
+				     keeps its checker and interpreter results
+				     (and clears this) */
 	/* out */
 	bool checked;             /* the checker ran on it */
 	bool checker_ok;
@@ -394,6 +397,14 @@ const struct exec_info *target_exec_info(const struct target *t);
  * run one by one to name the culprit. 0, or -1 with err when the target
  * cannot go on (the cases' results are then incomplete). */
 int target_run(struct target *t, struct target_case *cases, int n, struct cf_err *err);
+/* The host's side of one case now (checker, interpreter, the voices to
+ * ask), the rest at a later target_run with other cases: the fuzz loop's
+ * deferred runs (loop_queue_input), where the checker and the interpreter
+ * run while the fuzzer's coverage is still this input's, and the guest
+ * sees the cases of many inputs in one round trip. On a target whose
+ * interpreter runs beside the model voice (model, vm,model) the
+ * interpreter still waits for target_run. */
+void target_prepare(struct target *t, struct target_case *c);
 /* A kernel voice (its verdict, test run, ctx, r0) against the checker's
  * verdict and the interpreter's results in c, in the oracle's order:
  * VERIFIER when the verdicts differ (the place quotes the kernel's log

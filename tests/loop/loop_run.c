@@ -86,3 +86,37 @@ TEST(loop_samples_the_checker_by_input)
 	CHECK_EQ(loop_get_stats(b)->checked, checked_a); /* the same inputs, the same choice */
 	loop_stop(b);
 }
+
+/* loop_queue_input + loop_flush (fuzz/diff.c's batches): each input is
+ * prepared when it comes (the checker ran), runs at the flush, and has
+ * its own outcome there, in order; a full queue says so. */
+TEST(loop_queued_inputs_run_at_the_flush_each_with_its_outcome)
+{
+	static struct loop_outcome outs[LOOP_MAX_BATCH];
+	uint8_t buf[GEN_SEED_MAX_LEN];
+	struct loop_outcome out;
+	struct loop *l = start_loop(1);
+	int n = 12;
+
+	if (!l)
+		return;
+	for (int i = 0; i < n; i++) {
+		size_t len = gen_bytes_from_seed(1000 + (uint64_t)i, 600, buf, sizeof(buf));
+
+		CHECK_EQ(loop_queue_input(l, buf, len, &out), LOOP_QUEUED);
+		CHECK_EQ(loop_get_stats(l)->checked, 0); /* counted at the flush, with the case */
+	}
+	CHECK_EQ(loop_queued(l), n);
+	CHECK_EQ(loop_get_stats(l)->programs, 0);
+	CHECK_EQ(loop_flush(l, outs), n);
+	for (int i = 0; i < n; i++)
+		CHECK_MSG(outs[i].verdict == LOOP_EQUAL, "input %d: %d %s", i, outs[i].verdict, outs[i].msg);
+	CHECK_EQ(loop_queued(l), 0);
+	CHECK_EQ(loop_flush(l, outs), 0);
+	CHECK_EQ(loop_get_stats(l)->programs, n);
+	CHECK_EQ(loop_get_stats(l)->checked, n);
+	for (int i = 0; i < LOOP_MAX_BATCH; i++)
+		loop_queue_input(l, buf, 8, &out);
+	CHECK_EQ(loop_queue_input(l, buf, 8, &out), LOOP_ERROR);
+	loop_stop(l); /* drops what waits */
+}
