@@ -16,7 +16,8 @@ static void usage(FILE *out)
 	for (int i = 0; i < cli_ncommands; i++)
 		fprintf(out, "  %-*s  %s\n", width, cli_commands[i]->name, cli_commands[i]->summary);
 	fprintf(out, "\n`callfuzz COMMAND --help` describes one command.\n"
-		     "Exit codes: 0 success, 1 rejected or mismatch, 2 bad usage or unreadable input.\n");
+		     "Exit codes: 0 success, 1 rejected or mismatch, 2 bad usage or unreadable input,\n"
+		     "125 a --kernel-tree that does not build (git bisect run skips the commit).\n");
 }
 
 int main(int argc, char **argv)
