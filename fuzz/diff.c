@@ -167,6 +167,8 @@ static void start_loop(void)
 		fprintf(stderr, "fuzz-diff: CALLFUZZ_ACCEL=%s: auto, kvm or tcg\n", env);
 		exit(2);
 	}
+	/* arm64 under TCG: boot with arm64.nopauth unless this is set */
+	o.target.pauth = (env = getenv("CALLFUZZ_VM_PAUTH")) && *env && strcmp(env, "0");
 	if ((env = getenv("CALLFUZZ_VM_CONSOLE")) && *env)
 		o.target.console_log = env;
 	if (o.target.kind == TARGET_VM) {

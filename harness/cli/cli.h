@@ -83,6 +83,9 @@ void cli_target_init(struct cli_target *a);
  * it is): 0, or -1 with "callfuzz CMD: ..." printed. */
 int cli_accel_parse(const char *v, enum vm_accel *out, const char *cmd);
 int cli_accel_from_env(enum vm_accel *out, const char *cmd);
+/* $CALLFUZZ_VM_PAUTH set and not "0": keep an arm64 guest's pointer
+ * authentication under TCG (vm_opts.pauth) */
+bool cli_pauth_from_env(void);
 /* One option at argv[*i] (its value consumed): 1 taken, 0 not ours, -1 bad
  * (message printed as "callfuzz CMD: ..."). */
 int cli_target_option(struct cli_target *a, int argc, char **argv, int *i, const char *cmd);

@@ -37,6 +37,8 @@ static void vm_usage(FILE *out)
 		"                   it refuses stack-argument programs)\n"
 		"  --accel A        auto (default: KVM where the host can, else TCG), kvm or tcg\n"
 		"                   ($CALLFUZZ_ACCEL)\n"
+		"  --pauth          arm64 under TCG: keep the kernel's pointer authentication\n"
+		"                   (default: boot with arm64.nopauth; $CALLFUZZ_VM_PAUTH=1)\n"
 		"  --log2           on rejection, print the verifier log at log_level 2\n"
 		"                   (every instruction's state; the static stack liveness)\n"
 		"  --timeout MS     watchdog per request (default 10000)\n"
@@ -100,7 +102,7 @@ static void print_ctx_changes(const uint8_t *before, const uint8_t *after, size_
 
 struct vm_cli {
 	enum vm_arch arch;
-	bool arch_given, jit, interp, accel_given, log2;
+	bool arch_given, jit, interp, accel_given, log2, pauth;
 	enum vm_accel accel;  /* --accel, $CALLFUZZ_ACCEL */
 	const char *kernel, *console;
 	int timeout_ms;
@@ -281,6 +283,8 @@ static int cmd_vm(int argc, char **argv)
 			c.interp = true;
 		} else if (!strcmp(a, "--log2")) {
 			c.log2 = true;
+		} else if (!strcmp(a, "--pauth")) {
+			c.pauth = true;
 		} else if (a[0] == '-' && a[1] && strcmp(a, "-")) {
 			if (!v) {
 				fprintf(stderr, "callfuzz vm: %s needs a value\n", a);
@@ -339,6 +343,7 @@ static int cmd_vm(int argc, char **argv)
 		return EXIT_USAGE;
 	vm_opts_default(&o, c.arch);
 	o.accel = c.accel;
+	o.pauth = c.pauth || cli_pauth_from_env();
 	o.kernel = c.kernel;
 	o.console_log = c.console;
 	if (c.timeout_ms > 0)
@@ -350,8 +355,8 @@ static int cmd_vm(int argc, char **argv)
 	}
 	const struct vm_info *in = vm_get_info(vm);
 
-	printf("kernel %s (%s), %s, boot %.1f s, stack arguments: %s, JIT: %s\n", in->release, in->machine,
-	       in->accel, in->boot_ms / 1000, in->stack_args ? "yes" : "no", in->jit_on ? "on" : "off");
+	printf("kernel %s (%s), command line \"%s\", %s, boot %.1f s, stack arguments: %s, JIT: %s\n", in->release,
+	       in->machine, in->cmdline, in->accel, in->boot_ms / 1000, in->stack_args ? "yes" : "no", in->jit_on ? "on" : "off");
 	if (!in->stack_args && in->probe_log[0]) {
 		const char *why = strstr(in->probe_log, "R11 is invalid") ? "R11 is invalid" : in->probe_log;
 

@@ -225,6 +225,7 @@ static int open_vm(struct target *t, struct cf_err *err)
 	vo.kernel = o->kernel;
 	vo.console_log = o->console_log;
 	vo.accel = o->accel;
+	vo.pauth = o->pauth;
 	if (o->req_timeout_ms > 0)
 		vo.req_timeout_ms = o->req_timeout_ms;
 	{
@@ -361,8 +362,8 @@ void target_describe(const struct target *t, char *buf, size_t size)
 	if (t->vm) {
 		const struct vm_info *in = vm_get_info(t->vm);
 
-		snprintf(buf, size, "kernel %s (%s), %s, boot %.1f s, stack arguments: %s, JIT: %s%s", in->release,
-			 in->machine, in->accel, in->boot_ms / 1000, in->stack_args ? "yes" : "no",
+		snprintf(buf, size, "kernel %s (%s), command line \"%s\", %s, boot %.1f s, stack arguments: %s, JIT: %s%s",
+			 in->release, in->machine, in->cmdline, in->accel, in->boot_ms / 1000, in->stack_args ? "yes" : "no",
 			 in->jit_on ? "on" : "off",
 			 in->jit_switchable ? " (switchable: the kernel's interpreter is a second voice)" : "");
 	} else if (t->opts.kind == TARGET_HOST) {

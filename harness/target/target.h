@@ -273,6 +273,7 @@ struct target_opts {
 	/* vm targets */
 	const char *arch;        /* "arm64"/"x86_64"; NULL: the kernel image's own, else arm64 */
 	enum vm_accel accel;     /* KVM or TCG (the CLI reads $CALLFUZZ_ACCEL) */
+	bool pauth;              /* vm_opts.pauth (the CLI reads $CALLFUZZ_VM_PAUTH) */
 	const char *kernel;      /* NULL: build/kernels/ARCH/vmlinuz (the CLI resolves
 				    $CALLFUZZ_KERNEL and --kernel-tree before) */
 	const char *console_log; /* NULL: a temporary file */
@@ -486,6 +487,9 @@ struct vm_opts {
 	const char *local_agent; /* testing: run this agent binary with --stdio on the host
 	                            kernel instead of booting (kernel/initrd unused) */
 	enum vm_accel accel;     /* default VM_ACCEL_AUTO */
+	bool pauth;              /* arm64 under TCG: leave the kernel's pointer authentication
+				    on; false (default) boots with arm64.nopauth (docs/vm-target.md,
+				    "Why the cloud kernel is slower") */
 	const char *accel_cache; /* auto: where a KVM failure at boot is remembered across
 				    processes, keyed by qemu binary, host kernel release and
 				    arch; NULL: <dir of callfuzz>/vm-accel.cache, "": nowhere */
@@ -511,6 +515,7 @@ struct vm_info {
 	double boot_ms;        /* last boot: qemu start to HELLO */
 	int boots;             /* 1 + restarts */
 	bool kvm;              /* the guest runs under KVM (else TCG) */
+	char cmdline[160];     /* the kernel command line of the last boot (-append) */
 	char accel[320];       /* which and why, one line: "accel kvm", "accel tcg (arm64
 				  guest on an x86_64 host)", "accel tcg: KVM failed at
 				  boot after 0.1 s (qemu: ...), fell back" */

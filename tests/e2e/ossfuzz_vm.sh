@@ -49,7 +49,7 @@ done < <(sed -n '/^\[libfuzzer\]/,/^\[/p' "$o/fuzz-diff_vm.options" | grep -v -e
 	./fuzz-diff_vm "${opts[@]}" -max_total_time=5 "$out/corpus") >"$out/run.log" 2>&1 ||
 	{ tail -n 30 "$out/run.log"; fail "fuzz-diff_vm did not run cleanly from \$OUT"; }
 grep -m 1 '^fuzz-diff: target vm' "$out/run.log"
-grep -q '^fuzz-diff: target vm: kernel 7\.[0-9.]*+[^ ]*arm64 (aarch64), accel ' "$out/run.log" ||
+grep -q '^fuzz-diff: target vm: kernel 7\.[0-9.]*+[^ ]*arm64 (aarch64), command line "[^"]*", accel ' "$out/run.log" ||
 	{ tail -n 20 "$out/run.log"; fail "fuzz-diff_vm did not say it booted the arm64 kernel"; }
 grep -qxF "fuzz-diff: kernel image $(cd "$o" && pwd -P)/kernels/arm64/vmlinuz" "$out/run.log" ||
 	fail "the kernel was not \$OUT's: $(grep 'kernel image' "$out/run.log")"

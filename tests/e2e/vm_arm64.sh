@@ -191,6 +191,14 @@ if ! grep -q '^kernel ' <<<"$out"; then
 fi
 stack_args=no
 grep -q 'stack arguments: yes' <<<"$out" && stack_args=yes
+# The first line names the kernel command line; under TCG an arm64 guest
+# boots with arm64.nopauth (docs/vm-target.md, "Why the cloud kernel is slower").
+first=$(grep -m 1 '^kernel ' <<<"$out")
+if [ "$arch" = arm64 ] && grep -q ', accel tcg' <<<"$first" &&
+	! grep -q 'command line "[^"]* arm64\.nopauth",' <<<"$first"; then
+	echo "FAIL: arm64 under TCG, but the first line names no arm64.nopauth: $first"
+	exit 1
+fi
 
 check_r0() { # name, expected
 	local s
