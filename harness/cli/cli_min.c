@@ -109,11 +109,20 @@ struct keep_ctx {
 	long runs;
 };
 
-/* One run of p on the target; its signature in sig ("" when equal). */
-static int run_once(struct keep_ctx *k, const struct cf_prog *p, struct target_case *c, char *sig, size_t size)
+/* The bucket a case's result goes to: its signature, "" when the case
+ * shows no mismatch (equal, rejected by the checker, an interpreter fault). */
+static void case_signature(const struct target_case *c, char *sig, size_t size)
 {
 	bool known;
 
+	sig[0] = 0;
+	if (c->checker_ok && !c->interp_fault && c->m.kind != MISMATCH_NONE)
+		target_signature(c, sig, size, &known);
+}
+
+/* One run of p on the target; its signature in sig ("" when equal). */
+static int run_once(struct keep_ctx *k, const struct cf_prog *p, struct target_case *c, char *sig, size_t size)
+{
 	memset(c, 0, sizeof(*c));
 	c->prog = p;
 	c->llsc = k->llsc;
@@ -121,66 +130,52 @@ static int run_once(struct keep_ctx *k, const struct cf_prog *p, struct target_c
 	k->runs++;
 	if (target_run(k->t, c, 1, &k->err) < 0)
 		return -1;
-	sig[0] = 0;
-	if (c->checker_ok && !c->interp_fault && c->m.kind != MISMATCH_NONE)
-		target_signature(c, sig, size, &known);
+	case_signature(c, sig, size);
 	return 0;
 }
 
-/* Kept only with the same signature (design.md "Minimizer and triage"); a
- * verdict mismatch also keeps the kernel's reason, not just "VERIFIER". */
-static bool keep_same_signature(void *opaque, const struct cf_prog *cand)
-{
-	struct keep_ctx *k = opaque;
-	struct target_case c;
-	char sig[128];
-	bool same;
-
-	if (k->failed)
-		return false;
-	if (run_once(k, cand, &c, sig, sizeof(sig)) < 0) {
-		k->failed = true;
-		target_case_release(&c);
-		return false;
-	}
-	same = !strcmp(sig, k->signature) && (!k->match[0] || strstr(c.m.place, k->match));
-	target_case_release(&c);
-	return same;
-}
-
-/* The same over a batch: one target_run for all of them (a kernel target:
- * one round trip per voice). */
+/* The first of n candidates still interesting, -1 if none: the same
+ * signature (design.md "Minimizer and triage"), and for a verdict mismatch
+ * the kernel's reason, not just "VERIFIER". One target_run for all of them
+ * (a kernel target: one round trip per voice). */
 static int keep_same_signature_batch(void *opaque, const struct cf_prog *const *cands, int n)
 {
 	struct keep_ctx *k = opaque;
-	struct target_case c[MIN_BATCH_MAX];
+	struct target_case *c;
 	int first = -1;
 
 	if (k->failed)
 		return -1;
-	memset(c, 0, sizeof(c[0]) * (size_t)n);
+	c = calloc((size_t)n, sizeof(*c));
+	if (!c) {
+		cf_err_set(&k->err, "out of memory");
+		k->failed = true;
+		return -1;
+	}
 	for (int i = 0; i < n; i++) {
 		c[i].prog = cands[i];
 		c[i].llsc = k->llsc;
 		memcpy(c[i].ctx_in, k->ctx, CF_CTX_SIZE);
 	}
 	k->runs += n;
-	if (target_run(k->t, c, n, &k->err) < 0) {
+	if (target_run(k->t, c, n, &k->err) < 0)
 		k->failed = true;
-		n = 0;
-	}
-	for (int i = 0; i < n && first < 0; i++) {
-		char sig[128] = "";
-		bool known;
+	for (int i = 0; i < n && first < 0 && !k->failed; i++) {
+		char sig[128];
 
-		if (c[i].checker_ok && !c[i].interp_fault && c[i].m.kind != MISMATCH_NONE)
-			target_signature(&c[i], sig, sizeof(sig), &known);
+		case_signature(&c[i], sig, sizeof(sig));
 		if (!strcmp(sig, k->signature) && (!k->match[0] || strstr(c[i].m.place, k->match)))
 			first = i;
 	}
 	for (int i = 0; i < n; i++)
 		target_case_release(&c[i]);
+	free(c);
 	return first;
+}
+
+static bool keep_same_signature(void *opaque, const struct cf_prog *cand)
+{
+	return keep_same_signature_batch(opaque, &cand, 1) == 0;
 }
 
 static char *report_text(const struct target *t, const struct target_case *c, const char *signature,
