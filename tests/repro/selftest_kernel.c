@@ -113,7 +113,8 @@ TEST(selftest_kernel_stack_args_guarded_like_verifier_stack_arg)
 	CHECK(!strstr(w.text, "__imm("));
 	CHECK(!strstr(w.text, "LIMITATION"));
 
-	/* the companion: named parameters under the same guard, stubs without */
+	/* the companion: named parameters under the same guard, argument-less
+	 * definitions in its #else branch */
 	REQUIRE(w.btf);
 	CHECK_CONTAINS(w.btf, guard);
 	CHECK_CONTAINS(w.btf, "long stack_arg_repro_sum9(long a1, long a2, long a3, long a4, long a5, long a6, "
