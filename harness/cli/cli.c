@@ -245,6 +245,8 @@ void cli_target_from_id(struct cli_target *a, const struct target_id *id)
 		snprintf(a->image, sizeof(a->image), "%s", id->kernel);
 		a->to.kernel = a->image;
 	}
+	if (target_kind_vm(a->to.kind) && target_id_pauth(id))
+		a->to.pauth = true;
 }
 
 int cli_target_prepare(struct cli_target *a, const char *cmd)

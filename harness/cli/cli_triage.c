@@ -230,7 +230,8 @@ static bool same_target(const struct triage_bucket *x, const struct triage_bucke
 	if (!vm_x || !vm_y)
 		return vm_x == vm_y;
 	return (a->arch_given || !strcmp(x->id.arch, y->id.arch)) &&
-	       (a->kernel_given || !strcmp(x->id.kernel, y->id.kernel));
+	       (a->kernel_given || !strcmp(x->id.kernel, y->id.kernel)) &&
+	       target_id_pauth(&x->id) == target_id_pauth(&y->id);
 }
 
 /* Every bucket on its own target: one group (one boot) per distinct one. */

@@ -392,6 +392,7 @@ void target_get_id(const struct target *t, struct target_id *id)
 		snprintf(id->kernel, sizeof(id->kernel), "%s", t->kernel_path);
 		snprintf(id->release, sizeof(id->release), "%s", vm_get_info(t->vm)->release);
 		snprintf(id->runner, sizeof(id->runner), "qemu-system");
+		snprintf(id->cmdline, sizeof(id->cmdline), "%s", vm_get_info(t->vm)->cmdline);
 	} else if (t->opts.kind == TARGET_HOST) {
 		struct utsname u;
 
@@ -441,6 +442,8 @@ int target_id_write(const struct target_id *id, FILE *out)
 		fprintf(out, "release %s\n", id->release);
 	if (id->runner[0])
 		fprintf(out, "runner %s\n", id->runner);
+	if (id->cmdline[0])
+		fprintf(out, "cmdline %s\n", id->cmdline);
 	return ferror(out) ? -1 : 0;
 }
 
@@ -471,9 +474,16 @@ int target_id_read(const char *path, struct target_id *id, struct cf_err *err)
 			snprintf(id->release, sizeof(id->release), "%s", v);
 		else if (!strcmp(line, "runner"))
 			snprintf(id->runner, sizeof(id->runner), "%s", v);
+		else if (!strcmp(line, "cmdline"))
+			snprintf(id->cmdline, sizeof(id->cmdline), "%s", v);
 	}
 	fclose(f);
 	return 0;
+}
+
+bool target_id_pauth(const struct target_id *id)
+{
+	return !strcmp(id->arch, "arm64") && id->cmdline[0] && !strstr(id->cmdline, "arm64.nopauth");
 }
 
 /* ---- the kernel's JIT code, annotated ------------------------------------ */

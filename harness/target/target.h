@@ -366,6 +366,9 @@ struct target_id {
 	char kernel[512];   /* vm: the image's path; "" otherwise */
 	char release[128];  /* vm and host: uname -r of the kernel; model: "" */
 	char runner[64];    /* model: "qemu-aarch64-static", "native"; vm: "qemu-system" */
+	char cmdline[160];  /* vm: the guest kernel's command line (vm_info.cmdline): says
+			       whether arm64 ran with arm64.nopauth; "" otherwise and in
+			       buckets written before it was recorded */
 };
 
 struct target;
@@ -433,6 +436,11 @@ int target_build_kernel_tree(const char *src, const char *arch, char *image, siz
  * read: 0, or -1 with err when the file cannot be read. */
 int target_id_write(const struct target_id *id, FILE *out);
 int target_id_read(const char *path, struct target_id *id, struct cf_err *err);
+/* The id is of an arm64 guest that ran with pointer authentication: its
+ * recorded command line lacks arm64.nopauth (--pauth, or KVM, where it
+ * makes no difference). Replays (min, triage --rerun) boot it the same
+ * way; ids from before the command line was recorded say false. */
+bool target_id_pauth(const struct target_id *id);
 
 /* ==== qemu-system guests (harness/target/vm.c, btf.c) ==================== */
 /* harness/target/target.h: real kernels under qemu-system as a callfuzz target
