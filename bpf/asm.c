@@ -1152,6 +1152,26 @@ static bool valid_ident(const char *s)
 	return true;
 }
 
+/* `.type syscall|raw_tracepoint`: before the first `.func`. */
+static int parse_type_directive(struct asm_state *as)
+{
+	struct parser *ps = &as->ps;
+
+	if (as->prog->nfuncs) {
+		fail(ps, ".type comes before the first .func");
+		return -1;
+	}
+	if (accept(ps, "syscall")) {
+		as->prog->prog_type = CF_PROG_SYSCALL;
+	} else if (accept(ps, "raw_tracepoint")) {
+		as->prog->prog_type = CF_PROG_RAW_TP;
+	} else {
+		fail_expected(ps, "a program type (syscall, raw_tracepoint)");
+		return -1;
+	}
+	return expect_end(ps);
+}
+
 /* `.map NAME, array|hash, key=K, value=V, entries=N`: before the first
  * `.func` (maps belong to the program, not to a function). */
 static int parse_map_directive(struct asm_state *as)
@@ -1430,10 +1450,12 @@ static int parse_line(struct asm_state *as, char *line)
 		return parse_func_directive(as);
 	if (accept(ps, ".map"))
 		return parse_map_directive(as);
+	if (accept(ps, ".type"))
+		return parse_type_directive(as);
 	if (t->kind == TOK_WORD && t->s[0] == '.' && !tok_is(t, ".insn")) {
 		char buf[200];
 
-		fail(ps, "unknown directive %s (expected .func, .map or .insn)", tok_text(t, buf, sizeof(buf)));
+		fail(ps, "unknown directive %s (expected .func, .map, .type or .insn)", tok_text(t, buf, sizeof(buf)));
 		return -1;
 	}
 	return add_stmt(as);
@@ -2001,6 +2023,8 @@ char *cf_asm_print(const struct cf_prog *p)
 		abort();
 	}
 	sb.s[0] = 0;
+	if (p->prog_type == CF_PROG_RAW_TP)
+		sb_printf(&sb, ".type raw_tracepoint\n%s", p->nmaps ? "" : "\n");
 	for (int mi = 0; mi < p->nmaps; mi++) {
 		const struct cf_map *m = &p->maps[mi];
 

@@ -93,12 +93,31 @@ struct cf_map {
 	uint32_t max_entries; /* 1..CF_MAP_MAX_ENTRIES */
 };
 
+/* Program types (docs/asm.md `.type`; docs/kernel-paths.md "Raw
+ * tracepoints and the private stack"). SYSCALL is what every target runs;
+ * RAW_TRACEPOINT only the vm target (BPF_PROG_TEST_RUN runs it,
+ * net/bpf/test_run.c bpf_prog_test_run_raw_tp): its ctx is CF_RAW_TP_CTX_SIZE
+ * bytes of u64 arguments, read-only, and 7.2 gives its frames of 64 bytes or
+ * more the private stack. */
+enum cf_prog_type {
+	CF_PROG_SYSCALL = 0,
+	CF_PROG_RAW_TP = 1,
+};
+#define CF_RAW_TP_CTX_SIZE 96 /* MAX_BPF_FUNC_ARGS * sizeof(u64) */
+
 struct cf_prog {
 	struct cf_func *funcs; /* funcs[0] is the entry */
 	int nfuncs, funcs_cap;
 	struct cf_map maps[CF_MAX_MAPS];
 	int nmaps;
+	int prog_type; /* enum cf_prog_type */
 };
+
+/* Bytes of ctx the program gets (and a test run passes). */
+static inline int cf_prog_ctx_size(const struct cf_prog *p)
+{
+	return p->prog_type == CF_PROG_RAW_TP ? CF_RAW_TP_CTX_SIZE : CF_CTX_SIZE;
+}
 
 void cf_prog_init(struct cf_prog *p);
 void cf_prog_free(struct cf_prog *p);
@@ -287,6 +306,7 @@ struct cf_check_opts {
 	bool maps;            /* maps and the map helpers: kernel targets that create
 				 them (the vm target); default false (our JIT and the
 				 executor have no maps) */
+	bool raw_tp;          /* RAW_TRACEPOINT programs: the vm target; default false */
 };
 
 void cf_check_opts_default(struct cf_check_opts *o);

@@ -41,6 +41,7 @@ void cf_check_opts_default(struct cf_check_opts *o)
 	o->model_callees = true;
 	o->ctx_moved_ok = true;
 	o->maps = false;
+	o->raw_tp = false;
 }
 
 /* ---- abstract values --------------------------------------------------- */
@@ -1186,6 +1187,10 @@ static int check_stack_bounds(struct checker *c, struct state *s, int regno, con
 
 static int check_ctx_bounds(struct checker *c, struct state *s, int addr, int size)
 {
+	/* include/linux/bpf.h bpf_tracing_ctx_access (raw_tp_prog_is_valid_access):
+	 * an offset that is a multiple of the size */
+	if (c->p->prog_type == CF_PROG_RAW_TP && size && addr % size)
+		return fail(c, frame_func(s), s->pc, "invalid bpf_context access off=%d size=%d", addr, size);
 	if (addr < 0 || addr + size > c->o.ctx_size)
 		return fail(c, frame_func(s), s->pc, "invalid bpf_context access off=%d size=%d", addr,
 			    size);
@@ -1442,6 +1447,10 @@ static int do_store(struct checker *c, struct state *s, const struct bpf_insn *i
 	if (ptr.type == PTR_CTX) {
 		if (is_ptr(&val))
 			return fail(c, fi, s->pc, "R%d leaks addr into ctx", i->src_reg);
+		/* bpf_tracing_ctx_access: a raw tracepoint's ctx is read-only */
+		if (c->p->prog_type == CF_PROG_RAW_TP)
+			return fail(c, fi, s->pc, "invalid bpf_context access off=%d size=%d", ptr.off + i->off,
+				    size);
 		if (check_ctx_ptr(c, s, i->dst_reg, &ptr, i->off))
 			return -1;
 		return check_ctx_bounds(c, s, ptr.off + i->off, size);
@@ -2193,6 +2202,18 @@ int cf_check(const struct cf_prog *p, const struct cf_check_opts *opts, struct c
 		c.o.insn_budget = 1000000;
 	if (c.o.max_args < 0 || c.o.max_args > CF_MAX_ARGS)
 		c.o.max_args = CF_MAX_ARGS;
+	if (p->prog_type == CF_PROG_RAW_TP) {
+		if (!c.o.raw_tp) {
+			cf_err_set(err, "raw_tracepoint programs are for the vm target (BPF_PROG_TEST_RUN of a "
+					"RAW_TRACEPOINT program)");
+			return -1;
+		}
+		if (c.o.ctx_size > CF_RAW_TP_CTX_SIZE)
+			c.o.ctx_size = CF_RAW_TP_CTX_SIZE;
+	} else if (p->prog_type != CF_PROG_SYSCALL) {
+		cf_err_set(err, "unknown program type %d", p->prog_type);
+		return -1;
+	}
 	c.stack = calloc(n, sizeof(int));
 	c.out_need = calloc(n, sizeof(int));
 	c.out_written = calloc(n, sizeof(int));

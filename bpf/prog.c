@@ -90,6 +90,7 @@ int cf_prog_copy(struct cf_prog *dst, const struct cf_prog *src)
 	}
 	memcpy(dst->maps, src->maps, sizeof(dst->maps));
 	dst->nmaps = src->nmaps;
+	dst->prog_type = src->prog_type;
 	return 0;
 }
 
@@ -168,7 +169,7 @@ void cf_prog_derive_stack(struct cf_prog *p)
 
 bool cf_prog_equal(const struct cf_prog *a, const struct cf_prog *b)
 {
-	if (a->nfuncs != b->nfuncs || a->nmaps != b->nmaps)
+	if (a->nfuncs != b->nfuncs || a->nmaps != b->nmaps || a->prog_type != b->prog_type)
 		return false;
 	for (int i = 0; i < a->nmaps; i++) {
 		const struct cf_map *x = &a->maps[i], *y = &b->maps[i];

@@ -606,7 +606,7 @@ static void stmt_ptr_access(struct fgen *fg)
 	int n = 0;
 
 	if (fg->ctx_slot) {
-		src_slot[n] = fg->ctx_slot, src_len[n] = CF_CTX_SIZE, src_ctx[n++] = true;
+		src_slot[n] = fg->ctx_slot, src_len[n] = cf_prog_ctx_size(fg->g->prog), src_ctx[n++] = true;
 	}
 	for (int a = 0; a < fg->pl->nargs; a++) {
 		if (!fg->ptr_slot[a] || fg->pl->kind[a] != PARAM_PTR_STACK)
@@ -628,6 +628,9 @@ static void stmt_ptr_access(struct fgen *fg)
 	static const unsigned w_stack[] = { 4, 3, 2, 2, 2 }; /* LDX, STX, ST, LDSX, atomic */
 	static const unsigned w_ctx[] = { 4, 4 };
 	int what = ctx ? WEIGHTED(fg->s, w_ctx) : WEIGHTED(fg->s, w_stack);
+
+	if (ctx && fg->g->prog->prog_type == CF_PROG_RAW_TP)
+		what = 0; /* bpf_tracing_ctx_access: reads only */
 
 	if (what == 1 || what == 4) {
 		/* the value written is a scalar created before p is loaded */
@@ -1530,6 +1533,18 @@ static void prologue(struct fgen *fg)
 		} else {
 			gen_trace_values(fg, offs, n, 0);
 		}
+	} else if (fg->g->prog->prog_type == CF_PROG_RAW_TP) {
+		/* a raw tracepoint's ctx is read-only: the values go to the
+		 * value of the one-entry array `obs` (its last map) */
+		int p = BPF_REG_1, v = BPF_REG_2;
+
+		emit_map_ldimm64(fg, p, fg->g->prog->nmaps - 1, true, 0);
+		for (int i = 0; i < n; i++) {
+			emit_ldx(fg, BPF_DW, v, BPF_REG_10, offs[i]);
+			emit_stx(fg, BPF_DW, p, v, 8 * ((fg->ctx_obs++ + fg->fi) % (CF_MAP_MAX_VALUE / 8)));
+		}
+		fg->st.reg[p] = REG_UNINIT;
+		fg->st.reg[v] = REG_SCALAR;
 	} else if (fg->ctx_slot) {
 		/* kernel profile: no helpers, the values go to ctx */
 		int p = BPF_REG_1, v = BPF_REG_2;
@@ -1546,9 +1561,13 @@ static void prologue(struct fgen *fg)
 
 static void epilogue(struct fgen *fg)
 {
-	if (fg->g->o->profile == GEN_PROFILE_MODEL)
+	if (fg->g->o->profile == GEN_PROFILE_MODEL) {
 		stack_hash_region(fg);
-	else if (fg->ctx_slot) {
+	} else if (fg->g->prog->prog_type == CF_PROG_RAW_TP) {
+		emit_map_ldimm64(fg, BPF_REG_1, fg->g->prog->nmaps - 1, true, 0);
+		emit_ldx(fg, BPF_DW, BPF_REG_2, BPF_REG_10, ACC_OFF);
+		emit_stx(fg, BPF_DW, BPF_REG_1, BPF_REG_2, 8 * ((fg->fi * 5 + 3) % (CF_MAP_MAX_VALUE / 8)));
+	} else if (fg->ctx_slot) {
 		emit_ldx(fg, BPF_DW, BPF_REG_1, BPF_REG_10, fg->ctx_slot);
 		emit_ldx(fg, BPF_DW, BPF_REG_2, BPF_REG_10, ACC_OFF);
 		emit_stx(fg, BPF_DW, BPF_REG_1, BPF_REG_2, 8 * ((fg->fi * 5 + 3) % (CF_CTX_SIZE / 8)));
@@ -1748,6 +1767,14 @@ static void plan_program(struct gen *g)
 		g->work_share = 24;
 	if (o->maps && o->profile == GEN_PROFILE_KERNEL)
 		plan_maps(g);
+	if (o->raw_tp && o->maps && o->profile == GEN_PROFILE_KERNEL && gen_choose(&g->src, 3) == 2) {
+		/* a RAW_TRACEPOINT program: its observations go to `obs`, the
+		 * last map; frames of 64 bytes or more get 7.2's private stack */
+		struct cf_err err;
+
+		g->prog->prog_type = CF_PROG_RAW_TP;
+		cf_prog_add_map(g->prog, "obs", BPF_MAP_TYPE_ARRAY, 4, CF_MAP_MAX_VALUE, 1, &err);
+	}
 }
 
 void gen_opts_default(struct gen_opts *o)
@@ -1757,6 +1784,7 @@ void gen_opts_default(struct gen_opts *o)
 	o->max_funcs = 10;
 	o->max_insns = 400;
 	o->maps = false;
+	o->raw_tp = false;
 }
 
 int gen_program(const uint8_t *data, size_t len, const struct gen_opts *o, struct cf_prog *out,

@@ -596,10 +596,11 @@ static bool map_helper(struct vm *vm, long pc, const struct cf_callee *c, const 
  * checker's rule: every stack slot read was written). */
 static inline uint8_t *mem_at(struct vm *vm, uint64_t addr, uint64_t size, bool write)
 {
-	uint64_t off = addr - INTERP_CTX_ADDR;
+	uint64_t off = addr - INTERP_CTX_ADDR, ctx_size = (uint64_t)cf_prog_ctx_size(vm->img->prog);
 
-	if (off < CF_CTX_SIZE && size <= CF_CTX_SIZE - off)
-		return vm->res->ctx + off;
+	/* a raw tracepoint's ctx: 96 bytes, read-only (bpf_tracing_ctx_access) */
+	if (off < ctx_size && size <= ctx_size - off)
+		return write && vm->img->prog->prog_type == CF_PROG_RAW_TP ? NULL : vm->res->ctx + off;
 	/* frame k's stack is the top CF_STACK_MAX bytes of window k of the
 	 * stack area; the rest of the window is a gap that catches overruns */
 	off = addr - INTERP_STACK_ADDR;

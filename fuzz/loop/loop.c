@@ -121,9 +121,10 @@ struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
 
 		target_check_opts(l->t, &co);
 		l->opts.gen.maps = co.maps; /* the vm target creates maps */
+		l->opts.gen.raw_tp = co.raw_tp;
 	}
 	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments%s%s",
-		 target_kind_name(o->target.kind), what, l->opts.gen.max_args, l->opts.gen.maps ? ", maps" : "",
+		 target_kind_name(o->target.kind), what, l->opts.gen.max_args, l->opts.gen.raw_tp ? ", maps, raw tracepoints" : l->opts.gen.maps ? ", maps" : "",
 		 o->target.kind == TARGET_VM_MODEL ? "; our arm64 JIT on the executor as a further voice" : "");
 	return l;
 }

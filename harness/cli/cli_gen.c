@@ -15,7 +15,7 @@
 static void gen_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: callfuzz gen --seed N [--count K] [--stats] [--profile model|kernel] [--maps]\n"
+		"usage: callfuzz gen --seed N [--count K] [--stats] [--profile model|kernel] [--maps] [--raw-tp]\n"
 		"                    [--max-args N] [--max-funcs N] [--max-insns N] [--len N] [-o DIR]\n"
 		"                    [--verify]\n"
 		"       callfuzz gen --input FILE [options]\n\n"
@@ -34,6 +34,7 @@ static void gen_usage(FILE *out)
 		"  --count K         number of programs (default 1)\n"
 		"  --profile P       model (helpers, kfuncs; default) or kernel (none: ctx and r0)\n"
 		"  --maps            kernel profile: maps and the map helpers (what the vm target runs)\n"
+		"  --raw-tp          with --maps, a third RAW_TRACEPOINT programs (the vm target too)\n"
 		"  --max-args N      0..12 (default 12; 5 with --profile kernel)\n"
 		"  --max-funcs N     1..%d functions, main included (default 10)\n"
 		"  --max-insns N     soft cap on slots per program (default 400)\n"
@@ -44,7 +45,7 @@ static void gen_usage(FILE *out)
 struct verify_tally {
 	enum gen_profile profile;
 	int max_args;
-	bool maps;
+	bool maps, raw_tp;
 	long programs, accepted, ran_ok, timeouts, faults, shown;
 	uint64_t gen_ns, check_ns, interp_ns, insns_executed;
 	struct interp_result res;
@@ -64,6 +65,7 @@ static void verify_one(struct verify_tally *vt, const struct cf_prog *p, long se
 	co.max_args = vt->max_args;
 	co.model_callees = vt->profile == GEN_PROFILE_MODEL;
 	co.maps = vt->maps;
+	co.raw_tp = vt->raw_tp;
 	int rc = cf_check(p, &co, &err);
 
 	vt->check_ns += cli_now_ns() - t0;
@@ -121,6 +123,10 @@ static int cmd_gen(int argc, char **argv)
 			go.maps = true;
 			continue;
 		}
+		if (!strcmp(a, "--raw-tp")) {
+			go.maps = go.raw_tp = true;
+			continue;
+		}
 		if (!val) {
 			fprintf(stderr, "callfuzz gen: %s: unknown option or missing value\n", a);
 			gen_usage(stderr);
@@ -161,6 +167,7 @@ static int cmd_gen(int argc, char **argv)
 	vt.profile = go.profile;
 	vt.max_args = go.max_args;
 	vt.maps = go.maps;
+	vt.raw_tp = go.raw_tp;
 	if (input) {
 		char err[256];
 		size_t len;

@@ -349,6 +349,7 @@ void target_check_opts(const struct target *t, struct cf_check_opts *o)
 		return;
 	o->model_callees = false; /* a kernel has none of the model's helpers */
 	o->maps = t->opts.kind == TARGET_VM; /* the agent creates them; our JIT has none */
+	o->raw_tp = t->opts.kind == TARGET_VM; /* test runs of RAW_TRACEPOINT programs */
 	if (t->opts.kind == TARGET_HOST)
 		o->ctx_moved_ok = t->host.ctx_moved_ok;
 }
@@ -679,7 +680,8 @@ static enum vm_status kernel_voice_batch(struct target *t, struct target_case *c
 		/* a program the checker rejects is only loaded: its verdict is
 		 * what counts, and running it could only mislead */
 		r[q++] = (struct vm_req){ .kind = c->checker_ok ? VM_REQ_RUN : VM_REQ_CLOSE,
-					  .handle = VM_HANDLE_LAST, .ctx = c->ctx_in, .ctx_len = CF_CTX_SIZE,
+					  .handle = VM_HANDLE_LAST, .ctx = c->ctx_in,
+					  .ctx_len = (uint32_t)cf_prog_ctx_size(c->prog),
 					  .ctx_out = v->ctx, .maps_out = &v->maps };
 		r[q++] = (struct vm_req){ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST };
 	}

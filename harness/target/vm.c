@@ -1088,7 +1088,9 @@ static int encode_load(struct vmp_buf *b, const struct vm_req *r, struct cf_err 
 		cf_raw_free(&raw);
 		return -1;
 	}
-	vmp_put_u32(b, 0); /* prog_type: SYSCALL, sleepable (kernels.md) */
+	/* prog_type: 0 is SYSCALL, sleepable (kernels.md); a raw tracepoint
+	 * is not sleepable and has no flags */
+	vmp_put_u32(b, r->prog->prog_type == CF_PROG_RAW_TP ? BPF_PROG_TYPE_RAW_TRACEPOINT : 0);
 	vmp_put_u32(b, 0);
 	vmp_put_u32(b, VMP_LOAD_LOG_ON_FAIL | (r->log_level2 ? VMP_LOAD_LOG_LEVEL2 : 0));
 	vmp_put_u32(b, VMP_HANDLE_NONE);

@@ -260,3 +260,25 @@ TEST(map_dump_is_sorted_by_key_and_diff_names_the_place)
 	CHECK(cf_map_dump_add(&b, &p.maps[0], 5, e1) < 0);
 	cf_prog_free(&p);
 }
+
+/* RAW_TRACEPOINT programs (docs/kernel-paths.md "Raw tracepoints and the
+ * private stack"): the ctx is 96 bytes of u64 arguments, read-only, each
+ * access at a multiple of its size (include/linux/bpf.h
+ * bpf_tracing_ctx_access); the vm target only. */
+TEST(check_raw_tp_ctx_is_read_only_and_96_bytes)
+{
+	struct cf_check_opts o = maps_opts();
+
+	o.raw_tp = true;
+	ACCEPT_OPTS(".type raw_tracepoint\n.func main\n    r0 = *(u64 *)(r1 + 88)\n    r2 = *(u32 *)(r1 + 4)\n    exit\n", &o);
+	REJECT_OPTS(".type raw_tracepoint\n.func main\n    r0 = *(u64 *)(r1 + 96)\n    exit\n", &o,
+		    "invalid bpf_context access off=96 size=8");
+	REJECT_OPTS(".type raw_tracepoint\n.func main\n    r0 = *(u64 *)(r1 + 4)\n    exit\n", &o,
+		    "invalid bpf_context access off=4 size=8");
+	REJECT_OPTS(".type raw_tracepoint\n.func main\n    *(u64 *)(r1 + 0) = 1\n    r0 = 0\n    exit\n", &o,
+		    "invalid bpf_context access off=0 size=8");
+	/* the same store is fine in a SYSCALL program */
+	ACCEPT_OPTS(".func main\n    *(u64 *)(r1 + 0) = 1\n    r0 = 0\n    exit\n", &o);
+	o.raw_tp = false;
+	REJECT_OPTS(".type raw_tracepoint\n.func main\n    r0 = 0\n    exit\n", &o, "raw_tracepoint programs are for the vm target");
+}

@@ -218,3 +218,32 @@ TEST(interp_maps_each_run_starts_fresh)
 	interp_image_free(img);
 	cf_prog_free(&p);
 }
+
+TEST(interp_raw_tp_ctx_reads_96_bytes_and_faults_on_a_write)
+{
+	const char *ok = ".type raw_tracepoint\n.func main\n    r0 = *(u64 *)(r1 + 88)\n    exit\n";
+	struct cf_prog p;
+	struct cf_err err;
+	struct interp_result r;
+	uint8_t ctx[CF_CTX_SIZE] = { 0 };
+
+	ctx[88] = 0x2a;
+	ctx[96] = 0x99; /* past the ctx: never visible */
+	REQUIRE(cf_asm_parse(ok, strlen(ok), "rt.s", &p, &err) == 0);
+	CHECK_EQ(p.prog_type, CF_PROG_RAW_TP);
+	REQUIRE(interp_run(&p, NULL, NULL, ctx, &r) == 0);
+	CHECK_EQ(r.status, INTERP_OK);
+	CHECK_EQ(r.r0, 0x2a);
+	cf_prog_free(&p);
+	/* unchecked programs: a store into ctx, a load past 96 bytes */
+	const char *bad[] = {
+		".type raw_tracepoint\n.func main\n    *(u64 *)(r1 + 0) = 1\n    r0 = 0\n    exit\n",
+		".type raw_tracepoint\n.func main\n    r0 = *(u64 *)(r1 + 96)\n    exit\n",
+	};
+	for (int i = 0; i < 2; i++) {
+		REQUIRE(cf_asm_parse(bad[i], strlen(bad[i]), "rt.s", &p, &err) == 0);
+		interp_run(&p, NULL, NULL, ctx, &r);
+		CHECK_EQ(r.status, INTERP_FAULT);
+		cf_prog_free(&p);
+	}
+}

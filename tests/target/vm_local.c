@@ -358,6 +358,61 @@ TEST(vm_local_agent_maps_fresh_per_run_and_returned)
 	vm_stop(vm);
 }
 
+/* A RAW_TRACEPOINT program: PROG_LOAD's prog_type, a 96-byte ctx_in
+ * (bpf_prog_test_run_raw_tp takes at most MAX_BPF_FUNC_ARGS u64s), the
+ * result in r0 and in a map since the ctx is read-only. */
+TEST(vm_local_agent_raw_tracepoint_reads_its_args)
+{
+	static const char text[] = ".type raw_tracepoint\n"
+				   ".map obs, array, key=4, value=8, entries=1\n"
+				   ".func main\n"
+				   "    r6 = *(u64 *)(r1 + 88)\n"
+				   "    r0 = *(u64 *)(r1 + 0)\n"
+				   "    r0 += r6\n"
+				   "    r1 = map[obs][0]+0 ll\n"
+				   "    *(u64 *)(r1 + 0) = r6\n"
+				   "    exit\n";
+	char why[600];
+	struct vm *vm = local_vm(why, sizeof(why));
+	struct cf_prog p;
+	struct cf_err err;
+	struct cf_map_dump d;
+	uint8_t ctx[CF_RAW_TP_CTX_SIZE] = { 0 };
+
+	if (!vm)
+		SKIP("%s", why);
+	if (!host_bpf_works(vm)) {
+		vm_stop(vm);
+		SKIP("bpf() refused on this host: %s", vm_get_info(vm)->probe_log);
+	}
+	REQUIRE_MSG(cf_asm_parse(text, strlen(text), "rt.s", &p, &err) == 0, "%s", err.msg);
+	ctx[0] = 3;
+	ctx[88] = 0x40;
+	struct vm_req r[3] = {
+		{ .kind = VM_REQ_LOAD, .prog = &p },
+		{ .kind = VM_REQ_RUN, .handle = VM_HANDLE_LAST, .ctx = ctx, .ctx_len = sizeof(ctx), .maps_out = &d },
+		{ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST },
+	};
+	enum vm_status st = vm_batch(vm, r, 3, &err);
+
+	REQUIRE_MSG(st == VM_OK, "%s: %s", vm_status_name(st), err.msg);
+	if (r[0].err) {
+		vm_req_release(r, 3);
+		cf_prog_free(&p);
+		vm_stop(vm);
+		SKIP("the host kernel refuses the raw tracepoint program: %s",
+		     r[0].log ? r[0].log : strerror(r[0].err));
+	}
+	CHECK_EQ(r[1].err, 0);
+	CHECK_EQ(r[1].retval, 0x43u);
+	static const uint8_t want[] = { 1, 0, 0, 0, 0, 0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0, 0 };
+	CHECK_EQ(d.len, sizeof(want));
+	CHECK(memcmp(d.data, want, sizeof(want)) == 0);
+	vm_req_release(r, 3);
+	cf_prog_free(&p);
+	vm_stop(vm);
+}
+
 TEST(vm_local_agent_rejection_carries_the_verifier_log)
 {
 	char why[600];
