@@ -77,9 +77,10 @@ struct gen_opts {
 	bool maps;     /* kernel profile: declare 1..3 maps and call the map helpers
 			  (targets that create maps: cf_check_opts.maps, the vm
 			  target); false gives the same programs as before maps */
-	bool raw_tp;   /* with maps: a third of the programs are RAW_TRACEPOINT
-			  programs (cf_check_opts.raw_tp: the vm target), whose
-			  ctx is read-only and whose observations go to a map */
+	bool raw_tp;   /* with maps: some programs are RAW_TRACEPOINT programs
+			  (one in eight; short inputs stay SYSCALL), whose ctx
+			  is read-only and whose observations go to a map
+			  (cf_check_opts.raw_tp: the vm target) */
 };
 
 /* Model profile, 12 args, 10 functions, 400 slots. */
