@@ -48,7 +48,7 @@ struct line_toks {
 static const char *const signed_ops[] = { "s>>=", "s/=", "s%=", "s>=", "s<=", "s>", "s<", NULL };
 static const char *const plain_ops[] = {
 	">>=", "<<=", "+=", "-=", "*=", "/=", "%=", "|=", "&=", "^=", "==", "!=", ">=", "<=",
-	">", "<", "=", "(", ")", "*", "+", "-", ",", ":", "&", NULL,
+	">", "<", "=", "(", ")", "*", "+", "-", ",", ":", "&", "[", "]", NULL,
 };
 
 static bool is_word_start(char c)
@@ -110,6 +110,7 @@ struct parser {
 	struct cf_err *err;
 	bool failed;
 	struct line_toks lt;
+	const struct cf_prog *prog; /* the maps declared so far (`map[NAME]`) */
 };
 
 static void fail(struct parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -807,6 +808,42 @@ static int parse_assign(struct parser *ps, struct stmt *st)
 	if (expect(ps, "="))
 		return -1;
 	t = peek(ps);
+	/* `r1 = map[NAME] ll`, `r1 = map[NAME][0]+OFF ll` (the verifier log's
+	 * `map[id:N]` and `map[id:N][0]+OFF`, with the map's name) */
+	if (tok_is(t, "map") && tok_is(peek_at(ps, 1), "[")) {
+		char name[CF_NAME_MAX];
+		int mi;
+		long off = 0;
+		bool value = false;
+
+		ps->lt.pos += 2;
+		if (take_name(ps, name, "a map name") || expect(ps, "]"))
+			return -1;
+		mi = ps->prog ? cf_prog_find_map(ps->prog, name) : -1;
+		if (mi < 0) {
+			fail(ps, "unknown map '%s' (declare it with .map before its use)", name);
+			return -1;
+		}
+		if (accept(ps, "[")) {
+			long idx;
+
+			if (take_signed(ps, 0, 0, "array index (direct value access is to entry 0)", &idx) ||
+			    expect(ps, "]") || expect(ps, "+") || take_signed(ps, 0, INT32_MAX, "value offset", &off))
+				return -1;
+			value = true;
+		}
+		if (expect(ps, "ll"))
+			return -1;
+		if (!wide) {
+			fail(ps, "ld_imm64 ('ll') needs an r register");
+			return -1;
+		}
+		st->insn[0] = cf_insn(BPF_LD | BPF_IMM | BPF_DW, (uint8_t)dst,
+				      value ? BPF_PSEUDO_MAP_IDX_VALUE : BPF_PSEUDO_MAP_IDX, 0, mi);
+		st->insn[1] = cf_insn(0, 0, 0, 0, (int32_t)off);
+		st->nslots = 2;
+		return 0;
+	}
 	/* `r1 = -r1` */
 	if (tok_is(t, "-") && tok_is_reg(peek_at(ps, 1))) {
 		ps->lt.pos++;
@@ -1115,6 +1152,63 @@ static bool valid_ident(const char *s)
 	return true;
 }
 
+/* `.type syscall|raw_tracepoint`: before the first `.func`. */
+static int parse_type_directive(struct asm_state *as)
+{
+	struct parser *ps = &as->ps;
+
+	if (as->prog->nfuncs) {
+		fail(ps, ".type comes before the first .func");
+		return -1;
+	}
+	if (accept(ps, "syscall")) {
+		as->prog->prog_type = CF_PROG_SYSCALL;
+	} else if (accept(ps, "raw_tracepoint")) {
+		as->prog->prog_type = CF_PROG_RAW_TP;
+	} else {
+		fail_expected(ps, "a program type (syscall, raw_tracepoint)");
+		return -1;
+	}
+	return expect_end(ps);
+}
+
+/* `.map NAME, array|hash, key=K, value=V, entries=N`: before the first
+ * `.func` (maps belong to the program, not to a function). */
+static int parse_map_directive(struct asm_state *as)
+{
+	struct parser *ps = &as->ps;
+	char name[CF_NAME_MAX];
+	long key = 0, value = 0, entries = 0;
+	uint32_t type;
+	struct cf_err merr;
+
+	if (as->prog->nfuncs) {
+		fail(ps, ".map comes before the first .func");
+		return -1;
+	}
+	if (take_name(ps, name, "a map name") || expect(ps, ","))
+		return -1;
+	if (accept(ps, "array")) {
+		type = BPF_MAP_TYPE_ARRAY;
+	} else if (accept(ps, "hash")) {
+		type = BPF_MAP_TYPE_HASH;
+	} else {
+		fail_expected(ps, "a map type (array, hash)");
+		return -1;
+	}
+	if (expect(ps, ",") || expect(ps, "key") || expect(ps, "=") ||
+	    take_signed(ps, 1, CF_MAP_MAX_KEY, "key size", &key) || expect(ps, ",") || expect(ps, "value") ||
+	    expect(ps, "=") || take_signed(ps, 1, CF_MAP_MAX_VALUE, "value size", &value) || expect(ps, ",") ||
+	    expect(ps, "entries") || expect(ps, "=") ||
+	    take_signed(ps, 1, CF_MAP_MAX_ENTRIES, "max entries", &entries) || expect_end(ps))
+		return -1;
+	if (!cf_prog_add_map(as->prog, name, type, (uint32_t)key, (uint32_t)value, (uint32_t)entries, &merr)) {
+		fail(ps, "%s", merr.msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* `.func NAME[, NARGS[, global]][, stack=N]` */
 static int parse_func_directive(struct asm_state *as)
 {
@@ -1354,10 +1448,14 @@ static int parse_line(struct asm_state *as, char *line)
 		return 0;
 	if (accept(ps, ".func"))
 		return parse_func_directive(as);
+	if (accept(ps, ".map"))
+		return parse_map_directive(as);
+	if (accept(ps, ".type"))
+		return parse_type_directive(as);
 	if (t->kind == TOK_WORD && t->s[0] == '.' && !tok_is(t, ".insn")) {
 		char buf[200];
 
-		fail(ps, "unknown directive %s (expected .func or .insn)", tok_text(t, buf, sizeof(buf)));
+		fail(ps, "unknown directive %s (expected .func, .map, .type or .insn)", tok_text(t, buf, sizeof(buf)));
 		return -1;
 	}
 	return add_stmt(as);
@@ -1374,6 +1472,7 @@ int cf_asm_parse(const char *text, size_t len, const char *filename, struct cf_p
 	as.ps.filename = filename ? filename : "<input>";
 	as.ps.err = err;
 	as.prog = out;
+	as.ps.prog = out;
 	cf_prog_init(out);
 	copy = malloc(len + 1);
 	if (!copy) {
@@ -1602,6 +1701,19 @@ static int pretty_insn(char *buf, size_t size, const struct cf_prog *p, const st
 	case BPF_LD:
 		if (i->code != (BPF_LD | BPF_IMM | BPF_DW) || !next)
 			return 0;
+		if (i->src_reg == BPF_PSEUDO_MAP_IDX || i->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) {
+			bool value = i->src_reg == BPF_PSEUDO_MAP_IDX_VALUE;
+
+			/* anything the parser cannot give back prints as .insn */
+			if (!p || i->imm < 0 || i->imm >= p->nmaps || (!value && next->imm) || next->imm < 0)
+				return 0;
+			if (value)
+				snprintf(buf, size, "r%d = map[%s][0]+%d ll", i->dst_reg, p->maps[i->imm].name,
+					 next->imm);
+			else
+				snprintf(buf, size, "r%d = map[%s] ll", i->dst_reg, p->maps[i->imm].name);
+			return 2;
+		}
 		{
 			uint64_t v = (uint64_t)(uint32_t)i->imm | (uint64_t)(uint32_t)next->imm << 32;
 			int64_t sv = (int64_t)v;
@@ -1632,6 +1744,7 @@ static bool reparses_to(const char *text, const struct cf_prog *p, const struct 
 
 	memset(&ps, 0, sizeof(ps));
 	ps.filename = "";
+	ps.prog = p;
 	snprintf(line, sizeof(line), "%s", text);
 	if (lex_line(&ps, line) || parse_stmt(&ps, &st) || st.nslots != nslots)
 		return false;
@@ -1910,6 +2023,17 @@ char *cf_asm_print(const struct cf_prog *p)
 		abort();
 	}
 	sb.s[0] = 0;
+	if (p->prog_type == CF_PROG_RAW_TP)
+		sb_printf(&sb, ".type raw_tracepoint\n%s", p->nmaps ? "" : "\n");
+	for (int mi = 0; mi < p->nmaps; mi++) {
+		const struct cf_map *m = &p->maps[mi];
+
+		sb_printf(&sb, ".map %s, %s, key=%u, value=%u, entries=%u\n", m->name,
+			  m->type == BPF_MAP_TYPE_HASH ? "hash" : "array", m->key_size, m->value_size,
+			  m->max_entries);
+	}
+	if (p->nmaps)
+		sb_printf(&sb, "\n");
 	for (int fi = 0; fi < p->nfuncs; fi++) {
 		if (fi)
 			sb_printf(&sb, "\n");

@@ -72,10 +72,52 @@ struct cf_func {
 	int nlabels, labels_cap;
 };
 
+/* Maps the program uses (docs/asm.md `.map`; docs/kernel-paths.md "Maps").
+ * A kernel target creates them fresh for each load, empty (hash) or zeroed
+ * (array), and empties them again before every test run, so that a run's
+ * map contents depend on the program alone. The program names map i with
+ * `ld_imm64` src_reg BPF_PSEUDO_MAP_IDX (imm = i: a CONST_PTR_TO_MAP) or
+ * BPF_PSEUDO_MAP_IDX_VALUE (imm = i, the second slot's imm = an offset into
+ * the value of a one-entry array: a PTR_TO_MAP_VALUE); BPF_PROG_LOAD's
+ * fd_array[i] is the map's fd, so the bytecode holds no fd. */
+#define CF_MAX_MAPS 4
+#define CF_MAP_MAX_KEY 8      /* bytes */
+#define CF_MAP_MAX_VALUE 32   /* bytes */
+#define CF_MAP_MAX_ENTRIES 8
+
+struct cf_map {
+	char name[CF_NAME_MAX];
+	uint32_t type;        /* BPF_MAP_TYPE_ARRAY or BPF_MAP_TYPE_HASH */
+	uint32_t key_size;    /* array: 4 (kernel/bpf/arraymap.c); hash: 1..CF_MAP_MAX_KEY */
+	uint32_t value_size;  /* 1..CF_MAP_MAX_VALUE */
+	uint32_t max_entries; /* 1..CF_MAP_MAX_ENTRIES */
+};
+
+/* Program types (docs/asm.md `.type`; docs/kernel-paths.md "Raw
+ * tracepoints and the private stack"). SYSCALL is what every target runs;
+ * RAW_TRACEPOINT only the vm target (BPF_PROG_TEST_RUN runs it,
+ * net/bpf/test_run.c bpf_prog_test_run_raw_tp): its ctx is CF_RAW_TP_CTX_SIZE
+ * bytes of u64 arguments, read-only, and 7.2 gives its frames of 64 bytes or
+ * more the private stack. */
+enum cf_prog_type {
+	CF_PROG_SYSCALL = 0,
+	CF_PROG_RAW_TP = 1,
+};
+#define CF_RAW_TP_CTX_SIZE 96 /* MAX_BPF_FUNC_ARGS * sizeof(u64) */
+
 struct cf_prog {
 	struct cf_func *funcs; /* funcs[0] is the entry */
 	int nfuncs, funcs_cap;
+	struct cf_map maps[CF_MAX_MAPS];
+	int nmaps;
+	int prog_type; /* enum cf_prog_type */
 };
+
+/* Bytes of ctx the program gets (and a test run passes). */
+static inline int cf_prog_ctx_size(const struct cf_prog *p)
+{
+	return p->prog_type == CF_PROG_RAW_TP ? CF_RAW_TP_CTX_SIZE : CF_CTX_SIZE;
+}
 
 void cf_prog_init(struct cf_prog *p);
 void cf_prog_free(struct cf_prog *p);
@@ -94,6 +136,11 @@ void cf_prog_derive_stack(struct cf_prog *p);
  * line numbers are not compared. */
 bool cf_prog_equal(const struct cf_prog *a, const struct cf_prog *b);
 int cf_prog_total_insns(const struct cf_prog *p);
+/* Appends a map; NULL with err when the table is full or a size is out of
+ * the ranges above (the message names the bound). */
+struct cf_map *cf_prog_add_map(struct cf_prog *p, const char *name, uint32_t type, uint32_t key_size,
+			       uint32_t value_size, uint32_t max_entries, struct cf_err *err);
+int cf_prog_find_map(const struct cf_prog *p, const char *name); /* index or -1 */
 
 /* Instruction helpers shared by every reader of the model. */
 static inline bool cf_insn_is_ldimm64(const struct bpf_insn *i)
@@ -166,10 +213,16 @@ enum cf_arg_kind {
 	CF_ARG_PTR_MEM,   /* pointer to initialized stack or ctx memory; the next
 	                     argument is its length */
 	CF_ARG_CONST_LEN, /* known constant 1..512, length of the previous arg */
+	/* the map helpers (include/uapi/linux/bpf.h; kernel/bpf/helpers.c's
+	 * protos: ARG_CONST_MAP_PTR, ARG_PTR_TO_MAP_KEY, ARG_PTR_TO_MAP_VALUE) */
+	CF_ARG_MAP_PTR,   /* a map (ld_imm64 BPF_PSEUDO_MAP_IDX) */
+	CF_ARG_MAP_KEY,   /* stack: key_size initialized bytes of that map's key */
+	CF_ARG_MAP_VALUE, /* stack: value_size initialized bytes */
 };
 
 enum cf_ret_kind {
 	CF_RET_SCALAR,
+	CF_RET_MAP_VALUE_OR_NULL, /* RET_PTR_TO_MAP_VALUE_OR_NULL: test against 0 before use */
 };
 
 struct cf_callee {
@@ -187,6 +240,14 @@ enum {
 	CF_HELPER_STACK_HASH = 1001, /* stack_hash(ptr, len): records a hash of len bytes */
 	CF_KFUNC_ARGS_BASE = 2000,   /* kf_argsN, N = 6..12: id 2000 + N, records N scalars */
 };
+
+/* Kernel helpers every program type has (kernel/bpf/helpers.c
+ * bpf_base_func_proto): only kernel targets run them. */
+static inline bool cf_callee_is_map_helper(bool kfunc, int32_t id)
+{
+	return !kfunc && (id == BPF_FUNC_map_lookup_elem || id == BPF_FUNC_map_update_elem ||
+			  id == BPF_FUNC_map_delete_elem);
+}
 
 extern const struct cf_callee cf_callees[];
 extern const int cf_ncallees;
@@ -211,6 +272,27 @@ struct cf_trace {
 	struct cf_event ev[CF_TRACE_MAX];
 };
 
+/* ---- observations: map contents after a run --------------------------- */
+
+/* Canonical form, the same on every side: per map of the program, in
+ * order, u32 count (little-endian) then count entries of key_size key
+ * bytes and value_size value bytes, sorted by key bytes (an array's key
+ * is its u32 index: every index is an entry). */
+#define CF_MAP_DUMP_MAX (CF_MAX_MAPS * (4 + CF_MAP_MAX_ENTRIES * (CF_MAP_MAX_KEY + CF_MAP_MAX_VALUE)))
+
+struct cf_map_dump {
+	uint32_t len;
+	uint8_t data[CF_MAP_DUMP_MAX];
+};
+
+/* Appends map m's entries (count of them, each key then value, any order;
+ * sorted here). -1 when they do not fit or count > max_entries. */
+int cf_map_dump_add(struct cf_map_dump *d, const struct cf_map *m, uint32_t count, const uint8_t *entries);
+/* 0 when equal; else 1 and place says where, in program terms:
+ * "map 0 (counts) entries 2 != 3", "map 1 (h) key 03000000 value[4]". */
+int cf_map_dump_diff(const struct cf_prog *p, const struct cf_map_dump *want, const struct cf_map_dump *got,
+		     char *place, size_t size);
+
 /* ---- validity checker ------------------------------------------------- */
 
 struct cf_check_opts {
@@ -221,6 +303,10 @@ struct cf_check_opts {
 	bool ctx_moved_ok;    /* ctx may be accessed through a moved pointer: 7.2 SYSCALL
 				 programs (default true); false for older kernels (6.18:
 				 "dereference of modified ctx ptr") */
+	bool maps;            /* maps and the map helpers: kernel targets that create
+				 them (the vm target); default false (our JIT and the
+				 executor have no maps) */
+	bool raw_tp;          /* RAW_TRACEPOINT programs: the vm target; default false */
 };
 
 void cf_check_opts_default(struct cf_check_opts *o);

@@ -12,6 +12,14 @@ const struct cf_callee cf_callees[] = {
 	{ "trace", CF_HELPER_TRACE, false, 5, { S, S, S, S, S }, CF_RET_SCALAR },
 	{ "stack_hash", CF_HELPER_STACK_HASH, false, 2, { CF_ARG_PTR_MEM, CF_ARG_CONST_LEN }, CF_RET_SCALAR },
 	KF(6), KF(7), KF(8), KF(9), KF(10), KF(11), KF(12),
+	/* kernel helpers (kernel/bpf/helpers.c: bpf_map_{lookup,update,delete}_elem_proto);
+	 * kernel targets only (cf_check_opts.maps) */
+	{ "bpf_map_lookup_elem", BPF_FUNC_map_lookup_elem, false, 2, { CF_ARG_MAP_PTR, CF_ARG_MAP_KEY },
+	  CF_RET_MAP_VALUE_OR_NULL },
+	{ "bpf_map_update_elem", BPF_FUNC_map_update_elem, false, 4,
+	  { CF_ARG_MAP_PTR, CF_ARG_MAP_KEY, CF_ARG_MAP_VALUE, S }, CF_RET_SCALAR },
+	{ "bpf_map_delete_elem", BPF_FUNC_map_delete_elem, false, 2, { CF_ARG_MAP_PTR, CF_ARG_MAP_KEY },
+	  CF_RET_SCALAR },
 };
 
 #undef KF

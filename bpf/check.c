@@ -40,6 +40,8 @@ void cf_check_opts_default(struct cf_check_opts *o)
 	o->ctx_size = CF_CTX_SIZE;
 	o->model_callees = true;
 	o->ctx_moved_ok = true;
+	o->maps = false;
+	o->raw_tp = false;
 }
 
 /* ---- abstract values --------------------------------------------------- */
@@ -49,13 +51,17 @@ enum reg_type {
 	SCALAR,
 	PTR_STACK, /* frame, off from that frame's r10 */
 	PTR_CTX,   /* off from the start of ctx */
+	/* maps (kernel-paths.md "Maps"): map is the index in prog->maps */
+	PTR_MAP,               /* CONST_PTR_TO_MAP */
+	PTR_MAP_VALUE,         /* off from the start of a value of size value_size */
+	PTR_MAP_VALUE_OR_NULL, /* a lookup's result; off is its id (mark_ptr_or_null_regs) */
 };
 
 /* No implicit padding: states are compared with memcmp. */
 struct reg {
 	uint8_t type;
 	uint8_t frame;
-	uint16_t pad;
+	uint16_t map; /* PTR_MAP*: the map's index */
 	int32_t off;
 	uint64_t umin, umax;
 	int64_t smin, smax;
@@ -91,7 +97,7 @@ struct state {
 	int32_t nframes;
 	int32_t pc;
 	int32_t nslots; /* used in slots[] */
-	int32_t pad;
+	int32_t id_gen; /* ids of lookup results (not part of a state's blob) */
 	struct visited *parent; /* last checkpoint on this path */
 	struct frame fr[CF_MAX_FRAMES];
 	struct slot slots[MAX_SLOTS];
@@ -216,7 +222,18 @@ static bool is_const(const struct reg *r)
 
 static bool is_ptr(const struct reg *r)
 {
-	return r->type == PTR_STACK || r->type == PTR_CTX;
+	return r->type == PTR_STACK || r->type == PTR_CTX || r->type == PTR_MAP || r->type == PTR_MAP_VALUE ||
+	       r->type == PTR_MAP_VALUE_OR_NULL;
+}
+
+static struct reg ptr_map(int type, int map, int off)
+{
+	struct reg r = reg_not_init();
+
+	r.type = (uint8_t)type;
+	r.map = (uint16_t)map;
+	r.off = off;
+	return r;
 }
 
 /* Make the signed and unsigned bounds agree; false if the range is empty
@@ -253,6 +270,12 @@ static const char *reg_type_name(const struct reg *r)
 		return "fp";
 	case PTR_CTX:
 		return "ctx";
+	case PTR_MAP:
+		return "map_ptr";
+	case PTR_MAP_VALUE:
+		return "map_value";
+	case PTR_MAP_VALUE_OR_NULL:
+		return "map_value_or_null";
 	default:
 		return "?";
 	}
@@ -520,6 +543,31 @@ static bool is_atomic_op(int32_t imm)
  * the kernel's wording (do_check, check_alu_op, check_mem_access...). The
  * kernel only looks at instructions a path reaches; we look at all of them
  * (stricter for dead code, which the kernel would patch away). */
+/* kernel/bpf/verifier.c resolve_pseudo_ldimm64: the map by its index in
+ * fd_array; a direct value (kernel/bpf/arraymap.c
+ * array_map_direct_value_addr) only of a one-entry array, inside the value;
+ * a map pointer's second imm must be 0. */
+static int check_map_ldimm64(struct checker *c, int fi, int pc, const struct bpf_insn *i)
+{
+	const struct cf_map *m;
+	int32_t off = i[1].imm;
+
+	if (!c->o.maps)
+		return fail(c, fi, pc, "maps are for kernel targets (the vm target creates them)");
+	if (i->imm < 0 || i->imm >= c->p->nmaps)
+		return fail(c, fi, pc, "fd_idx %d: the program has %d maps", i->imm, c->p->nmaps);
+	m = &c->p->maps[i->imm];
+	if (i->src_reg == BPF_PSEUDO_MAP_IDX) {
+		if (off)
+			return fail(c, fi, pc, "unrecognized bpf_ld_imm64 insn");
+		return 0;
+	}
+	if (m->type != BPF_MAP_TYPE_ARRAY || m->max_entries != 1 || off < 0 || (uint32_t)off >= m->value_size)
+		return fail(c, fi, pc, "invalid access to map value pointer, value_size=%u off=%u", m->value_size,
+			    (uint32_t)off);
+	return 0;
+}
+
 static int check_insn_fields(struct checker *c, int fi, int pc, const struct bpf_insn *i)
 {
 	uint8_t cls = BPF_CLASS(i->code), op = BPF_OP(i->code), mode = BPF_MODE(i->code);
@@ -596,8 +644,12 @@ static int check_insn_fields(struct checker *c, int fi, int pc, const struct bpf
 
 			if (n->code || n->dst_reg || n->src_reg || n->off || i->off)
 				return fail(c, fi, pc, "invalid BPF_LD_IMM insn");
-			if (i->src_reg)
+			if (i->src_reg == BPF_PSEUDO_MAP_IDX || i->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) {
+				if (check_map_ldimm64(c, fi, pc, i))
+					return -1;
+			} else if (i->src_reg) {
 				return fail(c, fi, pc, "unrecognized bpf_ld_imm64 insn");
+			}
 		}
 		if (i->dst_reg == BPF_REG_10)
 			return fail(c, fi, pc, "frame pointer is read only");
@@ -677,6 +729,12 @@ static int check_call_target(struct checker *c, int fi, int pc, const struct bpf
 		return 0;
 	}
 	ce = cf_callee_find(false, i->imm);
+	if (ce && cf_callee_is_map_helper(false, i->imm)) {
+		if (!c->o.maps)
+			return fail(c, fi, pc, "%s: maps are for kernel targets (the vm target creates them)",
+				    ce->name);
+		return 0;
+	}
 	if (!ce || !c->o.model_callees)
 		return fail(c, fi, pc, "invalid func unknown#%d", i->imm);
 	return 0;
@@ -1129,6 +1187,10 @@ static int check_stack_bounds(struct checker *c, struct state *s, int regno, con
 
 static int check_ctx_bounds(struct checker *c, struct state *s, int addr, int size)
 {
+	/* include/linux/bpf.h bpf_tracing_ctx_access (raw_tp_prog_is_valid_access):
+	 * an offset that is a multiple of the size */
+	if (c->p->prog_type == CF_PROG_RAW_TP && size && addr % size)
+		return fail(c, frame_func(s), s->pc, "invalid bpf_context access off=%d size=%d", addr, size);
 	if (addr < 0 || addr + size > c->o.ctx_size)
 		return fail(c, frame_func(s), s->pc, "invalid bpf_context access off=%d size=%d", addr,
 			    size);
@@ -1284,6 +1346,22 @@ static int mem_ptr_check(struct checker *c, struct state *s, int regno)
 
 static const int size_bytes[4] = { 4, 2, 1, 8 };
 
+/* check_map_access: inside [0, value_size) of a non-NULL map value. */
+static int check_map_value_access(struct checker *c, struct state *s, int regno, const struct reg *ptr, int off,
+				  int size)
+{
+	int fi = frame_func(s);
+	int64_t at;
+
+	if (ptr->type != PTR_MAP_VALUE)
+		return fail(c, fi, s->pc, "R%d invalid mem access '%s'", regno, reg_type_name(ptr));
+	at = (int64_t)ptr->off + off;
+	if (at < 0 || at + size > (int64_t)c->p->maps[ptr->map].value_size)
+		return fail(c, fi, s->pc, "invalid access to map value, value_size=%u off=%" PRId64 " size=%d",
+			    c->p->maps[ptr->map].value_size, at, size);
+	return 0;
+}
+
 static int do_ldx(struct checker *c, struct state *s, const struct bpf_insn *i)
 {
 	struct frame *f = cur(s);
@@ -1312,6 +1390,12 @@ static int do_ldx(struct checker *c, struct state *s, const struct bpf_insn *i)
 	if (ptr.type == PTR_STACK) {
 		if (stack_read(c, s, i->src_reg, &ptr, ptr.off + i->off, size, sx, &val))
 			return -1;
+	} else if (ptr.type != PTR_CTX) {
+		if (check_map_value_access(c, s, i->src_reg, &ptr, i->off, size))
+			return -1;
+		val = scalar_urange(0, size == 8 ? UINT64_MAX : (1ULL << (size * 8)) - 1);
+		if (sx)
+			val = sign_extend(val, size);
 	} else {
 		if (check_ctx_ptr(c, s, i->src_reg, &ptr, i->off) ||
 		    check_ctx_bounds(c, s, ptr.off + i->off, size))
@@ -1353,9 +1437,20 @@ static int do_store(struct checker *c, struct state *s, const struct bpf_insn *i
 	if (mem_ptr_check(c, s, i->dst_reg))
 		return -1;
 	ptr = f->regs[i->dst_reg];
+	if (ptr.type != PTR_CTX && ptr.type != PTR_STACK) {
+		/* check_mem_access: "leaks addr into map" (a project rule for
+		 * privileged programs too: addresses are never observed) */
+		if (is_ptr(&val))
+			return fail(c, fi, s->pc, "R%d leaks addr into map", i->src_reg);
+		return check_map_value_access(c, s, i->dst_reg, &ptr, i->off, size);
+	}
 	if (ptr.type == PTR_CTX) {
 		if (is_ptr(&val))
 			return fail(c, fi, s->pc, "R%d leaks addr into ctx", i->src_reg);
+		/* bpf_tracing_ctx_access: a raw tracepoint's ctx is read-only */
+		if (c->p->prog_type == CF_PROG_RAW_TP)
+			return fail(c, fi, s->pc, "invalid bpf_context access off=%d size=%d", ptr.off + i->off,
+				    size);
 		if (check_ctx_ptr(c, s, i->dst_reg, &ptr, i->off))
 			return -1;
 		return check_ctx_bounds(c, s, ptr.off + i->off, size);
@@ -1385,6 +1480,9 @@ static int do_atomic(struct checker *c, struct state *s, const struct bpf_insn *
 	ptr = f->regs[i->dst_reg];
 	if (ptr.type == PTR_CTX)
 		return fail(c, fi, s->pc, "BPF_ATOMIC stores into R%d ctx is not allowed", i->dst_reg);
+	if (ptr.type != PTR_STACK)
+		return fail(c, fi, s->pc, "R%d atomics on %s: not modelled (project rule)", i->dst_reg,
+			    reg_type_name(&ptr));
 	if (stack_read(c, s, i->dst_reg, &ptr, ptr.off + i->off, size, false, &old))
 		return -1;
 	sl = stack_slot(s, ptr.frame, ptr.off + i->off, &byte);
@@ -1476,6 +1574,10 @@ static int do_alu(struct checker *c, struct state *s, const struct bpf_insn *i)
 		if (op == BPF_SUB && is_ptr(&src))
 			return fail(c, fi, s->pc, "R%d tried to subtract pointer from scalar", i->dst_reg);
 		struct reg ptr = is_ptr(dst) ? *dst : src, k = is_ptr(dst) ? src : *dst;
+
+		if (ptr.type == PTR_MAP || ptr.type == PTR_MAP_VALUE_OR_NULL)
+			return fail(c, fi, s->pc, "R%d pointer arithmetic on %s prohibited", i->dst_reg,
+				    reg_type_name(&ptr));
 
 		if (!is_const(&k))
 			return fail(c, fi, s->pc,
@@ -1606,6 +1708,35 @@ static bool refine(uint8_t op, struct reg *a, struct reg *b, bool taken)
 	return scalar_sync(a) && scalar_sync(b);
 }
 
+/* mark_ptr_or_null_regs: every copy of lookup result id, in registers and
+ * spills of every frame, becomes the scalar 0 (is_null) or the map value. */
+static void mark_one(struct reg *r, int32_t id, bool is_null)
+{
+	if (r->type != PTR_MAP_VALUE_OR_NULL || r->off != id)
+		return;
+	if (is_null) {
+		*r = scalar_const(0);
+	} else {
+		r->type = PTR_MAP_VALUE;
+		r->off = 0;
+	}
+}
+
+static void mark_ptr_or_null(struct state *s, int32_t id, bool is_null)
+{
+	for (int k = 0; k < s->nframes; k++) {
+		for (int r = 0; r < 11; r++)
+			mark_one(&s->fr[k].regs[r], id, is_null);
+		for (int a = 0; a < CF_MAX_STACK_ARGS; a++) {
+			mark_one(&s->fr[k].in_args[a], id, is_null);
+			mark_one(&s->fr[k].out_args[a], id, is_null);
+		}
+	}
+	for (int k = 0; k < s->nslots; k++)
+		if (s->slots[k].spill_size)
+			mark_one(&s->slots[k].spill, id, is_null);
+}
+
 static int do_cond_jump(struct checker *c, struct state *s, const struct bpf_insn *i, int *next)
 {
 	struct frame *f = cur(s);
@@ -1619,6 +1750,19 @@ static int do_cond_jump(struct checker *c, struct state *s, const struct bpf_ins
 		return -1;
 	a = f->regs[i->dst_reg];
 	b = x ? f->regs[i->src_reg] : scalar_const(is32 ? (uint32_t)i->imm : (uint64_t)(int64_t)i->imm);
+	/* check_cond_jmp_op: `if rX ==/!= 0` (64-bit, immediate) on a lookup's
+	 * result: NULL on one side, a map value on the other */
+	if (a.type == PTR_MAP_VALUE_OR_NULL && !x && !is32 && i->imm == 0 && (op == BPF_JEQ || op == BPF_JNE)) {
+		struct state t = *s;
+
+		mark_ptr_or_null(&t, a.off, op == BPF_JEQ);
+		mark_ptr_or_null(s, a.off, op != BPF_JEQ);
+		t.pc = target;
+		if (push_state(c, &t))
+			return -1;
+		*next = s->pc + 1;
+		return 0;
+	}
 	if (is_ptr(&a))
 		return fail(c, fi, s->pc, "R%d pointer comparison prohibited", i->dst_reg);
 	if (is_ptr(&b))
@@ -1763,6 +1907,26 @@ static int do_helper_call(struct checker *c, struct state *s, const struct bpf_i
 			return -1;
 	for (int n = 1; n <= ce->nargs; n++) {
 		switch (ce->args[n - 1]) {
+		case CF_ARG_MAP_PTR:
+			if (args[n - 1].type != PTR_MAP)
+				return fail(c, f->func, s->pc, "R%d type=%s expected=map_ptr", n,
+					    reg_type_name(&args[n - 1]));
+			break;
+		case CF_ARG_MAP_KEY:
+		case CF_ARG_MAP_VALUE: {
+			/* check_helper_mem_access on the map's key_size or
+			 * value_size; stack only here (the kernel also takes map
+			 * values and packets: the generator uses the stack) */
+			const struct cf_map *m = &c->p->maps[args[0].map];
+			uint32_t len = ce->args[n - 1] == CF_ARG_MAP_KEY ? m->key_size : m->value_size;
+
+			if (args[n - 1].type != PTR_STACK)
+				return fail(c, f->func, s->pc, "R%d type=%s expected=fp", n,
+					    reg_type_name(&args[n - 1]));
+			if (check_mem_arg(c, s, n, args[n - 1], scalar_const(len)))
+				return -1;
+			break;
+		}
 		case CF_ARG_SCALAR:
 			if (!is_ptr(&args[n - 1]))
 				break;
@@ -1784,6 +1948,8 @@ static int do_helper_call(struct checker *c, struct state *s, const struct bpf_i
 	}
 	clear_caller_saved(f);
 	f->regs[0] = scalar_unknown();
+	if (ce->ret == CF_RET_MAP_VALUE_OR_NULL)
+		f->regs[0] = ptr_map(PTR_MAP_VALUE_OR_NULL, args[0].map, ++s->id_gen);
 	return 0;
 }
 
@@ -1892,7 +2058,12 @@ static int step(struct checker *c, struct state *s, bool entry_is_global, bool *
 	case BPF_LD: {
 		uint64_t v = (uint32_t)i->imm | ((uint64_t)(uint32_t)i[1].imm << 32);
 
-		f->regs[i->dst_reg] = scalar_const(v);
+		if (i->src_reg == BPF_PSEUDO_MAP_IDX)
+			f->regs[i->dst_reg] = ptr_map(PTR_MAP, i->imm, 0);
+		else if (i->src_reg == BPF_PSEUDO_MAP_IDX_VALUE)
+			f->regs[i->dst_reg] = ptr_map(PTR_MAP_VALUE, i->imm, i[1].imm);
+		else
+			f->regs[i->dst_reg] = scalar_const(v);
 		next = s->pc + 2;
 		break;
 	}
@@ -2031,6 +2202,18 @@ int cf_check(const struct cf_prog *p, const struct cf_check_opts *opts, struct c
 		c.o.insn_budget = 1000000;
 	if (c.o.max_args < 0 || c.o.max_args > CF_MAX_ARGS)
 		c.o.max_args = CF_MAX_ARGS;
+	if (p->prog_type == CF_PROG_RAW_TP) {
+		if (!c.o.raw_tp) {
+			cf_err_set(err, "raw_tracepoint programs are for the vm target (BPF_PROG_TEST_RUN of a "
+					"RAW_TRACEPOINT program)");
+			return -1;
+		}
+		if (c.o.ctx_size > CF_RAW_TP_CTX_SIZE)
+			c.o.ctx_size = CF_RAW_TP_CTX_SIZE;
+	} else if (p->prog_type != CF_PROG_SYSCALL) {
+		cf_err_set(err, "unknown program type %d", p->prog_type);
+		return -1;
+	}
 	c.stack = calloc(n, sizeof(int));
 	c.out_need = calloc(n, sizeof(int));
 	c.out_written = calloc(n, sizeof(int));

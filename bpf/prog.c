@@ -88,6 +88,9 @@ int cf_prog_copy(struct cf_prog *dst, const struct cf_prog *src)
 		for (int k = 0; k < s->nlabels; k++)
 			cf_func_add_label(d, s->labels[k].name, s->labels[k].pos);
 	}
+	memcpy(dst->maps, src->maps, sizeof(dst->maps));
+	dst->nmaps = src->nmaps;
+	dst->prog_type = src->prog_type;
 	return 0;
 }
 
@@ -166,8 +169,15 @@ void cf_prog_derive_stack(struct cf_prog *p)
 
 bool cf_prog_equal(const struct cf_prog *a, const struct cf_prog *b)
 {
-	if (a->nfuncs != b->nfuncs)
+	if (a->nfuncs != b->nfuncs || a->nmaps != b->nmaps || a->prog_type != b->prog_type)
 		return false;
+	for (int i = 0; i < a->nmaps; i++) {
+		const struct cf_map *x = &a->maps[i], *y = &b->maps[i];
+
+		if (strcmp(x->name, y->name) || x->type != y->type || x->key_size != y->key_size ||
+		    x->value_size != y->value_size || x->max_entries != y->max_entries)
+			return false;
+	}
 	for (int i = 0; i < a->nfuncs; i++) {
 		const struct cf_func *x = &a->funcs[i], *y = &b->funcs[i];
 

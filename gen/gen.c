@@ -606,7 +606,7 @@ static void stmt_ptr_access(struct fgen *fg)
 	int n = 0;
 
 	if (fg->ctx_slot) {
-		src_slot[n] = fg->ctx_slot, src_len[n] = CF_CTX_SIZE, src_ctx[n++] = true;
+		src_slot[n] = fg->ctx_slot, src_len[n] = cf_prog_ctx_size(fg->g->prog), src_ctx[n++] = true;
 	}
 	for (int a = 0; a < fg->pl->nargs; a++) {
 		if (!fg->ptr_slot[a] || fg->pl->kind[a] != PARAM_PTR_STACK)
@@ -628,6 +628,9 @@ static void stmt_ptr_access(struct fgen *fg)
 	static const unsigned w_stack[] = { 4, 3, 2, 2, 2 }; /* LDX, STX, ST, LDSX, atomic */
 	static const unsigned w_ctx[] = { 4, 4 };
 	int what = ctx ? WEIGHTED(fg->s, w_ctx) : WEIGHTED(fg->s, w_stack);
+
+	if (ctx && fg->g->prog->prog_type == CF_PROG_RAW_TP)
+		what = 0; /* bpf_tracing_ctx_access: reads only */
 
 	if (what == 1 || what == 4) {
 		/* the value written is a scalar created before p is loaded */
@@ -1164,8 +1167,147 @@ static void stmt_loop(struct fgen *fg)
 
 enum stmt_kind {
 	STMT_ALU, STMT_LDIMM64, STMT_STORE, STMT_LOAD, STMT_ATOMIC, STMT_PTR,
-	STMT_FOLD, STMT_BRANCH, STMT_LOOP, STMT_CALL, STMT_HELPER, STMT_NKINDS,
+	STMT_FOLD, STMT_BRANCH, STMT_LOOP, STMT_CALL, STMT_HELPER, STMT_MAP, STMT_NKINDS,
 };
+
+static bool branch_fits(const struct fgen *fg);
+
+/* ---- maps (kernel profile with maps; docs/kernel-paths.md "Maps") ------- */
+
+/* Emit `dst = map[m] ll` (value: `map[m][0]+off`). */
+static void emit_map_ldimm64(struct fgen *fg, int dst, int m, bool value, int32_t off)
+{
+	emit(fg, cf_insn(BPF_LD | BPF_IMM | BPF_DW, dst, value ? BPF_PSEUDO_MAP_IDX_VALUE : BPF_PSEUDO_MAP_IDX, 0, m));
+	emit(fg, cf_insn(0, 0, 0, 0, value ? off : 0));
+}
+
+/* A key of map m into r1 and then to the stack at off: a scalar of ours
+ * (an argument's saved value most often) masked to 0..7, so that keys
+ * collide, miss, and (arrays) fall out of range. */
+static void map_key(struct fgen *fg, const struct cf_map *m, int off)
+{
+	int offs[CF_MAX_ARGS], n = saved_values(fg, offs), src;
+
+	if (n && gen_choose(fg->s, 3)) {
+		emit_ldx(fg, BPF_DW, BPF_REG_1, BPF_REG_10, offs[gen_choose(fg->s, n)]);
+	} else if ((src = pick_reg(fg, REGS_ALL & ~(1u << BPF_REG_1), true)) >= 0 && gen_coin(fg->s)) {
+		emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, src, 0, 0));
+	} else {
+		emit_mov_imm(fg, BPF_REG_1, (int32_t)gen_choose(fg->s, 8));
+	}
+	if (gen_choose(fg->s, 8))
+		emit(fg, cf_insn(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_1, 0, 0, 7));
+	fg->st.reg[BPF_REG_1] = REG_SCALAR;
+	emit_stx(fg, m->key_size == 8 ? BPF_DW : BPF_W, BPF_REG_10, BPF_REG_1, off);
+	stack_mark(fg, off, (int)m->key_size);
+}
+
+/* After a lookup: `if r0 == 0 goto skip` (check_cond_jmp_op marks the
+ * other side a map value), then a load from the value folded into the
+ * accumulator and maybe a store into it, before any other call: a hash
+ * element may be replaced by an update (kernel/bpf/hashtab.c takes a new
+ * element), so its pointer is used at once and dropped. */
+static void map_value_use(struct fgen *fg, int ptr, const struct cf_map *m, int base_off)
+{
+	int room = (int)m->value_size - base_off, k = (int)gen_choose(fg->s, 4), size, nb, off, dst, src;
+	bool was_reserved;
+
+	while (size_bytes(mem_sizes[k]) > room) /* room >= 8: base_off < value_size, both multiples of 8 */
+		k++;
+	size = mem_sizes[k];
+	nb = size_bytes(size);
+	was_reserved = fg->reserved[ptr];
+	fg->reserved[ptr] = true; /* the fold's temporary must not take it */
+	off = (int)gen_choose(fg->s, (uint64_t)(room / nb)) * nb;
+	dst = pick_dst(fg, REGS_ALL & ~(1u << ptr));
+	if (dst >= 0) {
+		emit_ldx(fg, size, dst, ptr, off);
+		fg->st.reg[dst] = REG_SCALAR;
+		fold_reg_into_acc(fg, dst);
+	}
+	if (gen_coin(fg->s)) {
+		off = (int)gen_choose(fg->s, (uint64_t)(room / nb)) * nb;
+		src = pick_reg(fg, REGS_ALL & ~(1u << ptr), true);
+		if (src >= 0 && gen_coin(fg->s))
+			emit_stx(fg, size, ptr, src, off);
+		else
+			emit_st(fg, size, ptr, off, pick_imm32(fg));
+	}
+	fg->reserved[ptr] = was_reserved;
+}
+
+static void stmt_map(struct fgen *fg)
+{
+	const struct cf_prog *p = fg->g->prog;
+	int mi = (int)gen_choose(fg->s, (uint64_t)p->nmaps);
+	const struct cf_map *m = &p->maps[mi];
+	static const unsigned w[] = { 4, 4, 2, 2 }; /* lookup, update, delete, direct value */
+	int op = WEIGHTED(fg->s, w), nslots = data_bytes(fg) / 8, need, off;
+
+	if (fg->cost + fg->loop_mult * fg->paths * 32 > COST_CAP)
+		return;
+	if (op == 3 && m->type == BPF_MAP_TYPE_ARRAY && m->max_entries == 1) {
+		/* kernel/bpf/arraymap.c array_map_direct_value_addr: one entry */
+		int r = pick_dst(fg, REGS_SCRATCH & ~1u), voff = (int)gen_choose(fg->s, m->value_size / 8) * 8;
+
+		if (r < 0)
+			return;
+		emit_map_ldimm64(fg, r, mi, true, voff);
+		fg->st.reg[r] = REG_UNINIT; /* a pointer: never a scalar source */
+		map_value_use(fg, r, m, voff);
+		return;
+	}
+	if (op == 3)
+		op = 0;
+	if (op == 0 && !branch_fits(fg))
+		op = 1;
+	/* key (8 bytes) and, for an update, the value right above it */
+	need = 1 + (op == 1 ? (int)m->value_size / 8 : 0);
+	if (nslots < need)
+		return;
+	off = -fg->pl->frame_size + 8 * (int)gen_choose(fg->s, (uint64_t)(nslots - need + 1));
+	map_key(fg, m, off);
+	if (op == 1) {
+		for (int k = 0; k < (int)m->value_size / 8; k++) {
+			int src = pick_reg(fg, REGS_ALL, true);
+
+			if (src >= 0 && gen_coin(fg->s))
+				emit_stx(fg, BPF_DW, BPF_REG_10, src, off + 8 + 8 * k);
+			else
+				emit_st(fg, BPF_DW, BPF_REG_10, off + 8 + 8 * k, pick_imm32(fg));
+		}
+		stack_mark(fg, off + 8, (int)m->value_size);
+	}
+	emit_map_ldimm64(fg, BPF_REG_1, mi, false, 0);
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, off));
+	if (op == 1) {
+		static const unsigned fw[] = { 5, 2, 2, 1, 1 };
+		static const int32_t flags[] = { 0, 1, 2, 4, 3 }; /* ANY, NOEXIST, EXIST, F_LOCK, unknown */
+
+		emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0));
+		emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, off + 8));
+		emit_mov_imm(fg, BPF_REG_4, flags[WEIGHTED(fg->s, fw)]);
+	}
+	emit_call(fg, 0, op == 0 ? BPF_FUNC_map_lookup_elem : op == 1 ? BPF_FUNC_map_update_elem
+								 : BPF_FUNC_map_delete_elem);
+	if (op) {
+		/* 0 or a negative errno: the result is an observation */
+		fold_reg_into_acc(fg, BPF_REG_0);
+		return;
+	}
+	fg->st.reg[BPF_REG_0] = REG_UNINIT; /* a map value or NULL: a pointer */
+	{
+		struct frame_state before = fg->st;
+		int pos = cf_func_emit(fg->f, cf_insn(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0), 0);
+
+		fg->cost += fg->loop_mult * fg->paths, fg->work++;
+		map_value_use(fg, BPF_REG_0, m, 0);
+		meet(&fg->st, &before);
+		patch_jump(fg, pos, new_label(fg, fg->f->ninsns));
+		fg->paths *= 2;
+	}
+}
 
 /* Paths after multiplying the current ones by factor: within a loop body
  * the body's factor repeats per iteration. */
@@ -1201,6 +1343,8 @@ static void gen_stmt(struct fgen *fg)
 		w[STMT_LOOP] = 0;
 	if (fg->g->o->profile != GEN_PROFILE_MODEL)
 		w[STMT_HELPER] = 0;
+	if (fg->g->prog->nmaps)
+		w[STMT_MAP] = 4;
 	switch (WEIGHTED(fg->s, w)) {
 	case STMT_ALU: stmt_alu(fg); break;
 	case STMT_LDIMM64: stmt_ldimm64(fg); break;
@@ -1212,6 +1356,7 @@ static void gen_stmt(struct fgen *fg)
 	case STMT_BRANCH: stmt_branch(fg); break;
 	case STMT_LOOP: stmt_loop(fg); break;
 	case STMT_CALL: stmt_call(fg); break;
+	case STMT_MAP: stmt_map(fg); break;
 	default: stmt_helper(fg); break;
 	}
 }
@@ -1388,6 +1533,18 @@ static void prologue(struct fgen *fg)
 		} else {
 			gen_trace_values(fg, offs, n, 0);
 		}
+	} else if (fg->g->prog->prog_type == CF_PROG_RAW_TP) {
+		/* a raw tracepoint's ctx is read-only: the values go to the
+		 * value of the one-entry array `obs` (its last map) */
+		int p = BPF_REG_1, v = BPF_REG_2;
+
+		emit_map_ldimm64(fg, p, fg->g->prog->nmaps - 1, true, 0);
+		for (int i = 0; i < n; i++) {
+			emit_ldx(fg, BPF_DW, v, BPF_REG_10, offs[i]);
+			emit_stx(fg, BPF_DW, p, v, 8 * ((fg->ctx_obs++ + fg->fi) % (CF_MAP_MAX_VALUE / 8)));
+		}
+		fg->st.reg[p] = REG_UNINIT;
+		fg->st.reg[v] = REG_SCALAR;
 	} else if (fg->ctx_slot) {
 		/* kernel profile: no helpers, the values go to ctx */
 		int p = BPF_REG_1, v = BPF_REG_2;
@@ -1404,9 +1561,13 @@ static void prologue(struct fgen *fg)
 
 static void epilogue(struct fgen *fg)
 {
-	if (fg->g->o->profile == GEN_PROFILE_MODEL)
+	if (fg->g->o->profile == GEN_PROFILE_MODEL) {
 		stack_hash_region(fg);
-	else if (fg->ctx_slot) {
+	} else if (fg->g->prog->prog_type == CF_PROG_RAW_TP) {
+		emit_map_ldimm64(fg, BPF_REG_1, fg->g->prog->nmaps - 1, true, 0);
+		emit_ldx(fg, BPF_DW, BPF_REG_2, BPF_REG_10, ACC_OFF);
+		emit_stx(fg, BPF_DW, BPF_REG_1, BPF_REG_2, 8 * ((fg->fi * 5 + 3) % (CF_MAP_MAX_VALUE / 8)));
+	} else if (fg->ctx_slot) {
 		emit_ldx(fg, BPF_DW, BPF_REG_1, BPF_REG_10, fg->ctx_slot);
 		emit_ldx(fg, BPF_DW, BPF_REG_2, BPF_REG_10, ACC_OFF);
 		emit_stx(fg, BPF_DW, BPF_REG_1, BPF_REG_2, 8 * ((fg->fi * 5 + 3) % (CF_CTX_SIZE / 8)));
@@ -1469,6 +1630,31 @@ static void gen_func(struct gen *g, int fi)
 }
 
 /* ---- plan ------------------------------------------------------------- */
+
+/* 1..3 maps, each an array, a hash or a one-entry array (direct value
+ * access); sizes inside bpf.h's bounds, values a multiple of 8 (the
+ * generator's stores are u64). Names m0, m1, m2. */
+static void plan_maps(struct gen *g)
+{
+	struct gen_src *s = &g->src;
+	int n = 1 + (int)gen_choose(s, 3);
+
+	for (int i = 0; i < n; i++) {
+		static const unsigned w[] = { 3, 3, 2 }; /* array, hash, one-entry array */
+		int kind = WEIGHTED(s, w);
+		uint32_t value = 8 * (1 + (uint32_t)gen_choose(s, CF_MAP_MAX_VALUE / 8));
+		char name[8];
+		struct cf_err err;
+
+		snprintf(name, sizeof(name), "m%d", i);
+		if (kind == 1)
+			cf_prog_add_map(g->prog, name, BPF_MAP_TYPE_HASH, gen_coin(s) ? 8 : 4, value,
+					1 + (uint32_t)gen_choose(s, 4), &err);
+		else
+			cf_prog_add_map(g->prog, name, BPF_MAP_TYPE_ARRAY, 4, value,
+					kind == 2 ? 1 : 1 + (uint32_t)gen_choose(s, CF_MAP_MAX_ENTRIES), &err);
+	}
+}
 
 static void plan_program(struct gen *g)
 {
@@ -1579,6 +1765,16 @@ static void plan_program(struct gen *g)
 	g->work_share = (o->max_insns - fixed) / g->nfuncs;
 	if (g->work_share < 24)
 		g->work_share = 24;
+	if (o->maps && o->profile == GEN_PROFILE_KERNEL)
+		plan_maps(g);
+	if (o->raw_tp && o->maps && o->profile == GEN_PROFILE_KERNEL && gen_choose(&g->src, 3) == 2) {
+		/* a RAW_TRACEPOINT program: its observations go to `obs`, the
+		 * last map; frames of 64 bytes or more get 7.2's private stack */
+		struct cf_err err;
+
+		g->prog->prog_type = CF_PROG_RAW_TP;
+		cf_prog_add_map(g->prog, "obs", BPF_MAP_TYPE_ARRAY, 4, CF_MAP_MAX_VALUE, 1, &err);
+	}
 }
 
 void gen_opts_default(struct gen_opts *o)
@@ -1587,6 +1783,8 @@ void gen_opts_default(struct gen_opts *o)
 	o->max_args = CF_MAX_ARGS;
 	o->max_funcs = 10;
 	o->max_insns = 400;
+	o->maps = false;
+	o->raw_tp = false;
 }
 
 int gen_program(const uint8_t *data, size_t len, const struct gen_opts *o, struct cf_prog *out,

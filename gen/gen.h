@@ -27,7 +27,12 @@
  *    entries, stack hashes after calls and at exits, canaries at the bottom
  *    of each frame written before calls and folded in after, callee results
  *    folded into an accumulator that becomes r0. The kernel profile, which
- *    has no helpers, writes observations into ctx and r0 instead.
+ *    has no helpers, writes observations into ctx and r0 instead;
+ *  - with maps (kernel profile): arrays and hash maps, lookups (checked
+ *    against NULL, the value read and written at once), updates and
+ *    deletes with keys and values on the stack, derived from the
+ *    function's arguments so that keys collide, and direct value access to
+ *    a one-entry array; the maps' contents are one more observation.
  *
  * No global state: everything lives in the caller's objects. */
 #ifndef CALLFUZZ_GEN_H
@@ -69,6 +74,13 @@ struct gen_opts {
 	int max_args;  /* 12, or 5 for kernels without stack arguments */
 	int max_funcs; /* 1..GEN_MAX_FUNCS, main included */
 	int max_insns; /* soft cap on slots per program: optional work stops here */
+	bool maps;     /* kernel profile: declare 1..3 maps and call the map helpers
+			  (targets that create maps: cf_check_opts.maps, the vm
+			  target); false gives the same programs as before maps */
+	bool raw_tp;   /* with maps: some programs are RAW_TRACEPOINT programs
+			  (one in eight; short inputs stay SYSCALL), whose ctx
+			  is read-only and whose observations go to a map
+			  (cf_check_opts.raw_tp: the vm target) */
 };
 
 /* Model profile, 12 args, 10 functions, 400 slots. */

@@ -14,6 +14,7 @@
  */
 #include "interp/interp.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -90,13 +91,27 @@ static const char *const invalid_reason[] = {
 	[BAD_R10_WRITE] = "frame pointer is read only",
 	[BAD_JUMP] = "jump out of the function",
 	[BAD_LDIMM64_HALF] = "jump into the middle of ld_imm64, or ld_imm64 lacks its second half",
-	[BAD_LDIMM64_SRC] = "ld_imm64 with a pseudo source (maps, functions) is not supported",
+	[BAD_LDIMM64_SRC] = "ld_imm64 with a pseudo source other than a declared map (or its value) is not supported",
 	[BAD_CALL_FUNC] = "call of a function that does not exist",
 	[BAD_CALLEE] = "call of a helper or kfunc that is not in the call table",
 	[BAD_ATOMIC] = "invalid atomic operation",
 	[BAD_OFF] = "reserved field (off/imm/src) not zero, or invalid for this opcode",
 	[BAD_END_IMM] = "byte swap width must be 16, 32 or 64",
 };
+
+/* ---- maps: addresses ------------------------------------------------- */
+
+/* Map m's window: entry e's value at + e * INTERP_MAP_ENTRY_STRIDE, the
+ * handle (what `r1 = map[m] ll` loads) at the window's end. */
+static uint64_t map_value_addr(int m, int e)
+{
+	return INTERP_MAP_ADDR + (uint64_t)m * INTERP_MAP_STRIDE + (uint64_t)e * INTERP_MAP_ENTRY_STRIDE;
+}
+
+static uint64_t map_handle_addr(int m)
+{
+	return INTERP_MAP_ADDR + (uint64_t)(m + 1) * INTERP_MAP_STRIDE - 8;
+}
 
 /* ---- prepare ---------------------------------------------------------- */
 
@@ -229,10 +244,23 @@ static struct pinsn decode(const struct cf_prog *p, int fi, int pc, int base)
 			return invalid(BAD_OPCODE);
 		if (pc + 1 >= f->ninsns)
 			return invalid(BAD_LDIMM64_HALF);
-		if (in->src_reg != 0)
-			return invalid(BAD_LDIMM64_SRC);
 		if (in->dst_reg >= BPF_REG_10)
 			return invalid(in->dst_reg == BPF_REG_10 ? BAD_R10_WRITE : BAD_REG);
+		if (in->src_reg == BPF_PSEUDO_MAP_IDX || in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) {
+			/* a map is the address of its handle; a direct value
+			 * (one-entry array) the address of entry 0 plus off */
+			int32_t off = f->insns[pc + 1].imm;
+
+			if (in->imm < 0 || in->imm >= p->nmaps || off < 0 ||
+			    (in->src_reg == BPF_PSEUDO_MAP_IDX && off) ||
+			    (in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE && (uint32_t)off >= p->maps[in->imm].value_size))
+				return invalid(BAD_LDIMM64_SRC);
+			pi.imm = in->src_reg == BPF_PSEUDO_MAP_IDX ? map_handle_addr(in->imm)
+								   : map_value_addr(in->imm, 0) + (uint64_t)off;
+			return pi;
+		}
+		if (in->src_reg != 0)
+			return invalid(BAD_LDIMM64_SRC);
 		pi.imm = (uint64_t)(uint32_t)in->imm | (uint64_t)(uint32_t)f->insns[pc + 1].imm << 32;
 		return pi;
 
@@ -371,9 +399,22 @@ struct frame {
 	uint8_t written[CF_STACK_MAX]; /* 1 for each byte stored since the frame began */
 };
 
+/* One entry of a map: an array's entries are all used, key = index; a
+ * hash's used entries hold its elements, in no order. */
+struct map_entry {
+	bool used;
+	uint8_t key[CF_MAP_MAX_KEY];
+	uint8_t value[CF_MAP_MAX_VALUE];
+};
+
+struct vm_map {
+	struct map_entry e[CF_MAP_MAX_ENTRIES];
+};
+
 struct vm {
 	const struct interp_image *img;
 	struct interp_result *res;
+	struct vm_map maps[CF_MAX_MAPS];
 	struct frame frames[CF_MAX_FRAMES];
 	int depth; /* index of the running frame */
 };
@@ -425,15 +466,141 @@ static bool all_written(const uint8_t *w, uint64_t size)
 	return true;
 }
 
+/* [addr, addr + size) inside the value of a map entry in use, or NULL (an
+ * element deleted from a hash map is gone: a program that still uses its
+ * pointer depends on the kernel's reuse of elements). */
+static uint8_t *map_mem_at(struct vm *vm, uint64_t addr, uint64_t size)
+{
+	uint64_t off = addr - INTERP_MAP_ADDR, m = off / INTERP_MAP_STRIDE;
+	uint64_t e = off % INTERP_MAP_STRIDE / INTERP_MAP_ENTRY_STRIDE, in = off % INTERP_MAP_ENTRY_STRIDE;
+	const struct cf_prog *p = vm->img->prog;
+
+	if (m >= (uint64_t)p->nmaps || e >= p->maps[m].max_entries || in >= p->maps[m].value_size ||
+	    size > p->maps[m].value_size - in || !vm->maps[m].e[e].used)
+		return NULL;
+	return vm->maps[m].e[e].value + in;
+}
+
+/* The map helpers (include/uapi/linux/bpf.h's descriptions;
+ * kernel-paths.md "Maps" lists the rules and where 7.2 keeps them).
+ * Returns false after a fault (a map handle or key/value that the checker
+ * should have refused). */
+static inline uint8_t *mem_at(struct vm *vm, uint64_t addr, uint64_t size, bool write);
+
+#define MAP_FLAG_EXIST 2   /* BPF_EXIST */
+#define MAP_FLAG_NOEXIST 1 /* BPF_NOEXIST */
+#define MAP_FLAG_LOCK 4    /* BPF_F_LOCK: our maps hold no bpf_spin_lock */
+
+static bool map_helper(struct vm *vm, long pc, const struct cf_callee *c, const uint64_t *r, uint64_t *ret)
+{
+	const struct cf_prog *p = vm->img->prog;
+	const struct cf_map *cm;
+	struct vm_map *vmm;
+	const uint8_t *key, *value = NULL;
+	uint64_t flags = r[BPF_REG_4];
+	int m = -1, found = -1;
+
+	for (int k = 0; k < p->nmaps; k++)
+		if (r[BPF_REG_1] == map_handle_addr(k))
+			m = k;
+	if (m < 0) {
+		fault(vm, pc, "call %s: r1 0x%" PRIx64 " is not a map", c->name, r[BPF_REG_1]);
+		return false;
+	}
+	cm = &p->maps[m];
+	vmm = &vm->maps[m];
+	key = mem_at(vm, r[BPF_REG_2], cm->key_size, false);
+	if (c->id == BPF_FUNC_map_update_elem)
+		value = mem_at(vm, r[BPF_REG_3], cm->value_size, false);
+	if (!key || (c->id == BPF_FUNC_map_update_elem && !value)) {
+		fault(vm, pc, "call %s: the %s is not %u readable bytes", c->name, key ? "value" : "key",
+		      key ? cm->value_size : cm->key_size);
+		return false;
+	}
+	if (cm->type == BPF_MAP_TYPE_ARRAY) {
+		uint32_t idx;
+
+		memcpy(&idx, key, 4);
+		switch (c->id) {
+		case BPF_FUNC_map_lookup_elem: /* out of range: NULL */
+			*ret = idx < cm->max_entries ? map_value_addr(m, (int)idx) : 0;
+			return true;
+		case BPF_FUNC_map_delete_elem: /* array entries cannot be deleted */
+			*ret = (uint64_t)-EINVAL;
+			return true;
+		}
+		/* update: unknown flags, then the index, then NOEXIST (every
+		 * entry exists), then a lock flag without a lock */
+		if ((flags & ~(uint64_t)MAP_FLAG_LOCK) > MAP_FLAG_EXIST)
+			*ret = (uint64_t)-EINVAL;
+		else if (idx >= cm->max_entries)
+			*ret = (uint64_t)-E2BIG;
+		else if (flags & MAP_FLAG_NOEXIST)
+			*ret = (uint64_t)-EEXIST;
+		else if (flags & MAP_FLAG_LOCK)
+			*ret = (uint64_t)-EINVAL;
+		else {
+			memcpy(vmm->e[idx].value, value, cm->value_size);
+			*ret = 0;
+		}
+		return true;
+	}
+	for (uint32_t e = 0; e < cm->max_entries; e++)
+		if (vmm->e[e].used && memcmp(vmm->e[e].key, key, cm->key_size) == 0)
+			found = (int)e;
+	switch (c->id) {
+	case BPF_FUNC_map_lookup_elem:
+		*ret = found >= 0 ? map_value_addr(m, found) : 0;
+		return true;
+	case BPF_FUNC_map_delete_elem:
+		if (found < 0) {
+			*ret = (uint64_t)-ENOENT;
+		} else {
+			vmm->e[found].used = false;
+			*ret = 0;
+		}
+		return true;
+	}
+	/* update: unknown flags, a lock flag without a lock, then the
+	 * element's presence against NOEXIST/EXIST, then room for a new one */
+	if ((flags & ~(uint64_t)MAP_FLAG_LOCK) > MAP_FLAG_EXIST || (flags & MAP_FLAG_LOCK)) {
+		*ret = (uint64_t)-EINVAL;
+		return true;
+	}
+	if (found >= 0 && flags == MAP_FLAG_NOEXIST) {
+		*ret = (uint64_t)-EEXIST;
+		return true;
+	}
+	if (found < 0 && flags == MAP_FLAG_EXIST) {
+		*ret = (uint64_t)-ENOENT;
+		return true;
+	}
+	if (found < 0) {
+		for (uint32_t e = 0; e < cm->max_entries && found < 0; e++)
+			if (!vmm->e[e].used)
+				found = (int)e;
+		if (found < 0) { /* max_entries elements already */
+			*ret = (uint64_t)-E2BIG;
+			return true;
+		}
+		vmm->e[found].used = true;
+		memcpy(vmm->e[found].key, key, cm->key_size);
+	}
+	memcpy(vmm->e[found].value, value, cm->value_size);
+	*ret = 0;
+	return true;
+}
+
 /* Host address of [addr, addr + size) in the ctx buffer or a live frame's
  * stack, or NULL. A read of stack bytes never written is refused too (the
  * checker's rule: every stack slot read was written). */
 static inline uint8_t *mem_at(struct vm *vm, uint64_t addr, uint64_t size, bool write)
 {
-	uint64_t off = addr - INTERP_CTX_ADDR;
+	uint64_t off = addr - INTERP_CTX_ADDR, ctx_size = (uint64_t)cf_prog_ctx_size(vm->img->prog);
 
-	if (off < CF_CTX_SIZE && size <= CF_CTX_SIZE - off)
-		return vm->res->ctx + off;
+	/* a raw tracepoint's ctx: 96 bytes, read-only (bpf_tracing_ctx_access) */
+	if (off < ctx_size && size <= ctx_size - off)
+		return write && vm->img->prog->prog_type == CF_PROG_RAW_TP ? NULL : vm->res->ctx + off;
 	/* frame k's stack is the top CF_STACK_MAX bytes of window k of the
 	 * stack area; the rest of the window is a gap that catches overruns */
 	off = addr - INTERP_STACK_ADDR;
@@ -449,7 +616,7 @@ static inline uint8_t *mem_at(struct vm *vm, uint64_t addr, uint64_t size, bool 
 			return NULL;
 		return fr->stack + in;
 	}
-	return NULL;
+	return map_mem_at(vm, addr, size);
 }
 
 /* Why mem_at refused: for the fault message. */
@@ -902,6 +1069,16 @@ static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r
 			struct frame *fr = &vm->frames[vm->depth];
 			uint64_t args[CF_MAX_ARGS] = { 0 };
 
+			if (cf_callee_is_map_helper(c->kfunc, c->id)) {
+				if (!map_helper(vm, pc, c, r, &r[BPF_REG_0]))
+					goto out;
+				for (int i = BPF_REG_1; i <= BPF_REG_5; i++)
+					r[i] = INTERP_POISON;
+				fr->out_valid = 0; /* stack-args.md 2.2 */
+				fr->in_valid = 0;  /* stack-args.md 2.4 */
+				break;
+			}
+
 			for (int i = 0; i < c->nargs; i++) {
 				int k = i + 1 - CF_MAX_REG_ARGS;
 
@@ -1008,6 +1185,47 @@ static void run_traced(struct vm *vm, uint64_t *r, long budget, const struct int
 	run(vm, r, budget, env, tr);
 }
 
+/* A run starts with every array entry zeroed and every hash map empty,
+ * as the vm target's agent leaves them before each test run. */
+static void maps_reset(struct vm *vm)
+{
+	const struct cf_prog *p = vm->img->prog;
+
+	for (int m = 0; m < p->nmaps; m++)
+		for (uint32_t e = 0; e < p->maps[m].max_entries; e++) {
+			struct map_entry *en = &vm->maps[m].e[e];
+
+			memset(en, 0, sizeof(*en));
+			if (p->maps[m].type == BPF_MAP_TYPE_ARRAY) {
+				en->used = true;
+				memcpy(en->key, &e, 4); /* little-endian u32 index */
+			}
+		}
+}
+
+static void maps_dump(struct vm *vm)
+{
+	const struct cf_prog *p = vm->img->prog;
+
+	vm->res->maps.len = 0;
+	for (int m = 0; m < p->nmaps; m++) {
+		const struct cf_map *cm = &p->maps[m];
+		uint8_t buf[CF_MAP_MAX_ENTRIES * (CF_MAP_MAX_KEY + CF_MAP_MAX_VALUE)];
+		uint32_t n = 0, esize = cm->key_size + cm->value_size;
+
+		for (uint32_t e = 0; e < cm->max_entries; e++) {
+			const struct map_entry *en = &vm->maps[m].e[e];
+
+			if (!en->used)
+				continue;
+			memcpy(buf + n * esize, en->key, cm->key_size);
+			memcpy(buf + n * esize + cm->key_size, en->value, cm->value_size);
+			n++;
+		}
+		cf_map_dump_add(&vm->res->maps, cm, n, buf); /* fits: the sizes are bounded in bpf.h */
+	}
+}
+
 int interp_exec(const struct interp_image *img, const struct interp_opts *o, const struct interp_env *env,
 		const uint8_t ctx_in[CF_CTX_SIZE], struct interp_result *res)
 {
@@ -1042,10 +1260,12 @@ int interp_exec(const struct interp_image *img, const struct interp_opts *o, con
 		r[i] = INTERP_POISON;
 	r[BPF_REG_1] = INTERP_CTX_ADDR;
 	r[BPF_REG_10] = frame_top(0);
+	maps_reset(vm);
 	if (o->insn_trace)
 		run_traced(vm, r, o->insn_budget, env, o->insn_trace);
 	else
 		run_fast(vm, r, o->insn_budget, env);
+	maps_dump(vm);
 	free(vm);
 	return 0;
 }

@@ -32,6 +32,12 @@
 #define INTERP_STACK_ADDR 0x20000000ULL
 #define INTERP_STACK_STRIDE 0x1000ULL /* gaps between frames catch overruns */
 #define INTERP_POISON 0xbad0c0debad0c0deULL
+/* Map m's entries at INTERP_MAP_ADDR + m * INTERP_MAP_STRIDE + entry *
+ * INTERP_MAP_ENTRY_STRIDE (only value_size bytes of each are mapped); the
+ * map itself (`r1 = map[m] ll`) is the last word of its window. */
+#define INTERP_MAP_ADDR 0x30000000ULL
+#define INTERP_MAP_STRIDE 0x1000ULL
+#define INTERP_MAP_ENTRY_STRIDE 0x40ULL
 
 struct interp_opts {
 	long insn_budget; /* default 1,000,000 instructions */
@@ -50,6 +56,8 @@ struct interp_result {
 	enum interp_status status;
 	uint64_t r0;
 	uint8_t ctx[CF_CTX_SIZE]; /* ctx buffer after the run */
+	struct cf_map_dump maps;  /* the program's maps after the run (canonical form, bpf.h);
+				     each run starts from zeroed arrays and empty hashes */
 	struct cf_trace trace;
 	uint64_t insns_executed;
 	char fault[256]; /* "func f insn 17: ..." */

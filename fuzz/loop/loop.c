@@ -116,8 +116,15 @@ struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
 	l->opts.gen.profile = GEN_PROFILE_KERNEL;
 	if (l->opts.gen.max_args > target_max_args(l->t))
 		l->opts.gen.max_args = target_max_args(l->t);
-	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments%s",
-		 target_kind_name(o->target.kind), what, l->opts.gen.max_args,
+	{
+		struct cf_check_opts co;
+
+		target_check_opts(l->t, &co);
+		l->opts.gen.maps = co.maps; /* the vm target creates maps */
+		l->opts.gen.raw_tp = co.raw_tp;
+	}
+	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments%s%s",
+		 target_kind_name(o->target.kind), what, l->opts.gen.max_args, l->opts.gen.raw_tp ? ", maps, raw tracepoints" : l->opts.gen.maps ? ", maps" : "",
 		 o->target.kind == TARGET_VM_MODEL ? "; our arm64 JIT on the executor as a further voice" : "");
 	return l;
 }

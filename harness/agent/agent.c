@@ -37,10 +37,25 @@
 #define LOG_SIZE (1u << 20)
 #define JIT_ENABLE_PATH "/proc/sys/net/core/bpf_jit_enable"
 
+struct map_spec {
+	uint32_t type, key_size, value_size, max_entries;
+};
+
+/* The maps of a loaded program, found by its fd. */
+struct prog_maps {
+	int prog_fd;
+	uint32_t nmaps;
+	struct map_spec spec[VMP_MAX_MAPS];
+	int fd[VMP_MAX_MAPS];
+};
+
+#define MAX_PROGS_WITH_MAPS 64
+
 struct agent {
 	int in, out;        /* the port (the same fd) or stdin/stdout */
 	int last_prog;      /* fd of the program loaded last, -1 if none */
 	char *log;          /* LOG_SIZE bytes, reused by every load */
+	struct prog_maps progs[MAX_PROGS_WITH_MAPS]; /* loaded programs with maps (nmaps 0: free) */
 	struct vmp_buf hello;
 };
 
@@ -159,6 +174,130 @@ static int btf_load(const void *data, uint32_t len, char *log, uint32_t log_size
 	return -first;
 }
 
+/* ---- maps: created for each load, emptied before each test run --------- */
+
+static struct prog_maps *maps_of(struct agent *ag, int prog_fd)
+{
+	for (int i = 0; i < MAX_PROGS_WITH_MAPS; i++)
+		if (ag->progs[i].nmaps && ag->progs[i].prog_fd == prog_fd)
+			return &ag->progs[i];
+	return NULL;
+}
+
+static void maps_close(int n, const int *fd)
+{
+	for (int i = 0; i < n; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+}
+
+/* 0, or -errno with the maps created so far closed. */
+static int maps_create(uint32_t n, const struct map_spec *spec, int *fd)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		union bpf_attr a;
+
+		memset(&a, 0, sizeof(a));
+		a.map_type = spec[i].type;
+		a.key_size = spec[i].key_size;
+		a.value_size = spec[i].value_size;
+		a.max_entries = spec[i].max_entries;
+		fd[i] = (int)sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+		if (fd[i] < 0) {
+			int err = errno;
+
+			maps_close((int)i, fd);
+			return -err;
+		}
+	}
+	return 0;
+}
+
+static int map_elem(int cmd, int fd, const void *key, void *value, uint64_t flags)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)fd;
+	a.key = (uintptr_t)key;
+	a.value = (uintptr_t)value;
+	a.flags = flags;
+	return sys_bpf(cmd, &a, sizeof(a)) < 0 ? -errno : 0;
+}
+
+/* Next key after key (NULL: the first); -ENOENT at the end. */
+static int map_next_key(int fd, const void *key, void *next)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)fd;
+	a.key = (uintptr_t)key;
+	a.next_key = (uintptr_t)next;
+	return sys_bpf(BPF_MAP_GET_NEXT_KEY, &a, sizeof(a)) < 0 ? -errno : 0;
+}
+
+/* Every run starts from zeroed array entries and empty hash maps, so that
+ * it depends on the program alone (the interpreter starts the same way). */
+static int maps_reset(const struct prog_maps *pm)
+{
+	uint8_t key[VMP_MAX_MAP_KEY], zero[VMP_MAX_MAP_VALUE];
+	int err;
+
+	memset(zero, 0, sizeof(zero));
+	for (uint32_t m = 0; m < pm->nmaps; m++) {
+		if (pm->spec[m].type == BPF_MAP_TYPE_ARRAY) {
+			for (uint32_t i = 0; i < pm->spec[m].max_entries; i++)
+				if ((err = map_elem(BPF_MAP_UPDATE_ELEM, pm->fd[m], &i, zero, BPF_ANY)))
+					return err;
+			continue;
+		}
+		/* delete the first key until none is left */
+		while (map_next_key(pm->fd[m], NULL, key) == 0)
+			if ((err = map_elem(BPF_MAP_DELETE_ELEM, pm->fd[m], key, NULL, 0)))
+				return err;
+	}
+	return 0;
+}
+
+/* u32 nmaps, then per map u32 key_size, u32 value_size, u32 count and
+ * count (key, value) pairs, in the kernel's order. */
+static void maps_dump(const struct prog_maps *pm, struct vmp_buf *out)
+{
+	vmp_put_u32(out, pm ? pm->nmaps : 0);
+	for (uint32_t m = 0; pm && m < pm->nmaps; m++) {
+		const struct map_spec *sp = &pm->spec[m];
+		uint8_t keys[VMP_MAX_MAP_ENTRIES][VMP_MAX_MAP_KEY], vals[VMP_MAX_MAP_ENTRIES][VMP_MAX_MAP_VALUE];
+		uint8_t key[VMP_MAX_MAP_KEY];
+		uint32_t n = 0;
+		bool first = true;
+
+		while (n < VMP_MAX_MAP_ENTRIES) {
+			if (sp->type == BPF_MAP_TYPE_ARRAY) {
+				if (n >= sp->max_entries)
+					break;
+				memcpy(keys[n], &n, 4);
+			} else {
+				if (map_next_key(pm->fd[m], first ? NULL : key, keys[n]))
+					break;
+				memcpy(key, keys[n], sp->key_size);
+				first = false;
+			}
+			if (map_elem(BPF_MAP_LOOKUP_ELEM, pm->fd[m], keys[n], vals[n], 0) == 0)
+				n++;
+			else if (sp->type == BPF_MAP_TYPE_ARRAY)
+				break;
+		}
+		vmp_put_u32(out, sp->key_size);
+		vmp_put_u32(out, sp->value_size);
+		vmp_put_u32(out, n);
+		for (uint32_t i = 0; i < n; i++) {
+			vmp_put(out, keys[i], sp->key_size);
+			vmp_put(out, vals[i], sp->value_size);
+		}
+	}
+}
+
 struct load_req {
 	uint32_t prog_type, prog_flags, flags, btf_handle;
 	const uint8_t *btf;
@@ -169,6 +308,8 @@ struct load_req {
 	uint32_t nfunc_info;
 	const uint8_t *line_info;
 	uint32_t nline_info;
+	uint32_t nmaps;
+	struct map_spec maps[VMP_MAX_MAPS];
 };
 
 /* Returns the fd or -errno; on failure with LOG_ON_FAIL the verifier log is
@@ -178,16 +319,37 @@ static int prog_load(struct agent *ag, const struct load_req *r)
 	union bpf_attr a;
 	int btf_fd = -1, fd, err;
 
+	int map_fd[VMP_MAX_MAPS];
+	struct prog_maps *slot = NULL;
+
 	ag->log[0] = 0;
+	if (r->nmaps) {
+		for (int i = 0; i < MAX_PROGS_WITH_MAPS && !slot; i++)
+			if (!ag->progs[i].nmaps)
+				slot = &ag->progs[i];
+		if (!slot) {
+			snprintf(ag->log, LOG_SIZE, "agent: more than %d loaded programs with maps", MAX_PROGS_WITH_MAPS);
+			return -EMFILE;
+		}
+		err = maps_create(r->nmaps, r->maps, map_fd);
+		if (err) {
+			snprintf(ag->log, LOG_SIZE, "agent: BPF_MAP_CREATE failed: %s", strerror(-err));
+			return err;
+		}
+	}
 	if (r->btf_len) {
 		btf_fd = btf_load(r->btf, r->btf_len, (r->flags & VMP_LOAD_LOG_ON_FAIL) ? ag->log : NULL,
 				  LOG_SIZE);
-		if (btf_fd < 0)
+		if (btf_fd < 0) {
+			maps_close((int)r->nmaps, map_fd);
 			return btf_fd;
+		}
 	} else if (r->btf_handle != VMP_HANDLE_NONE) {
 		btf_fd = (int)r->btf_handle;
 	}
 	memset(&a, 0, sizeof(a));
+	if (r->nmaps) /* ld_imm64 BPF_PSEUDO_MAP_IDX(_VALUE) imm i names fd_array[i] */
+		a.fd_array = (uintptr_t)map_fd;
 	a.prog_type = r->prog_type ? r->prog_type : BPF_PROG_TYPE_SYSCALL;
 	a.prog_flags = r->prog_type ? r->prog_flags : (r->prog_flags | BPF_F_SLEEPABLE);
 	a.insns = (uintptr_t)r->insns;
@@ -223,6 +385,14 @@ static int prog_load(struct agent *ag, const struct load_req *r)
 	}
 	if (r->btf_len)
 		close(btf_fd);
+	if (fd >= 0 && r->nmaps) {
+		slot->prog_fd = fd;
+		slot->nmaps = r->nmaps;
+		memcpy(slot->spec, r->maps, sizeof(slot->spec));
+		memcpy(slot->fd, map_fd, sizeof(slot->fd));
+	} else if (r->nmaps) {
+		maps_close((int)r->nmaps, map_fd);
+	}
 	if (fd >= 0) {
 		ag->last_prog = fd;
 		return fd;
@@ -528,6 +698,17 @@ static int serve_one(struct agent *ag, uint16_t op, struct vmp_cur *c, struct vm
 		r.nfunc_info = n / sizeof(struct bpf_func_info);
 		r.line_info = vmp_get_bytes(c, &n);
 		r.nline_info = n / sizeof(struct bpf_line_info);
+		r.nmaps = vmp_get_u32(c);
+		if (r.nmaps > VMP_MAX_MAPS)
+			return -EBADMSG;
+		for (uint32_t i = 0; i < r.nmaps; i++) {
+			r.maps[i].type = vmp_get_u32(c);
+			r.maps[i].key_size = vmp_get_u32(c);
+			r.maps[i].value_size = vmp_get_u32(c);
+			r.maps[i].max_entries = vmp_get_u32(c);
+			if (r.maps[i].key_size > VMP_MAX_MAP_KEY || r.maps[i].value_size > VMP_MAX_MAP_VALUE)
+				return -EBADMSG;
+		}
 		if (c->bad)
 			return -EBADMSG;
 		uint64_t t0 = now_ns();
@@ -552,14 +733,19 @@ static int serve_one(struct agent *ag, uint16_t op, struct vmp_cur *c, struct vm
 		if (!copy)
 			return -ENOMEM;
 		memcpy(copy, ctx, n);
+		const struct prog_maps *pm = fd >= 0 ? maps_of(ag, fd) : NULL;
+
+		err = pm ? maps_reset(pm) : 0;
 		uint64_t t0 = now_ns();
 
-		err = test_run(fd, copy, n, &retval);
+		if (!err)
+			err = test_run(fd, copy, n, &retval);
 		uint64_t t1 = now_ns();
 
 		vmp_put_u32(out, retval);
 		vmp_put_u64(out, t1 - t0);
 		vmp_put_bytes(out, copy, err ? 0 : n);
+		maps_dump(err ? NULL : pm, out);
 		free(copy);
 		return err;
 	}
@@ -571,8 +757,14 @@ static int serve_one(struct agent *ag, uint16_t op, struct vmp_cur *c, struct vm
 
 		if (c->bad)
 			return -EBADMSG;
+		struct prog_maps *pm = fd >= 0 ? maps_of(ag, fd) : NULL;
+
 		if (fd < 0 || close(fd) < 0)
 			return -EBADF;
+		if (pm) {
+			maps_close((int)pm->nmaps, pm->fd);
+			pm->nmaps = 0;
+		}
 		if (fd == ag->last_prog)
 			ag->last_prog = -1;
 		return 0;

@@ -1,5 +1,5 @@
 /* harness/agent/proto.h: the wire protocol between callfuzz (harness/target/vm.c)
- * and the agent inside the VM (harness/agent/agent.c), version 1.
+ * and the agent inside the VM (harness/agent/agent.c), version 2.
  * docs/vm-protocol.md describes it; keep the two in step.
  *
  * Every message is a frame: u32 len (bytes after this word), u16 op,
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VMP_VERSION 1
+#define VMP_VERSION 2 /* 2: PROG_LOAD's map specs, TEST_RUN's map contents */
 #define VMP_MAX_FRAME (16u << 20) /* larger frames are refused */
 #define VMP_PORT_NAME "callfuzz"  /* virtserialport name=... */
 
@@ -26,7 +26,8 @@ enum vmp_op {
 	VMP_HELLO = 1,     /* -> u32 version, u32 features, i32 jit_enable, str release,
 	                      str machine, str probe_log; sent once unsolicited at start */
 	VMP_PROG_LOAD = 2, /* see struct layout in docs/vm-protocol.md */
-	VMP_TEST_RUN = 3,  /* u32 handle, bytes ctx -> u32 retval, u64 run_ns, bytes ctx_out */
+	VMP_TEST_RUN = 3,  /* u32 handle, bytes ctx -> u32 retval, u64 run_ns, bytes ctx_out,
+			      map contents (docs/vm-protocol.md) */
 	VMP_JIT_INFO = 4,  /* u32 handle -> jit image, func lens, ksyms, line map */
 	VMP_CLOSE = 5,     /* u32 handle -> (nothing) */
 	VMP_SET_JIT = 6,   /* i32 value -> i32 previous */
@@ -43,6 +44,12 @@ enum vmp_op {
 /* PROG_LOAD flags */
 #define VMP_LOAD_LOG_ON_FAIL (1u << 0) /* retry with log_level 1 on failure */
 #define VMP_LOAD_LOG_LEVEL2 (1u << 1)  /* with LOG_ON_FAIL: log_level 2 (every insn's state) */
+
+/* Maps of a PROG_LOAD (created by the agent, fd_array[i] = map i). */
+#define VMP_MAX_MAPS 4
+#define VMP_MAX_MAP_ENTRIES 8 /* contents past this are not returned */
+#define VMP_MAX_MAP_KEY 8
+#define VMP_MAX_MAP_VALUE 32
 
 /* Handles name kernel objects (they are the agent's fds). */
 #define VMP_HANDLE_NONE 0xffffffffu

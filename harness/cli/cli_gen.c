@@ -15,7 +15,7 @@
 static void gen_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: callfuzz gen --seed N [--count K] [--stats] [--profile model|kernel]\n"
+		"usage: callfuzz gen --seed N [--count K] [--stats] [--profile model|kernel] [--maps] [--raw-tp]\n"
 		"                    [--max-args N] [--max-funcs N] [--max-insns N] [--len N] [-o DIR]\n"
 		"                    [--verify]\n"
 		"       callfuzz gen --input FILE [options]\n\n"
@@ -33,6 +33,8 @@ static void gen_usage(FILE *out)
 		"  --seed N          first seed (default 1)\n"
 		"  --count K         number of programs (default 1)\n"
 		"  --profile P       model (helpers, kfuncs; default) or kernel (none: ctx and r0)\n"
+		"  --maps            kernel profile: maps and the map helpers (what the vm target runs)\n"
+		"  --raw-tp          with --maps, a third RAW_TRACEPOINT programs (the vm target too)\n"
 		"  --max-args N      0..12 (default 12; 5 with --profile kernel)\n"
 		"  --max-funcs N     1..%d functions, main included (default 10)\n"
 		"  --max-insns N     soft cap on slots per program (default 400)\n"
@@ -43,6 +45,7 @@ static void gen_usage(FILE *out)
 struct verify_tally {
 	enum gen_profile profile;
 	int max_args;
+	bool maps, raw_tp;
 	long programs, accepted, ran_ok, timeouts, faults, shown;
 	uint64_t gen_ns, check_ns, interp_ns, insns_executed;
 	struct interp_result res;
@@ -61,6 +64,8 @@ static void verify_one(struct verify_tally *vt, const struct cf_prog *p, long se
 	cf_check_opts_default(&co);
 	co.max_args = vt->max_args;
 	co.model_callees = vt->profile == GEN_PROFILE_MODEL;
+	co.maps = vt->maps;
+	co.raw_tp = vt->raw_tp;
 	int rc = cf_check(p, &co, &err);
 
 	vt->check_ns += cli_now_ns() - t0;
@@ -114,6 +119,14 @@ static int cmd_gen(int argc, char **argv)
 			verify |= !strcmp(a, "--verify");
 			continue;
 		}
+		if (!strcmp(a, "--maps")) {
+			go.maps = true;
+			continue;
+		}
+		if (!strcmp(a, "--raw-tp")) {
+			go.maps = go.raw_tp = true;
+			continue;
+		}
 		if (!val) {
 			fprintf(stderr, "callfuzz gen: %s: unknown option or missing value\n", a);
 			gen_usage(stderr);
@@ -153,6 +166,8 @@ static int cmd_gen(int argc, char **argv)
 	memset(&vt, 0, sizeof(vt));
 	vt.profile = go.profile;
 	vt.max_args = go.max_args;
+	vt.maps = go.maps;
+	vt.raw_tp = go.raw_tp;
 	if (input) {
 		char err[256];
 		size_t len;

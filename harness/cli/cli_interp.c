@@ -189,6 +189,8 @@ static int cmd_interp(int argc, char **argv)
 		struct cf_check_opts copts;
 
 		cf_check_opts_default(&copts);
+		copts.maps = true; /* the interpreter models them (the vm target's maps) */
+		copts.raw_tp = true;
 		if (cf_check(&prog, &copts, &err)) {
 			printf("rejected: %s\n(run anyway with --no-check)\n", err.msg);
 			cf_prog_free(&prog);

@@ -129,6 +129,19 @@ bool selftest_needs_btf_companion(const struct cf_prog *p)
  * (bpf/calls.c, harness/env/env.h); a kernel has none of them. */
 static int refuse_model_callees(const struct cf_prog *p, struct cf_err *err)
 {
+	if (p->prog_type != CF_PROG_SYSCALL) {
+		/* the export writes SEC("syscall") programs only */
+		cf_err_set(err, "a raw_tracepoint program: the selftest export writes SYSCALL programs only; "
+				"reproduce it with `callfuzz run --target vm`");
+		return -1;
+	}
+	if (p->nmaps) {
+		/* the map definitions and their __imm_addr operands are not
+		 * written yet: say so rather than export a test that cannot load */
+		cf_err_set(err, "the program uses %d map(s) (%s...): the selftest export does not write map "
+			   "definitions yet; reproduce it with `callfuzz run --target vm`", p->nmaps, p->maps[0].name);
+		return -1;
+	}
 	for (int fi = 0; fi < p->nfuncs; fi++)
 		for (int pc = 0; pc < p->funcs[fi].ninsns; pc++) {
 			const struct bpf_insn *i = &p->funcs[fi].insns[pc];

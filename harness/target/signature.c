@@ -232,7 +232,10 @@ void target_signature(const struct target_case *c, char *buf, size_t size, bool 
 	case MISMATCH_KERNEL:
 		/* target.c compare_kernel_voice: a failed run, then ctx, then r0 */
 		snprintf(buf, size, "KERNEL-%s-%s", voice,
-			 !strncmp(c->m.place, "BPF_PROG_TEST_RUN", 17) ? "run" : c->m.offset >= 0 ? "ctx" : "retval");
+			 !strncmp(c->m.place, "BPF_PROG_TEST_RUN", 17) ? "run"
+			 : !strncmp(c->m.place, "map ", 4)             ? "map"
+			 : c->m.offset >= 0                            ? "ctx"
+								       : "retval");
 		break;
 	case MISMATCH_CRASH:
 	case MISMATCH_TIMEOUT:

@@ -348,6 +348,8 @@ void target_check_opts(const struct target *t, struct cf_check_opts *o)
 	if (t->opts.kind == TARGET_MODEL)
 		return;
 	o->model_callees = false; /* a kernel has none of the model's helpers */
+	o->maps = t->opts.kind == TARGET_VM; /* the agent creates them; our JIT has none */
+	o->raw_tp = t->opts.kind == TARGET_VM; /* test runs of RAW_TRACEPOINT programs */
 	if (t->opts.kind == TARGET_HOST)
 		o->ctx_moved_ok = t->host.ctx_moved_ok;
 }
@@ -688,8 +690,9 @@ static enum vm_status kernel_voice_batch(struct target *t, struct target_case *c
 		/* a program the checker rejects is only loaded: its verdict is
 		 * what counts, and running it could only mislead */
 		r[q++] = (struct vm_req){ .kind = c->checker_ok ? VM_REQ_RUN : VM_REQ_CLOSE,
-					  .handle = VM_HANDLE_LAST, .ctx = c->ctx_in, .ctx_len = CF_CTX_SIZE,
-					  .ctx_out = v->ctx };
+					  .handle = VM_HANDLE_LAST, .ctx = c->ctx_in,
+					  .ctx_len = (uint32_t)cf_prog_ctx_size(c->prog),
+					  .ctx_out = v->ctx, .maps_out = &v->maps };
 		r[q++] = (struct vm_req){ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST };
 	}
 	if (interp)
@@ -966,6 +969,12 @@ enum mismatch_kind target_compare_kernel_voice(const struct target_case *c, cons
 		snprintf(m->place, sizeof(m->place), "ctx[%d] (u64 at ctx[%d])", i, i & ~7);
 		return m->kind;
 	}
+	/* a new observation, after ctx: what the program left in its maps */
+	if (c->prog && c->prog->nmaps && cf_map_dump_diff(c->prog, &c->ir.maps, &v->maps, reason, sizeof(reason))) {
+		set_kind(m, MISMATCH_KERNEL);
+		snprintf(m->place, sizeof(m->place), "%.150s", reason);
+		return m->kind;
+	}
 	/* BPF_PROG_TEST_RUN keeps only r0's low 32 bits */
 	if ((uint32_t)c->ir.r0 != v->retval) {
 		set_kind(m, MISMATCH_KERNEL);
@@ -1138,6 +1147,30 @@ static void print_ctx_changes(FILE *out, const char *who, const uint8_t *in, con
 	}
 }
 
+/* A program's maps after a run, one line per map: "  WHO map NAME: KEY=VALUE ..." (hex bytes). */
+static void print_maps(FILE *out, const char *who, const struct cf_prog *p, const struct cf_map_dump *d)
+{
+	uint32_t at = 0;
+
+	for (int mi = 0; p && mi < p->nmaps && at + 4 <= d->len; mi++) {
+		const struct cf_map *m = &p->maps[mi];
+		uint32_t n = (uint32_t)d->data[at] | (uint32_t)d->data[at + 1] << 8 | (uint32_t)d->data[at + 2] << 16 |
+			     (uint32_t)d->data[at + 3] << 24;
+
+		at += 4;
+		fprintf(out, "  %s map %s:%s", who, m->name, n ? "" : " (empty)");
+		for (uint32_t e = 0; e < n && at + m->key_size + m->value_size <= d->len; e++) {
+			fprintf(out, " ");
+			for (uint32_t b = 0; b < m->key_size; b++)
+				fprintf(out, "%02x", d->data[at++]);
+			fprintf(out, "=");
+			for (uint32_t b = 0; b < m->value_size; b++)
+				fprintf(out, "%02x", d->data[at++]);
+		}
+		fprintf(out, "\n");
+	}
+}
+
 void target_print_case(const struct target *t, const struct target_case *c, FILE *out)
 {
 	if (c->interp_fault) {
@@ -1159,6 +1192,7 @@ void target_print_case(const struct target *t, const struct target_case *c, FILE
 		for (int i = 0; i < c->nvoices; i++)
 			fprintf(out, "%s %s", i ? "," : "", t->names[c->voice[i].kind]);
 		fprintf(out, "\n");
+		print_maps(out, "interp", c->prog, &c->ir.maps);
 		return;
 	}
 	fprintf(out, "mismatch: %s (%s) at %s", mismatch_kind_name(c->m.kind), c->mvoice_name, c->m.place);
@@ -1176,6 +1210,7 @@ void target_print_case(const struct target *t, const struct target_case *c, FILE
 		if (c->xr)
 			target_print_trace(out, "interp", &c->ir.trace, -1);
 		print_ctx_changes(out, "interp", c->ctx_in, c->ir.ctx);
+		print_maps(out, "interp", c->prog, &c->ir.maps);
 	}
 	for (int i = 0; i < c->nvoices; i++) {
 		const struct target_voice *v = &c->voice[i];
@@ -1209,6 +1244,8 @@ void target_print_case(const struct target *t, const struct target_case *c, FILE
 			fprintf(out, "r0=0x%x (low 32 bits; load %.2f ms, run %.3f ms)\n", v->retval, v->load_ns / 1e6,
 				v->run_ns / 1e6);
 		print_ctx_changes(out, v->kind == TARGET_VOICE_MODEL_JIT ? "jit" : "kernel", c->ctx_in, v->ctx);
+		if (v->kind == TARGET_VOICE_KERNEL_JIT || v->kind == TARGET_VOICE_KERNEL_INTERP)
+			print_maps(out, "kernel", c->prog, &v->maps);
 	}
 	if (c->crash && c->crash[0])
 		fprintf(out, "guest console:\n%s\n", c->crash);

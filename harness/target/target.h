@@ -304,6 +304,7 @@ struct target_voice {
 	uint32_t retval;        /* r0, low 32 bits (model voice: too, for printing) */
 	uint64_t r0;            /* model voice: the full r0 */
 	uint8_t ctx[CF_CTX_SIZE];
+	struct cf_map_dump maps;  /* kernel voices: the program's maps after the run */
 	uint64_t load_ns, run_ns; /* kernel: inside the guest; model: JIT and run */
 };
 
@@ -413,7 +414,8 @@ void target_prepare(struct target *t, struct target_case *c);
  * verdict and the interpreter's results in c, in the oracle's order:
  * VERIFIER when the verdicts differ (the place quotes the kernel's log
  * line, c->kernel_log), else KERNEL for a failed test run, the first
- * differing ctx byte (want/got: the u64 around it), then r0's low 32 bits
+ * differing ctx byte (want/got: the u64 around it), then the maps'
+ * contents (place "map I (NAME) ..."), then r0's low 32 bits
  * (BPF_PROG_TEST_RUN keeps only those). m->kind NONE when they agree. */
 enum mismatch_kind target_compare_kernel_voice(const struct target_case *c, const struct target_voice *v,
 					       struct mismatch *m);
@@ -587,6 +589,7 @@ struct vm_req {
 	const uint8_t *ctx;      /* RUN: ctx_in bytes (kernels.md: ctx_in only) */
 	uint32_t ctx_len;
 	uint8_t *ctx_out;        /* RUN: ctx_len bytes for the ctx after the run, or NULL */
+	struct cf_map_dump *maps_out; /* RUN: the program's maps after the run (canonical), or NULL */
 	int jit_enable;          /* SET_JIT: 0 interpreter, 1 JIT */
 	/* outputs */
 	int err;                 /* 0 or the kernel's errno */

@@ -1088,7 +1088,9 @@ static int encode_load(struct vmp_buf *b, const struct vm_req *r, struct cf_err 
 		cf_raw_free(&raw);
 		return -1;
 	}
-	vmp_put_u32(b, 0); /* prog_type: SYSCALL, sleepable (kernels.md) */
+	/* prog_type: 0 is SYSCALL, sleepable (kernels.md); a raw tracepoint
+	 * is not sleepable and has no flags */
+	vmp_put_u32(b, r->prog->prog_type == CF_PROG_RAW_TP ? BPF_PROG_TYPE_RAW_TRACEPOINT : 0);
 	vmp_put_u32(b, 0);
 	vmp_put_u32(b, VMP_LOAD_LOG_ON_FAIL | (r->log_level2 ? VMP_LOAD_LOG_LEVEL2 : 0));
 	vmp_put_u32(b, VMP_HANDLE_NONE);
@@ -1096,6 +1098,16 @@ static int encode_load(struct vmp_buf *b, const struct vm_req *r, struct cf_err 
 	vmp_put_bytes(b, raw.insns, (size_t)raw.ninsns * sizeof(*raw.insns));
 	vmp_put_bytes(b, btf.func_info, (size_t)btf.nfunc_info * sizeof(*btf.func_info));
 	vmp_put_bytes(b, btf.line_info, (size_t)btf.nline_info * sizeof(*btf.line_info));
+	/* the maps the agent creates for this load (fd_array[i] = map i) */
+	vmp_put_u32(b, (uint32_t)r->prog->nmaps);
+	for (int i = 0; i < r->prog->nmaps; i++) {
+		const struct cf_map *m = &r->prog->maps[i];
+
+		vmp_put_u32(b, m->type);
+		vmp_put_u32(b, m->key_size);
+		vmp_put_u32(b, m->value_size);
+		vmp_put_u32(b, m->max_entries);
+	}
 	vm_btf_free(&btf);
 	cf_raw_free(&raw);
 	return 0;
@@ -1200,6 +1212,32 @@ static void decode_jit(struct vmp_cur *c, struct vm_jit *j)
 	j->xlated_len = vmp_get_u32(c);
 }
 
+/* TEST_RUN's map contents into the canonical form (bpf.h): the kernel
+ * lists a hash map's keys in its own order. */
+static void decode_maps(struct vmp_cur *c, struct cf_map_dump *out)
+{
+	uint32_t nmaps = vmp_get_u32(c);
+
+	if (out)
+		out->len = 0;
+	for (uint32_t i = 0; i < nmaps && !c->bad; i++) {
+		struct cf_map m = { .type = BPF_MAP_TYPE_HASH, .max_entries = CF_MAP_MAX_ENTRIES };
+		uint32_t n;
+		const uint8_t *entries;
+
+		m.key_size = vmp_get_u32(c);
+		m.value_size = vmp_get_u32(c);
+		n = vmp_get_u32(c);
+		if (m.key_size > CF_MAP_MAX_KEY || m.value_size > CF_MAP_MAX_VALUE || n > CF_MAP_MAX_ENTRIES) {
+			c->bad = true;
+			return;
+		}
+		entries = vmp_take(c, (size_t)n * (m.key_size + m.value_size));
+		if (out && entries && cf_map_dump_add(out, &m, n, entries) < 0)
+			c->bad = true;
+	}
+}
+
 static int decode_resp(struct vmp_cur *c, uint16_t op, struct vm_req *r)
 {
 	r->err = (int)vmp_get_u32(c);
@@ -1229,6 +1267,7 @@ static int decode_resp(struct vmp_cur *c, uint16_t op, struct vm_req *r)
 		ctx = vmp_get_bytes(c, &n);
 		if (!r->err && r->ctx_out && ctx)
 			memcpy(r->ctx_out, ctx, n < r->ctx_len ? n : r->ctx_len);
+		decode_maps(c, r->maps_out);
 		break;
 	}
 	case VM_REQ_JIT_INFO:

@@ -467,6 +467,10 @@ static struct bpf_insn random_plain_insn(struct rng *r, struct bpf_insn *second)
 		/* llvm-mc 19 takes `gotol` numbers only in 16 bits (labels go further) */
 		return below(r, 2) ? cf_insn(BPF_JMP | BPF_JA, 0, 0, off, 0) : cf_insn(BPF_JMP32 | BPF_JA, 0, 0, 0, off);
 	case 11:
+		/* a helper of the call table prints by name (`call bpf_map_lookup_elem`),
+		 * which llvm-mc reads as a symbol: numbered helpers only */
+		while (cf_callee_find(false, imm))
+			imm++;
 		return below(r, 2) ? cf_insn(BPF_JMP | BPF_CALL, 0, 0, 0, imm) : cf_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	case 12:
 		*second = cf_insn(0, 0, 0, 0, (int32_t)(uint32_t)next_u64(r));

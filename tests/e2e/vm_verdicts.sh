@@ -103,6 +103,7 @@ rule="stricter, project rule: no address may become observable"
 declared="stack=N: the checker bounds each frame by its declared size, the kernel sizes frames from their accesses"
 KNOWN=(
 	"|invalid read from stack off|stricter, project rule: no read of uninitialized stack (a privileged kernel allows it)"
+	"|invalid indirect read from stack|stricter, project rule: no read of uninitialized stack (a privileged kernel allows it)"
 	"|leaks addr|$rule"
 	"|pointer comparison prohibited|$rule"
 	"|partial copy of pointer|$rule"

@@ -45,6 +45,8 @@ static int check_and_run(const uint8_t *bytes, size_t len, const struct gen_opts
 	cf_check_opts_default(&co);
 	co.max_args = go->max_args;
 	co.model_callees = go->profile == GEN_PROFILE_MODEL;
+	co.maps = go->maps;
+	co.raw_tp = go->raw_tp;
 	if (cf_check(&p, &co, &err)) {
 		test_fail(__FILE__, __LINE__, "%s (%zu bytes): checker rejected: %s", what, len, err.msg);
 		gen_test_dump(&p);
@@ -65,7 +67,7 @@ static int check_and_run(const uint8_t *bytes, size_t len, const struct gen_opts
 	return rc;
 }
 
-static void run_valid(enum gen_profile profile, int max_args, int count)
+static void run_valid_opts(enum gen_profile profile, int max_args, bool maps, bool raw_tp, int count)
 {
 	struct gen_opts go;
 	uint8_t *buf = malloc(8192);
@@ -74,6 +76,8 @@ static void run_valid(enum gen_profile profile, int max_args, int count)
 	gen_opts_default(&go);
 	go.profile = profile;
 	go.max_args = max_args;
+	go.maps = maps;
+	go.raw_tp = raw_tp;
 	/* the fixed corners: nothing, all simplest choices, all largest */
 	memset(buf, 0, 8192);
 	failures += check_and_run(buf, 0, &go, "empty input") != 0;
@@ -91,6 +95,11 @@ static void run_valid(enum gen_profile profile, int max_args, int count)
 	free(buf);
 }
 
+static void run_valid(enum gen_profile profile, int max_args, int count)
+{
+	run_valid_opts(profile, max_args, false, false, count);
+}
+
 TEST(gen_model_programs_pass_checker_and_interpreter)
 {
 	run_valid(GEN_PROFILE_MODEL, CF_MAX_ARGS, valid_count());
@@ -104,4 +113,109 @@ TEST(gen_kernel_profile_5_args_pass_checker_and_interpreter)
 TEST(gen_kernel_profile_12_args_pass_checker_and_interpreter)
 {
 	run_valid(GEN_PROFILE_KERNEL, CF_MAX_ARGS, valid_count() / 4);
+}
+
+TEST(gen_kernel_profile_with_maps_pass_checker_and_interpreter)
+{
+	run_valid_opts(GEN_PROFILE_KERNEL, CF_MAX_ARGS, true, false, valid_count() / 4);
+}
+
+TEST(gen_kernel_profile_with_raw_tp_pass_checker_and_interpreter)
+{
+	run_valid_opts(GEN_PROFILE_KERNEL, CF_MAX_ARGS, true, true, valid_count() / 4);
+}
+
+/* With raw_tp, some programs are RAW_TRACEPOINT programs: they never write
+ * their ctx (read-only) and keep an `obs` map; some of their functions
+ * have frames of 64 bytes or more (7.2's private stack) and take stack
+ * arguments. */
+TEST(gen_raw_tp_programs_read_only_ctx_and_big_frames)
+{
+	struct gen_opts go;
+	uint8_t buf[4096];
+	int raw = 0, big_stack_arg_frames = 0;
+
+	gen_opts_default(&go);
+	go.profile = GEN_PROFILE_KERNEL;
+	go.maps = go.raw_tp = true;
+	for (int i = 0; i < 300; i++) {
+		uint64_t seed = 0x7a770000ull + (uint64_t)i;
+		size_t len = gen_test_bytes(&seed, buf, sizeof(buf));
+		struct cf_prog p;
+		struct cf_err err;
+		struct cf_check_opts co;
+
+		REQUIRE(gen_program(buf, len, &go, &p, &err) == 0);
+		if (p.prog_type == CF_PROG_RAW_TP) {
+			raw++;
+			CHECK(p.nmaps >= 1 && !strcmp(p.maps[p.nmaps - 1].name, "obs"));
+			/* the checker with a ctx of 0 bytes would refuse any ctx
+			 * store; with 96 read-only bytes it accepts: so no store */
+			cf_check_opts_default(&co);
+			co.model_callees = false;
+			co.maps = co.raw_tp = true;
+			CHECK_MSG(cf_check(&p, &co, &err) == 0, "%s", err.msg);
+			for (int fi = 1; fi < p.nfuncs; fi++)
+				if (p.funcs[fi].stack_size >= 64 && p.funcs[fi].nargs > CF_MAX_REG_ARGS)
+					big_stack_arg_frames++;
+		}
+		cf_prog_free(&p);
+	}
+	CHECK_MSG(raw > 20, "raw tracepoint programs: %d of 300", raw);
+	CHECK_MSG(big_stack_arg_frames > 10, "frames >= 64 bytes with stack arguments: %d", big_stack_arg_frames);
+}
+
+/* Maps on: every program declares 1..3 maps, and over a few hundred
+ * programs each map operation appears, also in functions that take stack
+ * arguments (counted from the programs themselves: ld_imm64 forms and
+ * helper ids). Maps off: no program has any. */
+TEST(gen_maps_declared_and_used_only_when_asked)
+{
+	struct gen_opts go;
+	uint8_t buf[4096];
+	long lookups = 0, updates = 0, deletes = 0, direct = 0, in_stack_arg_funcs = 0, without = 0;
+
+	gen_opts_default(&go);
+	go.profile = GEN_PROFILE_KERNEL;
+	for (int pass = 0; pass < 2; pass++) {
+		go.maps = pass == 0;
+		for (int i = 0; i < 300; i++) {
+			uint64_t seed = 0x5eed0000ull + (uint64_t)i;
+			size_t len = gen_test_bytes(&seed, buf, sizeof(buf));
+			struct cf_prog p;
+			struct cf_err err;
+
+			REQUIRE(gen_program(buf, len, &go, &p, &err) == 0);
+			if (!go.maps) {
+				without += p.nmaps;
+				cf_prog_free(&p);
+				continue;
+			}
+			CHECK(p.nmaps >= 1 && p.nmaps <= 3);
+			for (int fi = 0; fi < p.nfuncs; fi++) {
+				const struct cf_func *f = &p.funcs[fi];
+
+				for (int pc = 0; pc < f->ninsns; pc++) {
+					const struct bpf_insn *in = &f->insns[pc];
+					bool call = in->code == (BPF_JMP | BPF_CALL) && in->src_reg == 0;
+
+					if (cf_insn_is_ldimm64(in) && in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE)
+						direct++;
+					if (call && in->imm == BPF_FUNC_map_lookup_elem)
+						lookups++;
+					if (call && in->imm == BPF_FUNC_map_update_elem)
+						updates++;
+					if (call && in->imm == BPF_FUNC_map_delete_elem)
+						deletes++;
+					if (call && f->nargs > CF_MAX_REG_ARGS && cf_callee_is_map_helper(false, in->imm))
+						in_stack_arg_funcs++;
+				}
+			}
+			cf_prog_free(&p);
+		}
+	}
+	CHECK_EQ(without, 0);
+	CHECK_MSG(lookups > 50 && updates > 50 && deletes > 20 && direct > 10,
+		  "lookups %ld updates %ld deletes %ld direct %ld", lookups, updates, deletes, direct);
+	CHECK_MSG(in_stack_arg_funcs > 20, "map helper calls in functions with stack arguments: %ld", in_stack_arg_funcs);
 }

@@ -353,3 +353,22 @@ TEST(selftest_kernel_compiles_with_clang19_both_sides_of_the_guard)
 		sh(cmd);
 	}
 }
+
+/* Programs the export cannot write yet say so instead of writing a test
+ * that would not load: maps (no map definitions written) and raw
+ * tracepoints (SYSCALL sections only). */
+TEST(selftest_kernel_refuses_maps_and_raw_tracepoints)
+{
+	struct selftest_opts o = { .name = "t", .retval = 0 };
+	struct written w;
+
+	write_kernel(".map h, hash, key=4, value=8, entries=2\n.func main\n    r1 = map[h] ll\n    r0 = 0\n    exit\n",
+		     &o, false, &w);
+	CHECK_EQ(w.rc, -1);
+	CHECK_CONTAINS(w.err.msg, "does not write map definitions yet");
+	written_free(&w);
+	write_kernel(".type raw_tracepoint\n.func main\n    r0 = 0\n    exit\n", &o, false, &w);
+	CHECK_EQ(w.rc, -1);
+	CHECK_CONTAINS(w.err.msg, "writes SYSCALL programs only");
+	written_free(&w);
+}

@@ -123,7 +123,10 @@ TEST(exec_handshake_gives_every_callee)
 		return;
 	exec_callee_addrs(ex, addr, 32);
 	for (int i = 0; i < cf_ncallees; i++)
-		CHECK_MSG(addr[i] != 0, "no address for %s", cf_callees[i].name);
+		if (cf_callee_is_map_helper(cf_callees[i].kfunc, cf_callees[i].id)) /* kernel targets only */
+			CHECK_MSG(addr[i] == 0, "the executor has no maps, yet %s has an address", cf_callees[i].name);
+		else
+			CHECK_MSG(addr[i] != 0, "no address for %s", cf_callees[i].name);
 	for (int i = cf_ncallees; i < 32; i++)
 		CHECK_EQ(addr[i], 0);
 	exec_stop(ex);

@@ -75,6 +75,33 @@ TEST(kernel_compare_r0_low_32_bits_only)
 	CHECK_CONTAINS(m.place, "r0");
 }
 
+/* The maps' contents, after ctx and before r0 (target.h): a value byte
+ * that differs names the map, the key and the byte. */
+TEST(kernel_compare_maps_after_ctx_before_r0)
+{
+	static struct target_case c;
+	static struct target_voice v;
+	struct cf_prog p;
+	struct mismatch m;
+	const uint8_t want[] = { 1, 0, 0, 0, 7, 8 }, got[] = { 1, 0, 0, 0, 7, 9 };
+
+	REQUIRE(parse(".map h, hash, key=4, value=2, entries=2\n.func main\n    r0 = 5\n    exit\n", &p) == 0);
+	c.prog = &p;
+	c.checker_ok = true;
+	v.loaded = v.ran = true;
+	c.ir.r0 = 5;
+	v.retval = 6; /* r0 differs too: the maps come first */
+	REQUIRE(cf_map_dump_add(&c.ir.maps, &p.maps[0], 1, want) == 0);
+	REQUIRE(cf_map_dump_add(&v.maps, &p.maps[0], 1, got) == 0);
+	CHECK_EQ(target_compare_kernel_voice(&c, &v, &m), MISMATCH_KERNEL);
+	CHECK_STR(m.place, "map 0 (h) key 01000000 value[1]");
+	CHECK_EQ(m.offset, -1);
+	v.maps = c.ir.maps;
+	CHECK_EQ(target_compare_kernel_voice(&c, &v, &m), MISMATCH_KERNEL);
+	CHECK_CONTAINS(m.place, "r0");
+	cf_prog_free(&p);
+}
+
 TEST(kernel_compare_ctx_before_r0)
 {
 	static struct target_case c;

@@ -42,6 +42,8 @@ TEST(target_signature_kernel_voices)
 	CHECK_STR(sig(NULL), "KERNEL-jit-retval");
 	make_case(TARGET_VOICE_KERNEL_JIT, MISMATCH_KERNEL, "ctx[17] (u64 at ctx[16])", 17);
 	CHECK_STR(sig(NULL), "KERNEL-jit-ctx");
+	make_case(TARGET_VOICE_KERNEL_JIT, MISMATCH_KERNEL, "map 1 (h) key 02000000 value[3]", -1);
+	CHECK_STR(sig(NULL), "KERNEL-jit-map");
 	make_case(TARGET_VOICE_KERNEL_INTERP, MISMATCH_KERNEL, "ctx[200] (u64 at ctx[200])", 200);
 	CHECK_STR(sig(NULL), "KERNEL-interp-ctx");
 	make_case(TARGET_VOICE_KERNEL_INTERP, MISMATCH_KERNEL, "BPF_PROG_TEST_RUN failed: Invalid argument", -1);

@@ -179,7 +179,7 @@ TEST(vm_local_agent_hello_names_the_kernel)
 	if (!vm)
 		SKIP("%s", why);
 	uname(&u);
-	CHECK_EQ(vm_get_info(vm)->proto_version, 1);
+	CHECK_EQ(vm_get_info(vm)->proto_version, 2); /* 2: maps in PROG_LOAD and TEST_RUN */
 	CHECK_STR(vm_get_info(vm)->release, u.release);
 	CHECK_STR(vm_get_info(vm)->machine, "x86_64");
 	CHECK_EQ(vm_get_info(vm)->boots, 1);
@@ -252,6 +252,163 @@ TEST(vm_local_agent_load_run_ctx_and_batch)
 	st = vm_test_run(vm, VM_HANDLE_LAST, ctx, sizeof(ctx), &retval, &err);
 	CHECK(st == VM_ERROR);
 	CHECK_CONTAINS(err.msg, "BPF_PROG_TEST_RUN");
+	cf_prog_free(&p);
+	vm_stop(vm);
+}
+
+/* The agent creates the maps of each load (fd_array), empties them before
+ * every test run and returns their contents: a hash map of 2 entries
+ * takes two new keys and refuses a third (-E2BIG, kernel/bpf/hashtab.c),
+ * and a second run of the same load starts empty again, so BPF_NOEXIST
+ * succeeds twice. Expected values by hand. */
+TEST(vm_local_agent_maps_fresh_per_run_and_returned)
+{
+	static const char text[] = ".map h, hash, key=4, value=4, entries=2\n"
+				   ".map a, array, key=4, value=8, entries=2\n"
+				   ".func main\n"
+				   "    r7 = 0\n"
+				   "    *(u32 *)(r10 - 4) = 9\n"
+				   "    *(u32 *)(r10 - 8) = 0x77\n"
+				   "    r1 = map[h] ll\n"
+				   "    r2 = r10\n"
+				   "    r2 += -4\n"
+				   "    r3 = r10\n"
+				   "    r3 += -8\n"
+				   "    r4 = 1\n"
+				   "    call bpf_map_update_elem\n"
+				   "    r7 += r0\n"
+				   "    *(u32 *)(r10 - 4) = 2\n"
+				   "    r1 = map[h] ll\n"
+				   "    r2 = r10\n"
+				   "    r2 += -4\n"
+				   "    r3 = r10\n"
+				   "    r3 += -8\n"
+				   "    r4 = 0\n"
+				   "    call bpf_map_update_elem\n"
+				   "    r7 += r0\n"
+				   "    *(u32 *)(r10 - 4) = 5\n"
+				   "    r1 = map[h] ll\n"
+				   "    r2 = r10\n"
+				   "    r2 += -4\n"
+				   "    r3 = r10\n"
+				   "    r3 += -8\n"
+				   "    r4 = 0\n"
+				   "    call bpf_map_update_elem\n"
+				   "    r7 += r0\n"
+				   "    *(u32 *)(r10 - 4) = 1\n"
+				   "    r1 = map[a] ll\n"
+				   "    r2 = r10\n"
+				   "    r2 += -4\n"
+				   "    call bpf_map_lookup_elem\n"
+				   "    if r0 == 0 goto out\n"
+				   "    *(u64 *)(r0 + 0) = 0x1234\n"
+				   "out:\n"
+				   "    r0 = r7\n"
+				   "    exit\n";
+	char why[600];
+	struct vm *vm = local_vm(why, sizeof(why));
+	struct cf_prog p;
+	struct cf_err err;
+	struct cf_map_dump d1, d2;
+	uint8_t ctx[CF_CTX_SIZE];
+
+	if (!vm)
+		SKIP("%s", why);
+	if (!host_bpf_works(vm)) {
+		vm_stop(vm);
+		SKIP("bpf() refused on this host: %s", vm_get_info(vm)->probe_log);
+	}
+	REQUIRE_MSG(cf_asm_parse(text, strlen(text), "maps.s", &p, &err) == 0, "%s", err.msg);
+	memset(ctx, 0, sizeof(ctx));
+	struct vm_req r[4] = {
+		{ .kind = VM_REQ_LOAD, .prog = &p },
+		{ .kind = VM_REQ_RUN, .handle = VM_HANDLE_LAST, .ctx = ctx, .ctx_len = sizeof(ctx), .maps_out = &d1 },
+		{ .kind = VM_REQ_RUN, .handle = VM_HANDLE_LAST, .ctx = ctx, .ctx_len = sizeof(ctx), .maps_out = &d2 },
+		{ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST },
+	};
+	enum vm_status st = vm_batch(vm, r, 4, &err);
+
+	REQUIRE_MSG(st == VM_OK, "%s: %s", vm_status_name(st), err.msg);
+	if (r[0].err) {
+		/* a kernel without SYSCALL programs or fd_array says so in its log */
+		vm_req_release(r, 4);
+		cf_prog_free(&p);
+		vm_stop(vm);
+		SKIP("the host kernel refuses the map program: %s", r[0].log ? r[0].log : strerror(r[0].err));
+	}
+	/* 0 + 0 - E2BIG, low 32 bits */
+	CHECK_EQ(r[1].err, 0);
+	CHECK_EQ(r[1].retval, (uint32_t)-E2BIG);
+	CHECK_EQ(r[2].retval, (uint32_t)-E2BIG);
+	static const uint8_t want[] = {
+		2, 0, 0, 0,                           /* h: keys 2 and 9, sorted */
+		2, 0, 0, 0, 0x77, 0, 0, 0,
+		9, 0, 0, 0, 0x77, 0, 0, 0,
+		2, 0, 0, 0,                           /* a: entries 0 and 1 */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		1, 0, 0, 0, 0x34, 0x12, 0, 0, 0, 0, 0, 0,
+	};
+	CHECK_EQ(d1.len, sizeof(want));
+	CHECK(memcmp(d1.data, want, sizeof(want)) == 0);
+	CHECK_EQ(d2.len, sizeof(want));
+	CHECK(memcmp(d2.data, want, sizeof(want)) == 0);
+	CHECK_EQ(r[3].err, 0);
+	vm_req_release(r, 4);
+	cf_prog_free(&p);
+	vm_stop(vm);
+}
+
+/* A RAW_TRACEPOINT program: PROG_LOAD's prog_type, a 96-byte ctx_in
+ * (bpf_prog_test_run_raw_tp takes at most MAX_BPF_FUNC_ARGS u64s), the
+ * result in r0 and in a map since the ctx is read-only. */
+TEST(vm_local_agent_raw_tracepoint_reads_its_args)
+{
+	static const char text[] = ".type raw_tracepoint\n"
+				   ".map obs, array, key=4, value=8, entries=1\n"
+				   ".func main\n"
+				   "    r6 = *(u64 *)(r1 + 88)\n"
+				   "    r0 = *(u64 *)(r1 + 0)\n"
+				   "    r0 += r6\n"
+				   "    r1 = map[obs][0]+0 ll\n"
+				   "    *(u64 *)(r1 + 0) = r6\n"
+				   "    exit\n";
+	char why[600];
+	struct vm *vm = local_vm(why, sizeof(why));
+	struct cf_prog p;
+	struct cf_err err;
+	struct cf_map_dump d;
+	uint8_t ctx[CF_RAW_TP_CTX_SIZE] = { 0 };
+
+	if (!vm)
+		SKIP("%s", why);
+	if (!host_bpf_works(vm)) {
+		vm_stop(vm);
+		SKIP("bpf() refused on this host: %s", vm_get_info(vm)->probe_log);
+	}
+	REQUIRE_MSG(cf_asm_parse(text, strlen(text), "rt.s", &p, &err) == 0, "%s", err.msg);
+	ctx[0] = 3;
+	ctx[88] = 0x40;
+	struct vm_req r[3] = {
+		{ .kind = VM_REQ_LOAD, .prog = &p },
+		{ .kind = VM_REQ_RUN, .handle = VM_HANDLE_LAST, .ctx = ctx, .ctx_len = sizeof(ctx), .maps_out = &d },
+		{ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST },
+	};
+	enum vm_status st = vm_batch(vm, r, 3, &err);
+
+	REQUIRE_MSG(st == VM_OK, "%s: %s", vm_status_name(st), err.msg);
+	if (r[0].err) {
+		vm_req_release(r, 3);
+		cf_prog_free(&p);
+		vm_stop(vm);
+		SKIP("the host kernel refuses the raw tracepoint program: %s",
+		     r[0].log ? r[0].log : strerror(r[0].err));
+	}
+	CHECK_EQ(r[1].err, 0);
+	CHECK_EQ(r[1].retval, 0x43u);
+	static const uint8_t want[] = { 1, 0, 0, 0, 0, 0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0, 0 };
+	CHECK_EQ(d.len, sizeof(want));
+	CHECK(memcmp(d.data, want, sizeof(want)) == 0);
+	vm_req_release(r, 3);
 	cf_prog_free(&p);
 	vm_stop(vm);
 }
