@@ -390,8 +390,13 @@ static int cmd_cover(int argc, char **argv)
 		printf("cover: %ld .s programs, %ld libFuzzer inputs; %zu distinct kernel PCs (%zu of the %zu "
 		       "call sites of %s)\n\n",
 		       nasm, ninputs, pcs.n, known, sites.n, vmlinux);
+		/* a site that tail-calls __sanitizer_cov_trace_pc (x86-64 gcc:
+		 * jmp) records its caller's return address */
 		if (known < pcs.n)
-			printf("cover: %zu PCs are no call site of this vmlinux: another build's?\n\n", pcs.n - known);
+			printf("cover: %zu PCs are no call site of this vmlinux (tail calls of "
+			       "__sanitizer_cov_trace_pc record their caller's return address; many: another "
+			       "build's PCs?)\n\n",
+			       pcs.n - known);
 	}
 	for (int i = 0; i < nfiles; i++) {
 		cover_report_file(stdout, &sites, &pcs, files[i], true, listing, src);

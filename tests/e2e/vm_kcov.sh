@@ -16,7 +16,11 @@ build=${CALLFUZZ_BUILD:-build}
 cf=$build/callfuzz
 [ -x "$cf" ] || { echo "no $cf (run make)"; exit 1; }
 arch=${CALLFUZZ_ARCH:-arm64}
-case $arch in arm64) img=arch/arm64/boot/Image qemu=qemu-system-aarch64 ;; *) img=arch/x86/boot/bzImage qemu=qemu-system-x86_64 ;; esac
+# the JIT's prologue: arm64 build_prologue, x86-64 emit_prologue (inlined in do_jit)
+case $arch in
+arm64) img=arch/arm64/boot/Image qemu=qemu-system-aarch64 prologue=build_prologue ;;
+*) img=arch/x86/boot/bzImage qemu=qemu-system-x86_64 prologue=emit_prologue ;;
+esac
 kernel=${CALLFUZZ_KCOV_KERNEL:-}
 if [ -z "$kernel" ]; then
 	for d in $(ls -td build/kernel-tree/"$arch"-*/ 2>/dev/null); do
@@ -52,10 +56,12 @@ reached=$(sed -n 's/.*: \([0-9]*\)\/\([0-9]*\) lines.*/\1/p' <<<"$jit")
 total=$(sed -n 's/.*: \([0-9]*\)\/\([0-9]*\) lines.*/\2/p' <<<"$jit")
 [ -n "$reached" ] && [ "$reached" -gt 0 ] && [ "$total" -gt "$reached" ] || fail "JIT lines: '$jit'"
 # programs with calls: the JIT's prologue and call emission ran
-grep -qE '^  build_prologue +[1-9]' "$tmp/out" || fail "build_prologue not reached"
+grep -qE "^  $prologue +[1-9]" "$tmp/out" || fail "$prologue not reached"
 grep -qE '^kernel/bpf/verifier.c: [1-9][0-9]*/' "$tmp/out" || fail "no verifier line reached"
-# every PC saved is a call site of this vmlinux
-grep -q "PCs are no call site" "$tmp/out" && fail "PCs outside the vmlinux's call sites"
+# the PCs saved are call sites of this vmlinux, but for the few that a tail
+# call (x86-64: jmp __sanitizer_cov_trace_pc) records in its caller
+stray=$(sed -n 's/^cover: \([0-9]*\) PCs are no call site.*/\1/p' "$tmp/out")
+[ "${stray:-0}" -le $((n / 20)) ] || fail "$stray of $n PCs outside the vmlinux's call sites"
 # --pcs alone: the same figure without running anything
 "$cf" cover --kernel "$kernel" --pcs "$tmp/pcs" --summary >"$tmp/sum" 2>&1 || { cat "$tmp/sum"; fail "cover --pcs --summary"; }
 grep -q "^$n PCs; arch/.*/bpf_jit_comp.c $reached/$total lines" "$tmp/sum" || { cat "$tmp/sum"; fail "--summary differs from the report"; }
