@@ -45,7 +45,7 @@
  * thread, reset before each PROG_LOAD and TEST_RUN and read after it. Only
  * the directories that the kernel build instruments (kernel/bpf/,
  * arch/ARCH/net/ with kernel-tree.sh --kcov) put PCs there. */
-#define KCOV_WORDS (1u << 20)  /* 8 MiB of the guest's 512: a verifier run fits */
+#define KCOV_WORDS (1u << 23)  /* 64 MiB of the guest's 512: the verifier of a 1000-insn program records millions */
 #define KCOV_SET_SIZE (1u << 17) /* distinct PCs kept between two VMP_KCOV */
 
 struct kcov {

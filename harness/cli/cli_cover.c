@@ -114,8 +114,11 @@ static bool is_asm(const char *path)
 	return n > 2 && !strcmp(path + n - 2, ".s");
 }
 
+static long traces_lost;
+
 static void add_case_pcs(struct cover_pcs *pcs, const struct target_case *c)
 {
+	traces_lost += c->kcov_lost != 0;
 	if (c->nkcov_pcs)
 		cover_pcs_add(pcs, c->kcov_pcs, c->nkcov_pcs);
 }
@@ -390,6 +393,10 @@ static int cmd_cover(int argc, char **argv)
 		printf("cover: %ld .s programs, %ld libFuzzer inputs; %zu distinct kernel PCs (%zu of the %zu "
 		       "call sites of %s)\n\n",
 		       nasm, ninputs, pcs.n, known, sites.n, vmlinux);
+		if (traces_lost)
+			printf("cover: the KCOV trace of %ld .s programs overflowed the agent's buffer: their "
+			       "late PCs (the JIT after the verifier) are missing\n\n",
+			       traces_lost);
 		/* a site that tail-calls __sanitizer_cov_trace_pc (x86-64 gcc:
 		 * jmp) records its caller's return address */
 		if (known < pcs.n)

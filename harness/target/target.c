@@ -400,7 +400,10 @@ static void add_kcov_pcs(struct target_case *c, const struct vm_req *r)
 	uint64_t *pcs;
 	uint32_t *hits;
 
-	if (r->err || !r->npcs)
+	if (r->err)
+		return;
+	c->kcov_lost += r->pcs_lost;
+	if (!r->npcs)
 		return;
 	total = (size_t)c->nkcov_pcs + r->npcs;
 	pcs = realloc(c->kcov_pcs, total * sizeof(*pcs));
@@ -462,6 +465,7 @@ void target_case_release(struct target_case *c)
 	free(c->kcov_hits);
 	c->kcov_pcs = NULL;
 	c->kcov_hits = NULL;
+	c->kcov_lost = 0;
 	c->nkcov_pcs = 0;
 	c->kernel_log = c->crash = c->listing = NULL;
 	c->img = NULL;

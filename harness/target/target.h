@@ -354,6 +354,7 @@ struct target_case {
 				     after the other */
 	uint32_t *kcov_hits;      /* how often KCOV recorded each */
 	uint32_t nkcov_pcs;
+	uint32_t kcov_lost;       /* traces that overflowed the agent's buffer (PCs missing) */
 };
 
 /* Where the time goes (tests/bench/vm_speed.sh). */
