@@ -8,7 +8,8 @@
 # Sources are found by folder, so adding a .c file needs no edit here:
 # bpf/ interp/ jit/ gen/ harness/env/ are libraries; harness/target/ (who
 # runs the other side), harness/repro/ (artifacts, minimizer, reports,
-# triage), harness/import/ and the loop in fuzz/ are the machinery;
+# triage), harness/import/, harness/cover/ (kernel coverage from KCOV) and
+# the loop in fuzz/ are the machinery;
 # harness/cli/ is the command; harness/executor/ (the aarch64 executor) and
 # harness/agent/ (the VM agent) are separate programs. tests/<module>/ are
 # linked into build/test-<module>. Project headers are included as
@@ -43,7 +44,7 @@ ENV_SRC := $(wildcard harness/env/*.c)
 # The fuzz targets are fuzz/<name>.c; fuzz/loop/ is the loop they share.
 LOOP_SRC := $(wildcard fuzz/loop/*.c)
 CLI_SRC := $(filter-out harness/cli/main.c,$(wildcard harness/cli/*.c))
-HARNESS_SRC := $(wildcard harness/target/*.c harness/repro/*.c harness/import/*.c) $(LOOP_SRC) $(CLI_SRC)
+HARNESS_SRC := $(wildcard harness/target/*.c harness/repro/*.c harness/import/*.c harness/cover/*.c) $(LOOP_SRC) $(CLI_SRC)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -51,7 +52,7 @@ LIB_OBJ := $(call obj,$(BPF_SRC) $(INTERP_SRC) $(JIT_SRC) $(GEN_SRC) $(ENV_SRC))
 HARNESS_OBJ := $(call obj,$(HARNESS_SRC))
 TEST_MAIN := $(call obj,tests/test_main.c)
 
-TEST_MODULES := bpf interp jit gen target repro loop import
+TEST_MODULES := bpf interp jit gen target repro loop import cover
 TEST_BINS := $(patsubst %,$(BUILD)/test-%,$(TEST_MODULES))
 
 EXECUTOR_SRC := $(wildcard harness/executor/*.c harness/executor/*.S)
@@ -73,10 +74,12 @@ TARGET_OBJ := $(call obj,$(wildcard harness/target/*.c))
 REPRO_OBJ := $(call obj,$(wildcard harness/repro/*.c))
 LOOP_OBJ := $(call obj,$(LOOP_SRC))
 IMPORT_OBJ := $(call obj,$(wildcard harness/import/*.c))
+COVER_OBJ := $(call obj,$(wildcard harness/cover/*.c))
 $(BUILD)/test-target: $(TEST_MAIN) $(call obj,$(wildcard tests/target/*.c)) $(TARGET_OBJ) $(LIB_OBJ)
 $(BUILD)/test-repro: $(TEST_MAIN) $(call obj,$(wildcard tests/repro/*.c)) $(REPRO_OBJ) $(TARGET_OBJ) $(LIB_OBJ)
 $(BUILD)/test-loop: $(TEST_MAIN) $(call obj,$(wildcard tests/loop/*.c)) $(LOOP_OBJ) $(REPRO_OBJ) $(TARGET_OBJ) $(LIB_OBJ)
 $(BUILD)/test-import: $(TEST_MAIN) $(call obj,$(wildcard tests/import/*.c)) $(IMPORT_OBJ) $(TARGET_OBJ) $(LIB_OBJ)
+$(BUILD)/test-cover: $(TEST_MAIN) $(call obj,$(wildcard tests/cover/*.c)) $(COVER_OBJ) $(call obj,$(BPF_SRC))
 
 $(TEST_BINS):
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)

@@ -34,7 +34,15 @@
  *   CALLFUZZ_VM_BATCH         vm: inputs per round trip (default
  *                             DIFF_VM_BATCH_DEFAULT, at most LOOP_MAX_BATCH;
  *                             1: each input waits for its own; under AFL++
- *                             the default is 1). See "Batches" below.
+ *                             the default is 1; 1 too with KCOV feedback).
+ *                             See "Batches" below.
+ *   CALLFUZZ_KCOV_FEEDBACK    vm on a KCOV kernel (kernel-tree.sh --kcov):
+ *                             1 (default) folds the kernel PCs of each input
+ *                             into libFuzzer's extra counters, 0 only counts
+ *                             them (the progress line's kernel coverage)
+ *   CALLFUZZ_KCOV_DIR         where this process appends the distinct kernel
+ *                             PCs it has seen (<dir>/<pid>.pcs, hex, one a
+ *                             line): fuzz/run's kernel coverage
  *
  * Under AFL++ (libAFLDriver) the executor and the guest start at the first
  * input, in the forked child, not in the fork server: the driver defers the
@@ -55,9 +63,22 @@
  * the current input finish, flushes, then hands the signal to libFuzzer's),
  * and before a generator bug's abort. A lost guest in a batch is named by
  * target_run (it reruns the batch one by one). vm,model keeps one input
- * per call: its interpreter runs beside our JIT at the flush. */
+ * per call: its interpreter runs beside our JIT at the flush.
+ *
+ * Kernel coverage (vm target, a KCOV kernel): every case brings back the
+ * kernel PCs that its load and test run reached (target_opts.kcov, one
+ * more op in the same round trip). They are folded into
+ * __libfuzzer_extra_counters (harness/cover/cover.h: a hash of each PC,
+ * its hit count, libFuzzer buckets the counts), which libFuzzer clears
+ * before each input and reads after it: an input that reaches new kernel
+ * code (verifier, JIT, interpreter: kernel/bpf/ and arch/ARCH/net/) is
+ * kept. The counters belong to the input whose call ran the round trip,
+ * so with KCOV feedback an input goes to the guest alone (batch 1) unless
+ * CALLFUZZ_VM_BATCH says otherwise. */
 #include "fuzz/loop/loop.h"
+#include "harness/cover/cover.h"
 
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +109,15 @@ static char seen[64][96]; /* signatures announced on stderr by this process */
 static int nseen;
 
 static uint64_t up_ns; /* when the target was up (after the guest's boot) */
+
+/* libFuzzer's extra counters (FuzzerExtraCounters.cpp finds the section by
+ * its __start_/__stop_ symbols); harmless for other engines */
+__attribute__((section("__libfuzzer_extra_counters"), used)) static uint8_t kcov_counters[COVER_FOLD_SLOTS];
+static bool kcov_feedback;
+/* the distinct kernel PCs this process has seen: open addressing, 0 empty */
+static uint64_t *kcov_seen;
+static size_t kcov_seen_cap, kcov_nseen;
+static FILE *kcov_out;
 static uint64_t engine_ns, input_done_ns; /* the engine's time between inputs */
 
 static uint64_t now_ns(void)
@@ -110,6 +140,63 @@ static void write_stats(void)
 	st.fuzz_ns = now_ns() - up_ns;
 	st.engine_ns = engine_ns;
 	loop_stats_write(&st, stats_path);
+}
+
+/* New PCs into the seen set and the PCs file; false when out of memory. */
+static bool kcov_seen_add(uint64_t pc)
+{
+	size_t h;
+
+	if (!pc)
+		return true;
+	if (2 * (kcov_nseen + 1) > kcov_seen_cap) {
+		size_t cap = kcov_seen_cap ? 2 * kcov_seen_cap : 1 << 16;
+		uint64_t *n = calloc(cap, sizeof(*n));
+
+		if (!n)
+			return false;
+		for (size_t i = 0; i < kcov_seen_cap; i++) {
+			if (!kcov_seen[i])
+				continue;
+			h = cover_slot(kcov_seen[i], cap);
+			while (n[h])
+				h = (h + 1) & (cap - 1);
+			n[h] = kcov_seen[i];
+		}
+		free(kcov_seen);
+		kcov_seen = n;
+		kcov_seen_cap = cap;
+	}
+	h = cover_slot(pc, kcov_seen_cap);
+	while (kcov_seen[h] && kcov_seen[h] != pc)
+		h = (h + 1) & (kcov_seen_cap - 1);
+	if (kcov_seen[h])
+		return true;
+	kcov_seen[h] = pc;
+	kcov_nseen++;
+	if (kcov_out)
+		fprintf(kcov_out, "%" PRIx64 "\n", pc);
+	return true;
+}
+
+/* The kernel PCs of the cases the last loop call ran: into libFuzzer's
+ * counters (this input's: libFuzzer cleared them before the call) and the
+ * seen set. */
+static void take_kcov(void)
+{
+	const uint32_t *hits;
+	size_t n;
+	const uint64_t *pcs = the_loop ? loop_kcov_pcs(the_loop, &hits, &n) : NULL;
+
+	if (!pcs || !n)
+		return;
+	if (kcov_feedback)
+		cover_fold(pcs, hits, n, kcov_counters, COVER_FOLD_SLOTS);
+	for (size_t i = 0; i < n; i++)
+		if (!kcov_seen_add(pcs[i]))
+			break;
+	if (kcov_out)
+		fflush(kcov_out);
 }
 
 static void flush_queue(void);
@@ -171,6 +258,9 @@ static void start_loop(void)
 	o.target.pauth = (env = getenv("CALLFUZZ_VM_PAUTH")) && *env && strcmp(env, "0");
 	if ((env = getenv("CALLFUZZ_VM_CONSOLE")) && *env)
 		o.target.console_log = env;
+	/* kernel PCs per case when the guest has KCOV (target_kcov) */
+	o.target.kcov = target_kind_vm(o.target.kind);
+	kcov_feedback = !((env = getenv("CALLFUZZ_KCOV_FEEDBACK")) && !strcmp(env, "0"));
 	if (o.target.kind == TARGET_VM) {
 		env = getenv("CALLFUZZ_VM_BATCH");
 		/* AFL++ ends a persistent child with SIGKILL: nothing would
@@ -214,6 +304,21 @@ static void start_loop(void)
 		exit(2);
 	}
 	up_ns = now_ns();
+	if (!target_kcov(loop_target(the_loop))) {
+		kcov_feedback = false;
+	} else {
+		/* the counters are the input's whose call ran the round trip:
+		 * each input alone, unless CALLFUZZ_VM_BATCH says otherwise */
+		if (kcov_feedback && !getenv("CALLFUZZ_VM_BATCH"))
+			batch_size = 1;
+		if ((env = getenv("CALLFUZZ_KCOV_DIR")) && *env) {
+			char path[1024];
+
+			mkdir(env, 0777);
+			snprintf(path, sizeof(path), "%s/%d.pcs", env, (int)getpid());
+			kcov_out = fopen(path, "a");
+		}
+	}
 	{
 		char dir[900];
 
@@ -232,8 +337,11 @@ static void start_loop(void)
 		/* fuzz/run prints this line (the kernel's release, the profile) */
 		loop_describe(the_loop, desc, sizeof(desc));
 		if (o.target.kind == TARGET_VM)
-			fprintf(stderr, "fuzz-diff: %s; %d input%s per round trip; artifacts in %s/\n", desc, batch_size,
-				batch_size == 1 ? "" : "s", o.artifacts_dir);
+			fprintf(stderr, "fuzz-diff: %s; %d input%s per round trip%s; artifacts in %s/\n", desc, batch_size,
+				batch_size == 1 ? "" : "s",
+				!target_kcov(loop_target(the_loop)) ? "" :
+				kcov_feedback ? "; kernel coverage is feedback" : "; kernel coverage counted, not feedback",
+				o.artifacts_dir);
 		else
 			fprintf(stderr, "fuzz-diff: %s; artifacts in %s/\n", desc, o.artifacts_dir);
 		if (target_kind_vm(o.target.kind)) {
@@ -310,6 +418,7 @@ static void flush_queue(void)
 	if (!the_loop || !loop_queued(the_loop))
 		return;
 	n = loop_flush(the_loop, outs);
+	take_kcov();
 	for (int i = 0; i < n; i++) {
 		if (outs[i].verdict == LOOP_MISMATCH && stop_on_mismatch && !outs[i].known) {
 			announce(&outs[i]);
@@ -355,6 +464,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		engine_ns += now_ns() - input_done_ns;
 	if (batch_size <= 1) {
 		loop_run_input(the_loop, data, size, &out);
+		take_kcov();
 		act_on(&out);
 	} else {
 		static bool sigint_set;

@@ -67,6 +67,10 @@ struct loop {
 	uint8_t *queue_data[LOOP_MAX_BATCH];
 	size_t queue_len[LOOP_MAX_BATCH];
 	int nqueued;
+	/* target_opts.kcov: the kernel PCs of the cases of the last call */
+	uint64_t *kcov_pcs;
+	uint32_t *kcov_hits;
+	size_t nkcov_pcs, kcov_cap;
 };
 
 struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
@@ -147,7 +151,39 @@ void loop_stop(struct loop *l)
 	target_close(l->t);
 	for (int i = 0; i < l->ntexts; i++)
 		free(l->texts[i]);
+	free(l->kcov_pcs);
+	free(l->kcov_hits);
 	free(l);
+}
+
+const uint64_t *loop_kcov_pcs(const struct loop *l, const uint32_t **hits, size_t *n)
+{
+	*n = l->nkcov_pcs;
+	*hits = l->kcov_hits;
+	return l->kcov_pcs;
+}
+
+static void add_kcov(struct loop *l, const struct target_case *c)
+{
+	if (!c->nkcov_pcs)
+		return;
+	if (l->nkcov_pcs + c->nkcov_pcs > l->kcov_cap) {
+		size_t cap = (l->nkcov_pcs + c->nkcov_pcs) * 2;
+		uint64_t *n = realloc(l->kcov_pcs, cap * sizeof(*n));
+		uint32_t *h;
+
+		if (!n)
+			return;
+		l->kcov_pcs = n;
+		h = realloc(l->kcov_hits, cap * sizeof(*h));
+		if (!h)
+			return;
+		l->kcov_hits = h;
+		l->kcov_cap = cap;
+	}
+	memcpy(l->kcov_pcs + l->nkcov_pcs, c->kcov_pcs, c->nkcov_pcs * sizeof(*c->kcov_pcs));
+	memcpy(l->kcov_hits + l->nkcov_pcs, c->kcov_hits, c->nkcov_pcs * sizeof(*c->kcov_hits));
+	l->nkcov_pcs += c->nkcov_pcs;
 }
 
 const struct loop_stats *loop_get_stats(const struct loop *l)
@@ -317,6 +353,7 @@ static enum loop_verdict finish_case(struct loop *l, const uint8_t *data, size_t
 	bool model = l->opts.target.kind == TARGET_MODEL;
 	uint64_t t = now_ns();
 
+	add_kcov(l, c);
 	st->checked += c->checked;
 	/* design.md "The oracle": the checker (with the target's options)
 	 * rejecting a generated program, or the interpreter faulting on one it
@@ -400,6 +437,7 @@ static void free_texts(struct loop *l)
 	for (int i = 0; i < l->ntexts; i++)
 		free(l->texts[i]);
 	l->ntexts = 0;
+	l->nkcov_pcs = 0;
 }
 
 int loop_run_batch(struct loop *l, const uint8_t *const *data, const size_t *len, int n, struct loop_outcome *out)

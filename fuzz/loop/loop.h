@@ -156,6 +156,11 @@ enum loop_verdict loop_queue_input(struct loop *l, const uint8_t *data, size_t l
 int loop_queued(const struct loop *l);
 int loop_flush(struct loop *l, struct loop_outcome *out /* [LOOP_MAX_BATCH] */);
 const struct loop_stats *loop_get_stats(const struct loop *l);
+/* With target_opts.kcov on a guest with KCOV: the kernel PCs that the cases
+ * of the last loop_run_input, loop_run_batch or loop_flush reached (each
+ * case's distinct PCs, concatenated) and how often KCOV recorded each (in
+ * *hits); valid until the next call. */
+const uint64_t *loop_kcov_pcs(const struct loop *l, const uint32_t **hits, size_t *n);
 /* The target the loop runs on (its id: kind, arch, kernel, release). */
 const struct target *loop_target(const struct loop *l);
 /* One line for the user: the target, the kernel (vm: release, stack

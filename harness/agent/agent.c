@@ -20,8 +20,11 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
+#include <linux/kcov.h>
 #include <linux/reboot.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -51,12 +54,32 @@ struct prog_maps {
 
 #define MAX_PROGS_WITH_MAPS 64
 
+/* KCOV (Documentation/dev-tools/kcov.rst in the 7.2 source): this thread's
+ * trace buffer, u64 count then the PCs; enabled once for the agent's only
+ * thread, reset before each PROG_LOAD and TEST_RUN and read after it. Only
+ * the directories that the kernel build instruments (kernel/bpf/,
+ * arch/ARCH/net/ with kernel-tree.sh --kcov) put PCs there. */
+#define KCOV_WORDS (1u << 23)  /* 64 MiB of the guest's 512: the verifier of a 1000-insn program records millions */
+#define KCOV_SET_SIZE (1u << 17) /* distinct PCs kept between two VMP_KCOV */
+
+struct kcov {
+	int fd;               /* -1: no KCOV */
+	uint64_t *area;       /* KCOV_WORDS words */
+	uint64_t *set;        /* open addressing on the PC, 0 = empty */
+	uint32_t *slot;       /* set[h]'s index in pcs[] and hits[] */
+	uint64_t *pcs;        /* the distinct PCs in arrival order */
+	uint32_t *hits;       /* how often KCOV recorded each */
+	uint32_t n;
+	uint32_t lost;        /* traces that overflowed the area or the set since the last take */
+};
+
 struct agent {
 	int in, out;        /* the port (the same fd) or stdin/stdout */
 	int last_prog;      /* fd of the program loaded last, -1 if none */
 	char *log;          /* LOG_SIZE bytes, reused by every load */
 	struct prog_maps progs[MAX_PROGS_WITH_MAPS]; /* loaded programs with maps (nmaps 0: free) */
 	struct vmp_buf hello;
+	struct kcov kcov;
 };
 
 static uint64_t now_ns(void)
@@ -144,6 +167,99 @@ static int write_int_file(const char *path, int val)
 	ok = write(fd, buf, (size_t)n) == n ? 0 : -errno;
 	close(fd);
 	return ok;
+}
+
+/* ---- KCOV ------------------------------------------------------------ */
+
+/* k->fd >= 0 when KCOV traces this thread: /debug/kcov (the guest's
+ * debugfs), else /sys/kernel/debug/kcov (agent --stdio on a host that
+ * mounts debugfs there). NULL, or why a kernel that has
+ * KCOV does not let us use it (no KCOV is no error: HELLO says so). */
+static const char *kcov_open(struct kcov *k)
+{
+	k->fd = open("/debug/kcov", O_RDWR);
+	if (k->fd < 0)
+		k->fd = open("/sys/kernel/debug/kcov", O_RDWR);
+	if (k->fd < 0)
+		return NULL;
+	if (ioctl(k->fd, KCOV_INIT_TRACE, (unsigned long)KCOV_WORDS))
+		goto fail;
+	k->area = mmap(NULL, KCOV_WORDS * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, k->fd, 0);
+	if (k->area == MAP_FAILED)
+		goto fail;
+	k->set = calloc(KCOV_SET_SIZE, sizeof(*k->set));
+	k->slot = calloc(KCOV_SET_SIZE, sizeof(*k->slot));
+	k->pcs = calloc(KCOV_SET_SIZE, sizeof(*k->pcs));
+	k->hits = calloc(KCOV_SET_SIZE, sizeof(*k->hits));
+	if (!k->set || !k->slot || !k->pcs || !k->hits || ioctl(k->fd, KCOV_ENABLE, KCOV_TRACE_PC))
+		goto fail;
+	return NULL;
+fail:
+	close(k->fd);
+	k->fd = -1;
+	return "/sys/kernel/debug/kcov is there but does not trace (init, mmap or enable failed)";
+}
+
+static void kcov_clear(struct kcov *k)
+{
+	memset(k->set, 0, KCOV_SET_SIZE * sizeof(*k->set));
+	k->n = 0;
+	k->lost = 0;
+}
+
+static void kcov_begin(struct kcov *k)
+{
+	if (k->fd >= 0)
+		__atomic_store_n(&k->area[0], 0, __ATOMIC_RELAXED);
+}
+
+/* The PCs of the syscall since kcov_begin into the set. */
+static void kcov_end(struct kcov *k)
+{
+	uint64_t n;
+
+	if (k->fd < 0)
+		return;
+	n = __atomic_load_n(&k->area[0], __ATOMIC_RELAXED);
+	if (n >= KCOV_WORDS - 1) { /* full: kcov.c drops what does not fit */
+		n = KCOV_WORDS - 1;
+		k->lost++;
+	}
+	for (uint64_t i = 1; i <= n; i++) {
+		uint64_t pc = k->area[i];
+		uint32_t h = (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> 47) & (KCOV_SET_SIZE - 1);
+
+		while (k->set[h] && k->set[h] != pc)
+			h = (h + 1) & (KCOV_SET_SIZE - 1);
+		if (k->set[h]) {
+			if (k->hits[k->slot[h]] != UINT32_MAX)
+				k->hits[k->slot[h]]++;
+			continue;
+		}
+		if (k->n >= KCOV_SET_SIZE / 2) { /* keep the table half empty */
+			k->lost++;
+			continue;
+		}
+		k->set[h] = pc;
+		k->slot[h] = k->n;
+		k->pcs[k->n] = pc;
+		k->hits[k->n++] = 1;
+	}
+}
+
+/* VMP_KCOV's body; empties the set. */
+static int kcov_take(struct kcov *k, struct vmp_buf *out)
+{
+	if (k->fd < 0)
+		return -EOPNOTSUPP;
+	vmp_put_u32(out, k->n);
+	vmp_put_u32(out, k->lost);
+	for (uint32_t i = 0; i < k->n; i++) {
+		vmp_put_u64(out, k->pcs[i]);
+		vmp_put_u32(out, k->hits[i]);
+	}
+	kcov_clear(k);
+	return 0;
 }
 
 /* ---- bpf operations -------------------------------------------------- */
@@ -634,6 +750,8 @@ static void probe(struct agent *ag)
 		snprintf(msg, sizeof(msg), "%.2000s", ag->log[0] ? ag->log : strerror(-fd));
 	}
 	ag->last_prog = -1;
+	if (ag->kcov.fd >= 0)
+		features |= VMP_FEAT_KCOV;
 	vmp_put_u32(&ag->hello, VMP_VERSION);
 	vmp_put_u32(&ag->hello, features);
 	vmp_put_u32(&ag->hello, (uint32_t)jit);
@@ -712,7 +830,9 @@ static int serve_one(struct agent *ag, uint16_t op, struct vmp_cur *c, struct vm
 		if (c->bad)
 			return -EBADMSG;
 		uint64_t t0 = now_ns();
+		kcov_begin(&ag->kcov);
 		int fd = prog_load(ag, &r);
+		kcov_end(&ag->kcov);
 		uint64_t t1 = now_ns();
 
 		vmp_put_u32(out, fd >= 0 ? (uint32_t)fd : VMP_HANDLE_NONE);
@@ -738,8 +858,11 @@ static int serve_one(struct agent *ag, uint16_t op, struct vmp_cur *c, struct vm
 		err = pm ? maps_reset(pm) : 0;
 		uint64_t t0 = now_ns();
 
-		if (!err)
+		if (!err) {
+			kcov_begin(&ag->kcov);
 			err = test_run(fd, copy, n, &retval);
+			kcov_end(&ag->kcov);
+		}
 		uint64_t t1 = now_ns();
 
 		vmp_put_u32(out, retval);
@@ -795,6 +918,8 @@ static int serve_one(struct agent *ag, uint16_t op, struct vmp_cur *c, struct vm
 		}
 		return c->bad ? -EBADMSG : 0;
 	}
+	case VMP_KCOV:
+		return kcov_take(&ag->kcov, out);
 	case VMP_POWEROFF:
 		return 0;
 	default:
@@ -876,7 +1001,8 @@ static int open_port(void)
 
 int main(int argc, char **argv)
 {
-	struct agent ag = { .in = -1, .out = -1, .last_prog = -1 };
+	struct agent ag = { .in = -1, .out = -1, .last_prog = -1, .kcov.fd = -1 };
+	const char *no_kcov;
 	bool stdio_mode = argc > 1 && !strcmp(argv[1], "--stdio");
 
 	ag.log = malloc(LOG_SIZE);
@@ -887,6 +1013,11 @@ int main(int argc, char **argv)
 		mkdir("/dev", 0755);
 		mount("proc", "/proc", "proc", 0, NULL);
 		mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+		/* KCOV lives in debugfs (a kernel-tree.sh --kcov kernel);
+		 * tinyconfig has no SYSFS, so no /sys/kernel/debug: a
+		 * directory of our own */
+		mkdir("/debug", 0700);
+		mount("debugfs", "/debug", "debugfs", 0, NULL);
 		/* boot quietly, but print a whole oops on the console: the host
 		 * reads it as the CRASH text */
 		write_int_file("/proc/sys/kernel/printk", 8);
@@ -905,7 +1036,13 @@ int main(int argc, char **argv)
 		ag.in = 0;
 		ag.out = 1;
 	}
+	/* the probe's loads are not the host's: the set starts empty after it */
+	no_kcov = kcov_open(&ag.kcov);
+	if (no_kcov)
+		console("%s", no_kcov);
 	probe(&ag);
+	if (ag.kcov.fd >= 0)
+		kcov_clear(&ag.kcov);
 	serve(&ag);
 	if (!stdio_mode) {
 		sync();

@@ -34,12 +34,16 @@ enum vmp_op {
 	VMP_BATCH = 7,     /* u32 count, count frames -> u32 count, count frames */
 	VMP_POWEROFF = 8,  /* -> (nothing), then the VM powers off */
 	VMP_ECHO = 9,      /* bytes -> bytes (round-trip measurement) */
+	VMP_KCOV = 10,     /* -> u32 npcs, u32 lost, npcs x (u64 pc, u32 hits): the distinct
+			      kernel PCs of the PROG_LOADs and TEST_RUNs since the last
+			      KCOV (an agent without KCOV, or an older one: EOPNOTSUPP) */
 };
 
 /* HELLO features */
 #define VMP_FEAT_STACK_ARGS (1u << 0) /* a 6-argument subprog call loads and runs */
 #define VMP_FEAT_JIT_SWITCH (1u << 1) /* bpf_jit_enable can be written */
 #define VMP_FEAT_JIT_ON (1u << 2)     /* the probe program was JITed */
+#define VMP_FEAT_KCOV (1u << 3)       /* /sys/kernel/debug/kcov traces PCs: VMP_KCOV answers */
 
 /* PROG_LOAD flags */
 #define VMP_LOAD_LOG_ON_FAIL (1u << 0) /* retry with log_level 1 on failure */

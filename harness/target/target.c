@@ -368,6 +368,11 @@ void target_describe(const struct target *t, char *buf, size_t size)
 			 in->release, in->machine, in->cmdline, in->accel, in->boot_ms / 1000, in->stack_args ? "yes" : "no",
 			 in->jit_on ? "on" : "off",
 			 in->jit_switchable ? " (switchable: the kernel's interpreter is a second voice)" : "");
+		if (in->kcov) {
+			size_t len = strlen(buf);
+
+			snprintf(buf + len, size - len, ", KCOV: yes%s", t->opts.kcov ? " (PCs per program)" : "");
+		}
 	} else if (t->opts.kind == TARGET_HOST) {
 		snprintf(buf, size, "host kernel %s, stack arguments: %s", t->host.release,
 			 t->host.stack_args ? "yes" : "no");
@@ -383,6 +388,37 @@ void target_describe(const struct target *t, char *buf, size_t size)
 		known_bugs_describe(&t->known, known, sizeof(known));
 		snprintf(buf + len, size - len, "; %s", known);
 	}
+}
+
+bool target_kcov(const struct target *t)
+{
+	return t->vm && t->opts.kcov && vm_get_info(t->vm)->kcov;
+}
+
+/* The PCs of a KCOV answer onto the case's (a second kernel voice adds its own). */
+static void add_kcov_pcs(struct target_case *c, const struct vm_req *r)
+{
+	size_t total;
+	uint64_t *pcs;
+	uint32_t *hits;
+
+	if (r->err)
+		return;
+	c->kcov_lost += r->pcs_lost;
+	if (!r->npcs)
+		return;
+	total = (size_t)c->nkcov_pcs + r->npcs;
+	pcs = realloc(c->kcov_pcs, total * sizeof(*pcs));
+	if (pcs)
+		c->kcov_pcs = pcs;
+	hits = realloc(c->kcov_hits, total * sizeof(*hits));
+	if (hits)
+		c->kcov_hits = hits;
+	if (!pcs || !hits)
+		return;
+	memcpy(pcs + c->nkcov_pcs, r->pcs, (size_t)r->npcs * sizeof(*pcs));
+	memcpy(hits + c->nkcov_pcs, r->pc_hits, (size_t)r->npcs * sizeof(*hits));
+	c->nkcov_pcs = (uint32_t)total;
 }
 
 void target_get_id(const struct target *t, struct target_id *id)
@@ -428,6 +464,12 @@ void target_case_release(struct target_case *c)
 		jit_image_free(c->img);
 	free(c->img);
 	free(c->xr);
+	free(c->kcov_pcs);
+	free(c->kcov_hits);
+	c->kcov_pcs = NULL;
+	c->kcov_hits = NULL;
+	c->kcov_lost = 0;
+	c->nkcov_pcs = 0;
 	c->kernel_log = c->crash = c->listing = NULL;
 	c->img = NULL;
 	c->xr = NULL;
@@ -571,11 +613,15 @@ void vm_print_jit(FILE *out, const struct vm_jit *j, const struct cf_prog *p, en
 /* Loads p again with line_info, fetches the JIT image and disassembles it. */
 static char *jit_listing(struct target *t, const struct cf_prog *p)
 {
-	struct vm_req r[3] = {
+	/* with KCOV, the PCs of this load are taken and dropped: they are
+	 * no case's */
+	struct vm_req r[4] = {
 		{ .kind = VM_REQ_LOAD, .prog = p, .line_info = true },
 		{ .kind = VM_REQ_JIT_INFO, .handle = VM_HANDLE_LAST },
 		{ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST },
+		{ .kind = VM_REQ_KCOV },
 	};
+	int nr = target_kcov(t) ? 4 : 3;
 	struct cf_err err;
 	char *text = NULL;
 	size_t len;
@@ -583,7 +629,7 @@ static char *jit_listing(struct target *t, const struct cf_prog *p)
 
 	if (!out)
 		return NULL;
-	if (vm_batch(t->vm, r, 3, &err) != VM_OK)
+	if (vm_batch(t->vm, r, nr, &err) != VM_OK)
 		fprintf(out, "jit: guest lost while fetching the JIT image: %s\n", err.msg);
 	else if (r[0].err)
 		fprintf(out, "jit: the load with line_info failed (%s)\n", strerror(r[0].err));
@@ -591,7 +637,7 @@ static char *jit_listing(struct target *t, const struct cf_prog *p)
 		fprintf(out, "jit: BPF_OBJ_GET_INFO_BY_FD failed (%s)\n", strerror(r[1].err));
 	else
 		vm_print_jit(out, &r[1].jit, p, t->arch);
-	vm_req_release(r, 3);
+	vm_req_release(r, nr);
 	fclose(out);
 	return text;
 }
@@ -670,7 +716,9 @@ static enum vm_status kernel_voice_batch(struct target *t, struct target_case *c
 					 enum target_voice_kind k, struct cf_err *err)
 {
 	bool interp = k == TARGET_VOICE_KERNEL_INTERP;
-	int nr = 3 * n + (interp ? 2 : 0), q = 0;
+	/* LOAD, RUN or CLOSE, CLOSE, and with KCOV the PCs of the program */
+	int per = target_kcov(t) ? 4 : 3;
+	int nr = per * n + (interp ? 2 : 0), q = 0;
 	struct vm_req *r = reqs_grow(t, nr);
 	uint64_t t0;
 	enum vm_status st;
@@ -694,6 +742,8 @@ static enum vm_status kernel_voice_batch(struct target *t, struct target_case *c
 					  .ctx_len = (uint32_t)cf_prog_ctx_size(c->prog),
 					  .ctx_out = v->ctx, .maps_out = &v->maps };
 		r[q++] = (struct vm_req){ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST };
+		if (per == 4)
+			r[q++] = (struct vm_req){ .kind = VM_REQ_KCOV };
 	}
 	if (interp)
 		r[q++] = (struct vm_req){ .kind = VM_REQ_SET_JIT, .jit_enable = 1 };
@@ -706,7 +756,7 @@ static enum vm_status kernel_voice_batch(struct target *t, struct target_case *c
 		return st;
 	}
 	q = interp ? 1 : 0;
-	for (int i = 0; i < n; i++, q += 3) {
+	for (int i = 0; i < n; i++, q += per) {
 		struct target_case *c = &cases[idx[i]];
 		struct target_voice *v = voice_of(c, k);
 
@@ -727,6 +777,8 @@ static enum vm_status kernel_voice_batch(struct target *t, struct target_case *c
 			v->run_ns = r[q + 1].guest_ns;
 			t->stats.run_ns += r[q + 1].guest_ns;
 		}
+		if (per == 4)
+			add_kcov_pcs(c, &r[q + 3]);
 	}
 	if (interp && r[q].err)
 		cf_err_set(err, "bpf_jit_enable back to 1: %s", strerror(r[q].err));

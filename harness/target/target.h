@@ -282,6 +282,10 @@ struct target_opts {
 	const char *known_bugs_dir; /* kernel targets: the catalogue of known kernel
 				       bugs (docs/kernel-bugs/), probed at open;
 				       NULL: none is known */
+	bool kcov;               /* vm: when the guest has KCOV (vm_info.kcov), each case
+				    gets the kernel PCs its load and run reached
+				    (target_case.kcov_pcs): one more op in the same
+				    round trip */
 	bool listing;            /* a KERNEL or CRASH of the kernel JIT voice fetches the
 				    kernel's JIT code, disassembled and annotated
 				    (target_case.listing) */
@@ -346,6 +350,12 @@ struct target_case {
 	struct exec_result *xr;   /* model voice with keep_image, or on a model mismatch */
 	struct jit_image *img;    /* the same */
 	struct target_case_times times;
+	uint64_t *kcov_pcs;       /* target_opts.kcov: the distinct kernel PCs (KCOV return
+				     addresses) of its loads and runs, every kernel voice's
+				     after the other */
+	uint32_t *kcov_hits;      /* how often KCOV recorded each */
+	uint32_t nkcov_pcs;
+	uint32_t kcov_lost;       /* traces that overflowed the agent's buffer (PCs missing) */
 };
 
 /* Where the time goes (tests/bench/vm_speed.sh). */
@@ -391,6 +401,8 @@ const char *target_voice_name(const struct target *t, enum target_voice_kind k);
 void target_describe(const struct target *t, char *buf, size_t size);
 void target_get_id(const struct target *t, struct target_id *id);
 const struct target_stats *target_get_stats(const struct target *t);
+/* The guest has KCOV and target_opts.kcov asked for it: cases get kcov_pcs. */
+bool target_kcov(const struct target *t);
 /* The model voice's executor (runner, binary, addresses); NULL when the
  * target has none. `bench run` starts the executor's --floor-code mode
  * with the same runner and binary, to measure qemu alone on the code the
@@ -520,6 +532,7 @@ struct vm_info {
 	bool stack_args;       /* a 6-argument subprog call loads and returns right */
 	bool jit_switchable;   /* bpf_jit_enable can be set to 0 (interpreter) */
 	bool jit_on;           /* programs are JITed now */
+	bool kcov;             /* the kernel has KCOV (kernel-tree.sh --kcov): VM_REQ_KCOV answers */
 	int jit_enable;        /* bpf_jit_enable at boot, -1 if unreadable */
 	char probe_log[2048];  /* why the stack-argument probe failed ("R11 is invalid") */
 	double boot_ms;        /* last boot: qemu start to HELLO */
@@ -577,6 +590,9 @@ enum vm_req_kind {
 	VM_REQ_CLOSE,    /* in: handle; out: err */
 	VM_REQ_SET_JIT,  /* in: jit_enable; out: err, prev_jit */
 	VM_REQ_ECHO,     /* in: ctx, ctx_len (payload); out: err (round-trip measurement) */
+	VM_REQ_KCOV,     /* out: err (EOPNOTSUPP without KCOV), pcs, pc_hits, npcs, pcs_lost:
+			    the distinct kernel PCs of the LOADs and RUNs since the last
+			    KCOV, and how often each was recorded */
 };
 
 struct vm_req {
@@ -599,6 +615,9 @@ struct vm_req {
 	uint32_t retval;         /* RUN: r0 (BPF_PROG_TEST_RUN keeps its low 32 bits) */
 	int prev_jit;            /* SET_JIT */
 	struct vm_jit jit;       /* JIT_INFO */
+	uint64_t *pcs;           /* KCOV (malloc'd, vm_req_release) */
+	uint32_t *pc_hits;
+	uint32_t npcs, pcs_lost;
 };
 
 void vm_req_release(struct vm_req *reqs, int n);

@@ -802,6 +802,7 @@ static int parse_hello(struct vm *vm, uint32_t len, struct cf_err *err)
 	in->stack_args = features & VMP_FEAT_STACK_ARGS;
 	in->jit_switchable = features & VMP_FEAT_JIT_SWITCH;
 	in->jit_on = features & VMP_FEAT_JIT_ON;
+	in->kcov = features & VMP_FEAT_KCOV;
 	return 0;
 }
 
@@ -1070,6 +1071,11 @@ void vm_req_release(struct vm_req *reqs, int n)
 		free(reqs[i].log);
 		reqs[i].log = NULL;
 		vm_jit_free(&reqs[i].jit);
+		free(reqs[i].pcs);
+		free(reqs[i].pc_hits);
+		reqs[i].pcs = NULL;
+		reqs[i].pc_hits = NULL;
+		reqs[i].npcs = 0;
 	}
 }
 
@@ -1119,6 +1125,7 @@ static int encode_req(struct vmp_buf *b, const struct vm_req *r, struct cf_err *
 		[VM_REQ_LOAD] = VMP_PROG_LOAD, [VM_REQ_RUN] = VMP_TEST_RUN,
 		[VM_REQ_JIT_INFO] = VMP_JIT_INFO, [VM_REQ_CLOSE] = VMP_CLOSE,
 		[VM_REQ_SET_JIT] = VMP_SET_JIT, [VM_REQ_ECHO] = VMP_ECHO,
+		[VM_REQ_KCOV] = VMP_KCOV,
 	};
 	size_t at;
 
@@ -1145,6 +1152,8 @@ static int encode_req(struct vmp_buf *b, const struct vm_req *r, struct cf_err *
 		break;
 	case VM_REQ_ECHO:
 		vmp_put_bytes(b, r->ctx, r->ctx ? r->ctx_len : 0);
+		break;
+	case VM_REQ_KCOV:
 		break;
 	}
 	vmp_end_frame(b, at);
@@ -1238,6 +1247,28 @@ static void decode_maps(struct vmp_cur *c, struct cf_map_dump *out)
 	}
 }
 
+static void decode_pcs(struct vmp_cur *c, struct vm_req *r)
+{
+	uint32_t n = vmp_get_u32(c);
+
+	r->pcs_lost = vmp_get_u32(c);
+	if (c->bad || n > c->left / 12) {
+		c->bad = true;
+		return;
+	}
+	r->pcs = malloc(((size_t)n + 1) * sizeof(*r->pcs));
+	r->pc_hits = malloc(((size_t)n + 1) * sizeof(*r->pc_hits));
+	if (!r->pcs || !r->pc_hits) {
+		c->bad = true;
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		r->pcs[i] = vmp_get_u64(c);
+		r->pc_hits[i] = vmp_get_u32(c);
+	}
+	r->npcs = n;
+}
+
 static int decode_resp(struct vmp_cur *c, uint16_t op, struct vm_req *r)
 {
 	r->err = (int)vmp_get_u32(c);
@@ -1276,6 +1307,10 @@ static int decode_resp(struct vmp_cur *c, uint16_t op, struct vm_req *r)
 		break;
 	case VM_REQ_SET_JIT:
 		r->prev_jit = (int)vmp_get_u32(c);
+		break;
+	case VM_REQ_KCOV:
+		if (!r->err)
+			decode_pcs(c, r);
 		break;
 	case VM_REQ_CLOSE:
 	case VM_REQ_ECHO:

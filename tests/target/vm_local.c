@@ -452,3 +452,37 @@ TEST(vm_local_agent_rejection_carries_the_verifier_log)
 	CHECK_EQ(echo.err, 0);
 	vm_stop(vm);
 }
+
+/* The host kernel has no KCOV (Debian's kernels build without it): HELLO
+ * says so, and the KCOV op is EOPNOTSUPP at its place in a batch while
+ * the ops around it answer as before (docs/vm-protocol.md). With KCOV the
+ * agent would answer, which tests/e2e/vm_kcov.sh checks on a KCOV kernel. */
+TEST(vm_local_agent_without_kcov_says_so)
+{
+	char why[600];
+	struct vm *vm = local_vm(why, sizeof(why));
+	uint8_t payload[4] = { 1, 2, 3, 4 };
+	struct cf_err err;
+
+	if (!vm)
+		SKIP("%s", why);
+	if (access("/sys/kernel/debug/kcov", F_OK) == 0) {
+		vm_stop(vm);
+		SKIP("this host has /sys/kernel/debug/kcov: the no-KCOV answer cannot be seen here");
+	}
+	CHECK(!vm_get_info(vm)->kcov);
+	struct vm_req r[3] = {
+		{ .kind = VM_REQ_ECHO, .ctx = payload, .ctx_len = 4 },
+		{ .kind = VM_REQ_KCOV },
+		{ .kind = VM_REQ_ECHO, .ctx = payload, .ctx_len = 4 },
+	};
+
+	REQUIRE(vm_batch(vm, r, 3, &err) == VM_OK);
+	CHECK_EQ(r[0].err, 0);
+	CHECK_EQ(r[1].err, EOPNOTSUPP);
+	CHECK_EQ(r[1].npcs, 0);
+	CHECK(r[1].pcs == NULL);
+	CHECK_EQ(r[2].err, 0);
+	vm_req_release(r, 3);
+	vm_stop(vm);
+}
