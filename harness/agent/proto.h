@@ -33,12 +33,17 @@ enum vmp_op {
 	VMP_BATCH = 7,     /* u32 count, count frames -> u32 count, count frames */
 	VMP_POWEROFF = 8,  /* -> (nothing), then the VM powers off */
 	VMP_ECHO = 9,      /* bytes -> bytes (round-trip measurement) */
+	VMP_KMSG = 20,     /* u32 settle_ms -> str: the kernel log written since the
+	                      last KMSG (or HELLO), one record per line, headers
+	                      stripped, read after waiting settle_ms */
 };
 
 /* HELLO features */
 #define VMP_FEAT_STACK_ARGS (1u << 0) /* a 6-argument subprog call loads and runs */
 #define VMP_FEAT_JIT_SWITCH (1u << 1) /* bpf_jit_enable can be written */
 #define VMP_FEAT_JIT_ON (1u << 2)     /* the probe program was JITed */
+#define VMP_FEAT_KMSG (1u << 8)       /* KMSG: /dev/kmsg is readable (not in --stdio mode,
+					 where the log is the host's, not ours to judge) */
 
 /* PROG_LOAD flags */
 #define VMP_LOAD_LOG_ON_FAIL (1u << 0) /* retry with log_level 1 on failure */

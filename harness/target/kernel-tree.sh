@@ -19,6 +19,10 @@
 #                  (a scratch copy made by --patch, given as SRC, reuses its
 #                  build directory: edit it and rebuild in seconds)
 #   --fetch-only   with `debian`: fetch and unpack, do not build
+#   --checking     a "checking" kernel: harness/target/kernel-checking.config
+#                  on top of the fragment (KASAN, UBSAN, lockdep, DEBUG_LIST,
+#                  soft-lockup and hung-task detectors), whose reports become
+#                  REPORT-* findings; its own key and build directory
 #
 # Config: tinyconfig + harness/target/kernel-fragment.config (merge_config.sh -m)
 # + olddefconfig, redone only when the fragment changes. Then `make Image`
@@ -36,9 +40,10 @@ patches=()
 out=
 jobs=2
 fetch_only=0
+checking=0
 src=
 
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; }
 say() { echo "kernel-tree: $*" >&2; }
 die() { say "$*"; exit 2; }
 
@@ -50,6 +55,7 @@ while [ $# -gt 0 ]; do
 	-j) jobs=$2; shift 2 ;;
 	-j*) jobs=${1#-j}; shift ;;
 	--fetch-only) fetch_only=1; shift ;;
+	--checking) checking=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	-*) usage >&2; exit 2 ;;
 	*) [ -z "$src" ] || { usage >&2; exit 2; }; src=$1; shift ;;
@@ -129,7 +135,9 @@ src=$(cd "$src" && pwd)
 [ -f "$src/.config" ] && die "$src has a .config (an in-tree build): run 'make mrproper' there, O= builds need a clean tree"
 
 frag=$root/harness/target/kernel-fragment.config
-key=$( { echo "$src $arch"; cat "$frag"; for p in "${patches[@]}"; do echo "$p"; cat "$p"; done; } |
+frags=("$frag")
+[ $checking = 1 ] && frags+=("$root/harness/target/kernel-checking.config")
+key=$( { echo "$src $arch"; cat "${frags[@]}"; for p in "${patches[@]}"; do echo "$p"; cat "$p"; done; } |
 	sha1sum | cut -c1-12)
 
 # A scratch copy given as SRC (build/kernel-tree/src-KEY, made by --patch)
@@ -164,11 +172,11 @@ out=$(cd "$out" && pwd)
 mk=(make -C "$src" O="$out" ARCH=$karch ${cross:+CROSS_COMPILE=$cross} -j"$jobs")
 
 # ---- config: only when the fragment changed -------------------------------
-if [ ! -f "$out/.config" ] || ! cmp -s "$frag" "$out/.callfuzz-fragment"; then
+if [ ! -f "$out/.config" ] || ! cat "${frags[@]}" | cmp -s - "$out/.callfuzz-fragment"; then
 	say "configuring $out (tinyconfig + $(basename "$frag"))"
 	"${mk[@]}" -s tinyconfig >&2
 	(cd "$out" && ARCH=$karch CROSS_COMPILE=$cross "$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
-		"$out/.config" "$frag" >"$out/merge.log" 2>&1) || { cat "$out/merge.log" >&2; exit 1; }
+		"$out/.config" "${frags[@]}" >"$out/merge.log" 2>&1) || { cat "$out/merge.log" >&2; exit 1; }
 	"${mk[@]}" -s olddefconfig >&2
 	# every option of the fragment for this arch must have survived
 	bad=0
@@ -185,9 +193,9 @@ if [ ! -f "$out/.config" ] || ! cmp -s "$frag" "$out/.callfuzz-fragment"; then
 			continue
 		fi
 		say "$opt did not stay =y (a dependency is missing)"; bad=1
-	done <"$frag"
+	done < <(cat "${frags[@]}")
 	[ $bad = 0 ] || exit 1
-	cp "$frag" "$out/.callfuzz-fragment"
+	cat "${frags[@]}" >"$out/.callfuzz-fragment"
 fi
 
 t0=$(date +%s)
