@@ -318,7 +318,7 @@ static enum loop_verdict record_mismatch(struct loop *l, const uint8_t *data, si
 		 len, !c->llsc, mismatch_kind_name(c->m.kind), c->mvoice_name, c->m.place);
 	a = (struct artifact){ .signature = out->signature, .input = data, .input_len = len,
 			       .prog_text = out->prog_text, .report = report, .hit_line = hit,
-			       .console = c->crash && c->crash[0] ? c->crash : NULL, .target = l->id_text };
+			       .console = c->crash && c->crash[0] ? c->crash : c->report.text, .target = l->id_text };
 	if (artifact_write(l->opts.artifacts_dir, &a, out->artifact_dir, sizeof(out->artifact_dir), &err) < 0) {
 		snprintf(out->msg, sizeof(out->msg), "cannot write the artifact of %s: %s", out->signature, err.msg);
 		out->verdict = LOOP_ERROR;

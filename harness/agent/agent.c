@@ -80,6 +80,7 @@ struct agent {
 	struct prog_maps progs[MAX_PROGS_WITH_MAPS]; /* loaded programs with maps (nmaps 0: free) */
 	struct vmp_buf hello;
 	struct kcov kcov;
+	int kmsg;           /* /dev/kmsg, non-blocking, at the end of the boot's records; -1 */
 };
 
 static uint64_t now_ns(void)
@@ -703,7 +704,7 @@ static void probe(struct agent *ag)
 	struct bpf_func_info finfo[2] = { { 0, 3 }, { 8, 5 } };
 	uint8_t btf[512];
 	struct utsname u;
-	uint32_t features = 0, retval = 0;
+	uint32_t features = ag->kmsg >= 0 ? VMP_FEAT_KMSG : 0, retval = 0;
 	int jit = -1, fd;
 	char msg[2048] = "";
 
@@ -763,6 +764,7 @@ static void probe(struct agent *ag)
 /* ---- request dispatch ------------------------------------------------ */
 
 static int serve_one(struct agent *ag, uint16_t op, struct vmp_cur *c, struct vmp_buf *out, bool nested);
+static void take_kmsg(struct agent *ag, struct vmp_buf *out);
 
 static void handle_frame(struct agent *ag, uint16_t op, const uint8_t *body, uint32_t len,
 			 struct vmp_buf *out, bool nested)
@@ -920,11 +922,73 @@ static int serve_one(struct agent *ag, uint16_t op, struct vmp_cur *c, struct vm
 	}
 	case VMP_KCOV:
 		return kcov_take(&ag->kcov, out);
+	case VMP_KMSG: {
+		uint32_t settle_ms = vmp_get_u32(c);
+
+		if (c->bad)
+			return -EBADMSG;
+		if (ag->kmsg < 0)
+			return -EOPNOTSUPP;
+		if (settle_ms)
+			usleep((settle_ms < 10000 ? settle_ms : 10000) * 1000);
+		take_kmsg(ag, out);
+		return 0;
+	}
 	case VMP_POWEROFF:
 		return 0;
 	default:
 		return -EOPNOTSUPP;
 	}
+}
+
+/* The records of /dev/kmsg since the last call, one per line: the text
+ * after the header ("prio,seq,usec,flags;"), without the KEY=value lines
+ * that follow. At most KMSG_MAX bytes (the first records are kept: a
+ * report's first lines name it). */
+#define KMSG_MAX (256u << 10)
+
+static void take_kmsg(struct agent *ag, struct vmp_buf *out)
+{
+	static char rec[8192];
+	struct vmp_buf text = { 0 };
+	bool lost = false;
+
+	for (;;) {
+		ssize_t n = read(ag->kmsg, rec, sizeof(rec) - 1);
+
+		if (n < 0 && errno == EPIPE) {
+			lost = true; /* overwritten before we read them */
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* EAGAIN: nothing more */
+		rec[n] = 0;
+		char *msg = strchr(rec, ';');
+
+		if (!msg)
+			continue;
+		msg++;
+		size_t len = strcspn(msg, "\n");
+
+		if (text.len + len + 1 <= KMSG_MAX) {
+			vmp_put(&text, msg, len);
+			vmp_put(&text, "\n", 1);
+		}
+	}
+	/* WARN_ON_ONCE warns once per boot: clear its marks, so that the
+	 * next program that reaches the same place (a minimizer's candidate)
+	 * warns again (debugfs, CONFIG_DEBUG_FS; kernel/panic.c) */
+	if (text.len)
+		write_int_file("/debug/clear_warn_once", 1);
+	if (lost && text.len + 40 <= KMSG_MAX) {
+		static const char note[] = "callfuzz agent: kernel log records were lost\n";
+
+		vmp_put(&text, note, sizeof(note) - 1);
+	}
+	vmp_put_bytes(out, text.data, (uint32_t)text.len);
+	free(text.data);
 }
 
 static int send_buf(struct agent *ag, struct vmp_buf *b)
@@ -1001,7 +1065,7 @@ static int open_port(void)
 
 int main(int argc, char **argv)
 {
-	struct agent ag = { .in = -1, .out = -1, .last_prog = -1, .kcov.fd = -1 };
+	struct agent ag = { .in = -1, .out = -1, .last_prog = -1, .kcov.fd = -1, .kmsg = -1 };
 	const char *no_kcov;
 	bool stdio_mode = argc > 1 && !strcmp(argv[1], "--stdio");
 
@@ -1032,6 +1096,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		ag.in = ag.out = fd;
+		/* the kernel's own reports (WARNING:, KASAN:, ...) of each
+		 * program: the host asks after every one (KMSG); the boot's
+		 * records are not ours */
+		ag.kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	} else {
 		ag.in = 0;
 		ag.out = 1;
@@ -1043,6 +1111,8 @@ int main(int argc, char **argv)
 	probe(&ag);
 	if (ag.kcov.fd >= 0)
 		kcov_clear(&ag.kcov);
+	if (ag.kmsg >= 0)
+		lseek(ag.kmsg, 0, SEEK_END); /* from here on, every record is a program's */
 	serve(&ag);
 	if (!stdio_mode) {
 		sync();

@@ -37,6 +37,9 @@ enum vmp_op {
 	VMP_KCOV = 10,     /* -> u32 npcs, u32 lost, npcs x (u64 pc, u32 hits): the distinct
 			      kernel PCs of the PROG_LOADs and TEST_RUNs since the last
 			      KCOV (an agent without KCOV, or an older one: EOPNOTSUPP) */
+	VMP_KMSG = 20,     /* u32 settle_ms -> str: the kernel log written since the
+	                      last KMSG (or HELLO), one record per line, headers
+	                      stripped, read after waiting settle_ms */
 };
 
 /* HELLO features */
@@ -44,6 +47,8 @@ enum vmp_op {
 #define VMP_FEAT_JIT_SWITCH (1u << 1) /* bpf_jit_enable can be written */
 #define VMP_FEAT_JIT_ON (1u << 2)     /* the probe program was JITed */
 #define VMP_FEAT_KCOV (1u << 3)       /* /sys/kernel/debug/kcov traces PCs: VMP_KCOV answers */
+#define VMP_FEAT_KMSG (1u << 8)       /* KMSG: /dev/kmsg is readable (not in --stdio mode,
+					 where the log is the host's, not ours to judge) */
 
 /* PROG_LOAD flags */
 #define VMP_LOAD_LOG_ON_FAIL (1u << 0) /* retry with log_level 1 on failure */

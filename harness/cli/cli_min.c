@@ -116,7 +116,8 @@ static void case_signature(const struct target_case *c, char *sig, size_t size)
 	bool known;
 
 	sig[0] = 0;
-	if (c->checker_ok && !c->interp_fault && c->m.kind != MISMATCH_NONE)
+	/* a kernel report needs no oracle: it counts on a rejected program too */
+	if (c->m.kind == MISMATCH_REPORT || (c->checker_ok && !c->interp_fault && c->m.kind != MISMATCH_NONE))
 		target_signature(c, sig, size, &known);
 }
 

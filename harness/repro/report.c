@@ -366,6 +366,8 @@ void report_write(FILE *out, const struct report_info *ri)
 				ri->dir);
 		if (c->crash && c->crash[0])
 			fprintf(out, "  (the guest console's text is in %s/console.txt)\n", ri->dir);
+		else if (c->report.text)
+			fprintf(out, "  (the kernel's whole report is in %s/console.txt)\n", ri->dir);
 	} else {
 		fprintf(out, "  %s run %s %s\n", cmd, args, file);
 	}

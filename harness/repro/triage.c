@@ -145,6 +145,7 @@ void bucket_target(const char *dir, struct target_id *id)
 	snprintf(copy, sizeof(copy), "%s", dir);
 	sig = strrchr(copy, '/') ? strrchr(copy, '/') + 1 : copy;
 	if (strncmp(sig, "KERNEL-", 7) && strncmp(sig, "VERIFIER", 8) && strncmp(sig, "CRASH-kernel", 12) &&
+	    strncmp(sig, "REPORT-", 7) &&
 	    strncmp(sig, "TIMEOUT-kernel", 14) && strncmp(sig, "VM-", 3))
 		return;
 	snprintf(id->kind, sizeof(id->kind), "%s", strncmp(sig, "VM-", 3) ? "vm" : "vm,model");

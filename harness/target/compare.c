@@ -22,6 +22,7 @@ const char *mismatch_kind_name(enum mismatch_kind k)
 	case MISMATCH_JIT_REJECT: return "JIT_REJECT";
 	case MISMATCH_VERIFIER: return "VERIFIER";
 	case MISMATCH_KERNEL: return "KERNEL";
+	case MISMATCH_REPORT: return "REPORT";
 	}
 	return "?";
 }

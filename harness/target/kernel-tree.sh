@@ -24,6 +24,10 @@
 #                  of the fragment and harness/target/kernel-kcov.patch (KCOV
 #                  and -g on kernel/bpf/ and arch/*/net/ only); its own key,
 #                  so it never shares a build directory with a plain build
+#   --checking     a "checking" kernel: harness/target/kernel-checking.config
+#                  on top of the fragment (KASAN, UBSAN, lockdep, DEBUG_LIST,
+#                  soft-lockup and hung-task detectors), whose reports become
+#                  REPORT-* findings; its own key and build directory
 #
 # Config: tinyconfig + harness/target/kernel-fragment.config (merge_config.sh -m)
 # + olddefconfig, redone only when the fragment changes. Then `make Image`
@@ -42,9 +46,10 @@ out=
 jobs=2
 fetch_only=0
 kcov=0
+checking=0
 src=
 
-usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; }
 say() { echo "kernel-tree: $*" >&2; }
 die() { say "$*"; exit 2; }
 
@@ -57,6 +62,7 @@ while [ $# -gt 0 ]; do
 	-j*) jobs=${1#-j}; shift ;;
 	--fetch-only) fetch_only=1; shift ;;
 	--kcov) kcov=1; shift ;;
+	--checking) checking=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	-*) usage >&2; exit 2 ;;
 	*) [ -z "$src" ] || { usage >&2; exit 2; }; src=$1; shift ;;
@@ -139,6 +145,7 @@ frag=$root/harness/target/kernel-fragment.config
 frags=("$frag")
 kpatch=$root/harness/target/kernel-kcov.patch
 [ $kcov = 1 ] && frags+=("$root/harness/target/kernel-kcov.config")
+[ $checking = 1 ] && frags+=("$root/harness/target/kernel-checking.config")
 # the kcov patch counts by its content only, so that the key does not depend
 # on the checkout it was built from
 key=$( { echo "$src $arch"; cat "${frags[@]}"; for p in "${patches[@]}"; do echo "$p"; cat "$p"; done

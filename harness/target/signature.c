@@ -224,6 +224,11 @@ void target_signature(const struct target_case *c, char *buf, size_t size, bool 
 		return;
 	}
 	switch (c->m.kind) {
+	case MISMATCH_REPORT:
+		/* the kernel's report names the bug: its kind, detail and function */
+		snprintf(buf, size, "REPORT-%s", c->report.name[0] ? c->report.name : "kernel");
+		sanitize(buf);
+		break;
 	case MISMATCH_VERIFIER:
 		snprintf(buf, size, k == TARGET_VOICE_KERNEL_INTERP ? "VERIFIER-interp" :
 				    k == TARGET_VOICE_HOST	    ? "VERIFIER-host" :

@@ -470,6 +470,8 @@ void target_case_release(struct target_case *c)
 	c->kcov_hits = NULL;
 	c->kcov_lost = 0;
 	c->nkcov_pcs = 0;
+	kreport_release(&c->report);
+	memset(&c->report, 0, sizeof(c->report));
 	c->kernel_log = c->crash = c->listing = NULL;
 	c->img = NULL;
 	c->xr = NULL;
@@ -711,13 +713,17 @@ static void set_lost(struct target *t, struct target_case *c, enum target_voice_
 }
 
 /* One round trip: cases[idx[0..n)] through kernel voice k. Returns the
- * batch's status; on VM_OK every voice is filled. */
+ * batch's status; on VM_OK every voice is filled. Where the agent reads
+ * the kernel log, each program's load, run and close is followed by a
+ * KMSG (after settle_ms), and a report in it becomes the case's. */
 static enum vm_status kernel_voice_batch(struct target *t, struct target_case *cases, const int *idx, int n,
-					 enum target_voice_kind k, struct cf_err *err)
+					 enum target_voice_kind k, uint32_t settle_ms, struct cf_err *err)
 {
 	bool interp = k == TARGET_VOICE_KERNEL_INTERP;
-	/* LOAD, RUN or CLOSE, CLOSE, and with KCOV the PCs of the program */
-	int per = target_kcov(t) ? 4 : 3;
+	/* LOAD, RUN or CLOSE, CLOSE; with KCOV the PCs of the program, and
+	 * where the agent reads the kernel log, what the kernel printed */
+	bool kcov = target_kcov(t), kmsg = vm_get_info(t->vm)->kmsg;
+	int per = 3 + kcov + kmsg;
 	int nr = per * n + (interp ? 2 : 0), q = 0;
 	struct vm_req *r = reqs_grow(t, nr);
 	uint64_t t0;
@@ -742,8 +748,10 @@ static enum vm_status kernel_voice_batch(struct target *t, struct target_case *c
 					  .ctx_len = (uint32_t)cf_prog_ctx_size(c->prog),
 					  .ctx_out = v->ctx, .maps_out = &v->maps };
 		r[q++] = (struct vm_req){ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST };
-		if (per == 4)
+		if (kcov)
 			r[q++] = (struct vm_req){ .kind = VM_REQ_KCOV };
+		if (kmsg)
+			r[q++] = (struct vm_req){ .kind = VM_REQ_KMSG, .settle_ms = settle_ms };
 	}
 	if (interp)
 		r[q++] = (struct vm_req){ .kind = VM_REQ_SET_JIT, .jit_enable = 1 };
@@ -777,13 +785,77 @@ static enum vm_status kernel_voice_batch(struct target *t, struct target_case *c
 			v->run_ns = r[q + 1].guest_ns;
 			t->stats.run_ns += r[q + 1].guest_ns;
 		}
-		if (per == 4)
+		if (kcov)
 			add_kcov_pcs(c, &r[q + 3]);
+		if (kmsg && !c->report.text && r[q + 3 + kcov].log && kreport_find(r[q + 3 + kcov].log, &c->report))
+			c->report_voice = (int)(v - c->voice);
 	}
 	if (interp && r[q].err)
 		cf_err_set(err, "bpf_jit_enable back to 1: %s", strerror(r[q].err));
 	vm_req_release(r, nr);
 	return VM_OK;
+}
+
+/* A report may be printed after the program that caused it (the private
+ * stack guard is checked when the program is freed, after an RCU grace
+ * period): the programs of a batch that gave one run again one at a time,
+ * each given REPORT_SETTLE_MS to show it, and the report goes to those
+ * that give it again; if none does, it stays where it appeared. */
+#define REPORT_SETTLE_MS 200
+
+static int name_report_culprit(struct target *t, struct target_case *cases, const int *idx, int m,
+			       enum target_voice_kind k, struct cf_err *err)
+{
+	struct kreport *seen = calloc((size_t)m, sizeof(*seen));
+	int *owner = malloc((size_t)m * sizeof(*owner));
+	bool any = false, again = false;
+
+	if (!seen || !owner) {
+		free(seen);
+		free(owner);
+		cf_err_set(err, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < m; i++) {
+		struct target_case *c = &cases[idx[i]];
+
+		owner[i] = c->report_voice;
+		if (c->report.text && c->voice[c->report_voice].kind == k) {
+			seen[i] = c->report;
+			memset(&c->report, 0, sizeof(c->report));
+			any = true;
+		}
+	}
+	for (int i = 0; any && i < m; i++) {
+		enum vm_status st = kernel_voice_batch(t, cases, &idx[i], 1, k, REPORT_SETTLE_MS, err);
+
+		if (st == VM_ERROR) {
+			for (int j = 0; j < m; j++)
+				kreport_release(&seen[j]);
+			free(seen);
+			free(owner);
+			return -1;
+		}
+		if (st != VM_OK)
+			set_lost(t, &cases[idx[i]], k, st, err->msg);
+		if (cases[idx[i]].report.text)
+			again = true;
+	}
+	for (int i = 0; i < m; i++) {
+		struct target_case *c = &cases[idx[i]];
+
+		if (!seen[i].text)
+			continue;
+		if (again) {
+			kreport_release(&seen[i]);
+		} else {
+			c->report = seen[i];
+			c->report_voice = owner[i];
+		}
+	}
+	free(seen);
+	free(owner);
+	return 0;
 }
 
 /* Voice k for all cases that want it; a lost guest makes every case of the
@@ -804,19 +876,26 @@ static int run_kernel_voice(struct target *t, struct target_case *cases, int n, 
 			idx[m++] = i;
 	if (!m)
 		goto out;
-	st = kernel_voice_batch(t, cases, idx, m, k, err);
+	st = kernel_voice_batch(t, cases, idx, m, k, 0, err);
 	if (st == VM_ERROR) {
 		ret = -1;
 		goto out;
 	}
-	if (st == VM_OK)
+	if (st == VM_OK) {
+		bool reported = false;
+
+		for (int i = 0; i < m; i++)
+			reported |= cases[idx[i]].report.text && cases[idx[i]].voice[cases[idx[i]].report_voice].kind == k;
+		if (reported && m > 1)
+			ret = name_report_culprit(t, cases, idx, m, k, err);
 		goto out;
+	}
 	if (m == 1) {
 		set_lost(t, &cases[idx[0]], k, st, err->msg);
 		goto out;
 	}
 	for (int i = 0; i < m; i++) {
-		st = kernel_voice_batch(t, cases, &idx[i], 1, k, err);
+		st = kernel_voice_batch(t, cases, &idx[i], 1, k, 0, err);
 		if (st == VM_ERROR) {
 			ret = -1;
 			goto out;
@@ -1044,8 +1123,14 @@ static void compare_kernel_voice(struct target *t, struct target_case *c, enum t
 
 	if (!v || c->m.kind != MISMATCH_NONE)
 		return;
-	if (target_compare_kernel_voice(c, v, &c->m) == MISMATCH_NONE)
+	if (c->report.text && &c->voice[c->report_voice] == v) {
+		/* the kernel's own verdict on itself comes first: a KASAN report
+		 * in the verifier explains whatever differs after it */
+		set_kind(&c->m, MISMATCH_REPORT);
+		snprintf(c->m.place, sizeof(c->m.place), "%.150s", c->report.title);
+	} else if (target_compare_kernel_voice(c, v, &c->m) == MISMATCH_NONE) {
 		return;
+	}
 	c->mvoice = (int)(v - c->voice);
 	snprintf(c->mvoice_name, sizeof(c->mvoice_name), "%s", t->names[k]);
 }
@@ -1144,8 +1229,9 @@ int target_run(struct target *t, struct target_case *cases, int n, struct cf_err
 		if (voice_of(c, TARGET_VOICE_MODEL_JIT) && run_model_voice(t, c, err) < 0)
 			return -1;
 		/* A mismatch is reported only on a program the checker accepts
-		 * (design.md "The oracle"): a skipped check runs now. */
-		if (c->m.kind != MISMATCH_NONE && !c->checked) {
+		 * (design.md "The oracle"): a skipped check runs now. A kernel
+		 * report needs no oracle. */
+		if (c->m.kind != MISMATCH_NONE && c->m.kind != MISMATCH_REPORT && !c->checked) {
 			check_case(&co, c);
 			if (!c->checker_ok) {
 				memset(&c->m, 0, sizeof(c->m));
@@ -1301,6 +1387,16 @@ void target_print_case(const struct target *t, const struct target_case *c, FILE
 	}
 	if (c->crash && c->crash[0])
 		fprintf(out, "guest console:\n%s\n", c->crash);
+	if (c->report.text) {
+		/* the first 60 lines; the whole report is the artifact's console.txt */
+		const char *e = c->report.text;
+
+		for (int lines = 0; *e && lines < 60; lines++)
+			e += strcspn(e, "\n") + (e[strcspn(e, "\n")] != 0);
+		fprintf(out, "kernel report (%s, during %s): %s\n  stack: %s\n%.*s%s", c->report.kind,
+			t->names[c->voice[c->report_voice].kind], c->report.title, c->report.frames,
+			(int)(e - c->report.text), c->report.text, *e ? "  ...\n" : "");
+	}
 	if (c->listing)
 		fprintf(out, "kernel JIT code (%s):\n%s", c->mvoice_name, c->listing);
 }

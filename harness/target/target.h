@@ -177,6 +177,9 @@ enum mismatch_kind {
 				verdicts differ (place: the kernel's log line) */
 	MISMATCH_KERNEL,     /* kernel targets: r0 (low 32 bits) or ctx after a kernel
 				run differ (place names the voice) */
+	MISMATCH_REPORT,     /* kernel targets: the kernel reported a bug of its own while
+				loading or running the program (WARNING, KASAN, UBSAN, lockdep,
+				a watchdog: target_case.report); place: the report's first line */
 };
 
 struct mismatch {
@@ -205,6 +208,28 @@ void mismatch_jit_reject(struct mismatch *m, const char *jit_msg);
 
 /* Name of a trace event id: "trace", "stack_hash", "kf_args12", "id 77". */
 const char *compare_event_name(uint32_t id, char *buf, size_t size);
+
+/* ==== kernel reports (harness/target/kreport.c) ===========================
+ *
+ * What the guest kernel printed about itself while it loaded or ran a
+ * program (the agent's KMSG after each program, docs/vm-protocol.md): a
+ * WARNING, BUG, KASAN, UBSAN, lockdep or watchdog report, an oops the
+ * kernel survived, the BPF private stack guard. Bucketed by its kind, its
+ * detail and the function it points at, like syzkaller's titles. */
+struct kreport {
+	char kind[32];     /* "KASAN", "WARNING", "UBSAN", "LOCKDEP-circular", "SOFTLOCKUP", "PRIVSTACK", ... */
+	char detail[80];   /* "slab-out-of-bounds", "array-index-out-of-bounds", "" */
+	char func[96];     /* the function it points at: the title's, else the first frame */
+	char frames[256];  /* the first frames of its stack (reporting machinery skipped) */
+	char title[256];   /* its first line */
+	char name[200];    /* "KASAN-slab-out-of-bounds-check_stack_write": a directory name */
+	char *text;        /* from its first line to the end of the log (malloc'd; NULL: none) */
+};
+
+/* The first report in a kernel log (records one per line). False when
+ * there is none; r is then empty. */
+bool kreport_find(const char *log, struct kreport *r);
+void kreport_release(struct kreport *r);
 
 /* ==== the target interface (harness/target/target.c) =====================
  *
@@ -347,6 +372,9 @@ struct target_case {
 	char *listing;            /* see target_opts.listing */
 	const char *known_bug;    /* the signature of the known kernel bug this case is
 				     an instance of (docs/kernel-bugs/), NULL if none */
+	struct kreport report;    /* what the kernel reported about itself during this
+				     program (report.text NULL: nothing), and the voice */
+	int report_voice;         /* index in voice[] */
 	struct exec_result *xr;   /* model voice with keep_image, or on a model mismatch */
 	struct jit_image *img;    /* the same */
 	struct target_case_times times;
@@ -533,6 +561,7 @@ struct vm_info {
 	bool jit_switchable;   /* bpf_jit_enable can be set to 0 (interpreter) */
 	bool jit_on;           /* programs are JITed now */
 	bool kcov;             /* the kernel has KCOV (kernel-tree.sh --kcov): VM_REQ_KCOV answers */
+	bool kmsg;             /* the agent reads the kernel log (KMSG) */
 	int jit_enable;        /* bpf_jit_enable at boot, -1 if unreadable */
 	char probe_log[2048];  /* why the stack-argument probe failed ("R11 is invalid") */
 	double boot_ms;        /* last boot: qemu start to HELLO */
@@ -593,6 +622,8 @@ enum vm_req_kind {
 	VM_REQ_KCOV,     /* out: err (EOPNOTSUPP without KCOV), pcs, pc_hits, npcs, pcs_lost:
 			    the distinct kernel PCs of the LOADs and RUNs since the last
 			    KCOV, and how often each was recorded */
+	VM_REQ_KMSG,     /* in: settle_ms; out: err, log (the kernel log since the last
+			    KMSG, NULL if empty; EOPNOTSUPP: vm_info.kmsg is false) */
 };
 
 struct vm_req {
@@ -607,6 +638,8 @@ struct vm_req {
 	uint8_t *ctx_out;        /* RUN: ctx_len bytes for the ctx after the run, or NULL */
 	struct cf_map_dump *maps_out; /* RUN: the program's maps after the run (canonical), or NULL */
 	int jit_enable;          /* SET_JIT: 0 interpreter, 1 JIT */
+	uint32_t settle_ms;      /* KMSG: wait this long first (reports printed later, by
+				    a deferred free: the private stack guard) */
 	/* outputs */
 	int err;                 /* 0 or the kernel's errno */
 	char *log;               /* LOAD failure: the verifier log (malloc'd, vm_req_release) */

@@ -585,7 +585,10 @@ static pid_t spawn_qemu(struct vm *vm, struct cf_err *err)
 	 * function, each a helper call under TCG: the verifier runs 1.6x slower.
 	 * The kernel's code, the JIT's output included, is the same bytes; the
 	 * PAC instructions it contains are hints and execute as NOPs. */
-	snprintf(vm->info.cmdline, sizeof(vm->info.cmdline), "%s%s",
+	/* kasan_multi_shot: KASAN reports every bad access, not only the
+	 * boot's first (the minimizer needs each candidate's); ignored by a
+	 * kernel without KASAN */
+	snprintf(vm->info.cmdline, sizeof(vm->info.cmdline), "%s kasan_multi_shot%s",
 		 arm ? "console=ttyAMA0 quiet panic=-1" : "console=ttyS0 quiet panic=-1 no_timer_check",
 		 arm && !vm->info.kvm && !vm->opts.pauth ? " arm64.nopauth" : "");
 	argv[n++] = "-append";
@@ -803,6 +806,7 @@ static int parse_hello(struct vm *vm, uint32_t len, struct cf_err *err)
 	in->jit_switchable = features & VMP_FEAT_JIT_SWITCH;
 	in->jit_on = features & VMP_FEAT_JIT_ON;
 	in->kcov = features & VMP_FEAT_KCOV;
+	in->kmsg = features & VMP_FEAT_KMSG;
 	return 0;
 }
 
@@ -1126,6 +1130,7 @@ static int encode_req(struct vmp_buf *b, const struct vm_req *r, struct cf_err *
 		[VM_REQ_JIT_INFO] = VMP_JIT_INFO, [VM_REQ_CLOSE] = VMP_CLOSE,
 		[VM_REQ_SET_JIT] = VMP_SET_JIT, [VM_REQ_ECHO] = VMP_ECHO,
 		[VM_REQ_KCOV] = VMP_KCOV,
+		[VM_REQ_KMSG] = VMP_KMSG,
 	};
 	size_t at;
 
@@ -1154,6 +1159,9 @@ static int encode_req(struct vmp_buf *b, const struct vm_req *r, struct cf_err *
 		vmp_put_bytes(b, r->ctx, r->ctx ? r->ctx_len : 0);
 		break;
 	case VM_REQ_KCOV:
+		break;
+	case VM_REQ_KMSG:
+		vmp_put_u32(b, r->settle_ms);
 		break;
 	}
 	vmp_end_frame(b, at);
@@ -1311,6 +1319,14 @@ static int decode_resp(struct vmp_cur *c, uint16_t op, struct vm_req *r)
 	case VM_REQ_KCOV:
 		if (!r->err)
 			decode_pcs(c, r);
+		break;
+	case VM_REQ_KMSG:
+		if (!r->err) {
+			uint32_t n;
+			const uint8_t *text = vmp_get_bytes(c, &n);
+
+			r->log = n && text ? strndup((const char *)text, n) : NULL;
+		}
 		break;
 	case VM_REQ_CLOSE:
 	case VM_REQ_ECHO:

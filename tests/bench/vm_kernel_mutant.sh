@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# tests/bench/vm_kernel_mutant.sh [PATCH [MAX_PROGRAMS]]: does fuzzing the
-# vm target find a bug in the kernel's JIT?
+# tests/bench/vm_kernel_mutant.sh [--checking] [PATCH [MAX_PROGRAMS]]: does
+# fuzzing the vm target find a bug in the kernel's JIT (or verifier)?
+#
+# --checking builds the "checking" kernel (harness/target/kernel-checking.config:
+# KASAN, UBSAN, lockdep, ...) with the patch, for bugs that only the
+# kernel's own reports show (REPORT-* buckets: kernel-stack-arg-slots-short).
 #
 # Builds Debian's linux-source-7.2 (harness/target/kernel-tree.sh fetches and
 # unpacks it once) for arm64 with PATCH applied to a scratch copy (default
@@ -14,6 +18,11 @@
 set -u
 cd "$(dirname "$0")/../.."
 build=${CALLFUZZ_BUILD:-build}
+flavour=()
+if [ "${1:-}" = --checking ]; then
+	flavour=(--checking)
+	shift
+fi
 patch=${1:-tests/mutants/kernel-stack-arg-imm32.patch}
 max=${2:-20000}
 out=$build/vm-mutant
@@ -21,15 +30,15 @@ rm -rf "$out"
 mkdir -p "$out"
 
 t0=$(date +%s)
-image=$(harness/target/kernel-tree.sh --arch arm64 --patch "$patch" debian | tail -n 1)
+image=$(harness/target/kernel-tree.sh "${flavour[@]}" --arch arm64 --patch "$patch" debian | tail -n 1)
 [ -s "$image" ] || { echo "kernel build failed"; exit 1; }
 echo "mutant kernel: $image (built or reused in $(( $(date +%s) - t0 )) s)"
 
 t1=$(date +%s)
 "$build/callfuzz" agree --target vm --arch arm64 --kernel "$image" --count "$max" --seed "${VM_MUTANT_SEED:-1}" \
-	--stop-after 1 --stop-on KERNEL,CRASH,TIMEOUT --artifacts "$out" | tee "$out/fuzz.log"
+	--stop-after 1 --stop-on KERNEL,CRASH,TIMEOUT,REPORT --artifacts "$out" | tee "$out/fuzz.log"
 echo "wall time of the fuzzing run (boot included): $(( $(date +%s) - t1 )) s"
-bucket=$(ls -d "$out"/KERNEL-* "$out"/CRASH-kernel-* "$out"/TIMEOUT-kernel-* 2>/dev/null | head -n 1)
+bucket=$(ls -d "$out"/KERNEL-* "$out"/CRASH-kernel-* "$out"/TIMEOUT-kernel-* "$out"/REPORT-* 2>/dev/null | head -n 1)
 if [ -z "$bucket" ]; then
 	echo "mutant NOT found in $max programs"
 	exit 1
