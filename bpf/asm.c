@@ -940,6 +940,9 @@ static int parse_stmt(struct parser *ps, struct stmt *st)
 	} else if (accept(ps, "goto") || accept(ps, "ja")) {
 		stmt_one(st, cf_insn(BPF_JMP | BPF_JA, 0, 0, 0, 0));
 		rc = take_target(ps, st);
+	} else if (accept(ps, "may_goto")) {
+		stmt_one(st, cf_insn(CF_MAY_GOTO, 0, 0, 0, 0));
+		rc = take_target(ps, st);
 	} else if (accept(ps, "gotol")) {
 		stmt_one(st, cf_insn(BPF_JMP32 | BPF_JA, 0, 0, 0, 0));
 		st->long_jump = true;
@@ -1517,6 +1520,10 @@ static int pretty_insn(char *buf, size_t size, const struct cf_prog *p, const st
 					snprintf(buf, size, "call kfunc %s", c->name);
 				else
 					snprintf(buf, size, "call kfunc %d", i->imm);
+			} else if (helper_name(p, i->imm) && cf_callee_find(false, i->imm)->kernel) {
+				/* by number, as LLVM assembles it (a name would be a
+				 * symbol to relocate); `call bpf_strtol` parses too */
+				snprintf(buf, size, "call %d", i->imm);
 			} else if (helper_name(p, i->imm)) {
 				snprintf(buf, size, "call %s", helper_name(p, i->imm));
 			} else {
@@ -1532,6 +1539,16 @@ static int pretty_insn(char *buf, size_t size, const struct cf_prog *p, const st
 			else
 				snprintf(target, sizeof(target), "%+d", rel);
 			snprintf(buf, size, "%s %s", cls == BPF_JMP ? "goto" : "gotol", target);
+			return 1;
+		}
+		if (cf_insn_is_may_goto(i)) {
+			if (i->dst_reg || i->imm)
+				return 0; /* reserved fields set: print as .insn */
+			if (label)
+				snprintf(target, sizeof(target), "%s", label);
+			else
+				snprintf(target, sizeof(target), "%+d", i->off);
+			snprintf(buf, size, "may_goto %s", target);
 			return 1;
 		}
 		for (k = 0; k < ARRAY_LEN(jmp_ops); k++)

@@ -27,6 +27,11 @@
 #ifndef BPF_MEMSX
 #define BPF_MEMSX 0x80
 #endif
+/* may_goto (6.9): BPF_JMP | BPF_JCOND with src_reg BPF_MAY_GOTO (0). */
+#ifndef BPF_JCOND
+#define BPF_JCOND 0xe0
+#endif
+#define CF_MAY_GOTO (BPF_JMP | BPF_JCOND)
 
 /* stack-args.md 1: r11 is the stack-argument base register. */
 #define BPF_REG_PARAMS 11
@@ -34,7 +39,8 @@
 #define CF_MAX_ARGS 12       /* MAX_BPF_FUNC_ARGS */
 #define CF_MAX_REG_ARGS 5    /* MAX_BPF_FUNC_REG_ARGS */
 #define CF_MAX_STACK_ARGS 7  /* slots r11-8 .. r11-56 */
-#define CF_MAX_FRAMES 8      /* MAX_CALL_FRAMES */
+#define CF_MAX_FRAMES 16     /* MAX_CALL_FRAMES of 7.2 (include/linux/bpf_verifier.h) */
+#define CF_MODEL_MAX_FRAMES 8 /* the model profile's limit (kernels before 7.2 had 8) */
 #define CF_STACK_MAX 512     /* MAX_BPF_STACK, per call chain */
 #define CF_CTX_SIZE 256      /* the ctx buffer of the model target */
 #define CF_MAX_FUNCS 256
@@ -106,6 +112,13 @@ static inline bool cf_insn_is_pseudo_call(const struct bpf_insn *i)
 	return i->code == (BPF_JMP | BPF_CALL) && i->src_reg == BPF_PSEUDO_CALL;
 }
 
+/* may_goto: a forward or backward jump by off that the kernel takes only
+ * when the frame's loop budget is spent (docs/kernel-paths.md "may_goto"). */
+static inline bool cf_insn_is_may_goto(const struct bpf_insn *i)
+{
+	return i->code == CF_MAY_GOTO && i->src_reg == 0;
+}
+
 static inline struct bpf_insn cf_insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 {
 	struct bpf_insn i = { .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm };
@@ -166,6 +179,9 @@ enum cf_arg_kind {
 	CF_ARG_PTR_MEM,   /* pointer to initialized stack or ctx memory; the next
 	                     argument is its length */
 	CF_ARG_CONST_LEN, /* known constant 1..512, length of the previous arg */
+	CF_ARG_PTR_OUT8,  /* pointer to 8 aligned stack bytes the callee writes (may be
+			     uninitialized before): ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT |
+			     MEM_WRITE | MEM_ALIGNED, size 8 */
 };
 
 enum cf_ret_kind {
@@ -179,6 +195,8 @@ struct cf_callee {
 	int nargs;
 	enum cf_arg_kind args[CF_MAX_ARGS];
 	enum cf_ret_kind ret;
+	bool kernel; /* a kernel helper (id = BPF_FUNC_*), modelled by interp/ from the
+			kernel's documented behaviour; allowed by cf_check_opts.kernel_paths */
 };
 
 /* The environment of the model target (implemented in harness/env/env.c). */
@@ -186,6 +204,14 @@ enum {
 	CF_HELPER_TRACE = 1000,      /* trace(a1..a5): records an event of 5 scalars */
 	CF_HELPER_STACK_HASH = 1001, /* stack_hash(ptr, len): records a hash of len bytes */
 	CF_KFUNC_ARGS_BASE = 2000,   /* kf_argsN, N = 6..12: id 2000 + N, records N scalars */
+};
+
+/* Kernel helpers of the kernel profile (include/uapi/linux/bpf.h ids;
+ * docs/kernel-paths.md "Helpers"). */
+enum {
+	CF_KHELPER_GET_SMP_PROCESSOR_ID = 8, /* BPF_FUNC_get_smp_processor_id */
+	CF_KHELPER_STRTOL = 105,             /* BPF_FUNC_strtol */
+	CF_KHELPER_STRTOUL = 106,            /* BPF_FUNC_strtoul */
 };
 
 extern const struct cf_callee cf_callees[];
@@ -221,6 +247,10 @@ struct cf_check_opts {
 	bool ctx_moved_ok;    /* ctx may be accessed through a moved pointer: 7.2 SYSCALL
 				 programs (default true); false for older kernels (6.18:
 				 "dereference of modified ctx ptr") */
+	int max_frames;       /* call frames per chain: CF_MODEL_MAX_FRAMES (default), or
+				 CF_MAX_FRAMES for a 7.2 kernel */
+	bool kernel_paths;    /* the kernel profile's extra paths: kernel helpers
+				 (cf_callee.kernel) and may_goto (default false) */
 };
 
 void cf_check_opts_default(struct cf_check_opts *o);

@@ -12,6 +12,13 @@ const struct cf_callee cf_callees[] = {
 	{ "trace", CF_HELPER_TRACE, false, 5, { S, S, S, S, S }, CF_RET_SCALAR },
 	{ "stack_hash", CF_HELPER_STACK_HASH, false, 2, { CF_ARG_PTR_MEM, CF_ARG_CONST_LEN }, CF_RET_SCALAR },
 	KF(6), KF(7), KF(8), KF(9), KF(10), KF(11), KF(12),
+	/* kernel helpers (docs/kernel-paths.md "Helpers"): argument kinds from
+	 * their bpf_func_proto in kernel/bpf/helpers.c */
+	{ "bpf_get_smp_processor_id", CF_KHELPER_GET_SMP_PROCESSOR_ID, false, 0, { 0 }, CF_RET_SCALAR, true },
+	{ "bpf_strtol", CF_KHELPER_STRTOL, false, 4, { CF_ARG_PTR_MEM, CF_ARG_CONST_LEN, S, CF_ARG_PTR_OUT8 },
+	  CF_RET_SCALAR, true },
+	{ "bpf_strtoul", CF_KHELPER_STRTOUL, false, 4, { CF_ARG_PTR_MEM, CF_ARG_CONST_LEN, S, CF_ARG_PTR_OUT8 },
+	  CF_RET_SCALAR, true },
 };
 
 #undef KF

@@ -40,6 +40,8 @@ void cf_check_opts_default(struct cf_check_opts *o)
 	o->ctx_size = CF_CTX_SIZE;
 	o->model_callees = true;
 	o->ctx_moved_ok = true;
+	o->max_frames = CF_MODEL_MAX_FRAMES;
+	o->kernel_paths = false;
 }
 
 /* ---- abstract values --------------------------------------------------- */
@@ -579,6 +581,12 @@ static int check_insn_fields(struct checker *c, int fi, int pc, const struct bpf
 		} else if (op == BPF_JA) {
 			if (x || i->src_reg || i->dst_reg || (cls == BPF_JMP ? i->imm : i->off))
 				return fail(c, fi, pc, "BPF_JA uses reserved fields");
+		} else if (op == BPF_JCOND && cls == BPF_JMP && c->o.kernel_paths) {
+			/* check_cond_jmp_op: src_reg BPF_MAY_GOTO, the rest zero */
+			if (x || i->src_reg || i->dst_reg)
+				return fail(c, fi, pc, "invalid may_goto");
+			if (i->imm)
+				return fail(c, fi, pc, "invalid may_goto imm %d", i->imm);
 		} else if (is_cond_op(op)) {
 			if ((x && i->imm) || (!x && i->src_reg))
 				return fail(c, fi, pc, "BPF_JMP/JMP32 uses reserved fields");
@@ -677,7 +685,7 @@ static int check_call_target(struct checker *c, int fi, int pc, const struct bpf
 		return 0;
 	}
 	ce = cf_callee_find(false, i->imm);
-	if (!ce || !c->o.model_callees)
+	if (!ce || !(ce->kernel ? c->o.kernel_paths : c->o.model_callees))
 		return fail(c, fi, pc, "invalid func unknown#%d", i->imm);
 	return 0;
 }
@@ -863,11 +871,11 @@ static int report_chain(struct checker *c, struct graph *g, int fi, int frames, 
 		callee = i->imm;
 		nf = frames + 1;
 		nb = bytes + round16(c->stack[callee]);
-		if (nf > CF_MAX_FRAMES)
+		if (nf > c->o.max_frames)
 			return fail(c, fi, pc, "the call stack of %d frames is too deep !", nf);
 		if (nb > CF_STACK_MAX)
 			return fail(c, fi, pc, "combined stack size of %d calls is %d. Too large", nf, nb);
-		if (frames + g->depth[callee] > CF_MAX_FRAMES ||
+		if (frames + g->depth[callee] > c->o.max_frames ||
 		    bytes + g->bytes[callee] > CF_STACK_MAX)
 			return report_chain(c, g, callee, nf, nb);
 	}
@@ -894,7 +902,7 @@ static int check_call_graph(struct checker *c)
 	}
 	/* A global function is verified on its own but still runs inside the
 	 * chains of its callers: the limits apply to chains from main. */
-	if (g.depth[0] > CF_MAX_FRAMES || g.bytes[0] > CF_STACK_MAX) {
+	if (g.depth[0] > c->o.max_frames || g.bytes[0] > CF_STACK_MAX) {
 		if (round16(c->stack[0]) > CF_STACK_MAX)
 			fail(c, 0, 0, "combined stack size of 1 calls is %d. Too large", round16(c->stack[0]));
 		else
@@ -1681,6 +1689,21 @@ static int do_cond_jump(struct checker *c, struct state *s, const struct bpf_ins
 	return 0;
 }
 
+/* may_goto: both ways, nothing refined (check_cond_jmp_op queues the jump
+ * with may_goto_depth + 1 and falls through). Stricter than the kernel:
+ * a loop whose only exit is may_goto is an infinite loop here, since the
+ * state does not count may_goto depth (docs/kernel-paths.md "may_goto"). */
+static int do_may_goto(struct checker *c, struct state *s, const struct bpf_insn *i, int *next)
+{
+	struct state t = *s;
+
+	t.pc = jump_target(i, s->pc);
+	if (push_state(c, &t))
+		return -1;
+	*next = s->pc + 1;
+	return 0;
+}
+
 static void clear_caller_saved(struct frame *f)
 {
 	for (int r = 1; r <= 5; r++)
@@ -1751,6 +1774,25 @@ static int check_mem_arg(struct checker *c, struct state *s, int regno, struct r
 	return 0;
 }
 
+/* ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED, size 8
+ * (bpf_strtol's res): 8 aligned bytes of a live stack, written by the
+ * helper, so they hold an unknown scalar afterwards. The kernel also takes
+ * map values and other memory; we take the stack only. */
+static int check_out8_arg(struct checker *c, struct state *s, int regno, struct reg ptr)
+{
+	int fi = frame_func(s), byte;
+	struct slot *sl;
+
+	if (ptr.type != PTR_STACK)
+		return fail(c, fi, s->pc, "R%d type=%s expected=fp", regno, reg_type_name(&ptr));
+	if (check_stack_bounds(c, s, regno, &ptr, ptr.off, 8, "write to"))
+		return -1;
+	sl = stack_slot(s, ptr.frame, ptr.off, &byte);
+	slot_drop_spill(sl);
+	memset(sl->bytes, SB_MISC, 8);
+	return 0;
+}
+
 static int do_helper_call(struct checker *c, struct state *s, const struct bpf_insn *i)
 {
 	struct frame *f = cur(s);
@@ -1779,6 +1821,10 @@ static int do_helper_call(struct checker *c, struct state *s, const struct bpf_i
 				return -1;
 			break;
 		case CF_ARG_CONST_LEN:
+			break;
+		case CF_ARG_PTR_OUT8:
+			if (check_out8_arg(c, s, n, args[n - 1]))
+				return -1;
 			break;
 		}
 	}
@@ -1818,7 +1864,7 @@ static int do_subprog_call(struct checker *c, struct state *s, const struct bpf_
 				    callee->nargs, k + 1);
 		stack_args[k] = f->out_args[k];
 	}
-	if (s->nframes >= CF_MAX_FRAMES)
+	if (s->nframes >= c->o.max_frames)
 		return fail(c, f->func, s->pc, "the call stack of %d frames is too deep", s->nframes + 1);
 	nf = &s->fr[s->nframes];
 	memset(nf, 0, sizeof(*nf));
@@ -1929,6 +1975,9 @@ static int step(struct checker *c, struct state *s, bool entry_is_global, bool *
 				return 0;
 			}
 			next = s->pc + 1;
+		} else if (cf_insn_is_may_goto(i)) {
+			if (do_may_goto(c, s, i, &next))
+				return -1;
 		} else if (do_cond_jump(c, s, i, &next)) {
 			return -1;
 		}
@@ -2031,6 +2080,8 @@ int cf_check(const struct cf_prog *p, const struct cf_check_opts *opts, struct c
 		c.o.insn_budget = 1000000;
 	if (c.o.max_args < 0 || c.o.max_args > CF_MAX_ARGS)
 		c.o.max_args = CF_MAX_ARGS;
+	if (c.o.max_frames < 1 || c.o.max_frames > CF_MAX_FRAMES)
+		c.o.max_frames = CF_MODEL_MAX_FRAMES;
 	c.stack = calloc(n, sizeof(int));
 	c.out_need = calloc(n, sizeof(int));
 	c.out_written = calloc(n, sizeof(int));

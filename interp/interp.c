@@ -205,7 +205,11 @@ static struct pinsn decode(const struct cf_prog *p, int fi, int pc, int base)
 		}
 		if (uses_r11)
 			return invalid(BAD_R11);
-		if (op == BPF_JA) {
+		if (in->code == CF_MAY_GOTO) {
+			if (in->src_reg || in->dst_reg || in->imm)
+				return invalid(BAD_OFF);
+			target = pc + 1 + in->off;
+		} else if (op == BPF_JA) {
 			/* gotol: JMP32|JA takes its offset from imm */
 			if (BPF_SRC(in->code) != BPF_K || in->dst_reg || in->src_reg ||
 			    (cls == BPF_JMP ? in->imm != 0 : in->off != 0))
@@ -358,6 +362,8 @@ void interp_opts_default(struct interp_opts *o)
 
 /* ---- execution state -------------------------------------------------- */
 
+#define MAY_GOTO_TIMED_LOOPS 0xffff /* BPF_MAX_TIMED_LOOPS, include/linux/bpf.h */
+
 struct frame {
 	int func;
 	long ret_pc;              /* where the caller resumes */
@@ -367,6 +373,11 @@ struct frame {
 	uint64_t in_slot[CF_MAX_STACK_ARGS];
 	uint64_t out_slot[CF_MAX_STACK_ARGS];
 	unsigned in_valid, out_valid;
+	/* may_goto (kernel/bpf/fixups.c, timed variant of arm64 and x86-64):
+	 * the frame's count starts at BPF_MAX_TIMED_LOOPS; the first time it
+	 * runs out the kernel stamps the time and refills it */
+	uint32_t may_goto_count;
+	bool may_goto_stamped;
 	uint8_t stack[CF_STACK_MAX];
 	uint8_t written[CF_STACK_MAX]; /* 1 for each byte stored since the frame began */
 };
@@ -518,6 +529,26 @@ static uint64_t swap64(uint64_t v)
 static inline uint64_t sext(uint64_t v, int bits)
 {
 	return (uint64_t)((int64_t)(v << (64 - bits)) >> (64 - bits));
+}
+
+/* The out pointers of a kernel helper (CF_ARG_PTR_OUT8: 8 aligned bytes of
+ * a live stack) as host pointers; false after a fault. */
+static bool kernel_helper_args(struct vm *vm, long pc, const struct cf_callee *c, uint64_t args[CF_MAX_ARGS])
+{
+	for (int i = 0; i < c->nargs; i++) {
+		uint8_t *m;
+
+		if (c->args[i] != CF_ARG_PTR_OUT8)
+			continue;
+		m = args[i] % 8 ? NULL : mem_at(vm, args[i], 8, true);
+		if (!m || args[i] - INTERP_CTX_ADDR < CF_CTX_SIZE) {
+			fault(vm, pc, "call %s: arg %d: 0x%" PRIx64 " is not 8 aligned bytes of a live stack", c->name,
+			      i + 1, args[i]);
+			return false;
+		}
+		args[i] = (uint64_t)(uintptr_t)m;
+	}
+	return true;
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -880,6 +911,8 @@ static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r
 			}
 			fr = &vm->frames[++vm->depth];
 			fr->func = OFF;
+			fr->may_goto_count = MAY_GOTO_TIMED_LOOPS;
+			fr->may_goto_stamped = false;
 			fr->ret_pc = pc + 1;
 			memcpy(fr->caller_regs, &r[BPF_REG_6], sizeof(fr->caller_regs));
 			/* stack-args.md 3: copy the caller's outgoing slots 1..n-5 into
@@ -936,12 +969,38 @@ static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r
 				}
 				args[i] = (uint64_t)(uintptr_t)m;
 			}
-			r[BPF_REG_0] = env && env->call ? env->call(env->opaque, c, args, &res->trace)
-							: cf_env_call(&res->trace, c, args);
+			if (c->kernel && !kernel_helper_args(vm, pc, c, args))
+				goto out;
+			if (c->kernel)
+				r[BPF_REG_0] = interp_kernel_helper(c, args);
+			else
+				r[BPF_REG_0] = env && env->call ? env->call(env->opaque, c, args, &res->trace)
+								: cf_env_call(&res->trace, c, args);
 			for (int i = BPF_REG_1; i <= BPF_REG_5; i++)
 				r[i] = INTERP_POISON; /* caller-saved registers are clobbered */
 			fr->out_valid = 0;            /* stack-args.md 2.2: any call invalidates the slots */
 			fr->in_valid = 0;             /* stack-args.md 2.4 */
+			break;
+		}
+		case CF_MAY_GOTO: {
+			struct frame *fr = &vm->frames[vm->depth];
+
+			if (fr->may_goto_count == 0) {
+				next = OFF; /* the budget is spent: take the jump */
+				break;
+			}
+			if (--fr->may_goto_count == 0) {
+				/* bpf_check_timed_may_goto: the first call stamps
+				 * the time and refills; a later one depends on
+				 * the clock (250 ms), which no model can tell */
+				if (fr->may_goto_stamped) {
+					fault(vm, pc, "may_goto: %d more iterations in one frame, the kernel's "
+					      "clock decides what follows", 2 * MAY_GOTO_TIMED_LOOPS);
+					goto out;
+				}
+				fr->may_goto_stamped = true;
+				fr->may_goto_count = MAY_GOTO_TIMED_LOOPS;
+			}
 			break;
 		}
 		case BPF_JMP | BPF_EXIT: {
@@ -1042,6 +1101,7 @@ int interp_exec(const struct interp_image *img, const struct interp_opts *o, con
 		r[i] = INTERP_POISON;
 	r[BPF_REG_1] = INTERP_CTX_ADDR;
 	r[BPF_REG_10] = frame_top(0);
+	vm->frames[0].may_goto_count = MAY_GOTO_TIMED_LOOPS;
 	if (o->insn_trace)
 		run_traced(vm, r, o->insn_budget, env, o->insn_trace);
 	else

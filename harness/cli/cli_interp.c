@@ -189,6 +189,9 @@ static int cmd_interp(int argc, char **argv)
 		struct cf_check_opts copts;
 
 		cf_check_opts_default(&copts);
+		/* the interpreter runs the kernel profile's paths too */
+		copts.kernel_paths = true;
+		copts.max_frames = CF_MAX_FRAMES;
 		if (cf_check(&prog, &copts, &err)) {
 			printf("rejected: %s\n(run anyway with --no-check)\n", err.msg);
 			cf_prog_free(&prog);

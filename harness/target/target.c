@@ -350,6 +350,13 @@ void target_check_opts(const struct target *t, struct cf_check_opts *o)
 	o->model_callees = false; /* a kernel has none of the model's helpers */
 	if (t->opts.kind == TARGET_HOST)
 		o->ctx_moved_ok = t->host.ctx_moved_ok;
+	/* a kernel with stack arguments is 7.2: its helpers, may_goto and 16
+	 * call frames (docs/kernel-paths.md); the host target keeps the
+	 * subset every kernel since 6.1 takes */
+	if (t->vm && vm_get_info(t->vm)->stack_args) {
+		o->kernel_paths = true;
+		o->max_frames = CF_MAX_FRAMES;
+	}
 }
 
 const char *target_voice_name(const struct target *t, enum target_voice_kind k)
