@@ -116,8 +116,20 @@ struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
 	l->opts.gen.profile = GEN_PROFILE_KERNEL;
 	if (l->opts.gen.max_args > target_max_args(l->t))
 		l->opts.gen.max_args = target_max_args(l->t);
-	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments%s",
-		 target_kind_name(o->target.kind), what, l->opts.gen.max_args,
+	{
+		/* a 7.2 kernel: its helpers, may_goto and 16 frames
+		 * (docs/kernel-paths.md), with functions enough for the chain */
+		struct cf_check_opts co;
+
+		target_check_opts(l->t, &co);
+		l->opts.gen.kernel_paths = co.kernel_paths;
+		l->opts.gen.max_frames = co.max_frames;
+		if (co.max_frames > CF_MODEL_MAX_FRAMES && l->opts.gen.max_funcs < GEN_VM_MAX_FUNCS)
+			l->opts.gen.max_funcs = GEN_VM_MAX_FUNCS;
+	}
+	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments, %d frames%s%s",
+		 target_kind_name(o->target.kind), what, l->opts.gen.max_args, l->opts.gen.max_frames,
+		 l->opts.gen.kernel_paths ? ", helpers and may_goto" : "",
 		 o->target.kind == TARGET_VM_MODEL ? "; our arm64 JIT on the executor as a further voice" : "");
 	return l;
 }

@@ -45,6 +45,8 @@ static int check_and_run(const uint8_t *bytes, size_t len, const struct gen_opts
 	cf_check_opts_default(&co);
 	co.max_args = go->max_args;
 	co.model_callees = go->profile == GEN_PROFILE_MODEL;
+	co.max_frames = go->max_frames;
+	co.kernel_paths = go->kernel_paths;
 	if (cf_check(&p, &co, &err)) {
 		test_fail(__FILE__, __LINE__, "%s (%zu bytes): checker rejected: %s", what, len, err.msg);
 		gen_test_dump(&p);
@@ -65,15 +67,13 @@ static int check_and_run(const uint8_t *bytes, size_t len, const struct gen_opts
 	return rc;
 }
 
-static void run_valid(enum gen_profile profile, int max_args, int count)
+static void run_valid_opts(const struct gen_opts *opts, int count)
 {
-	struct gen_opts go;
+	struct gen_opts go = *opts;
+	enum gen_profile profile = go.profile;
 	uint8_t *buf = malloc(8192);
 	int failures = 0;
 
-	gen_opts_default(&go);
-	go.profile = profile;
-	go.max_args = max_args;
 	/* the fixed corners: nothing, all simplest choices, all largest */
 	memset(buf, 0, 8192);
 	failures += check_and_run(buf, 0, &go, "empty input") != 0;
@@ -91,6 +91,16 @@ static void run_valid(enum gen_profile profile, int max_args, int count)
 	free(buf);
 }
 
+static void run_valid(enum gen_profile profile, int max_args, int count)
+{
+	struct gen_opts go;
+
+	gen_opts_default(&go);
+	go.profile = profile;
+	go.max_args = max_args;
+	run_valid_opts(&go, count);
+}
+
 TEST(gen_model_programs_pass_checker_and_interpreter)
 {
 	run_valid(GEN_PROFILE_MODEL, CF_MAX_ARGS, valid_count());
@@ -104,4 +114,19 @@ TEST(gen_kernel_profile_5_args_pass_checker_and_interpreter)
 TEST(gen_kernel_profile_12_args_pass_checker_and_interpreter)
 {
 	run_valid(GEN_PROFILE_KERNEL, CF_MAX_ARGS, valid_count() / 4);
+}
+
+/* The vm target on a 7.2 kernel: helpers, may_goto, 16 frames
+ * (docs/kernel-paths.md), checked with the same rules. */
+TEST(gen_vm_profile_kernel_paths_pass_checker_and_interpreter)
+{
+	struct gen_opts go;
+
+	gen_opts_default(&go);
+	go.profile = GEN_PROFILE_KERNEL;
+	go.max_args = CF_MAX_ARGS;
+	go.kernel_paths = true;
+	go.max_frames = CF_MAX_FRAMES;
+	go.max_funcs = GEN_VM_MAX_FUNCS;
+	run_valid_opts(&go, valid_count() / 4);
 }
