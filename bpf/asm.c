@@ -868,6 +868,21 @@ static int parse_assign(struct parser *ps, struct stmt *st)
 			return parse_xchg(ps, st, dst, wide, true, true);
 		if (accept(ps, "cmpxchg32_32"))
 			return parse_xchg(ps, st, dst, wide, true, false);
+		/* `r2 = NAME ll`: a function's address (BPF_PSEUDO_FUNC),
+		 * resolved with the calls at the end of the file */
+		if (tok_is(peek_at(ps, 1), "ll") && t->len < CF_NAME_MAX) {
+			if (!wide) {
+				fail(ps, "a function's address needs an r register");
+				return -1;
+			}
+			snprintf(st->callee, sizeof(st->callee), "%.*s", t->len, t->s);
+			ps->lt.pos += 2;
+			st->insn[0] = cf_insn(BPF_LD | BPF_IMM | BPF_DW, (uint8_t)dst, BPF_PSEUDO_FUNC, 0, 0);
+			st->insn[1] = cf_insn(0, 0, 0, 0, 0);
+			st->nslots = 2;
+			st->call_by_name = true;
+			return 0;
+		}
 		fail_expected(ps, "a register, a number, a load or an operation");
 		return -1;
 	}
@@ -1303,6 +1318,14 @@ static int resolve_calls(struct asm_state *as)
 		const struct cf_callee *h;
 
 		ps->line = c->line;
+		if (cf_insn_is_ldimm64(insn)) {
+			if (callee < 0) {
+				fail(ps, "address of unknown function '%s'", c->name);
+				return -1;
+			}
+			insn->imm = callee;
+			continue;
+		}
 		if (callee >= 0) {
 			insn->src_reg = BPF_PSEUDO_CALL;
 			insn->imm = callee;
@@ -1623,7 +1646,13 @@ static int pretty_insn(char *buf, size_t size, const struct cf_prog *p, const st
 			uint64_t v = (uint64_t)(uint32_t)i->imm | (uint64_t)(uint32_t)next->imm << 32;
 			int64_t sv = (int64_t)v;
 
-			if (sv > -65536 && sv < 65536)
+			if (i->src_reg == BPF_PSEUDO_FUNC) {
+				if (!p || i->imm < 0 || i->imm >= p->nfuncs || next->imm)
+					return 0;
+				snprintf(buf, size, "r%d = %s ll", i->dst_reg, p->funcs[i->imm].name);
+			} else if (i->src_reg) {
+				return 0;
+			} else if (sv > -65536 && sv < 65536)
 				snprintf(buf, size, "r%d = %" PRId64 " ll", i->dst_reg, sv);
 			else
 				snprintf(buf, size, "r%d = 0x%" PRIx64 " ll", i->dst_reg, v);
@@ -1664,7 +1693,11 @@ static bool reparses_to(const char *text, const struct cf_prog *p, const struct 
 		int callee = p ? cf_prog_find_func(p, st.callee) : -1;
 		const struct cf_callee *h = cf_callee_by_name(st.callee);
 
-		if (callee >= 0) {
+		if (cf_insn_is_ldimm64(&st.insn[0])) {
+			if (callee < 0)
+				return false;
+			st.insn[0].imm = callee;
+		} else if (callee >= 0) {
 			st.insn[0].src_reg = BPF_PSEUDO_CALL;
 			st.insn[0].imm = callee;
 		} else if (h && !h->kfunc) {

@@ -13,7 +13,9 @@
  *  - a BPF-to-BPF call has src_reg = BPF_PSEUDO_CALL and imm = the callee's
  *    index in prog->funcs (only the flat form uses relative offsets);
  *    a kfunc call has src_reg = BPF_PSEUDO_KFUNC_CALL and imm = its id in the
- *    call table; a helper call has src_reg = 0 and imm = its id.
+ *    call table; a helper call has src_reg = 0 and imm = its id;
+ *  - an ldimm64 with src_reg = BPF_PSEUDO_FUNC (a callback's address) has
+ *    imm = the function's index too.
  */
 #ifndef CALLFUZZ_BPF_H
 #define CALLFUZZ_BPF_H
@@ -112,6 +114,20 @@ static inline bool cf_insn_is_pseudo_call(const struct bpf_insn *i)
 	return i->code == (BPF_JMP | BPF_CALL) && i->src_reg == BPF_PSEUDO_CALL;
 }
 
+/* ldimm64 of a function's address (a callback, BPF_PSEUDO_FUNC): imm is
+ * the function's index in prog->funcs, as for a pseudo call (the flat form
+ * uses the relative offset). */
+static inline bool cf_insn_is_pseudo_func(const struct bpf_insn *i)
+{
+	return cf_insn_is_ldimm64(i) && i->src_reg == BPF_PSEUDO_FUNC;
+}
+
+/* An instruction that names a function of the program by index. */
+static inline bool cf_insn_refs_func(const struct bpf_insn *i)
+{
+	return cf_insn_is_pseudo_call(i) || cf_insn_is_pseudo_func(i);
+}
+
 /* may_goto: a forward or backward jump by off that the kernel takes only
  * when the frame's loop budget is spent (docs/kernel-paths.md "may_goto"). */
 static inline bool cf_insn_is_may_goto(const struct bpf_insn *i)
@@ -179,6 +195,8 @@ enum cf_arg_kind {
 	CF_ARG_PTR_MEM,   /* pointer to initialized stack or ctx memory; the next
 	                     argument is its length */
 	CF_ARG_CONST_LEN, /* known constant 1..512, length of the previous arg */
+	CF_ARG_FUNC,      /* a callback: ldimm64 of a static function (ARG_PTR_TO_FUNC) */
+	CF_ARG_PTR_STACK_OR_NULL, /* a stack pointer or 0 (ARG_PTR_TO_STACK_OR_NULL) */
 	CF_ARG_PTR_OUT8,  /* pointer to 8 aligned stack bytes the callee writes (may be
 			     uninitialized before): ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT |
 			     MEM_WRITE | MEM_ALIGNED, size 8 */
@@ -212,7 +230,9 @@ enum {
 	CF_KHELPER_GET_SMP_PROCESSOR_ID = 8, /* BPF_FUNC_get_smp_processor_id */
 	CF_KHELPER_STRTOL = 105,             /* BPF_FUNC_strtol */
 	CF_KHELPER_STRTOUL = 106,            /* BPF_FUNC_strtoul */
+	CF_KHELPER_LOOP = 181,               /* BPF_FUNC_loop: callback(index, ctx) */
 };
+#define CF_LOOP_MAX 8388608 /* BPF_MAX_LOOPS: nr_loops above it is -E2BIG */
 
 extern const struct cf_callee cf_callees[];
 extern const int cf_ncallees;

@@ -19,6 +19,9 @@ const struct cf_callee cf_callees[] = {
 	  CF_RET_SCALAR, true },
 	{ "bpf_strtoul", CF_KHELPER_STRTOUL, false, 4, { CF_ARG_PTR_MEM, CF_ARG_CONST_LEN, S, CF_ARG_PTR_OUT8 },
 	  CF_RET_SCALAR, true },
+	/* kernel/bpf/bpf_iter.c: bpf_loop(nr_loops, callback_fn, callback_ctx, flags) */
+	{ "bpf_loop", CF_KHELPER_LOOP, false, 4, { S, CF_ARG_FUNC, CF_ARG_PTR_STACK_OR_NULL, S }, CF_RET_SCALAR,
+	  true },
 };
 
 #undef KF

@@ -51,6 +51,7 @@ enum reg_type {
 	SCALAR,
 	PTR_STACK, /* frame, off from that frame's r10 */
 	PTR_CTX,   /* off from the start of ctx */
+	PTR_FUNC,  /* a callback's address: off is the function (BPF_PSEUDO_FUNC) */
 };
 
 /* No implicit padding: states are compared with memcmp. */
@@ -83,7 +84,8 @@ struct frame {
 	int32_t slot_base;  /* first slot in state.slots */
 	int32_t nslots;
 	uint8_t no_arg_loads; /* stack-args.md 2.4: an r11 store or a call happened */
-	uint8_t pad[7];
+	uint8_t is_callback;  /* entered from bpf_loop: r0 in [0, 1] at exit */
+	uint8_t pad[6];
 	struct reg regs[11];
 	struct reg in_args[CF_MAX_STACK_ARGS];
 	struct reg out_args[CF_MAX_STACK_ARGS];
@@ -218,7 +220,7 @@ static bool is_const(const struct reg *r)
 
 static bool is_ptr(const struct reg *r)
 {
-	return r->type == PTR_STACK || r->type == PTR_CTX;
+	return r->type == PTR_STACK || r->type == PTR_CTX || r->type == PTR_FUNC;
 }
 
 /* Make the signed and unsigned bounds agree; false if the range is empty
@@ -255,6 +257,8 @@ static const char *reg_type_name(const struct reg *r)
 		return "fp";
 	case PTR_CTX:
 		return "ctx";
+	case PTR_FUNC:
+		return "func";
 	default:
 		return "?";
 	}
@@ -604,8 +608,18 @@ static int check_insn_fields(struct checker *c, int fi, int pc, const struct bpf
 
 			if (n->code || n->dst_reg || n->src_reg || n->off || i->off)
 				return fail(c, fi, pc, "invalid BPF_LD_IMM insn");
-			if (i->src_reg)
+			if (i->src_reg == BPF_PSEUDO_FUNC && c->o.kernel_paths) {
+				/* a callback: a static function other than main */
+				if (n->imm || i->imm <= 0 || i->imm >= c->p->nfuncs)
+					return fail(c, fi, pc, "invalid BPF_PSEUDO_FUNC: function #%d", i->imm);
+				if (c->p->funcs[i->imm].global ||
+				    c->p->funcs[i->imm].nargs > CF_MAX_REG_ARGS)
+					return fail(c, fi, pc,
+						    "callback %s: a static function of at most 5 arguments",
+						    c->p->funcs[i->imm].name);
+			} else if (i->src_reg) {
 				return fail(c, fi, pc, "unrecognized bpf_ld_imm64 insn");
+			}
 		}
 		if (i->dst_reg == BPF_REG_10)
 			return fail(c, fi, pc, "frame pointer is read only");
@@ -831,12 +845,15 @@ static int graph_dfs(struct checker *c, struct graph *g, int fi)
 		const struct bpf_insn *i = &f->insns[pc];
 		int callee;
 
-		if (cf_insn_is_ldimm64(i)) {
+		/* check_max_stack_depth: a callback's address counts as a call */
+		if (cf_insn_is_ldimm64(i) && !cf_insn_is_pseudo_func(i)) {
 			pc++;
 			continue;
 		}
-		if (!cf_insn_is_pseudo_call(i))
+		if (!cf_insn_refs_func(i))
 			continue;
+		if (cf_insn_is_ldimm64(i))
+			pc++;
 		callee = i->imm;
 		if (g->color[callee] == 1)
 			return fail(c, fi, pc, "recursive call to %s: back-edge from insn %d to %d",
@@ -862,12 +879,14 @@ static int report_chain(struct checker *c, struct graph *g, int fi, int frames, 
 		const struct bpf_insn *i = &f->insns[pc];
 		int callee, nf, nb;
 
-		if (cf_insn_is_ldimm64(i)) {
+		if (cf_insn_is_ldimm64(i) && !cf_insn_is_pseudo_func(i)) {
 			pc++;
 			continue;
 		}
-		if (!cf_insn_is_pseudo_call(i))
+		if (!cf_insn_refs_func(i))
 			continue;
+		if (cf_insn_is_ldimm64(i))
+			pc++;
 		callee = i->imm;
 		nf = frames + 1;
 		nb = bytes + round16(c->stack[callee]);
@@ -1793,6 +1812,44 @@ static int check_out8_arg(struct checker *c, struct state *s, int regno, struct 
 	return 0;
 }
 
+/* bpf_loop's callback (set_loop_callback_state): r1 the index, r2 the
+ * caller's r3, r3..r5 not readable; r0 in [0, 1] at its exit. Walked for
+ * zero calls (a pushed state continues after the helper) and for one; the
+ * kernel iterates to a fixed point, we do not (docs/kernel-paths.md
+ * "Callbacks": generated callbacks write only values nothing branches on). */
+static int enter_loop_callback(struct checker *c, struct state *s, int cb, struct reg cb_ctx)
+{
+	struct frame *f = cur(s), *nf;
+	struct state t;
+
+	if (s->nframes >= c->o.max_frames)
+		return fail(c, f->func, s->pc, "the call stack of %d frames is too deep", s->nframes + 1);
+	clear_caller_saved(f);
+	f->regs[0] = scalar_unknown();
+	t = *s;
+	t.pc = s->pc + 1;
+	if (push_state(c, &t))
+		return -1;
+	nf = &s->fr[s->nframes];
+	memset(nf, 0, sizeof(*nf));
+	nf->func = cb;
+	nf->callsite = s->pc;
+	nf->is_callback = 1;
+	nf->slot_base = f->slot_base + f->nslots;
+	nf->nslots = (c->stack[cb] + 7) / 8;
+	if (nf->slot_base + nf->nslots > MAX_SLOTS)
+		return fail(c, f->func, s->pc, "combined stack size is too large");
+	memset(&s->slots[nf->slot_base], 0, sizeof(struct slot) * nf->nslots);
+	s->nslots = nf->slot_base + nf->nslots;
+	nf->regs[1] = scalar_unknown();
+	nf->regs[2] = cb_ctx;
+	nf->regs[BPF_REG_10] = ptr_stack(s->nframes, 0);
+	f->regs[0] = reg_not_init();
+	s->nframes++;
+	s->pc = -1; /* the caller's main loop adds 1 */
+	return 0;
+}
+
 static int do_helper_call(struct checker *c, struct state *s, const struct bpf_insn *i)
 {
 	struct frame *f = cur(s);
@@ -1826,8 +1883,20 @@ static int do_helper_call(struct checker *c, struct state *s, const struct bpf_i
 			if (check_out8_arg(c, s, n, args[n - 1]))
 				return -1;
 			break;
+		case CF_ARG_FUNC:
+			if (args[n - 1].type != PTR_FUNC)
+				return fail(c, f->func, s->pc, "R%d type=%s expected=func", n,
+					    reg_type_name(&args[n - 1]));
+			break;
+		case CF_ARG_PTR_STACK_OR_NULL:
+			if (args[n - 1].type == PTR_STACK || (is_const(&args[n - 1]) && args[n - 1].umin == 0))
+				break;
+			return fail(c, f->func, s->pc, "R%d type=%s expected=fp, scalar 0", n,
+				    reg_type_name(&args[n - 1]));
 		}
 	}
+	if (ce->kernel && ce->id == CF_KHELPER_LOOP)
+		return enter_loop_callback(c, s, args[1].off, args[2]);
 	clear_caller_saved(f);
 	f->regs[0] = scalar_unknown();
 	return 0;
@@ -1912,6 +1981,13 @@ static int do_exit(struct checker *c, struct state *s, bool entry_is_global)
 	 * that outlives the callee; ctx goes back to the caller unchanged. */
 	if (r0.type == PTR_STACK)
 		return fail(c, fi, s->pc, "cannot return stack pointer to the caller");
+	if (f->is_callback) {
+		/* callback_ret_range: bpf_loop's callbacks return 0 or 1 */
+		if (r0.type != SCALAR || r0.umax > 1)
+			return fail(c, fi, s->pc, "At callback return the register R0 has unknown scalar value "
+				    "should have been in [0, 1]");
+		r0 = scalar_unknown(); /* bpf_loop's own result */
+	}
 	s->nframes--;
 	s->nslots = f->slot_base;
 	caller = cur(s);
@@ -1939,6 +2015,11 @@ static int step(struct checker *c, struct state *s, bool entry_is_global, bool *
 		uint64_t v = (uint32_t)i->imm | ((uint64_t)(uint32_t)i[1].imm << 32);
 
 		f->regs[i->dst_reg] = scalar_const(v);
+		if (cf_insn_is_pseudo_func(i)) {
+			f->regs[i->dst_reg] = reg_not_init();
+			f->regs[i->dst_reg].type = PTR_FUNC;
+			f->regs[i->dst_reg].off = i->imm;
+		}
 		next = s->pc + 2;
 		break;
 	}
@@ -1965,6 +2046,8 @@ static int step(struct checker *c, struct state *s, bool entry_is_global, bool *
 				next = s->pc + 1;
 			} else if (do_helper_call(c, s, i)) {
 				return -1;
+			} else {
+				next = s->pc + 1; /* -1 + 1 when a callback was entered */
 			}
 		} else if (op == BPF_EXIT) {
 			r = do_exit(c, s, entry_is_global);

@@ -116,6 +116,7 @@ enum param_kind {
 struct func_plan {
 	int nargs;
 	bool global;
+	bool callback;  /* bpf_loop's callback (index, ctx): only its parent calls it, through bpf_loop */
 	uint8_t kind[CF_MAX_ARGS];
 	uint8_t ptr_len[CF_MAX_ARGS];
 	int nptr;
@@ -855,6 +856,8 @@ static bool call_fits(const struct fgen *fg, int j)
 
 	if (c->level <= fg->pl->level) /* levels strictly grow along a chain */
 		return false;
+	if (c->callback) /* its parent's bpf_loop is its only caller */
+		return false;
 	if (fg->cost + fg->loop_mult * fg->paths * c->cost + fg->paths * c->exits * fg->required_left > COST_CAP)
 		return false;
 	if (projected_paths(fg, c->exits) > PATHS_MAX)
@@ -1489,8 +1492,14 @@ static void prologue(struct fgen *fg)
 	}
 }
 
+static void callback_epilogue(struct fgen *fg);
+
 static void epilogue(struct fgen *fg)
 {
+	if (fg->pl->callback) {
+		callback_epilogue(fg);
+		return;
+	}
 	if (fg->g->o->profile == GEN_PROFILE_MODEL)
 		stack_hash_region(fg);
 	else if (fg->ctx_slot) {
@@ -1507,10 +1516,70 @@ static void epilogue(struct fgen *fg)
 	emit(fg, cf_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
 }
 
+static void gen_loop_call(struct fgen *fg, int j);
+
+/* ---- bpf_loop (kernel profile, kernel_paths) ------------------------------ */
+
+/* bpf_loop(nr_loops, callback, ctx, flags): ctx is 8 bytes of our data
+ * area, its value folded into the accumulator afterwards (the callback
+ * writes its own accumulator there), r0 (the iterations run) too. nr_loops
+ * 1..4, now and then 0; now and then flags 1 (-EINVAL, no call). */
+static void gen_loop_call(struct fgen *fg, int j)
+{
+	const struct func_plan *c = &fg->g->plan[j];
+	int off = -fg->pl->frame_size + 8 * (int)gen_choose(fg->s, data_bytes(fg) / 8);
+
+	write_canary(fg);
+	if (!stack_is_init(fg, off, 8)) {
+		emit_st(fg, BPF_DW, BPF_REG_10, off, pick_imm32(fg));
+		stack_mark(fg, off, 8);
+	}
+	/* 0 loops now and then: 7.2.13 then refuses some programs with
+	 * "verifier bug: No program to jit" (docs/kernel-bugs/loop-zero-no-jit) */
+	emit_mov_imm(fg, BPF_REG_1, gen_choose(fg->s, 16) == 15 ? 0 : 1 + (int)gen_choose(fg->s, 4));
+	emit(fg, cf_insn(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_2, BPF_PSEUDO_FUNC, 0, j));
+	emit(fg, cf_insn(0, 0, 0, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, off));
+	emit_mov_imm(fg, BPF_REG_4, gen_choose(fg->s, 16) == 15);
+	/* the checker walks the callback once and skips it once (4 calls
+	 * at most at run time) */
+	fg->cost += fg->loop_mult * fg->paths * c->cost;
+	fg->paths = fg->paths * (c->exits + 1) > (1L << 20) ? 1L << 20 : fg->paths * (c->exits + 1);
+	emit_call(fg, 0, CF_KHELPER_LOOP);
+	after_call(fg, false);
+	emit_ldx(fg, BPF_DW, BPF_REG_1, BPF_REG_10, off);
+	fg->st.reg[BPF_REG_1] = REG_SCALAR;
+	fold_reg_into_acc(fg, BPF_REG_1);
+}
+
+/* A callback ends with its accumulator (and r6..r9) written through ctx
+ * into its parent's frame, and r0 in [0, 1] as callback_ret_range asks:
+ * 0 (go on) or the accumulator's low bit (stop now and then). */
+static void callback_epilogue(struct fgen *fg)
+{
+	emit_ldx(fg, BPF_DW, BPF_REG_0, BPF_REG_10, ACC_OFF);
+	for (int r = BPF_REG_6; r <= BPF_REG_9; r++)
+		if (fg->st.reg[r] == REG_SCALAR && gen_coin(fg->s))
+			emit(fg, cf_insn(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, r, 0, 0));
+	if (fg->ptr_slot[1]) {
+		emit_ldx(fg, BPF_DW, BPF_REG_1, BPF_REG_10, fg->ptr_slot[1]);
+		emit_stx(fg, BPF_DW, BPF_REG_1, BPF_REG_0, 0);
+	}
+	if (gen_choose(fg->s, 3) == 0)
+		emit(fg, cf_insn(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_0, 0, 0, 1));
+	else
+		emit_mov_imm(fg, BPF_REG_0, 0);
+	emit(fg, cf_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+}
+
 static void required_call(struct fgen *fg, int j)
 {
 	fg->required_left -= fg->g->plan[j].cost;
-	gen_subprog_call(fg, j);
+	if (fg->g->plan[j].callback)
+		gen_loop_call(fg, j);
+	else
+		gen_subprog_call(fg, j);
 }
 
 static void gen_func(struct gen *g, int fi)
@@ -1626,6 +1695,17 @@ static void plan_program(struct gen *g)
 		for (int n = 0; n <= CF_MAX_ARGS; n++)
 			w[n] = n <= o->max_args ? nargs_weights[n] : 0;
 		pl->nargs = gen_weighted(s, w, CF_MAX_ARGS + 1);
+		/* docs/kernel-paths.md "Callbacks": bpf_loop's callback takes
+		 * (index, ctx), ctx 8 bytes of its parent's data area */
+		if (o->kernel_paths && par_data >= 8 && gen_choose(s, 5) == 0) {
+			pl->callback = true;
+			pl->nargs = 2;
+			pl->kind[0] = PARAM_SCALAR;
+			pl->kind[1] = PARAM_PTR_STACK;
+			pl->ptr_len[1] = 8;
+			pl->nptr = 1;
+			continue;
+		}
 		/* stack-args.md 2.8: global functions keep the 5-argument limit;
 		 * they take scalars only (the BTF of a global func types them). */
 		pl->global = pl->nargs <= CF_MAX_REG_ARGS && gen_choose(s, 8) == 7;

@@ -14,6 +14,7 @@
  */
 #include "interp/interp.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -90,7 +91,7 @@ static const char *const invalid_reason[] = {
 	[BAD_R10_WRITE] = "frame pointer is read only",
 	[BAD_JUMP] = "jump out of the function",
 	[BAD_LDIMM64_HALF] = "jump into the middle of ld_imm64, or ld_imm64 lacks its second half",
-	[BAD_LDIMM64_SRC] = "ld_imm64 with a pseudo source (maps, functions) is not supported",
+	[BAD_LDIMM64_SRC] = "ld_imm64 with a pseudo source other than a function (maps) is not supported",
 	[BAD_CALL_FUNC] = "call of a function that does not exist",
 	[BAD_CALLEE] = "call of a helper or kfunc that is not in the call table",
 	[BAD_ATOMIC] = "invalid atomic operation",
@@ -233,11 +234,13 @@ static struct pinsn decode(const struct cf_prog *p, int fi, int pc, int base)
 			return invalid(BAD_OPCODE);
 		if (pc + 1 >= f->ninsns)
 			return invalid(BAD_LDIMM64_HALF);
-		if (in->src_reg != 0)
+		if (in->src_reg != 0 && (in->src_reg != BPF_PSEUDO_FUNC || in->imm < 0 || in->imm >= p->nfuncs))
 			return invalid(BAD_LDIMM64_SRC);
 		if (in->dst_reg >= BPF_REG_10)
 			return invalid(in->dst_reg == BPF_REG_10 ? BAD_R10_WRITE : BAD_REG);
 		pi.imm = (uint64_t)(uint32_t)in->imm | (uint64_t)(uint32_t)f->insns[pc + 1].imm << 32;
+		if (in->src_reg == BPF_PSEUDO_FUNC)
+			pi.imm = INTERP_FUNC_ADDR(in->imm);
 		return pi;
 
 	case BPF_LDX:
@@ -378,6 +381,11 @@ struct frame {
 	 * runs out the kernel stamps the time and refills it */
 	uint32_t may_goto_count;
 	bool may_goto_stamped;
+	/* a bpf_loop callback (kernel/bpf/bpf_iter.c): its index, the loop's
+	 * count and callback_ctx, re-entered from the helper until done */
+	bool is_callback;
+	uint32_t cb_index, cb_count;
+	uint64_t cb_ctx;
 	uint8_t stack[CF_STACK_MAX];
 	uint8_t written[CF_STACK_MAX]; /* 1 for each byte stored since the frame began */
 };
@@ -549,6 +557,80 @@ static bool kernel_helper_args(struct vm *vm, long pc, const struct cf_callee *c
 		args[i] = (uint64_t)(uintptr_t)m;
 	}
 	return true;
+}
+
+/* ---- bpf_loop ------------------------------------------------------------ */
+
+/* Enter the callback's frame for iteration i (kernel/bpf/bpf_iter.c:
+ * callback(i, callback_ctx, 0, 0, 0); the verifier lets it read r1, r2). */
+static void loop_enter(struct vm *vm, struct frame *fr, uint64_t *r, long *next)
+{
+	memset(fr->written, 0, sizeof(fr->written));
+	fr->in_valid = fr->out_valid = 0;
+	fr->may_goto_count = MAY_GOTO_TIMED_LOOPS;
+	fr->may_goto_stamped = false;
+	for (int i = BPF_REG_0; i <= BPF_REG_9; i++)
+		r[i] = INTERP_POISON;
+	r[BPF_REG_1] = fr->cb_index;
+	r[BPF_REG_2] = fr->cb_ctx;
+	r[BPF_REG_10] = frame_top(vm->depth);
+	*next = vm->img->func_start[fr->func];
+}
+
+/* bpf_loop(nr_loops, callback_fn, callback_ctx, flags): flags other than 0
+ * are -EINVAL, nr_loops (a u32) above BPF_MAX_LOOPS -E2BIG, 0 loops 0;
+ * else the callback's frame opens (false after a fault). */
+static bool loop_start(struct vm *vm, long pc, uint64_t *r, long *next)
+{
+	struct frame *caller = &vm->frames[vm->depth], *fr;
+	uint32_t n = (uint32_t)r[BPF_REG_1];
+	uint64_t fn = r[BPF_REG_2] - INTERP_FUNC_ADDR(0);
+	int cb = (int)(fn / 0x100);
+
+	caller->out_valid = caller->in_valid = 0; /* stack-args.md 2.2, 2.4 */
+	if (r[BPF_REG_4] != 0 || n == 0 || n > CF_LOOP_MAX) {
+		r[BPF_REG_0] = r[BPF_REG_4] ? (uint64_t)-EINVAL : n ? (uint64_t)-E2BIG : 0;
+		for (int i = BPF_REG_1; i <= BPF_REG_5; i++)
+			r[i] = INTERP_POISON;
+		return true;
+	}
+	if (fn % 0x100 || cb <= 0 || cb >= vm->img->nfuncs) {
+		fault(vm, pc, "call bpf_loop: r2 0x%" PRIx64 " is not a function's address", r[BPF_REG_2]);
+		return false;
+	}
+	if (vm->depth + 1 >= CF_MAX_FRAMES) {
+		fault(vm, pc, "call bpf_loop: callback %s: more than %d call frames", vm->img->prog->funcs[cb].name,
+		      CF_MAX_FRAMES);
+		return false;
+	}
+	fr = &vm->frames[++vm->depth];
+	fr->func = cb;
+	fr->ret_pc = pc + 1;
+	memcpy(fr->caller_regs, &r[BPF_REG_6], sizeof(fr->caller_regs));
+	fr->is_callback = true;
+	fr->cb_index = 0;
+	fr->cb_count = n;
+	fr->cb_ctx = r[BPF_REG_3];
+	loop_enter(vm, fr, r, next);
+	return true;
+}
+
+/* At the callback's exit: 0 continues with the next index, anything else
+ * stops and bpf_loop returns i + 1; after the last index it returns
+ * nr_loops. True if the callback runs again; false: the frame closes as
+ * any other, with r0 = bpf_loop's result. */
+static bool loop_again(struct vm *vm, uint64_t *r, long *next)
+{
+	struct frame *fr = &vm->frames[vm->depth];
+
+	if (r[BPF_REG_0] == 0 && fr->cb_index + 1 < fr->cb_count) {
+		fr->cb_index++;
+		loop_enter(vm, fr, r, next);
+		return true;
+	}
+	r[BPF_REG_0] = r[BPF_REG_0] ? fr->cb_index + 1 : fr->cb_count;
+	fr->is_callback = false;
+	return false;
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -913,6 +995,7 @@ static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r
 			fr->func = OFF;
 			fr->may_goto_count = MAY_GOTO_TIMED_LOOPS;
 			fr->may_goto_stamped = false;
+			fr->is_callback = false;
 			fr->ret_pc = pc + 1;
 			memcpy(fr->caller_regs, &r[BPF_REG_6], sizeof(fr->caller_regs));
 			/* stack-args.md 3: copy the caller's outgoing slots 1..n-5 into
@@ -935,6 +1018,11 @@ static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r
 			struct frame *fr = &vm->frames[vm->depth];
 			uint64_t args[CF_MAX_ARGS] = { 0 };
 
+			if (c->kernel && c->id == CF_KHELPER_LOOP) {
+				if (!loop_start(vm, pc, r, &next))
+					goto out;
+				break;
+			}
 			for (int i = 0; i < c->nargs; i++) {
 				int k = i + 1 - CF_MAX_REG_ARGS;
 
@@ -1006,6 +1094,8 @@ static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r
 		case BPF_JMP | BPF_EXIT: {
 			struct frame *fr = &vm->frames[vm->depth];
 
+			if (fr->is_callback && loop_again(vm, r, &next))
+				break;
 			if (vm->depth == 0) {
 				if (tr)
 					trace_insn(vm, tr, pc, before, r);

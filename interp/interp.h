@@ -32,6 +32,9 @@
 #define INTERP_STACK_ADDR 0x20000000ULL
 #define INTERP_STACK_STRIDE 0x1000ULL /* gaps between frames catch overruns */
 #define INTERP_POISON 0xbad0c0debad0c0deULL
+/* What ldimm64 of function k's address (BPF_PSEUDO_FUNC) gives: the checker
+ * keeps it from becoming observable. */
+#define INTERP_FUNC_ADDR(k) (0x30000000ULL + (uint64_t)(k) * 0x100)
 
 struct interp_opts {
 	long insn_budget; /* default 1,000,000 instructions */

@@ -601,18 +601,22 @@ static bool all_reg_args(const struct cf_prog *p)
 	return true;
 }
 
-/* arm64's bpf_jit_inlines_helper_call (arch/arm64/net/bpf_jit_comp.c)
- * claims bpf_get_smp_processor_id whether or not the JIT is on, and
- * do_misc_fixups then marks the program jit_required: with the JIT off a
- * 7.2 arm64 kernel refuses it ("program requires BPF JIT compiler but it
- * is not available"), so the kernel's interpreter is no voice for it
- * (docs/kernel-paths.md "Helpers"). */
-static bool calls_jit_inlined_helper(const struct cf_prog *p)
+/* Programs 7.2 runs only JITed, so the kernel's interpreter is no voice for
+ * them (docs/kernel-paths.md): arm64's bpf_jit_inlines_helper_call
+ * (arch/arm64/net/bpf_jit_comp.c) claims bpf_get_smp_processor_id whether
+ * or not the JIT is on, and do_misc_fixups then marks the program
+ * jit_required ("program requires BPF JIT compiler but it is not
+ * available"); a callback's address (BPF_PSEUDO_FUNC) is refused without
+ * the JIT (kernel/bpf/fixups.c: "callbacks are not allowed in non-JITed
+ * programs"). */
+static bool needs_jit(const struct cf_prog *p)
 {
 	for (int fi = 0; fi < p->nfuncs; fi++)
 		for (int pc = 0; pc < p->funcs[fi].ninsns; pc++) {
 			const struct bpf_insn *i = &p->funcs[fi].insns[pc];
 
+			if (cf_insn_is_pseudo_func(i))
+				return true;
 			if (i->code == (BPF_JMP | BPF_CALL) && i->src_reg == 0 &&
 			    i->imm == CF_KHELPER_GET_SMP_PROCESSOR_ID)
 				return true;
@@ -630,7 +634,7 @@ static bool wants_voice(const struct target *t, const struct target_case *c, enu
 		return t->vm; /* even a program the checker rejects: the verdicts are compared */
 	case TARGET_VOICE_KERNEL_INTERP:
 		return t->vm && c->checker_ok && !t->opts.no_kernel_interp && vm_get_info(t->vm)->jit_switchable &&
-		       all_reg_args(c->prog) && !calls_jit_inlined_helper(c->prog);
+		       all_reg_args(c->prog) && !needs_jit(c->prog);
 	case TARGET_VOICE_MODEL_JIT:
 		return t->ex && (c->checker_ok || !c->checked);
 	case TARGET_VOICE_HOST:

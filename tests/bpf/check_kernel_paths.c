@@ -63,3 +63,29 @@ TEST(may_goto_both_ways)
 	ACCEPT_OPTS(".func main\n  r0 = 0\n  r6 = 0\nhead:\n  may_goto skip\n  r0 += 3\nskip:\n  r6 += 1\n"
 		    "  if r6 < 4 goto head\n  exit\n", &k);
 }
+
+TEST(bpf_loop_callback_rules)
+{
+	struct cf_check_opts k;
+	const char *head = ".func main, 1, stack=8\n  *(u64 *)(r10 - 8) = 0\n  r1 = 2\n  r2 = cb ll\n  r3 = r10\n"
+			   "  r3 += -8\n  r4 = 0\n  call 181\n  exit\n";
+	char text[512];
+
+	kernel_opts(&k);
+	snprintf(text, sizeof(text), "%s.func cb, 2\n  r0 = *(u64 *)(r2 + 0)\n  r0 &= 1\n  exit\n", head);
+	ACCEPT_OPTS(text, &k);
+	/* set_loop_callback_state: r3..r5 are not readable in the callback */
+	snprintf(text, sizeof(text), "%s.func cb, 2\n  r0 = r3\n  r0 &= 1\n  exit\n", head);
+	REJECT_OPTS(text, &k, "R3 !read_ok");
+	/* callback_ret_range [0, 1] */
+	snprintf(text, sizeof(text), "%s.func cb, 2\n  r0 = 2\n  exit\n", head);
+	REJECT_OPTS(text, &k, "At callback return the register R0");
+	/* the address of a function is a pointer: never observable */
+	REJECT_OPTS(".func main\n  r0 = cb ll\n  exit\n.func cb, 2\n  r0 = 0\n  exit\n", &k, "R0 leaks addr");
+	/* ARG_PTR_TO_FUNC */
+	REJECT_OPTS(".func main\n  r1 = 1\n  r2 = 0\n  r3 = 0\n  r4 = 0\n  call 181\n  exit\n", &k,
+		    "R2 type=scalar expected=func");
+	/* without kernel_paths there is no callback */
+	REJECT(".func main\n  r0 = cb ll\n  r0 = 0\n  exit\n.func cb, 2\n  r0 = 0\n  exit\n",
+	       "unrecognized bpf_ld_imm64 insn");
+}

@@ -220,14 +220,15 @@ TEST(gen_kernel_profile_has_no_helpers_and_respects_max_args)
 }
 
 /* The vm target on a 7.2 kernel (docs/kernel-paths.md): each kernel
- * helper, in functions with stack arguments too, may_goto in straight code
+ * helper (bpf_loop with callbacks that call functions with stack
+ * arguments), in functions with stack arguments too, may_goto in straight code
  * and in loops, chains of all 16 frames; none of the model's callees. */
 TEST(gen_vm_profile_reaches_helpers_may_goto_and_16_frames)
 {
 	struct gen_opts go;
 	struct gen_stats st;
 	uint8_t *buf = malloc(GEN_SEED_MAX_LEN);
-	long by_id[3] = { 0 }, in_stack_arg_funcs = 0, may_goto_in_loops = 0;
+	long by_id[4] = { 0 }, in_stack_arg_funcs = 0, may_goto_in_loops = 0, callbacks_with_stack_arg_calls = 0;
 
 	gen_opts_default(&go);
 	go.profile = GEN_PROFILE_KERNEL;
@@ -263,16 +264,32 @@ TEST(gen_vm_profile_reaches_helpers_may_goto_and_16_frames)
 				if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg)
 					continue;
 				CHECK(cf_callee_find(false, in->imm) && cf_callee_find(false, in->imm)->kernel);
-				by_id[in->imm == CF_KHELPER_GET_SMP_PROCESSOR_ID ? 0 : in->imm == CF_KHELPER_STRTOL ? 1 : 2]++;
+				by_id[in->imm == CF_KHELPER_GET_SMP_PROCESSOR_ID ? 0 : in->imm == CF_KHELPER_STRTOL ? 1 :
+				      in->imm == CF_KHELPER_STRTOUL ? 2 : 3]++;
 				if (f->nargs > CF_MAX_REG_ARGS)
 					in_stack_arg_funcs++;
 			}
 		}
+		/* a callback (named by an ldimm64) that calls a function with
+		 * stack arguments: the JIT's stack-argument code entered from C */
+		for (int fi = 0; fi < p.nfuncs; fi++)
+			for (int pc = 0; pc < p.funcs[fi].ninsns; pc++) {
+				const struct cf_func *cb;
+
+				if (!cf_insn_is_pseudo_func(&p.funcs[fi].insns[pc]))
+					continue;
+				cb = &p.funcs[p.funcs[fi].insns[pc].imm];
+				for (int k = 0; k < cb->ninsns; k++)
+					if (cf_insn_is_pseudo_call(&cb->insns[k]) &&
+					    p.funcs[cb->insns[k].imm].nargs > CF_MAX_REG_ARGS)
+						callbacks_with_stack_arg_calls++;
+			}
 		cf_prog_free(&p);
 	}
 	free(buf);
 	CHECK_EQ(st.kfunc_calls, 0);
-	for (int k = 0; k < 3; k++)
+	CHECK_MSG(callbacks_with_stack_arg_calls > 0, "no callback calls a function with stack arguments");
+	for (int k = 0; k < 4; k++)
 		CHECK_MSG(by_id[k] > 0, "kernel helper %d never called", k);
 	CHECK_MSG(in_stack_arg_funcs > 0, "no helper call in a function with stack arguments");
 	CHECK_MSG(st.may_goto > 0, "no may_goto");

@@ -141,3 +141,52 @@ TEST(may_goto_counter_per_frame)
 	REQUIRE_MSG(res.status == INTERP_OK, "%s", res.fault);
 	CHECK_EQ(res.r0, 150000);
 }
+
+TEST(bpf_loop_runs_the_callback_until_it_returns_1)
+{
+	struct interp_result res;
+	const char *prog =
+		".func main, 1, stack=16\n  *(u64 *)(r10 - 8) = 100\n  r1 = %d\n  r2 = cb ll\n  r3 = r10\n  r3 += -8\n"
+		"  r4 = %d\n  call 181\n  r1 = *(u64 *)(r10 - 8)\n  r0 <<= 16\n  r0 += r1\n  exit\n"
+		".func cb, 2, stack=8\n  r3 = *(u64 *)(r2 + 0)\n  r3 *= 3\n  r3 += r1\n  *(u64 *)(r2 + 0) = r3\n"
+		"  r0 = 0\n  if r1 != 1 goto l\n  r0 = 1\nl:\n  exit\n";
+	char text[600];
+
+	/* kernel/bpf/bpf_iter.c: callback(i, ctx) for i = 0, 1, ...; a
+	 * nonzero return stops the loop and bpf_loop returns i + 1: here
+	 * i = 0 (100 * 3 + 0 = 300, go on), i = 1 (900 + 1 = 901, stop): 2 */
+	snprintf(text, sizeof(text), prog, 3, 0);
+	t_run_text(text, NULL, &res);
+	REQUIRE_MSG(res.status == INTERP_OK, "%s", res.fault);
+	CHECK_EQ(res.r0, (2ULL << 16) + 901);
+	/* one loop: the callback never says stop, bpf_loop returns 1 */
+	snprintf(text, sizeof(text), prog, 1, 0);
+	t_run_text(text, NULL, &res);
+	CHECK_EQ(res.r0, (1ULL << 16) + 300);
+	/* zero loops: no call, 0 */
+	snprintf(text, sizeof(text), prog, 0, 0);
+	t_run_text(text, NULL, &res);
+	CHECK_EQ(res.r0, 100);
+	/* flags other than 0: -EINVAL (-22) before any call */
+	snprintf(text, sizeof(text), prog, 3, 1);
+	t_run_text(text, NULL, &res);
+	CHECK_EQ(res.r0, ((uint64_t)-22 << 16) + 100);
+}
+
+TEST(bpf_loop_callback_calls_a_function_with_stack_arguments)
+{
+	struct interp_result res;
+
+	/* the callback's own frame calls sum7(i, 1, 2, 3, 4, 5, 6): 21 + i;
+	 * three loops add 21, 22, 23 into ctx-backed stack: 66 */
+	t_run_text(".func main, 1, stack=16\n  *(u64 *)(r10 - 8) = 0\n  r1 = 3\n  r2 = cb ll\n  r3 = r10\n  r3 += -8\n"
+		   "  r4 = 0\n  call 181\n  r0 = *(u64 *)(r10 - 8)\n  exit\n"
+		   ".func cb, 2, stack=16\n  *(u64 *)(r10 - 8) = r2\n  r2 = 1\n  r3 = 2\n  r4 = 3\n  r5 = 4\n"
+		   "  *(u64 *)(r11 - 8) = 5\n  *(u64 *)(r11 - 16) = 6\n  call sum7\n  r2 = *(u64 *)(r10 - 8)\n"
+		   "  r1 = *(u64 *)(r2 + 0)\n  r1 += r0\n  *(u64 *)(r2 + 0) = r1\n  r0 = 0\n  exit\n"
+		   ".func sum7, 7\n  r0 = *(u64 *)(r11 + 8)\n  r6 = *(u64 *)(r11 + 16)\n  r0 += r6\n  r0 += r1\n"
+		   "  r0 += r2\n  r0 += r3\n  r0 += r4\n  r0 += r5\n  exit\n",
+		   NULL, &res);
+	REQUIRE_MSG(res.status == INTERP_OK, "%s", res.fault);
+	CHECK_EQ(res.r0, 66);
+}
