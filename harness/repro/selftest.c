@@ -32,6 +32,9 @@ static void asm_line(FILE *out, const struct cf_prog *p, int fi, int pc, const c
 
 	if (cf_insn_is_pseudo_call(i)) {
 		snprintf(text, sizeof(text), "call %s_%s", stem, p->funcs[i->imm].name);
+	} else if (cf_insn_is_pseudo_func(i)) {
+		/* libbpf turns an ld_imm64 of a subprogram into BPF_PSEUDO_FUNC */
+		snprintf(text, sizeof(text), "r%d = %s_%s ll", i->dst_reg, stem, p->funcs[i->imm].name);
 	} else if (i->code == (BPF_JMP | BPF_CALL) && i->src_reg == BPF_PSEUDO_KFUNC_CALL) {
 		const struct cf_callee *c = cf_callee_find(true, i->imm);
 
