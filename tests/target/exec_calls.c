@@ -122,8 +122,13 @@ TEST(exec_handshake_gives_every_callee)
 	if (!ex)
 		return;
 	exec_callee_addrs(ex, addr, 32);
+	/* the model environment's callees; the kernel's helpers
+	 * (docs/kernel-paths.md) run only on a kernel */
 	for (int i = 0; i < cf_ncallees; i++)
-		CHECK_MSG(addr[i] != 0, "no address for %s", cf_callees[i].name);
+		if (cf_callees[i].kernel)
+			CHECK_EQ(addr[i], 0);
+		else
+			CHECK_MSG(addr[i] != 0, "no address for %s", cf_callees[i].name);
 	for (int i = cf_ncallees; i < 32; i++)
 		CHECK_EQ(addr[i], 0);
 	exec_stop(ex);
