@@ -24,12 +24,12 @@ static void chain(const struct cf_prog *p, int fi, int level, int *depth, int *s
 	for (int pc = 0; pc < f->ninsns; pc++) {
 		const struct bpf_insn *i = &f->insns[pc];
 
-		if (cf_insn_is_ldimm64(i)) {
-			pc++;
-			continue;
-		}
-		if (cf_insn_is_pseudo_call(i) && i->imm >= 0 && i->imm < p->nfuncs)
+		/* a callback's address counts as a call, as in the kernel's
+		 * check_max_stack_depth (docs/kernel-paths.md) */
+		if (cf_insn_refs_func(i) && i->imm >= 0 && i->imm < p->nfuncs)
 			chain(p, i->imm, level + 1, depth, stack, above);
+		if (cf_insn_is_ldimm64(i))
+			pc++;
 	}
 }
 
