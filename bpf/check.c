@@ -1905,6 +1905,11 @@ static int check_mem_arg(struct checker *c, struct state *s, int regno, struct r
 	if (n < 1 || n > CF_STACK_MAX)
 		return fail(c, fi, s->pc, "R%d invalid memory size %" PRId64 " (1..%d)", regno + 1, n,
 			    CF_STACK_MAX);
+	if (ptr.type == PTR_CTX && c->p->prog_type == CF_PROG_RAW_TP)
+		/* 7.2 check_helper_mem_access: ctx memory for helpers is
+		 * is_var_ctx_off_allowed's, SYSCALL programs' only */
+		return fail(c, fi, s->pc, "R%d type=ctx expected=fp (a RAW_TRACEPOINT program's ctx is no helper memory)",
+			    regno);
 	if (ptr.type == PTR_CTX) {
 		/* 7.2: check_helper_mem_access, the load's rule at offset 0;
 		 * before: __check_func_arg_reg_off (a model-only helper: no
