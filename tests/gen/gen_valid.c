@@ -264,3 +264,61 @@ TEST(gen_vm_profile_with_maps_and_raw_tp_pass_checker_and_interpreter)
 	go.max_funcs = GEN_VM_MAX_FUNCS;
 	run_valid_opts(&go, valid_count() / 4);
 }
+
+/* Both halves of the vm profile live in the same programs: over a few
+ * hundred, some call bpf_strtol/bpf_strtoul and a map helper in one
+ * function, some look a map up in a bpf_loop callback, and some raw
+ * tracepoints call 7.2's helpers and bpf_loop (7.2 gives all of them to
+ * both program types: docs/kernel-paths.md "Helpers"). */
+TEST(gen_vm_profile_mixes_helpers_callbacks_and_maps)
+{
+	struct gen_opts go;
+	uint8_t buf[4096];
+	int strtox_and_map = 0, map_in_callback = 0, raw_tp_helper = 0, raw_tp_loop = 0;
+
+	gen_opts_default(&go);
+	go.profile = GEN_PROFILE_KERNEL;
+	go.kernel_paths = go.maps = go.raw_tp = true;
+	go.max_frames = CF_MAX_FRAMES;
+	go.max_funcs = GEN_VM_MAX_FUNCS;
+	for (int i = 0; i < 300; i++) {
+		uint64_t seed = 0x313a0000ull + (uint64_t)i;
+		size_t len = gen_test_bytes(&seed, buf, sizeof(buf));
+		struct cf_prog p;
+		struct cf_err err;
+		bool callback[GEN_MAX_FUNCS + 1] = { false };
+
+		REQUIRE(gen_program(buf, len, &go, &p, &err) == 0);
+		for (int fi = 0; fi < p.nfuncs; fi++)
+			for (int pc = 0; pc < p.funcs[fi].ninsns; pc++) {
+				const struct bpf_insn *in = &p.funcs[fi].insns[pc];
+
+				if (cf_insn_is_pseudo_func(in) && in->imm > 0 && in->imm <= GEN_MAX_FUNCS)
+					callback[in->imm] = true;
+			}
+		for (int fi = 0; fi < p.nfuncs; fi++) {
+			bool strtox = false, map = false, helper = false, loop = false;
+
+			for (int pc = 0; pc < p.funcs[fi].ninsns; pc++) {
+				const struct bpf_insn *in = &p.funcs[fi].insns[pc];
+
+				if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg)
+					continue;
+				strtox |= in->imm == CF_KHELPER_STRTOL || in->imm == CF_KHELPER_STRTOUL;
+				helper |= in->imm == CF_KHELPER_STRTOL || in->imm == CF_KHELPER_STRTOUL ||
+					  in->imm == CF_KHELPER_GET_SMP_PROCESSOR_ID;
+				loop |= in->imm == CF_KHELPER_LOOP;
+				map |= cf_callee_is_map_helper(false, in->imm);
+			}
+			strtox_and_map += strtox && map;
+			map_in_callback += map && fi <= GEN_MAX_FUNCS && callback[fi];
+			raw_tp_helper += helper && p.prog_type == CF_PROG_RAW_TP;
+			raw_tp_loop += loop && p.prog_type == CF_PROG_RAW_TP;
+		}
+		cf_prog_free(&p);
+	}
+	CHECK_MSG(strtox_and_map > 5 && map_in_callback > 5 && raw_tp_helper > 5 && raw_tp_loop > 5,
+		  "functions with strtol and a map helper %d, callbacks with a map helper %d, raw tracepoint "
+		  "functions with a helper %d, with bpf_loop %d",
+		  strtox_and_map, map_in_callback, raw_tp_helper, raw_tp_loop);
+}
