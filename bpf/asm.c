@@ -905,6 +905,21 @@ static int parse_assign(struct parser *ps, struct stmt *st)
 			return parse_xchg(ps, st, dst, wide, true, true);
 		if (accept(ps, "cmpxchg32_32"))
 			return parse_xchg(ps, st, dst, wide, true, false);
+		/* `r2 = NAME ll`: a function's address (BPF_PSEUDO_FUNC),
+		 * resolved with the calls at the end of the file */
+		if (tok_is(peek_at(ps, 1), "ll") && t->len < CF_NAME_MAX) {
+			if (!wide) {
+				fail(ps, "a function's address needs an r register");
+				return -1;
+			}
+			snprintf(st->callee, sizeof(st->callee), "%.*s", t->len, t->s);
+			ps->lt.pos += 2;
+			st->insn[0] = cf_insn(BPF_LD | BPF_IMM | BPF_DW, (uint8_t)dst, BPF_PSEUDO_FUNC, 0, 0);
+			st->insn[1] = cf_insn(0, 0, 0, 0, 0);
+			st->nslots = 2;
+			st->call_by_name = true;
+			return 0;
+		}
 		fail_expected(ps, "a register, a number, a load or an operation");
 		return -1;
 	}
@@ -976,6 +991,9 @@ static int parse_stmt(struct parser *ps, struct stmt *st)
 		rc = parse_call(ps, st);
 	} else if (accept(ps, "goto") || accept(ps, "ja")) {
 		stmt_one(st, cf_insn(BPF_JMP | BPF_JA, 0, 0, 0, 0));
+		rc = take_target(ps, st);
+	} else if (accept(ps, "may_goto")) {
+		stmt_one(st, cf_insn(CF_MAY_GOTO, 0, 0, 0, 0));
 		rc = take_target(ps, st);
 	} else if (accept(ps, "gotol")) {
 		stmt_one(st, cf_insn(BPF_JMP32 | BPF_JA, 0, 0, 0, 0));
@@ -1394,6 +1412,14 @@ static int resolve_calls(struct asm_state *as)
 		const struct cf_callee *h;
 
 		ps->line = c->line;
+		if (cf_insn_is_ldimm64(insn)) {
+			if (callee < 0) {
+				fail(ps, "address of unknown function '%s'", c->name);
+				return -1;
+			}
+			insn->imm = callee;
+			continue;
+		}
 		if (callee >= 0) {
 			insn->src_reg = BPF_PSEUDO_CALL;
 			insn->imm = callee;
@@ -1616,6 +1642,10 @@ static int pretty_insn(char *buf, size_t size, const struct cf_prog *p, const st
 					snprintf(buf, size, "call kfunc %s", c->name);
 				else
 					snprintf(buf, size, "call kfunc %d", i->imm);
+			} else if (helper_name(p, i->imm) && cf_callee_find(false, i->imm)->kernel) {
+				/* by number, as LLVM assembles it (a name would be a
+				 * symbol to relocate); `call bpf_strtol` parses too */
+				snprintf(buf, size, "call %d", i->imm);
 			} else if (helper_name(p, i->imm)) {
 				snprintf(buf, size, "call %s", helper_name(p, i->imm));
 			} else {
@@ -1631,6 +1661,16 @@ static int pretty_insn(char *buf, size_t size, const struct cf_prog *p, const st
 			else
 				snprintf(target, sizeof(target), "%+d", rel);
 			snprintf(buf, size, "%s %s", cls == BPF_JMP ? "goto" : "gotol", target);
+			return 1;
+		}
+		if (cf_insn_is_may_goto(i)) {
+			if (i->dst_reg || i->imm)
+				return 0; /* reserved fields set: print as .insn */
+			if (label)
+				snprintf(target, sizeof(target), "%s", label);
+			else
+				snprintf(target, sizeof(target), "%+d", i->off);
+			snprintf(buf, size, "may_goto %s", target);
 			return 1;
 		}
 		for (k = 0; k < ARRAY_LEN(jmp_ops); k++)
@@ -1718,7 +1758,13 @@ static int pretty_insn(char *buf, size_t size, const struct cf_prog *p, const st
 			uint64_t v = (uint64_t)(uint32_t)i->imm | (uint64_t)(uint32_t)next->imm << 32;
 			int64_t sv = (int64_t)v;
 
-			if (sv > -65536 && sv < 65536)
+			if (i->src_reg == BPF_PSEUDO_FUNC) {
+				if (!p || i->imm < 0 || i->imm >= p->nfuncs || next->imm)
+					return 0;
+				snprintf(buf, size, "r%d = %s ll", i->dst_reg, p->funcs[i->imm].name);
+			} else if (i->src_reg) {
+				return 0;
+			} else if (sv > -65536 && sv < 65536)
 				snprintf(buf, size, "r%d = %" PRId64 " ll", i->dst_reg, sv);
 			else
 				snprintf(buf, size, "r%d = 0x%" PRIx64 " ll", i->dst_reg, v);
@@ -1760,7 +1806,11 @@ static bool reparses_to(const char *text, const struct cf_prog *p, const struct 
 		int callee = p ? cf_prog_find_func(p, st.callee) : -1;
 		const struct cf_callee *h = cf_callee_by_name(st.callee);
 
-		if (callee >= 0) {
+		if (cf_insn_is_ldimm64(&st.insn[0])) {
+			if (callee < 0)
+				return false;
+			st.insn[0].imm = callee;
+		} else if (callee >= 0) {
 			st.insn[0].src_reg = BPF_PSEUDO_CALL;
 			st.insn[0].imm = callee;
 		} else if (h && !h->kfunc) {

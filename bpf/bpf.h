@@ -13,7 +13,9 @@
  *  - a BPF-to-BPF call has src_reg = BPF_PSEUDO_CALL and imm = the callee's
  *    index in prog->funcs (only the flat form uses relative offsets);
  *    a kfunc call has src_reg = BPF_PSEUDO_KFUNC_CALL and imm = its id in the
- *    call table; a helper call has src_reg = 0 and imm = its id.
+ *    call table; a helper call has src_reg = 0 and imm = its id;
+ *  - an ldimm64 with src_reg = BPF_PSEUDO_FUNC (a callback's address) has
+ *    imm = the function's index too.
  */
 #ifndef CALLFUZZ_BPF_H
 #define CALLFUZZ_BPF_H
@@ -27,6 +29,11 @@
 #ifndef BPF_MEMSX
 #define BPF_MEMSX 0x80
 #endif
+/* may_goto (6.9): BPF_JMP | BPF_JCOND with src_reg BPF_MAY_GOTO (0). */
+#ifndef BPF_JCOND
+#define BPF_JCOND 0xe0
+#endif
+#define CF_MAY_GOTO (BPF_JMP | BPF_JCOND)
 
 /* stack-args.md 1: r11 is the stack-argument base register. */
 #define BPF_REG_PARAMS 11
@@ -34,7 +41,8 @@
 #define CF_MAX_ARGS 12       /* MAX_BPF_FUNC_ARGS */
 #define CF_MAX_REG_ARGS 5    /* MAX_BPF_FUNC_REG_ARGS */
 #define CF_MAX_STACK_ARGS 7  /* slots r11-8 .. r11-56 */
-#define CF_MAX_FRAMES 8      /* MAX_CALL_FRAMES */
+#define CF_MAX_FRAMES 16     /* MAX_CALL_FRAMES of 7.2 (include/linux/bpf_verifier.h) */
+#define CF_MODEL_MAX_FRAMES 8 /* the model profile's limit (kernels before 7.2 had 8) */
 #define CF_STACK_MAX 512     /* MAX_BPF_STACK, per call chain */
 #define CF_CTX_SIZE 256      /* the ctx buffer of the model target */
 #define CF_MAX_FUNCS 256
@@ -153,6 +161,27 @@ static inline bool cf_insn_is_pseudo_call(const struct bpf_insn *i)
 	return i->code == (BPF_JMP | BPF_CALL) && i->src_reg == BPF_PSEUDO_CALL;
 }
 
+/* ldimm64 of a function's address (a callback, BPF_PSEUDO_FUNC): imm is
+ * the function's index in prog->funcs, as for a pseudo call (the flat form
+ * uses the relative offset). */
+static inline bool cf_insn_is_pseudo_func(const struct bpf_insn *i)
+{
+	return cf_insn_is_ldimm64(i) && i->src_reg == BPF_PSEUDO_FUNC;
+}
+
+/* An instruction that names a function of the program by index. */
+static inline bool cf_insn_refs_func(const struct bpf_insn *i)
+{
+	return cf_insn_is_pseudo_call(i) || cf_insn_is_pseudo_func(i);
+}
+
+/* may_goto: a forward or backward jump by off that the kernel takes only
+ * when the frame's loop budget is spent (docs/kernel-paths.md "may_goto"). */
+static inline bool cf_insn_is_may_goto(const struct bpf_insn *i)
+{
+	return i->code == CF_MAY_GOTO && i->src_reg == 0;
+}
+
 static inline struct bpf_insn cf_insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 {
 	struct bpf_insn i = { .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm };
@@ -218,6 +247,11 @@ enum cf_arg_kind {
 	CF_ARG_MAP_PTR,   /* a map (ld_imm64 BPF_PSEUDO_MAP_IDX) */
 	CF_ARG_MAP_KEY,   /* stack: key_size initialized bytes of that map's key */
 	CF_ARG_MAP_VALUE, /* stack: value_size initialized bytes */
+	CF_ARG_FUNC,      /* a callback: ldimm64 of a static function (ARG_PTR_TO_FUNC) */
+	CF_ARG_PTR_STACK_OR_NULL, /* a stack pointer or 0 (ARG_PTR_TO_STACK_OR_NULL) */
+	CF_ARG_PTR_OUT8,  /* pointer to 8 aligned stack bytes the callee writes (may be
+			     uninitialized before): ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT |
+			     MEM_WRITE | MEM_ALIGNED, size 8 */
 };
 
 enum cf_ret_kind {
@@ -232,6 +266,8 @@ struct cf_callee {
 	int nargs;
 	enum cf_arg_kind args[CF_MAX_ARGS];
 	enum cf_ret_kind ret;
+	bool kernel; /* a kernel helper (id = BPF_FUNC_*), modelled by interp/ from the
+			kernel's documented behaviour; allowed by cf_check_opts.kernel_paths */
 };
 
 /* The environment of the model target (implemented in harness/env/env.c). */
@@ -248,6 +284,15 @@ static inline bool cf_callee_is_map_helper(bool kfunc, int32_t id)
 	return !kfunc && (id == BPF_FUNC_map_lookup_elem || id == BPF_FUNC_map_update_elem ||
 			  id == BPF_FUNC_map_delete_elem);
 }
+/* Kernel helpers of the kernel profile (include/uapi/linux/bpf.h ids;
+ * docs/kernel-paths.md "Helpers"). */
+enum {
+	CF_KHELPER_GET_SMP_PROCESSOR_ID = 8, /* BPF_FUNC_get_smp_processor_id */
+	CF_KHELPER_STRTOL = 105,             /* BPF_FUNC_strtol */
+	CF_KHELPER_STRTOUL = 106,            /* BPF_FUNC_strtoul */
+	CF_KHELPER_LOOP = 181,               /* BPF_FUNC_loop: callback(index, ctx) */
+};
+#define CF_LOOP_MAX 8388608 /* BPF_MAX_LOOPS: nr_loops above it is -E2BIG */
 
 extern const struct cf_callee cf_callees[];
 extern const int cf_ncallees;
@@ -307,6 +352,10 @@ struct cf_check_opts {
 				 them (the vm target); default false (our JIT and the
 				 executor have no maps) */
 	bool raw_tp;          /* RAW_TRACEPOINT programs: the vm target; default false */
+	int max_frames;       /* call frames per chain: CF_MODEL_MAX_FRAMES (default), or
+				 CF_MAX_FRAMES for a 7.2 kernel */
+	bool kernel_paths;    /* the kernel profile's extra paths: kernel helpers
+				 (cf_callee.kernel) and may_goto (default false) */
 };
 
 void cf_check_opts_default(struct cf_check_opts *o);

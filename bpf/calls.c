@@ -20,6 +20,16 @@ const struct cf_callee cf_callees[] = {
 	  { CF_ARG_MAP_PTR, CF_ARG_MAP_KEY, CF_ARG_MAP_VALUE, S }, CF_RET_SCALAR },
 	{ "bpf_map_delete_elem", BPF_FUNC_map_delete_elem, false, 2, { CF_ARG_MAP_PTR, CF_ARG_MAP_KEY },
 	  CF_RET_SCALAR },
+	/* kernel helpers (docs/kernel-paths.md "Helpers"): argument kinds from
+	 * their bpf_func_proto in kernel/bpf/helpers.c */
+	{ "bpf_get_smp_processor_id", CF_KHELPER_GET_SMP_PROCESSOR_ID, false, 0, { 0 }, CF_RET_SCALAR, true },
+	{ "bpf_strtol", CF_KHELPER_STRTOL, false, 4, { CF_ARG_PTR_MEM, CF_ARG_CONST_LEN, S, CF_ARG_PTR_OUT8 },
+	  CF_RET_SCALAR, true },
+	{ "bpf_strtoul", CF_KHELPER_STRTOUL, false, 4, { CF_ARG_PTR_MEM, CF_ARG_CONST_LEN, S, CF_ARG_PTR_OUT8 },
+	  CF_RET_SCALAR, true },
+	/* kernel/bpf/bpf_iter.c: bpf_loop(nr_loops, callback_fn, callback_ctx, flags) */
+	{ "bpf_loop", CF_KHELPER_LOOP, false, 4, { S, CF_ARG_FUNC, CF_ARG_PTR_STACK_OR_NULL, S }, CF_RET_SCALAR,
+	  true },
 };
 
 #undef KF

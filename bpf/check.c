@@ -42,6 +42,8 @@ void cf_check_opts_default(struct cf_check_opts *o)
 	o->ctx_moved_ok = true;
 	o->maps = false;
 	o->raw_tp = false;
+	o->max_frames = CF_MODEL_MAX_FRAMES;
+	o->kernel_paths = false;
 }
 
 /* ---- abstract values --------------------------------------------------- */
@@ -55,6 +57,7 @@ enum reg_type {
 	PTR_MAP,               /* CONST_PTR_TO_MAP */
 	PTR_MAP_VALUE,         /* off from the start of a value of size value_size */
 	PTR_MAP_VALUE_OR_NULL, /* a lookup's result; off is its id (mark_ptr_or_null_regs) */
+	PTR_FUNC,  /* a callback's address: off is the function (BPF_PSEUDO_FUNC) */
 };
 
 /* No implicit padding: states are compared with memcmp. */
@@ -87,7 +90,8 @@ struct frame {
 	int32_t slot_base;  /* first slot in state.slots */
 	int32_t nslots;
 	uint8_t no_arg_loads; /* stack-args.md 2.4: an r11 store or a call happened */
-	uint8_t pad[7];
+	uint8_t is_callback;  /* entered from bpf_loop: r0 in [0, 1] at exit */
+	uint8_t pad[6];
 	struct reg regs[11];
 	struct reg in_args[CF_MAX_STACK_ARGS];
 	struct reg out_args[CF_MAX_STACK_ARGS];
@@ -223,7 +227,7 @@ static bool is_const(const struct reg *r)
 static bool is_ptr(const struct reg *r)
 {
 	return r->type == PTR_STACK || r->type == PTR_CTX || r->type == PTR_MAP || r->type == PTR_MAP_VALUE ||
-	       r->type == PTR_MAP_VALUE_OR_NULL;
+	       r->type == PTR_MAP_VALUE_OR_NULL || r->type == PTR_FUNC;
 }
 
 static struct reg ptr_map(int type, int map, int off)
@@ -276,6 +280,8 @@ static const char *reg_type_name(const struct reg *r)
 		return "map_value";
 	case PTR_MAP_VALUE_OR_NULL:
 		return "map_value_or_null";
+	case PTR_FUNC:
+		return "func";
 	default:
 		return "?";
 	}
@@ -627,6 +633,12 @@ static int check_insn_fields(struct checker *c, int fi, int pc, const struct bpf
 		} else if (op == BPF_JA) {
 			if (x || i->src_reg || i->dst_reg || (cls == BPF_JMP ? i->imm : i->off))
 				return fail(c, fi, pc, "BPF_JA uses reserved fields");
+		} else if (op == BPF_JCOND && cls == BPF_JMP && c->o.kernel_paths) {
+			/* check_cond_jmp_op: src_reg BPF_MAY_GOTO, the rest zero */
+			if (x || i->src_reg || i->dst_reg)
+				return fail(c, fi, pc, "invalid may_goto");
+			if (i->imm)
+				return fail(c, fi, pc, "invalid may_goto imm %d", i->imm);
 		} else if (is_cond_op(op)) {
 			if ((x && i->imm) || (!x && i->src_reg))
 				return fail(c, fi, pc, "BPF_JMP/JMP32 uses reserved fields");
@@ -647,6 +659,15 @@ static int check_insn_fields(struct checker *c, int fi, int pc, const struct bpf
 			if (i->src_reg == BPF_PSEUDO_MAP_IDX || i->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) {
 				if (check_map_ldimm64(c, fi, pc, i))
 					return -1;
+			} else if (i->src_reg == BPF_PSEUDO_FUNC && c->o.kernel_paths) {
+				/* a callback: a static function other than main */
+				if (n->imm || i->imm <= 0 || i->imm >= c->p->nfuncs)
+					return fail(c, fi, pc, "invalid BPF_PSEUDO_FUNC: function #%d", i->imm);
+				if (c->p->funcs[i->imm].global ||
+				    c->p->funcs[i->imm].nargs > CF_MAX_REG_ARGS)
+					return fail(c, fi, pc,
+						    "callback %s: a static function of at most 5 arguments",
+						    c->p->funcs[i->imm].name);
 			} else if (i->src_reg) {
 				return fail(c, fi, pc, "unrecognized bpf_ld_imm64 insn");
 			}
@@ -735,7 +756,7 @@ static int check_call_target(struct checker *c, int fi, int pc, const struct bpf
 				    ce->name);
 		return 0;
 	}
-	if (!ce || !c->o.model_callees)
+	if (!ce || !(ce->kernel ? c->o.kernel_paths : c->o.model_callees))
 		return fail(c, fi, pc, "invalid func unknown#%d", i->imm);
 	return 0;
 }
@@ -881,12 +902,15 @@ static int graph_dfs(struct checker *c, struct graph *g, int fi)
 		const struct bpf_insn *i = &f->insns[pc];
 		int callee;
 
-		if (cf_insn_is_ldimm64(i)) {
+		/* check_max_stack_depth: a callback's address counts as a call */
+		if (cf_insn_is_ldimm64(i) && !cf_insn_is_pseudo_func(i)) {
 			pc++;
 			continue;
 		}
-		if (!cf_insn_is_pseudo_call(i))
+		if (!cf_insn_refs_func(i))
 			continue;
+		if (cf_insn_is_ldimm64(i))
+			pc++;
 		callee = i->imm;
 		if (g->color[callee] == 1)
 			return fail(c, fi, pc, "recursive call to %s: back-edge from insn %d to %d",
@@ -912,20 +936,22 @@ static int report_chain(struct checker *c, struct graph *g, int fi, int frames, 
 		const struct bpf_insn *i = &f->insns[pc];
 		int callee, nf, nb;
 
-		if (cf_insn_is_ldimm64(i)) {
+		if (cf_insn_is_ldimm64(i) && !cf_insn_is_pseudo_func(i)) {
 			pc++;
 			continue;
 		}
-		if (!cf_insn_is_pseudo_call(i))
+		if (!cf_insn_refs_func(i))
 			continue;
+		if (cf_insn_is_ldimm64(i))
+			pc++;
 		callee = i->imm;
 		nf = frames + 1;
 		nb = bytes + round16(c->stack[callee]);
-		if (nf > CF_MAX_FRAMES)
+		if (nf > c->o.max_frames)
 			return fail(c, fi, pc, "the call stack of %d frames is too deep !", nf);
 		if (nb > CF_STACK_MAX)
 			return fail(c, fi, pc, "combined stack size of %d calls is %d. Too large", nf, nb);
-		if (frames + g->depth[callee] > CF_MAX_FRAMES ||
+		if (frames + g->depth[callee] > c->o.max_frames ||
 		    bytes + g->bytes[callee] > CF_STACK_MAX)
 			return report_chain(c, g, callee, nf, nb);
 	}
@@ -952,7 +978,7 @@ static int check_call_graph(struct checker *c)
 	}
 	/* A global function is verified on its own but still runs inside the
 	 * chains of its callers: the limits apply to chains from main. */
-	if (g.depth[0] > CF_MAX_FRAMES || g.bytes[0] > CF_STACK_MAX) {
+	if (g.depth[0] > c->o.max_frames || g.bytes[0] > CF_STACK_MAX) {
 		if (round16(c->stack[0]) > CF_STACK_MAX)
 			fail(c, 0, 0, "combined stack size of 1 calls is %d. Too large", round16(c->stack[0]));
 		else
@@ -1825,6 +1851,21 @@ static int do_cond_jump(struct checker *c, struct state *s, const struct bpf_ins
 	return 0;
 }
 
+/* may_goto: both ways, nothing refined (check_cond_jmp_op queues the jump
+ * with may_goto_depth + 1 and falls through). Stricter than the kernel:
+ * a loop whose only exit is may_goto is an infinite loop here, since the
+ * state does not count may_goto depth (docs/kernel-paths.md "may_goto"). */
+static int do_may_goto(struct checker *c, struct state *s, const struct bpf_insn *i, int *next)
+{
+	struct state t = *s;
+
+	t.pc = jump_target(i, s->pc);
+	if (push_state(c, &t))
+		return -1;
+	*next = s->pc + 1;
+	return 0;
+}
+
 static void clear_caller_saved(struct frame *f)
 {
 	for (int r = 1; r <= 5; r++)
@@ -1864,6 +1905,11 @@ static int check_mem_arg(struct checker *c, struct state *s, int regno, struct r
 	if (n < 1 || n > CF_STACK_MAX)
 		return fail(c, fi, s->pc, "R%d invalid memory size %" PRId64 " (1..%d)", regno + 1, n,
 			    CF_STACK_MAX);
+	if (ptr.type == PTR_CTX && c->p->prog_type == CF_PROG_RAW_TP)
+		/* 7.2 check_helper_mem_access: ctx memory for helpers is
+		 * is_var_ctx_off_allowed's, SYSCALL programs' only */
+		return fail(c, fi, s->pc, "R%d type=ctx expected=fp (a RAW_TRACEPOINT program's ctx is no helper memory)",
+			    regno);
 	if (ptr.type == PTR_CTX) {
 		/* 7.2: check_helper_mem_access, the load's rule at offset 0;
 		 * before: __check_func_arg_reg_off (a model-only helper: no
@@ -1892,6 +1938,63 @@ static int check_mem_arg(struct checker *c, struct state *s, int regno, struct r
 				    "R%d memory at off %d holds a pointer: its bytes would be observable",
 				    regno, ptr.off + (int)k);
 	}
+	return 0;
+}
+
+/* ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED, size 8
+ * (bpf_strtol's res): 8 aligned bytes of a live stack, written by the
+ * helper, so they hold an unknown scalar afterwards. The kernel also takes
+ * map values and other memory; we take the stack only. */
+static int check_out8_arg(struct checker *c, struct state *s, int regno, struct reg ptr)
+{
+	int fi = frame_func(s), byte;
+	struct slot *sl;
+
+	if (ptr.type != PTR_STACK)
+		return fail(c, fi, s->pc, "R%d type=%s expected=fp", regno, reg_type_name(&ptr));
+	if (check_stack_bounds(c, s, regno, &ptr, ptr.off, 8, "write to"))
+		return -1;
+	sl = stack_slot(s, ptr.frame, ptr.off, &byte);
+	slot_drop_spill(sl);
+	memset(sl->bytes, SB_MISC, 8);
+	return 0;
+}
+
+/* bpf_loop's callback (set_loop_callback_state): r1 the index, r2 the
+ * caller's r3, r3..r5 not readable; r0 in [0, 1] at its exit. Walked for
+ * zero calls (a pushed state continues after the helper) and for one; the
+ * kernel iterates to a fixed point, we do not (docs/kernel-paths.md
+ * "Callbacks": generated callbacks write only values nothing branches on). */
+static int enter_loop_callback(struct checker *c, struct state *s, int cb, struct reg cb_ctx)
+{
+	struct frame *f = cur(s), *nf;
+	struct state t;
+
+	if (s->nframes >= c->o.max_frames)
+		return fail(c, f->func, s->pc, "the call stack of %d frames is too deep", s->nframes + 1);
+	clear_caller_saved(f);
+	f->regs[0] = scalar_unknown();
+	t = *s;
+	t.pc = s->pc + 1;
+	if (push_state(c, &t))
+		return -1;
+	nf = &s->fr[s->nframes];
+	memset(nf, 0, sizeof(*nf));
+	nf->func = cb;
+	nf->callsite = s->pc;
+	nf->is_callback = 1;
+	nf->slot_base = f->slot_base + f->nslots;
+	nf->nslots = (c->stack[cb] + 7) / 8;
+	if (nf->slot_base + nf->nslots > MAX_SLOTS)
+		return fail(c, f->func, s->pc, "combined stack size is too large");
+	memset(&s->slots[nf->slot_base], 0, sizeof(struct slot) * nf->nslots);
+	s->nslots = nf->slot_base + nf->nslots;
+	nf->regs[1] = scalar_unknown();
+	nf->regs[2] = cb_ctx;
+	nf->regs[BPF_REG_10] = ptr_stack(s->nframes, 0);
+	f->regs[0] = reg_not_init();
+	s->nframes++;
+	s->pc = -1; /* the caller's main loop adds 1 */
 	return 0;
 }
 
@@ -1944,8 +2047,24 @@ static int do_helper_call(struct checker *c, struct state *s, const struct bpf_i
 			break;
 		case CF_ARG_CONST_LEN:
 			break;
+		case CF_ARG_PTR_OUT8:
+			if (check_out8_arg(c, s, n, args[n - 1]))
+				return -1;
+			break;
+		case CF_ARG_FUNC:
+			if (args[n - 1].type != PTR_FUNC)
+				return fail(c, f->func, s->pc, "R%d type=%s expected=func", n,
+					    reg_type_name(&args[n - 1]));
+			break;
+		case CF_ARG_PTR_STACK_OR_NULL:
+			if (args[n - 1].type == PTR_STACK || (is_const(&args[n - 1]) && args[n - 1].umin == 0))
+				break;
+			return fail(c, f->func, s->pc, "R%d type=%s expected=fp, scalar 0", n,
+				    reg_type_name(&args[n - 1]));
 		}
 	}
+	if (ce->kernel && ce->id == CF_KHELPER_LOOP)
+		return enter_loop_callback(c, s, args[1].off, args[2]);
 	clear_caller_saved(f);
 	f->regs[0] = scalar_unknown();
 	if (ce->ret == CF_RET_MAP_VALUE_OR_NULL)
@@ -1984,7 +2103,7 @@ static int do_subprog_call(struct checker *c, struct state *s, const struct bpf_
 				    callee->nargs, k + 1);
 		stack_args[k] = f->out_args[k];
 	}
-	if (s->nframes >= CF_MAX_FRAMES)
+	if (s->nframes >= c->o.max_frames)
 		return fail(c, f->func, s->pc, "the call stack of %d frames is too deep", s->nframes + 1);
 	nf = &s->fr[s->nframes];
 	memset(nf, 0, sizeof(*nf));
@@ -2032,6 +2151,13 @@ static int do_exit(struct checker *c, struct state *s, bool entry_is_global)
 	 * that outlives the callee; ctx goes back to the caller unchanged. */
 	if (r0.type == PTR_STACK)
 		return fail(c, fi, s->pc, "cannot return stack pointer to the caller");
+	if (f->is_callback) {
+		/* callback_ret_range: bpf_loop's callbacks return 0 or 1 */
+		if (r0.type != SCALAR || r0.umax > 1)
+			return fail(c, fi, s->pc, "At callback return the register R0 has unknown scalar value "
+				    "should have been in [0, 1]");
+		r0 = scalar_unknown(); /* bpf_loop's own result */
+	}
 	s->nframes--;
 	s->nslots = f->slot_base;
 	caller = cur(s);
@@ -2058,12 +2184,17 @@ static int step(struct checker *c, struct state *s, bool entry_is_global, bool *
 	case BPF_LD: {
 		uint64_t v = (uint32_t)i->imm | ((uint64_t)(uint32_t)i[1].imm << 32);
 
-		if (i->src_reg == BPF_PSEUDO_MAP_IDX)
+		if (i->src_reg == BPF_PSEUDO_MAP_IDX) {
 			f->regs[i->dst_reg] = ptr_map(PTR_MAP, i->imm, 0);
-		else if (i->src_reg == BPF_PSEUDO_MAP_IDX_VALUE)
+		} else if (i->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) {
 			f->regs[i->dst_reg] = ptr_map(PTR_MAP_VALUE, i->imm, i[1].imm);
-		else
+		} else if (cf_insn_is_pseudo_func(i)) {
+			f->regs[i->dst_reg] = reg_not_init();
+			f->regs[i->dst_reg].type = PTR_FUNC;
+			f->regs[i->dst_reg].off = i->imm;
+		} else {
 			f->regs[i->dst_reg] = scalar_const(v);
+		}
 		next = s->pc + 2;
 		break;
 	}
@@ -2090,6 +2221,8 @@ static int step(struct checker *c, struct state *s, bool entry_is_global, bool *
 				next = s->pc + 1;
 			} else if (do_helper_call(c, s, i)) {
 				return -1;
+			} else {
+				next = s->pc + 1; /* -1 + 1 when a callback was entered */
 			}
 		} else if (op == BPF_EXIT) {
 			r = do_exit(c, s, entry_is_global);
@@ -2100,6 +2233,9 @@ static int step(struct checker *c, struct state *s, bool entry_is_global, bool *
 				return 0;
 			}
 			next = s->pc + 1;
+		} else if (cf_insn_is_may_goto(i)) {
+			if (do_may_goto(c, s, i, &next))
+				return -1;
 		} else if (do_cond_jump(c, s, i, &next)) {
 			return -1;
 		}
@@ -2214,6 +2350,8 @@ int cf_check(const struct cf_prog *p, const struct cf_check_opts *opts, struct c
 		cf_err_set(err, "unknown program type %d", p->prog_type);
 		return -1;
 	}
+	if (c.o.max_frames < 1 || c.o.max_frames > CF_MAX_FRAMES)
+		c.o.max_frames = CF_MODEL_MAX_FRAMES;
 	c.stack = calloc(n, sizeof(int));
 	c.out_need = calloc(n, sizeof(int));
 	c.out_written = calloc(n, sizeof(int));

@@ -251,7 +251,7 @@ int cf_prog_to_raw(const struct cf_prog *p, struct cf_raw *out, struct cf_err *e
 
 			/* LD_IMM64 pairs are copied together below, so k is
 			 * always the first slot of an instruction here. */
-			if (cf_insn_is_pseudo_call(&insn)) {
+			if (cf_insn_refs_func(&insn)) {
 				if (insn.imm < 0 || insn.imm >= p->nfuncs) {
 					cf_err_set(err, "func %s insn %d: call to function #%d, which does not exist",
 						   f->name, k, insn.imm);
@@ -350,7 +350,7 @@ int cf_prog_from_raw(struct cf_prog *out, const struct cf_raw *raw, struct cf_er
 					   target, i, rf->start, end - 1);
 				goto fail;
 			}
-			if (cf_insn_is_pseudo_call(&insn)) {
+			if (cf_insn_refs_func(&insn)) {
 				long target = (long)pc + 1 + insn.imm;
 				int callee = target >= 0 && target < raw->ninsns ? func_at(raw, (int)target) : -1;
 

@@ -259,16 +259,17 @@ int cf_raw_from_insns(const uint8_t *buf, size_t len, struct cf_raw *out, struct
 	out->ninsns = n;
 	for (int k = 0; k < n; k++)
 		out->insns[k] = get_insn(buf + 8 * k);
-	/* functions start at 0 and at every pseudo-call target */
+	/* functions start at 0, at every pseudo-call target and at every
+	 * function whose address an ldimm64 takes (BPF_PSEUDO_FUNC) */
 	starts[0] = 0;
 	for (int pc = 0; pc < n; pc++) {
 		const struct bpf_insn *i = &out->insns[pc];
 
-		if (cf_insn_is_ldimm64(i)) {
+		if (cf_insn_is_ldimm64(i) && !cf_insn_is_pseudo_func(i)) {
 			pc++;
 			continue;
 		}
-		if (cf_insn_is_pseudo_call(i)) {
+		if (cf_insn_refs_func(i)) {
 			long target = (long)pc + 1 + i->imm;
 
 			if (target < 0 || target >= n) {
@@ -278,6 +279,8 @@ int cf_raw_from_insns(const uint8_t *buf, size_t len, struct cf_raw *out, struct
 			}
 			starts[nstarts++] = (int)target;
 		}
+		if (cf_insn_is_ldimm64(i))
+			pc++;
 	}
 	qsort(starts, (size_t)nstarts, sizeof(*starts), cmp_int);
 	{

@@ -2,7 +2,7 @@
  *
  * Shape of one run:
  *   plan        how many functions, their call levels (main 0, at most
- *               CF_MAX_FRAMES - 1), the call tree (each function has a
+ *               max_frames - 1), the call tree (each function has a
  *               parent that must call it), signatures (argument counts and
  *               kinds), frame sizes from per-level stack budgets;
  *   bodies      generated from the last function to main, so that a caller
@@ -116,6 +116,7 @@ enum param_kind {
 struct func_plan {
 	int nargs;
 	bool global;
+	bool callback;  /* bpf_loop's callback (index, ctx): only its parent calls it, through bpf_loop */
 	uint8_t kind[CF_MAX_ARGS];
 	uint8_t ptr_len[CF_MAX_ARGS];
 	int nptr;
@@ -858,6 +859,8 @@ static bool call_fits(const struct fgen *fg, int j)
 
 	if (c->level <= fg->pl->level) /* levels strictly grow along a chain */
 		return false;
+	if (c->callback) /* its parent's bpf_loop is its only caller */
+		return false;
 	if (fg->cost + fg->loop_mult * fg->paths * c->cost + fg->paths * c->exits * fg->required_left > COST_CAP)
 		return false;
 	if (projected_paths(fg, c->exits) > PATHS_MAX)
@@ -997,11 +1000,19 @@ static int saved_values(const struct fgen *fg, int *offs)
 	return n;
 }
 
+static void stmt_kernel_helper(struct fgen *fg);
+
 static void stmt_helper(struct fgen *fg)
 {
 	static const unsigned w[] = { 3, 3, 4 }; /* trace, stack_hash, kfunc */
 	int offs[CF_MAX_STACK_ARGS + CF_MAX_REG_ARGS], n = 0;
-	int kind = WEIGHTED(fg->s, w);
+	int kind;
+
+	if (fg->g->o->profile == GEN_PROFILE_KERNEL) {
+		stmt_kernel_helper(fg);
+		return;
+	}
+	kind = WEIGHTED(fg->s, w);
 
 	if (kind == 2 && fg->g->o->max_args < 6)
 		kind = 0;
@@ -1023,6 +1034,80 @@ static void stmt_helper(struct fgen *fg)
 		write_canary(fg);
 		gen_kfunc(fg, nargs, offs, n < nargs ? n : nargs);
 	}
+	}
+}
+
+/* ---- kernel helpers (kernel profile, kernel_paths) ---------------------- */
+
+/* Bytes of a strtol buffer: digits of every base, the radix prefix, sign,
+ * spaces (lib/ctype.c's), and now and then any byte. */
+static uint8_t strtox_byte(struct fgen *fg)
+{
+	static const char alphabet[] = "0123456789abcdefABCDEFxX -\t\v0000111999";
+
+	if (gen_choose(fg->s, 16) == 15)
+		return (uint8_t)gen_choose(fg->s, 256);
+	return (uint8_t)alphabet[gen_choose(fg->s, sizeof(alphabet) - 1)];
+}
+
+/* bpf_strtol/bpf_strtoul(buf, len, flags, res): buf is 8 bytes of our data
+ * area the program writes first (ARG_PTR_TO_MEM | MEM_RDONLY: initialized),
+ * len a constant 1..8 (ARG_CONST_SIZE), res another aligned 8 bytes
+ * (ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED): both
+ * the count in r0 and *res go into the accumulator. */
+static void gen_strtox(struct fgen *fg, int32_t id)
+{
+	static const int32_t flags[] = { 0, 10, 16, 8, 0, 2, 0x10a };
+	int nslots = data_bytes(fg) / 8, buf_off, res_off;
+	uint64_t text = 0;
+
+	if (nslots < 2)
+		return;
+	buf_off = -fg->pl->frame_size + 8 * (int)gen_choose(fg->s, nslots);
+	res_off = -fg->pl->frame_size + 8 * (int)gen_choose(fg->s, nslots - 1);
+	if (res_off >= buf_off)
+		res_off += 8;
+	for (int b = 0; b < 8; b++)
+		text |= (uint64_t)strtox_byte(fg) << (8 * b);
+	emit_ldimm64(fg, BPF_REG_1, text);
+	emit_stx(fg, BPF_DW, BPF_REG_10, BPF_REG_1, buf_off);
+	stack_mark(fg, buf_off, 8);
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_10, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, buf_off));
+	emit_mov_imm(fg, BPF_REG_2, 1 + (int)gen_choose(fg->s, 8));
+	emit_mov_imm(fg, BPF_REG_3, gen_choose(fg->s, 8) == 7 ? pick_imm32(fg)
+							      : flags[gen_choose(fg->s, ARRAY_LEN(flags))]);
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_10, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, res_off));
+	emit_call(fg, 0, id);
+	stack_mark(fg, res_off, 8);
+	fold_reg_into_acc(fg, BPF_REG_0);
+	emit_ldx(fg, BPF_DW, BPF_REG_1, BPF_REG_10, res_off);
+	fg->st.reg[BPF_REG_1] = REG_SCALAR;
+	fold_reg_into_acc(fg, BPF_REG_1);
+}
+
+/* docs/kernel-paths.md "Helpers": deterministic helpers a SYSCALL program
+ * may call (bpf_base_func_proto), in any function, those with stack
+ * arguments included: the JIT's register moves around a helper call meet
+ * the argument registers there. */
+static void stmt_kernel_helper(struct fgen *fg)
+{
+	static const unsigned w[] = { 2, 3, 2 }; /* smp_processor_id, strtol, strtoul */
+
+	if (fg->cost + fg->loop_mult * fg->paths * 24 > COST_CAP)
+		return;
+	switch (WEIGHTED(fg->s, w)) {
+	case 0:
+		emit_call(fg, 0, CF_KHELPER_GET_SMP_PROCESSOR_ID);
+		fold_reg_into_acc(fg, BPF_REG_0); /* 0: the guest has one CPU */
+		break;
+	case 1:
+		gen_strtox(fg, CF_KHELPER_STRTOL);
+		break;
+	default:
+		gen_strtox(fg, CF_KHELPER_STRTOUL);
+		break;
 	}
 }
 
@@ -1098,7 +1183,12 @@ static void stmt_branch(struct fgen *fg)
 		return;
 	if (gen_coin(fg->s))
 		b = pick_reg(fg, REGS_ALL, true);
-	if (b >= 0)
+	if (fg->g->o->kernel_paths && gen_choose(fg->s, 3) == 0)
+		/* docs/kernel-paths.md "may_goto": the checker walks both
+		 * ways; at run time it never jumps (a frame runs far fewer
+		 * than 0xffff of them) */
+		pos = cf_func_emit(fg->f, cf_insn(CF_MAY_GOTO, 0, 0, 0, 0), 0);
+	else if (b >= 0)
 		pos = cf_func_emit(fg->f, cf_insn((jmp32 ? BPF_JMP32 : BPF_JMP) | op | BPF_X, a, b, 0, 0), 0);
 	else
 		pos = cf_func_emit(fg->f, cf_insn((jmp32 ? BPF_JMP32 : BPF_JMP) | op | BPF_K, a, 0, 0,
@@ -1341,7 +1431,7 @@ static void gen_stmt(struct fgen *fg)
 		w[STMT_BRANCH] = 0;
 	if (fg->nest >= MAX_NEST || fg->loop_mult > 1)
 		w[STMT_LOOP] = 0;
-	if (fg->g->o->profile != GEN_PROFILE_MODEL)
+	if (fg->g->o->profile != GEN_PROFILE_MODEL && !fg->g->o->kernel_paths)
 		w[STMT_HELPER] = 0;
 	if (fg->g->prog->nmaps)
 		w[STMT_MAP] = 4;
@@ -1559,8 +1649,14 @@ static void prologue(struct fgen *fg)
 	}
 }
 
+static void callback_epilogue(struct fgen *fg);
+
 static void epilogue(struct fgen *fg)
 {
+	if (fg->pl->callback) {
+		callback_epilogue(fg);
+		return;
+	}
 	if (fg->g->o->profile == GEN_PROFILE_MODEL) {
 		stack_hash_region(fg);
 	} else if (fg->g->prog->prog_type == CF_PROG_RAW_TP) {
@@ -1581,10 +1677,70 @@ static void epilogue(struct fgen *fg)
 	emit(fg, cf_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
 }
 
+static void gen_loop_call(struct fgen *fg, int j);
+
+/* ---- bpf_loop (kernel profile, kernel_paths) ------------------------------ */
+
+/* bpf_loop(nr_loops, callback, ctx, flags): ctx is 8 bytes of our data
+ * area, its value folded into the accumulator afterwards (the callback
+ * writes its own accumulator there), r0 (the iterations run) too. nr_loops
+ * 1..4, now and then 0; now and then flags 1 (-EINVAL, no call). */
+static void gen_loop_call(struct fgen *fg, int j)
+{
+	const struct func_plan *c = &fg->g->plan[j];
+	int off = -fg->pl->frame_size + 8 * (int)gen_choose(fg->s, data_bytes(fg) / 8);
+
+	write_canary(fg);
+	if (!stack_is_init(fg, off, 8)) {
+		emit_st(fg, BPF_DW, BPF_REG_10, off, pick_imm32(fg));
+		stack_mark(fg, off, 8);
+	}
+	/* 0 loops now and then: 7.2.13 then refuses some programs with
+	 * "verifier bug: No program to jit" (docs/kernel-bugs/loop-zero-no-jit) */
+	emit_mov_imm(fg, BPF_REG_1, gen_choose(fg->s, 16) == 15 ? 0 : 1 + (int)gen_choose(fg->s, 4));
+	emit(fg, cf_insn(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_2, BPF_PSEUDO_FUNC, 0, j));
+	emit(fg, cf_insn(0, 0, 0, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, off));
+	emit_mov_imm(fg, BPF_REG_4, gen_choose(fg->s, 16) == 15);
+	/* the checker walks the callback once and skips it once (4 calls
+	 * at most at run time) */
+	fg->cost += fg->loop_mult * fg->paths * c->cost;
+	fg->paths = fg->paths * (c->exits + 1) > (1L << 20) ? 1L << 20 : fg->paths * (c->exits + 1);
+	emit_call(fg, 0, CF_KHELPER_LOOP);
+	after_call(fg, false);
+	emit_ldx(fg, BPF_DW, BPF_REG_1, BPF_REG_10, off);
+	fg->st.reg[BPF_REG_1] = REG_SCALAR;
+	fold_reg_into_acc(fg, BPF_REG_1);
+}
+
+/* A callback ends with its accumulator (and r6..r9) written through ctx
+ * into its parent's frame, and r0 in [0, 1] as callback_ret_range asks:
+ * 0 (go on) or the accumulator's low bit (stop now and then). */
+static void callback_epilogue(struct fgen *fg)
+{
+	emit_ldx(fg, BPF_DW, BPF_REG_0, BPF_REG_10, ACC_OFF);
+	for (int r = BPF_REG_6; r <= BPF_REG_9; r++)
+		if (fg->st.reg[r] == REG_SCALAR && gen_coin(fg->s))
+			emit(fg, cf_insn(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_0, r, 0, 0));
+	if (fg->ptr_slot[1]) {
+		emit_ldx(fg, BPF_DW, BPF_REG_1, BPF_REG_10, fg->ptr_slot[1]);
+		emit_stx(fg, BPF_DW, BPF_REG_1, BPF_REG_0, 0);
+	}
+	if (gen_choose(fg->s, 3) == 0)
+		emit(fg, cf_insn(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_0, 0, 0, 1));
+	else
+		emit_mov_imm(fg, BPF_REG_0, 0);
+	emit(fg, cf_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+}
+
 static void required_call(struct fgen *fg, int j)
 {
 	fg->required_left -= fg->g->plan[j].cost;
-	gen_subprog_call(fg, j);
+	if (fg->g->plan[j].callback)
+		gen_loop_call(fg, j);
+	else
+		gen_subprog_call(fg, j);
 }
 
 static void gen_func(struct gen *g, int fi)
@@ -1664,15 +1820,15 @@ static void plan_program(struct gen *g)
 
 	g->nfuncs = 1 + (int)gen_choose(s, o->max_funcs);
 	/* Call tree: a parent at a lower level. Favouring the previous function
-	 * makes chains, hence depth (CF_MAX_FRAMES frames: levels 0..7). */
+	 * makes chains, hence depth (max_frames frames: levels 0..max_frames-1). */
 	for (int i = 1; i < g->nfuncs; i++) {
 		struct func_plan *pl = &g->plan[i];
 		int cand[GEN_MAX_FUNCS], n = 0, parent;
 
 		for (int k = 0; k < i; k++)
-			if (g->plan[k].level < CF_MAX_FRAMES - 1)
+			if (g->plan[k].level < o->max_frames - 1)
 				cand[n++] = k;
-		if (g->plan[i - 1].level < CF_MAX_FRAMES - 1 && gen_choose(s, 4) != 3)
+		if (g->plan[i - 1].level < o->max_frames - 1 && gen_choose(s, 4) != 3)
 			parent = i - 1;
 		else
 			parent = cand[gen_choose(s, n)];
@@ -1725,6 +1881,17 @@ static void plan_program(struct gen *g)
 		for (int n = 0; n <= CF_MAX_ARGS; n++)
 			w[n] = n <= o->max_args ? nargs_weights[n] : 0;
 		pl->nargs = gen_weighted(s, w, CF_MAX_ARGS + 1);
+		/* docs/kernel-paths.md "Callbacks": bpf_loop's callback takes
+		 * (index, ctx), ctx 8 bytes of its parent's data area */
+		if (o->kernel_paths && par_data >= 8 && gen_choose(s, 5) == 0) {
+			pl->callback = true;
+			pl->nargs = 2;
+			pl->kind[0] = PARAM_SCALAR;
+			pl->kind[1] = PARAM_PTR_STACK;
+			pl->ptr_len[1] = 8;
+			pl->nptr = 1;
+			continue;
+		}
 		/* stack-args.md 2.8: global functions keep the 5-argument limit;
 		 * they take scalars only (the BTF of a global func types them). */
 		pl->global = pl->nargs <= CF_MAX_REG_ARGS && gen_choose(s, 8) == 7;
@@ -1785,6 +1952,8 @@ void gen_opts_default(struct gen_opts *o)
 	o->max_insns = 400;
 	o->maps = false;
 	o->raw_tp = false;
+	o->max_frames = CF_MODEL_MAX_FRAMES;
+	o->kernel_paths = false;
 }
 
 int gen_program(const uint8_t *data, size_t len, const struct gen_opts *o, struct cf_prog *out,
@@ -1808,6 +1977,10 @@ int gen_program(const uint8_t *data, size_t len, const struct gen_opts *o, struc
 	}
 	if (o->max_insns < 16 || o->max_insns > CF_MAX_INSNS / 4) {
 		cf_err_set(err, "max_insns %d: expected 16..%d", o->max_insns, CF_MAX_INSNS / 4);
+		return -1;
+	}
+	if (o->max_frames < 1 || o->max_frames > CF_MAX_FRAMES) {
+		cf_err_set(err, "max_frames %d: expected 1..%d", o->max_frames, CF_MAX_FRAMES);
 		return -1;
 	}
 	if (o->profile != GEN_PROFILE_MODEL && o->profile != GEN_PROFILE_KERNEL) {

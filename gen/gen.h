@@ -10,7 +10,7 @@
  *
  * What a generated program looks like:
  *  - a call DAG rooted at `main` (whose r1 is the 256-byte ctx), at most
- *    CF_MAX_FRAMES frames deep, no recursion, the combined stack of any call
+ *    max_frames frames deep (8; 16 for a 7.2 kernel), no recursion, the combined stack of any call
  *    chain at most CF_STACK_MAX bytes (each frame counted rounded up to 32,
  *    the granularity the kernel's check_max_stack_depth uses);
  *  - functions of 0..max_args arguments, weighted to the boundaries 0, 5, 6,
@@ -27,12 +27,20 @@
  *    entries, stack hashes after calls and at exits, canaries at the bottom
  *    of each frame written before calls and folded in after, callee results
  *    folded into an accumulator that becomes r0. The kernel profile, which
- *    has no helpers, writes observations into ctx and r0 instead;
+ *    has none of the model's helpers, writes observations into ctx and r0
+ *    instead; with kernel_paths it also calls 7.2's deterministic helpers
+ *    (bpf_get_smp_processor_id, bpf_strtol, bpf_strtoul on a stack buffer
+ *    the program writes), their results folded into the accumulator, passes
+ *    static functions to bpf_loop as callbacks, and uses may_goto for
+ *    branches (never taken at run time);
  *  - with maps (kernel profile): arrays and hash maps, lookups (checked
  *    against NULL, the value read and written at once), updates and
  *    deletes with keys and values on the stack, derived from the
  *    function's arguments so that keys collide, and direct value access to
- *    a one-entry array; the maps' contents are one more observation.
+ *    a one-entry array; the maps' contents are one more observation. Maps
+ *    and kernel_paths mix in one program (map helpers in a function that
+ *    also calls bpf_strtol, in a bpf_loop callback, in a RAW_TRACEPOINT
+ *    program: 7.2 gives all of them to both program types).
  *
  * No global state: everything lives in the caller's objects. */
 #ifndef CALLFUZZ_GEN_H
@@ -68,6 +76,9 @@ enum gen_profile {
 };
 
 #define GEN_MAX_FUNCS 32
+/* Functions of a vm-target program on a 7.2 kernel: room for a chain of
+ * CF_MAX_FRAMES frames. */
+#define GEN_VM_MAX_FUNCS 18
 
 struct gen_opts {
 	enum gen_profile profile;
@@ -81,9 +92,12 @@ struct gen_opts {
 			  (one in eight; short inputs stay SYSCALL), whose ctx
 			  is read-only and whose observations go to a map
 			  (cf_check_opts.raw_tp: the vm target) */
+	int max_frames; /* deepest call chain, 1..CF_MAX_FRAMES (default CF_MODEL_MAX_FRAMES) */
+	bool kernel_paths; /* kernel profile: 7.2's helpers and may_goto
+			      (docs/kernel-paths.md; default false) */
 };
 
-/* Model profile, 12 args, 10 functions, 400 slots. */
+/* Model profile, 12 args, 10 functions, 400 slots, 8 frames. */
 void gen_opts_default(struct gen_opts *o);
 
 /* Build a program from the bytes. out is initialized here (free it with
@@ -118,7 +132,7 @@ struct gen_stats {
 	long chain_stack[5];                /* programs by largest chain stack: <=128, <=256, <=384, <512, =512 */
 	long classes[8];                    /* instructions by BPF class (LD, LDX, ST, STX, ALU, JMP, JMP32, ALU64) */
 	long ldimm64, ldsx, atomics, atomic_fetch, movsx, sdiv_smod, end_bswap, neg;
-	long cond_jumps, back_jumps, gotol;
+	long cond_jumps, back_jumps, gotol, may_goto;
 	long global_funcs, helper_calls, kfunc_calls, pseudo_calls;
 	long slot_args_reg;   /* r11 stores of args 6..8 (x5..x7 on arm64) */
 	long slot_args_mem;   /* r11 stores of args 9..12 (memory on arm64) */

@@ -24,12 +24,12 @@ static void chain(const struct cf_prog *p, int fi, int level, int *depth, int *s
 	for (int pc = 0; pc < f->ninsns; pc++) {
 		const struct bpf_insn *i = &f->insns[pc];
 
-		if (cf_insn_is_ldimm64(i)) {
-			pc++;
-			continue;
-		}
-		if (cf_insn_is_pseudo_call(i) && i->imm >= 0 && i->imm < p->nfuncs)
+		/* a callback's address counts as a call, as in the kernel's
+		 * check_max_stack_depth (docs/kernel-paths.md) */
+		if (cf_insn_refs_func(i) && i->imm >= 0 && i->imm < p->nfuncs)
 			chain(p, i->imm, level + 1, depth, stack, above);
+		if (cf_insn_is_ldimm64(i))
+			pc++;
 	}
 }
 
@@ -172,6 +172,8 @@ static void count_func(struct gen_stats *st, const struct cf_prog *p, int fi,
 					st->gotol++;
 				if ((cls == BPF_JMP32 ? i->imm : i->off) < 0)
 					st->back_jumps++;
+			} else if (cf_insn_is_may_goto(i)) {
+				st->may_goto++;
 			} else if (op != BPF_EXIT) {
 				st->cond_jumps++;
 				if (i->off < 0)
@@ -238,8 +240,8 @@ void gen_stats_print(FILE *f, const struct gen_stats *st)
 	fprintf(f, "%-28s ld_imm64:%ld ldsx:%ld atomic:%ld (fetch %ld) movsx:%ld sdiv/smod:%ld end/bswap:%ld neg:%ld\n",
 		"isa v4 forms", st->ldimm64, st->ldsx, st->atomics, st->atomic_fetch, st->movsx, st->sdiv_smod,
 		st->end_bswap, st->neg);
-	fprintf(f, "%-28s cond:%ld back(loops):%ld gotol:%ld\n", "jumps", st->cond_jumps, st->back_jumps,
-		st->gotol);
+	fprintf(f, "%-28s cond:%ld back(loops):%ld gotol:%ld may_goto:%ld\n", "jumps", st->cond_jumps,
+		st->back_jumps, st->gotol, st->may_goto);
 	fprintf(f, "%-28s subprog:%ld helper:%ld kfunc:%ld; global funcs:%ld\n", "calls", st->pseudo_calls,
 		st->helper_calls, st->kfunc_calls, st->global_funcs);
 	fprintf(f, "%-28s args 6..8 (x5..x7):%ld args 9..12 (memory):%ld; st imm:%ld stx:%ld; loads:%ld\n",

@@ -91,7 +91,7 @@ static const char *const invalid_reason[] = {
 	[BAD_R10_WRITE] = "frame pointer is read only",
 	[BAD_JUMP] = "jump out of the function",
 	[BAD_LDIMM64_HALF] = "jump into the middle of ld_imm64, or ld_imm64 lacks its second half",
-	[BAD_LDIMM64_SRC] = "ld_imm64 with a pseudo source other than a declared map (or its value) is not supported",
+	[BAD_LDIMM64_SRC] = "ld_imm64 with a pseudo source other than a declared map (or its value) or a function is not supported",
 	[BAD_CALL_FUNC] = "call of a function that does not exist",
 	[BAD_CALLEE] = "call of a helper or kfunc that is not in the call table",
 	[BAD_ATOMIC] = "invalid atomic operation",
@@ -220,7 +220,11 @@ static struct pinsn decode(const struct cf_prog *p, int fi, int pc, int base)
 		}
 		if (uses_r11)
 			return invalid(BAD_R11);
-		if (op == BPF_JA) {
+		if (in->code == CF_MAY_GOTO) {
+			if (in->src_reg || in->dst_reg || in->imm)
+				return invalid(BAD_OFF);
+			target = pc + 1 + in->off;
+		} else if (op == BPF_JA) {
 			/* gotol: JMP32|JA takes its offset from imm */
 			if (BPF_SRC(in->code) != BPF_K || in->dst_reg || in->src_reg ||
 			    (cls == BPF_JMP ? in->imm != 0 : in->off != 0))
@@ -259,9 +263,11 @@ static struct pinsn decode(const struct cf_prog *p, int fi, int pc, int base)
 								   : map_value_addr(in->imm, 0) + (uint64_t)off;
 			return pi;
 		}
-		if (in->src_reg != 0)
+		if (in->src_reg != 0 && (in->src_reg != BPF_PSEUDO_FUNC || in->imm < 0 || in->imm >= p->nfuncs))
 			return invalid(BAD_LDIMM64_SRC);
 		pi.imm = (uint64_t)(uint32_t)in->imm | (uint64_t)(uint32_t)f->insns[pc + 1].imm << 32;
+		if (in->src_reg == BPF_PSEUDO_FUNC)
+			pi.imm = INTERP_FUNC_ADDR(in->imm);
 		return pi;
 
 	case BPF_LDX:
@@ -386,6 +392,8 @@ void interp_opts_default(struct interp_opts *o)
 
 /* ---- execution state -------------------------------------------------- */
 
+#define MAY_GOTO_TIMED_LOOPS 0xffff /* BPF_MAX_TIMED_LOOPS, include/linux/bpf.h */
+
 struct frame {
 	int func;
 	long ret_pc;              /* where the caller resumes */
@@ -395,6 +403,16 @@ struct frame {
 	uint64_t in_slot[CF_MAX_STACK_ARGS];
 	uint64_t out_slot[CF_MAX_STACK_ARGS];
 	unsigned in_valid, out_valid;
+	/* may_goto (kernel/bpf/fixups.c, timed variant of arm64 and x86-64):
+	 * the frame's count starts at BPF_MAX_TIMED_LOOPS; the first time it
+	 * runs out the kernel stamps the time and refills it */
+	uint32_t may_goto_count;
+	bool may_goto_stamped;
+	/* a bpf_loop callback (kernel/bpf/bpf_iter.c): its index, the loop's
+	 * count and callback_ctx, re-entered from the helper until done */
+	bool is_callback;
+	uint32_t cb_index, cb_count;
+	uint64_t cb_ctx;
 	uint8_t stack[CF_STACK_MAX];
 	uint8_t written[CF_STACK_MAX]; /* 1 for each byte stored since the frame began */
 };
@@ -685,6 +703,100 @@ static uint64_t swap64(uint64_t v)
 static inline uint64_t sext(uint64_t v, int bits)
 {
 	return (uint64_t)((int64_t)(v << (64 - bits)) >> (64 - bits));
+}
+
+/* The out pointers of a kernel helper (CF_ARG_PTR_OUT8: 8 aligned bytes of
+ * a live stack) as host pointers; false after a fault. */
+static bool kernel_helper_args(struct vm *vm, long pc, const struct cf_callee *c, uint64_t args[CF_MAX_ARGS])
+{
+	for (int i = 0; i < c->nargs; i++) {
+		uint8_t *m;
+
+		if (c->args[i] != CF_ARG_PTR_OUT8)
+			continue;
+		m = args[i] % 8 ? NULL : mem_at(vm, args[i], 8, true);
+		if (!m || args[i] - INTERP_CTX_ADDR < CF_CTX_SIZE) {
+			fault(vm, pc, "call %s: arg %d: 0x%" PRIx64 " is not 8 aligned bytes of a live stack", c->name,
+			      i + 1, args[i]);
+			return false;
+		}
+		args[i] = (uint64_t)(uintptr_t)m;
+	}
+	return true;
+}
+
+/* ---- bpf_loop ------------------------------------------------------------ */
+
+/* Enter the callback's frame for iteration i (kernel/bpf/bpf_iter.c:
+ * callback(i, callback_ctx, 0, 0, 0); the verifier lets it read r1, r2). */
+static void loop_enter(struct vm *vm, struct frame *fr, uint64_t *r, long *next)
+{
+	memset(fr->written, 0, sizeof(fr->written));
+	fr->in_valid = fr->out_valid = 0;
+	fr->may_goto_count = MAY_GOTO_TIMED_LOOPS;
+	fr->may_goto_stamped = false;
+	for (int i = BPF_REG_0; i <= BPF_REG_9; i++)
+		r[i] = INTERP_POISON;
+	r[BPF_REG_1] = fr->cb_index;
+	r[BPF_REG_2] = fr->cb_ctx;
+	r[BPF_REG_10] = frame_top(vm->depth);
+	*next = vm->img->func_start[fr->func];
+}
+
+/* bpf_loop(nr_loops, callback_fn, callback_ctx, flags): flags other than 0
+ * are -EINVAL, nr_loops (a u32) above BPF_MAX_LOOPS -E2BIG, 0 loops 0;
+ * else the callback's frame opens (false after a fault). */
+static bool loop_start(struct vm *vm, long pc, uint64_t *r, long *next)
+{
+	struct frame *caller = &vm->frames[vm->depth], *fr;
+	uint32_t n = (uint32_t)r[BPF_REG_1];
+	uint64_t fn = r[BPF_REG_2] - INTERP_FUNC_ADDR(0);
+	int cb = (int)(fn / 0x100);
+
+	caller->out_valid = caller->in_valid = 0; /* stack-args.md 2.2, 2.4 */
+	if (r[BPF_REG_4] != 0 || n == 0 || n > CF_LOOP_MAX) {
+		r[BPF_REG_0] = r[BPF_REG_4] ? (uint64_t)-EINVAL : n ? (uint64_t)-E2BIG : 0;
+		for (int i = BPF_REG_1; i <= BPF_REG_5; i++)
+			r[i] = INTERP_POISON;
+		return true;
+	}
+	if (fn % 0x100 || cb <= 0 || cb >= vm->img->nfuncs) {
+		fault(vm, pc, "call bpf_loop: r2 0x%" PRIx64 " is not a function's address", r[BPF_REG_2]);
+		return false;
+	}
+	if (vm->depth + 1 >= CF_MAX_FRAMES) {
+		fault(vm, pc, "call bpf_loop: callback %s: more than %d call frames", vm->img->prog->funcs[cb].name,
+		      CF_MAX_FRAMES);
+		return false;
+	}
+	fr = &vm->frames[++vm->depth];
+	fr->func = cb;
+	fr->ret_pc = pc + 1;
+	memcpy(fr->caller_regs, &r[BPF_REG_6], sizeof(fr->caller_regs));
+	fr->is_callback = true;
+	fr->cb_index = 0;
+	fr->cb_count = n;
+	fr->cb_ctx = r[BPF_REG_3];
+	loop_enter(vm, fr, r, next);
+	return true;
+}
+
+/* At the callback's exit: 0 continues with the next index, anything else
+ * stops and bpf_loop returns i + 1; after the last index it returns
+ * nr_loops. True if the callback runs again; false: the frame closes as
+ * any other, with r0 = bpf_loop's result. */
+static bool loop_again(struct vm *vm, uint64_t *r, long *next)
+{
+	struct frame *fr = &vm->frames[vm->depth];
+
+	if (r[BPF_REG_0] == 0 && fr->cb_index + 1 < fr->cb_count) {
+		fr->cb_index++;
+		loop_enter(vm, fr, r, next);
+		return true;
+	}
+	r[BPF_REG_0] = r[BPF_REG_0] ? fr->cb_index + 1 : fr->cb_count;
+	fr->is_callback = false;
+	return false;
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -1047,6 +1159,9 @@ static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r
 			}
 			fr = &vm->frames[++vm->depth];
 			fr->func = OFF;
+			fr->may_goto_count = MAY_GOTO_TIMED_LOOPS;
+			fr->may_goto_stamped = false;
+			fr->is_callback = false;
 			fr->ret_pc = pc + 1;
 			memcpy(fr->caller_regs, &r[BPF_REG_6], sizeof(fr->caller_regs));
 			/* stack-args.md 3: copy the caller's outgoing slots 1..n-5 into
@@ -1068,6 +1183,12 @@ static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r
 			const struct cf_callee *c = &cf_callees[IMM];
 			struct frame *fr = &vm->frames[vm->depth];
 			uint64_t args[CF_MAX_ARGS] = { 0 };
+
+			if (c->kernel && c->id == CF_KHELPER_LOOP) {
+				if (!loop_start(vm, pc, r, &next))
+					goto out;
+				break;
+			}
 
 			if (cf_callee_is_map_helper(c->kfunc, c->id)) {
 				if (!map_helper(vm, pc, c, r, &r[BPF_REG_0]))
@@ -1113,17 +1234,45 @@ static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r
 				}
 				args[i] = (uint64_t)(uintptr_t)m;
 			}
-			r[BPF_REG_0] = env && env->call ? env->call(env->opaque, c, args, &res->trace)
-							: cf_env_call(&res->trace, c, args);
+			if (c->kernel && !kernel_helper_args(vm, pc, c, args))
+				goto out;
+			if (c->kernel)
+				r[BPF_REG_0] = interp_kernel_helper(c, args);
+			else
+				r[BPF_REG_0] = env && env->call ? env->call(env->opaque, c, args, &res->trace)
+								: cf_env_call(&res->trace, c, args);
 			for (int i = BPF_REG_1; i <= BPF_REG_5; i++)
 				r[i] = INTERP_POISON; /* caller-saved registers are clobbered */
 			fr->out_valid = 0;            /* stack-args.md 2.2: any call invalidates the slots */
 			fr->in_valid = 0;             /* stack-args.md 2.4 */
 			break;
 		}
+		case CF_MAY_GOTO: {
+			struct frame *fr = &vm->frames[vm->depth];
+
+			if (fr->may_goto_count == 0) {
+				next = OFF; /* the budget is spent: take the jump */
+				break;
+			}
+			if (--fr->may_goto_count == 0) {
+				/* bpf_check_timed_may_goto: the first call stamps
+				 * the time and refills; a later one depends on
+				 * the clock (250 ms), which no model can tell */
+				if (fr->may_goto_stamped) {
+					fault(vm, pc, "may_goto: %d more iterations in one frame, the kernel's "
+					      "clock decides what follows", 2 * MAY_GOTO_TIMED_LOOPS);
+					goto out;
+				}
+				fr->may_goto_stamped = true;
+				fr->may_goto_count = MAY_GOTO_TIMED_LOOPS;
+			}
+			break;
+		}
 		case BPF_JMP | BPF_EXIT: {
 			struct frame *fr = &vm->frames[vm->depth];
 
+			if (fr->is_callback && loop_again(vm, r, &next))
+				break;
 			if (vm->depth == 0) {
 				if (tr)
 					trace_insn(vm, tr, pc, before, r);
@@ -1261,6 +1410,7 @@ int interp_exec(const struct interp_image *img, const struct interp_opts *o, con
 	r[BPF_REG_1] = INTERP_CTX_ADDR;
 	r[BPF_REG_10] = frame_top(0);
 	maps_reset(vm);
+	vm->frames[0].may_goto_count = MAY_GOTO_TIMED_LOOPS;
 	if (o->insn_trace)
 		run_traced(vm, r, o->insn_budget, env, o->insn_trace);
 	else

@@ -1,7 +1,7 @@
 /* interp/interp.h: the reference interpreter, the oracle of callfuzz.
  *
- * Runs a struct cf_prog with the kernel's semantics (ISA v4, BPF-to-BPF
- * calls of up to CF_MAX_FRAMES frames, stack arguments per
+ * Runs a struct cf_prog with the kernel's semantics (ISA v4, may_goto with
+ * 7.2's timed counter, BPF-to-BPF calls of up to CF_MAX_FRAMES frames, stack arguments per
  * docs/stack-args.md section 3, helpers and kfuncs of the call table through
  * an environment). It is written independently of jit/ on purpose.
  *
@@ -38,6 +38,9 @@
 #define INTERP_MAP_ADDR 0x30000000ULL
 #define INTERP_MAP_STRIDE 0x1000ULL
 #define INTERP_MAP_ENTRY_STRIDE 0x40ULL
+/* What ldimm64 of function k's address (BPF_PSEUDO_FUNC) gives: the checker
+ * keeps it from becoming observable. */
+#define INTERP_FUNC_ADDR(k) (0x40000000ULL + (uint64_t)(k) * 0x100)
 
 struct interp_opts {
 	long insn_budget; /* default 1,000,000 instructions */
@@ -73,6 +76,13 @@ struct interp_env {
 	interp_call_fn *call; /* NULL: cf_env_call (harness/env/env.h) */
 	void *opaque;
 };
+
+/* A kernel helper of the call table (cf_callee.kernel), as the kernel
+ * documents it (interp/helpers.c, docs/kernel-paths.md "Helpers"): memory
+ * arguments arrive as host pointers, as for interp_call_fn; a
+ * CF_ARG_PTR_OUT8 argument points to the 8 bytes the helper writes.
+ * Returns r0. */
+uint64_t interp_kernel_helper(const struct cf_callee *c, const uint64_t args[CF_MAX_ARGS]);
 
 /* Run p on ctx_in (CF_CTX_SIZE bytes; NULL means zeros). o and env may be
  * NULL (defaults). Returns 0, or -1 on bad arguments (res->fault says why,

@@ -59,7 +59,7 @@ struct loop {
 	struct loop_stats stats;
 	char *texts[LOOP_MAX_BATCH]; /* the outcomes' prog_text of the last call */
 	int ntexts;
-	char desc[1024];
+	char desc[1280];
 	/* loop_queue_input: cases prepared (checked, interpreted) and waiting
 	 * for the target, each with a copy of its input's bytes */
 	struct target_case queue[LOOP_MAX_BATCH];
@@ -121,14 +121,23 @@ struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
 	if (l->opts.gen.max_args > target_max_args(l->t))
 		l->opts.gen.max_args = target_max_args(l->t);
 	{
+		/* a 7.2 kernel: its helpers, may_goto and 16 frames
+		 * (docs/kernel-paths.md), with functions enough for the chain;
+		 * maps and raw tracepoints where the target creates them */
 		struct cf_check_opts co;
 
 		target_check_opts(l->t, &co);
 		l->opts.gen.maps = co.maps; /* the vm target creates maps */
 		l->opts.gen.raw_tp = co.raw_tp;
+		l->opts.gen.kernel_paths = co.kernel_paths;
+		l->opts.gen.max_frames = co.max_frames;
+		if (co.max_frames > CF_MODEL_MAX_FRAMES && l->opts.gen.max_funcs < GEN_VM_MAX_FUNCS)
+			l->opts.gen.max_funcs = GEN_VM_MAX_FUNCS;
 	}
-	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments%s%s",
-		 target_kind_name(o->target.kind), what, l->opts.gen.max_args, l->opts.gen.raw_tp ? ", maps, raw tracepoints" : l->opts.gen.maps ? ", maps" : "",
+	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments, %d frames%s%s%s",
+		 target_kind_name(o->target.kind), what, l->opts.gen.max_args, l->opts.gen.max_frames,
+		 l->opts.gen.kernel_paths ? ", helpers and may_goto" : "",
+		 l->opts.gen.raw_tp ? ", maps, raw tracepoints" : l->opts.gen.maps ? ", maps" : "",
 		 o->target.kind == TARGET_VM_MODEL ? "; our arm64 JIT on the executor as a further voice" : "");
 	return l;
 }

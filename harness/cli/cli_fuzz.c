@@ -158,7 +158,7 @@ static int cmd_fuzz_seeds(int argc, char **argv)
 			}
 			break; /* one file per input */
 		}
-		if (deep < per && chain_depth(&prog, 0, 1) >= CF_MAX_FRAMES - 1) {
+		if (deep < per && chain_depth(&prog, 0, 1) >= gopts.max_frames - 1) {
 			snprintf(name, sizeof(name), "deep-%d", deep++);
 			if (write_seed(out, name, buf, len)) {
 				cf_prog_free(&prog);
@@ -172,7 +172,7 @@ static int cmd_fuzz_seeds(int argc, char **argv)
 			printf("callfuzz fuzz-seeds: only %d input(s) calling a %d-argument function\n", found[n], n);
 	if (deep < per)
 		printf("callfuzz fuzz-seeds: only %d input(s) with a call chain of %d frames\n", deep,
-		       CF_MAX_FRAMES - 1);
+		       gopts.max_frames - 1);
 	printf("callfuzz fuzz-seeds: wrote %s/\n", out);
 	return EXIT_OK;
 }

@@ -15,7 +15,7 @@
 static void gen_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: callfuzz gen --seed N [--count K] [--stats] [--profile model|kernel] [--maps] [--raw-tp]\n"
+		"usage: callfuzz gen --seed N [--count K] [--stats] [--profile model|kernel|vm] [--maps] [--raw-tp]\n"
 		"                    [--max-args N] [--max-funcs N] [--max-insns N] [--len N] [-o DIR]\n"
 		"                    [--verify]\n"
 		"       callfuzz gen --input FILE [options]\n\n"
@@ -32,9 +32,11 @@ static void gen_usage(FILE *out)
 		"options:\n"
 		"  --seed N          first seed (default 1)\n"
 		"  --count K         number of programs (default 1)\n"
-		"  --profile P       model (helpers, kfuncs; default) or kernel (none: ctx and r0)\n"
-		"  --maps            kernel profile: maps and the map helpers (what the vm target runs)\n"
-		"  --raw-tp          with --maps, a third RAW_TRACEPOINT programs (the vm target too)\n"
+		"  --profile P       model (helpers, kfuncs; default), kernel (none: ctx and r0),\n"
+		"                    or vm (kernel + 7.2's helpers, may_goto, 16 frames, 12 args:\n"
+		"                    what the vm target generates; docs/kernel-paths.md)\n"
+		"  --maps            kernel profile: maps and the map helpers (vm implies it)\n"
+		"  --raw-tp          with --maps, a third RAW_TRACEPOINT programs (vm implies it)\n"
 		"  --max-args N      0..12 (default 12; 5 with --profile kernel)\n"
 		"  --max-funcs N     1..%d functions, main included (default 10)\n"
 		"  --max-insns N     soft cap on slots per program (default 400)\n"
@@ -44,8 +46,8 @@ static void gen_usage(FILE *out)
 
 struct verify_tally {
 	enum gen_profile profile;
-	int max_args;
-	bool maps, raw_tp;
+	int max_args, max_frames;
+	bool maps, raw_tp, kernel_paths;
 	long programs, accepted, ran_ok, timeouts, faults, shown;
 	uint64_t gen_ns, check_ns, interp_ns, insns_executed;
 	struct interp_result res;
@@ -66,6 +68,8 @@ static void verify_one(struct verify_tally *vt, const struct cf_prog *p, long se
 	co.model_callees = vt->profile == GEN_PROFILE_MODEL;
 	co.maps = vt->maps;
 	co.raw_tp = vt->raw_tp;
+	co.max_frames = vt->max_frames;
+	co.kernel_paths = vt->kernel_paths;
 	int rc = cf_check(p, &co, &err);
 
 	vt->check_ns += cli_now_ns() - t0;
@@ -145,8 +149,18 @@ static int cmd_gen(int argc, char **argv)
 			go.max_insns = (int)v;
 		} else if (!strcmp(a, "--len") && cli_parse_long(val, 0, GEN_SEED_MAX_LEN, &v)) {
 			fixed_len = v;
-		} else if (!strcmp(a, "--profile") && (!strcmp(val, "model") || !strcmp(val, "kernel"))) {
+		} else if (!strcmp(a, "--profile") &&
+			   (!strcmp(val, "model") || !strcmp(val, "kernel") || !strcmp(val, "vm"))) {
 			go.profile = strcmp(val, "model") ? GEN_PROFILE_KERNEL : GEN_PROFILE_MODEL;
+			if (!strcmp(val, "vm")) {
+				/* what the vm target generates for a 7.2 kernel */
+				go.kernel_paths = true;
+				go.maps = go.raw_tp = true;
+				go.max_frames = CF_MAX_FRAMES;
+				go.max_funcs = GEN_VM_MAX_FUNCS;
+				if (max_args < 0)
+					max_args = CF_MAX_ARGS;
+			}
 		} else if (!strcmp(a, "-o")) {
 			outdir = val;
 		} else if (!strcmp(a, "--input")) {
@@ -168,6 +182,8 @@ static int cmd_gen(int argc, char **argv)
 	vt.max_args = go.max_args;
 	vt.maps = go.maps;
 	vt.raw_tp = go.raw_tp;
+	vt.max_frames = go.max_frames;
+	vt.kernel_paths = go.kernel_paths;
 	if (input) {
 		char err[256];
 		size_t len;

@@ -191,6 +191,9 @@ static int cmd_interp(int argc, char **argv)
 		cf_check_opts_default(&copts);
 		copts.maps = true; /* the interpreter models them (the vm target's maps) */
 		copts.raw_tp = true;
+		/* the interpreter runs the kernel profile's paths too */
+		copts.kernel_paths = true;
+		copts.max_frames = CF_MAX_FRAMES;
 		if (cf_check(&prog, &copts, &err)) {
 			printf("rejected: %s\n(run anyway with --no-check)\n", err.msg);
 			cf_prog_free(&prog);

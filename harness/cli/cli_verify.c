@@ -12,13 +12,17 @@
 static void verify_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: callfuzz verify [--max-args N] FILE.s\n\n"
+		"usage: callfuzz verify [--max-args N] [--kernel] FILE.s\n\n"
 		"Checks the program in FILE.s (text format, docs/asm.md; '-' reads stdin)\n"
 		"against the kernel verifier's rules for this project's subset (stack\n"
 		"arguments included) and prints \"accepted\" or \"rejected: <reason>\".\n\n"
 		"options:\n"
 		"  --max-args N   largest argument count the target kernel takes: 12 with\n"
 		"                 stack arguments (default), 5 for kernels without them\n"
+		"  --kernel       the rules of a 7.2 kernel (the vm target): its helpers,\n"
+		"                 may_goto, 16 call frames, maps, raw tracepoints, none\n"
+		"                 of the model's callees\n"
+		"                 (docs/kernel-paths.md)\n"
 		"  -h, --help     this help\n\n"
 		"Exit codes: 0 accepted, 1 rejected, 2 bad usage or unreadable/unparsable input.\n");
 }
@@ -60,6 +64,12 @@ static int cmd_verify(int argc, char **argv)
 					CF_MAX_ARGS);
 				return EXIT_USAGE;
 			}
+		} else if (!strcmp(a, "--kernel")) {
+			/* a 7.2 kernel as the vm target sees it (docs/kernel-paths.md) */
+			opts.kernel_paths = true;
+			opts.maps = opts.raw_tp = true; /* the vm target creates them */
+			opts.max_frames = CF_MAX_FRAMES;
+			opts.model_callees = false;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "callfuzz verify: unknown option '%s'\n", a);
 			verify_usage(stderr);

@@ -201,7 +201,7 @@ static void prog_remove_func(struct cf_prog *p, int fi)
 		struct cf_func *h = &p->funcs[g];
 
 		for (int pc = 0; pc < h->ninsns; pc++)
-			if (cf_insn_is_pseudo_call(&h->insns[pc]) && h->insns[pc].imm > fi)
+			if (cf_insn_refs_func(&h->insns[pc]) && h->insns[pc].imm > fi)
 				h->insns[pc].imm--;
 	}
 }
@@ -355,6 +355,8 @@ static enum site_result pass_drop_func(struct cf_prog *p, int site)
 		for (int pc = 0; pc < f->ninsns; pc++)
 			if (cf_insn_is_pseudo_call(&f->insns[pc]) && f->insns[pc].imm == victim)
 				pc = call_to_const(f, pc);
+			else if (cf_insn_is_pseudo_func(&f->insns[pc]) && f->insns[pc].imm == victim)
+				f->insns[pc].src_reg = 0, f->insns[pc].imm = 0; /* a callback no more: 0 */
 	}
 	prog_remove_func(p, victim);
 	return SITE_BUILT;

@@ -32,6 +32,9 @@ static void asm_line(FILE *out, const struct cf_prog *p, int fi, int pc, const c
 
 	if (cf_insn_is_pseudo_call(i)) {
 		snprintf(text, sizeof(text), "call %s_%s", stem, p->funcs[i->imm].name);
+	} else if (cf_insn_is_pseudo_func(i)) {
+		/* libbpf turns an ld_imm64 of a subprogram into BPF_PSEUDO_FUNC */
+		snprintf(text, sizeof(text), "r%d = %s_%s ll", i->dst_reg, stem, p->funcs[i->imm].name);
 	} else if (i->code == (BPF_JMP | BPF_CALL) && i->src_reg == BPF_PSEUDO_KFUNC_CALL) {
 		const struct cf_callee *c = cf_callee_find(true, i->imm);
 
@@ -39,8 +42,11 @@ static void asm_line(FILE *out, const struct cf_prog *p, int fi, int pc, const c
 	} else if (i->code == (BPF_JMP | BPF_CALL)) {
 		const struct cf_callee *c = cf_callee_find(false, i->imm);
 
-		fprintf(out, "\t\"call %d;\"\t/* %s: a helper of callfuzz's model environment */\n", i->imm,
-			c ? c->name : "helper");
+		if (c && c->kernel)
+			fprintf(out, "\t\"call %d;\"\t/* %s */\n", i->imm, c->name);
+		else
+			fprintf(out, "\t\"call %d;\"\t/* %s: a helper of callfuzz's model environment */\n",
+				i->imm, c ? c->name : "helper");
 		return;
 	} else {
 		cf_asm_print_insn(text, sizeof(text), p, fi, pc);
@@ -126,7 +132,8 @@ bool selftest_needs_btf_companion(const struct cf_prog *p)
 }
 
 /* Every helper and kfunc callfuzz knows is its model environment's
- * (bpf/calls.c, harness/env/env.h); a kernel has none of them. */
+ * (bpf/calls.c, harness/env/env.h), a kernel has none of them, except the
+ * kernel's own helpers (cf_callee.kernel: `call N` assembles as is). */
 static int refuse_model_callees(const struct cf_prog *p, struct cf_err *err)
 {
 	if (p->prog_type != CF_PROG_SYSCALL) {
@@ -151,6 +158,8 @@ static int refuse_model_callees(const struct cf_prog *p, struct cf_err *err)
 			if (i->code != (BPF_JMP | BPF_CALL) || cf_insn_is_pseudo_call(i))
 				continue;
 			c = cf_callee_find(kfunc, i->imm);
+			if (c && c->kernel)
+				continue;
 			cf_err_set(err,
 				   "func %s insn %d: calls %s %s, which only callfuzz's model environment has "
 				   "(harness/env/env.h): a kernel selftest cannot call it",
@@ -171,6 +180,8 @@ static bool touches_ctx(const struct cf_prog *p)
 
 	cf_check_opts_default(&o);
 	o.ctx_size = 0;
+	o.kernel_paths = true;
+	o.max_frames = CF_MAX_FRAMES;
 	return cf_check(p, &o, &err) != 0;
 }
 
@@ -183,6 +194,8 @@ static int kernel_checks(const struct cf_prog *p, const struct selftest_opts *o,
 	/* The defaults are 7.2's rules: 12 arguments, ctx through a moved pointer. */
 	cf_check_opts_default(&co);
 	co.model_callees = false;
+	co.kernel_paths = true; /* 7.2's helpers and may_goto: LLVM 19 assembles both */
+	co.max_frames = CF_MAX_FRAMES;
 	if (cf_check(p, &co, err)) {
 		char why[sizeof(err->msg)];
 

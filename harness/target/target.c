@@ -352,6 +352,13 @@ void target_check_opts(const struct target *t, struct cf_check_opts *o)
 	o->raw_tp = t->opts.kind == TARGET_VM; /* test runs of RAW_TRACEPOINT programs */
 	if (t->opts.kind == TARGET_HOST)
 		o->ctx_moved_ok = t->host.ctx_moved_ok;
+	/* a kernel with stack arguments is 7.2: its helpers, may_goto and 16
+	 * call frames (docs/kernel-paths.md); the host target keeps the
+	 * subset every kernel since 6.1 takes */
+	if (t->vm && vm_get_info(t->vm)->stack_args) {
+		o->kernel_paths = true;
+		o->max_frames = CF_MAX_FRAMES;
+	}
 }
 
 const char *target_voice_name(const struct target *t, enum target_voice_kind k)
@@ -654,6 +661,29 @@ static bool all_reg_args(const struct cf_prog *p)
 	return true;
 }
 
+/* Programs 7.2 runs only JITed, so the kernel's interpreter is no voice for
+ * them (docs/kernel-paths.md): arm64's bpf_jit_inlines_helper_call
+ * (arch/arm64/net/bpf_jit_comp.c) claims bpf_get_smp_processor_id whether
+ * or not the JIT is on, and do_misc_fixups then marks the program
+ * jit_required ("program requires BPF JIT compiler but it is not
+ * available"); a callback's address (BPF_PSEUDO_FUNC) is refused without
+ * the JIT (kernel/bpf/fixups.c: "callbacks are not allowed in non-JITed
+ * programs"). */
+static bool needs_jit(const struct cf_prog *p)
+{
+	for (int fi = 0; fi < p->nfuncs; fi++)
+		for (int pc = 0; pc < p->funcs[fi].ninsns; pc++) {
+			const struct bpf_insn *i = &p->funcs[fi].insns[pc];
+
+			if (cf_insn_is_pseudo_func(i))
+				return true;
+			if (i->code == (BPF_JMP | BPF_CALL) && i->src_reg == 0 &&
+			    i->imm == CF_KHELPER_GET_SMP_PROCESSOR_ID)
+				return true;
+		}
+	return false;
+}
+
 /* Does case c take part in voice k? */
 static bool wants_voice(const struct target *t, const struct target_case *c, enum target_voice_kind k)
 {
@@ -664,7 +694,7 @@ static bool wants_voice(const struct target *t, const struct target_case *c, enu
 		return t->vm; /* even a program the checker rejects: the verdicts are compared */
 	case TARGET_VOICE_KERNEL_INTERP:
 		return t->vm && c->checker_ok && !t->opts.no_kernel_interp && vm_get_info(t->vm)->jit_switchable &&
-		       all_reg_args(c->prog);
+		       all_reg_args(c->prog) && !needs_jit(c->prog);
 	case TARGET_VOICE_MODEL_JIT:
 		return t->ex && (c->checker_ok || !c->checked);
 	case TARGET_VOICE_HOST:

@@ -282,3 +282,27 @@ TEST(check_raw_tp_ctx_is_read_only_and_96_bytes)
 	o.raw_tp = false;
 	REJECT_OPTS(".type raw_tracepoint\n.func main\n    r0 = 0\n    exit\n", &o, "raw_tracepoint programs are for the vm target");
 }
+
+/* 7.2's helpers in a RAW_TRACEPOINT program (raw_tp_prog_func_proto falls
+ * back to bpf_base_func_proto): allowed, but the ctx is no helper memory
+ * there (check_helper_mem_access: PTR_TO_CTX only where
+ * is_var_ctx_off_allowed, SYSCALL programs). */
+TEST(check_raw_tp_helpers_but_ctx_is_no_helper_memory)
+{
+	struct cf_check_opts o = maps_opts();
+	const char *ctx_buf = "  r6 = r1\n  r1 = r6\n  r2 = 8\n  r3 = 0\n  r4 = r10\n  r4 += -8\n  call bpf_strtol\n"
+			      "  r0 = 0\n  exit\n";
+	char p[512];
+
+	o.raw_tp = o.kernel_paths = true;
+	o.max_frames = CF_MAX_FRAMES;
+	o.model_callees = false;
+	ACCEPT_OPTS(".type raw_tracepoint\n.func main, 1, stack=16\n  *(u64 *)(r10 - 16) = 0x31\n  r1 = r10\n"
+		    "  r1 += -16\n  r2 = 1\n  r3 = 0\n  r4 = r10\n  r4 += -8\n  call bpf_strtol\n"
+		    "  call bpf_get_smp_processor_id\n  exit\n",
+		    &o);
+	snprintf(p, sizeof(p), ".func main, 1, stack=8\n%s", ctx_buf);
+	ACCEPT_OPTS(p, &o);
+	snprintf(p, sizeof(p), ".type raw_tracepoint\n.func main, 1, stack=8\n%s", ctx_buf);
+	REJECT_OPTS(p, &o, "R1 type=ctx expected=fp");
+}

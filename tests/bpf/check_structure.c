@@ -129,6 +129,21 @@ TEST(call_depth_8_frames)
 	free(bad);
 }
 
+/* 7.2: MAX_CALL_FRAMES 16 (include/linux/bpf_verifier.h), for the vm
+ * target's kernel profile. */
+TEST(call_depth_16_frames_kernel)
+{
+	char *ok = chain_text(16), *bad = chain_text(17);
+	struct cf_check_opts o;
+
+	cf_check_opts_default(&o);
+	o.max_frames = CF_MAX_FRAMES;
+	ACCEPT_OPTS(ok, &o);
+	REJECT_OPTS(bad, &o, "func f15 insn 0: the call stack of 17 frames is too deep");
+	free(ok);
+	free(bad);
+}
+
 /* check_max_stack_depth adds round_up(stack_depth, 16) per frame (JIT). */
 TEST(combined_stack_512)
 {

@@ -115,6 +115,8 @@ KNOWN=(
 	"|unknown opcode e5|checker gap: may_goto (BPF_JMP|BPF_JCOND, 0xe5), accepted by 7.2"
 	"|frames is too deep|checker stale: 7.2 has MAX_CALL_FRAMES 16 (include/linux/bpf_verifier.h), the checker 8"
 	"|unparseable|not expressible in the text format (a global function of 6 arguments)"
+	"|invalid indirect read from stack|stricter, project rule: no read of uninitialized stack, helper memory too (a privileged kernel allows it)"
+	"strtol_arguments|expected=fp|stricter: a helper's out pointer (bpf_strtol's res) on the stack only; the kernel takes ctx too (docs/kernel-paths.md)"
 )
 classify() { # test name, checker message -> class or ""
 	local k pat msg cls

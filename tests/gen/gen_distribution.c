@@ -161,7 +161,9 @@ TEST(gen_distribution_reaches_every_arg_count_depth_and_form)
 		CHECK_MSG(sc.calls_by_nargs[n] > 0, "no call site of a %d-argument callee", n);
 		CHECK_EQ(st.callee_nargs[n], sc.calls_by_nargs[n]);
 	}
-	CHECK_MSG(st.depth[CF_MAX_FRAMES] > 0, "no call chain of %d frames", CF_MAX_FRAMES);
+	CHECK_MSG(st.depth[CF_MODEL_MAX_FRAMES] > 0, "no call chain of %d frames", CF_MODEL_MAX_FRAMES);
+	for (int d = CF_MODEL_MAX_FRAMES + 1; d <= CF_MAX_FRAMES; d++)
+		CHECK_EQ(st.depth[d], 0);
 	CHECK_MSG(st.chain_stack[4] > 0, "no call chain using all 512 bytes of stack");
 	for (int c = 0; c < 8; c++) {
 		CHECK_MSG(sc.classes[c] > 0, "instruction class %d never generated", c);
@@ -213,5 +215,84 @@ TEST(gen_kernel_profile_has_no_helpers_and_respects_max_args)
 	for (int n = 0; n <= CF_MAX_REG_ARGS; n++)
 		CHECK_MSG(sc.calls_by_nargs[n] > 0, "no call site of a %d-argument callee", n);
 	CHECK(st.ptr_args_reg > 0);
-	CHECK(st.depth[CF_MAX_FRAMES] > 0);
+	CHECK(st.depth[CF_MODEL_MAX_FRAMES] > 0);
+	CHECK_EQ(st.may_goto, 0);
+}
+
+/* The vm target on a 7.2 kernel (docs/kernel-paths.md): each kernel
+ * helper (bpf_loop with callbacks that call functions with stack
+ * arguments), in functions with stack arguments too, may_goto in straight code
+ * and in loops, chains of all 16 frames; none of the model's callees. */
+TEST(gen_vm_profile_reaches_helpers_may_goto_and_16_frames)
+{
+	struct gen_opts go;
+	struct gen_stats st;
+	uint8_t *buf = malloc(GEN_SEED_MAX_LEN);
+	long by_id[4] = { 0 }, in_stack_arg_funcs = 0, may_goto_in_loops = 0, callbacks_with_stack_arg_calls = 0;
+
+	gen_opts_default(&go);
+	go.profile = GEN_PROFILE_KERNEL;
+	go.kernel_paths = true;
+	go.max_frames = CF_MAX_FRAMES;
+	go.max_funcs = GEN_VM_MAX_FUNCS;
+	memset(&st, 0, sizeof(st));
+	for (int i = 0; i < NPROGS; i++) {
+		size_t len = gen_bytes_from_seed((uint64_t)i + 7000, -1, buf, GEN_SEED_MAX_LEN);
+		struct cf_prog p;
+		struct cf_err err;
+
+		REQUIRE(gen_program(buf, len, &go, &p, &err) == 0);
+		gen_stats_add(&st, &p);
+		for (int fi = 0; fi < p.nfuncs; fi++) {
+			const struct cf_func *f = &p.funcs[fi];
+			int last_back_target = -1, last_back = -1;
+
+			for (int pc = 0; pc < f->ninsns; pc++) {
+				const struct bpf_insn *in = &f->insns[pc];
+
+				if (BPF_CLASS(in->code) == BPF_JMP && BPF_OP(in->code) != BPF_CALL &&
+				    BPF_OP(in->code) != BPF_EXIT && in->off < 0) {
+					last_back_target = pc + 1 + in->off;
+					last_back = pc;
+				}
+			}
+			for (int pc = 0; pc < f->ninsns; pc++) {
+				const struct bpf_insn *in = &f->insns[pc];
+
+				if (cf_insn_is_may_goto(in) && pc > last_back_target && pc < last_back)
+					may_goto_in_loops++;
+				if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg)
+					continue;
+				CHECK(cf_callee_find(false, in->imm) && cf_callee_find(false, in->imm)->kernel);
+				by_id[in->imm == CF_KHELPER_GET_SMP_PROCESSOR_ID ? 0 : in->imm == CF_KHELPER_STRTOL ? 1 :
+				      in->imm == CF_KHELPER_STRTOUL ? 2 : 3]++;
+				if (f->nargs > CF_MAX_REG_ARGS)
+					in_stack_arg_funcs++;
+			}
+		}
+		/* a callback (named by an ldimm64) that calls a function with
+		 * stack arguments: the JIT's stack-argument code entered from C */
+		for (int fi = 0; fi < p.nfuncs; fi++)
+			for (int pc = 0; pc < p.funcs[fi].ninsns; pc++) {
+				const struct cf_func *cb;
+
+				if (!cf_insn_is_pseudo_func(&p.funcs[fi].insns[pc]))
+					continue;
+				cb = &p.funcs[p.funcs[fi].insns[pc].imm];
+				for (int k = 0; k < cb->ninsns; k++)
+					if (cf_insn_is_pseudo_call(&cb->insns[k]) &&
+					    p.funcs[cb->insns[k].imm].nargs > CF_MAX_REG_ARGS)
+						callbacks_with_stack_arg_calls++;
+			}
+		cf_prog_free(&p);
+	}
+	free(buf);
+	CHECK_EQ(st.kfunc_calls, 0);
+	CHECK_MSG(callbacks_with_stack_arg_calls > 0, "no callback calls a function with stack arguments");
+	for (int k = 0; k < 4; k++)
+		CHECK_MSG(by_id[k] > 0, "kernel helper %d never called", k);
+	CHECK_MSG(in_stack_arg_funcs > 0, "no helper call in a function with stack arguments");
+	CHECK_MSG(st.may_goto > 0, "no may_goto");
+	CHECK_MSG(may_goto_in_loops > 0, "no may_goto inside a loop");
+	CHECK_MSG(st.depth[CF_MAX_FRAMES] > 0, "no call chain of %d frames", CF_MAX_FRAMES);
 }

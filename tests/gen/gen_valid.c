@@ -47,6 +47,8 @@ static int check_and_run(const uint8_t *bytes, size_t len, const struct gen_opts
 	co.model_callees = go->profile == GEN_PROFILE_MODEL;
 	co.maps = go->maps;
 	co.raw_tp = go->raw_tp;
+	co.max_frames = go->max_frames;
+	co.kernel_paths = go->kernel_paths;
 	if (cf_check(&p, &co, &err)) {
 		test_fail(__FILE__, __LINE__, "%s (%zu bytes): checker rejected: %s", what, len, err.msg);
 		gen_test_dump(&p);
@@ -67,17 +69,13 @@ static int check_and_run(const uint8_t *bytes, size_t len, const struct gen_opts
 	return rc;
 }
 
-static void run_valid_opts(enum gen_profile profile, int max_args, bool maps, bool raw_tp, int count)
+static void run_valid_opts(const struct gen_opts *opts, int count)
 {
-	struct gen_opts go;
+	struct gen_opts go = *opts;
+	enum gen_profile profile = go.profile;
 	uint8_t *buf = malloc(8192);
 	int failures = 0;
 
-	gen_opts_default(&go);
-	go.profile = profile;
-	go.max_args = max_args;
-	go.maps = maps;
-	go.raw_tp = raw_tp;
 	/* the fixed corners: nothing, all simplest choices, all largest */
 	memset(buf, 0, 8192);
 	failures += check_and_run(buf, 0, &go, "empty input") != 0;
@@ -97,7 +95,12 @@ static void run_valid_opts(enum gen_profile profile, int max_args, bool maps, bo
 
 static void run_valid(enum gen_profile profile, int max_args, int count)
 {
-	run_valid_opts(profile, max_args, false, false, count);
+	struct gen_opts go;
+
+	gen_opts_default(&go);
+	go.profile = profile;
+	go.max_args = max_args;
+	run_valid_opts(&go, count);
 }
 
 TEST(gen_model_programs_pass_checker_and_interpreter)
@@ -117,12 +120,22 @@ TEST(gen_kernel_profile_12_args_pass_checker_and_interpreter)
 
 TEST(gen_kernel_profile_with_maps_pass_checker_and_interpreter)
 {
-	run_valid_opts(GEN_PROFILE_KERNEL, CF_MAX_ARGS, true, false, valid_count() / 4);
+	struct gen_opts go;
+
+	gen_opts_default(&go);
+	go.profile = GEN_PROFILE_KERNEL;
+	go.maps = true;
+	run_valid_opts(&go, valid_count() / 4);
 }
 
 TEST(gen_kernel_profile_with_raw_tp_pass_checker_and_interpreter)
 {
-	run_valid_opts(GEN_PROFILE_KERNEL, CF_MAX_ARGS, true, true, valid_count() / 4);
+	struct gen_opts go;
+
+	gen_opts_default(&go);
+	go.profile = GEN_PROFILE_KERNEL;
+	go.maps = go.raw_tp = true;
+	run_valid_opts(&go, valid_count() / 4);
 }
 
 /* With raw_tp, some programs are RAW_TRACEPOINT programs: they never write
@@ -218,4 +231,94 @@ TEST(gen_maps_declared_and_used_only_when_asked)
 	CHECK_MSG(lookups > 50 && updates > 50 && deletes > 20 && direct > 10,
 		  "lookups %ld updates %ld deletes %ld direct %ld", lookups, updates, deletes, direct);
 	CHECK_MSG(in_stack_arg_funcs > 20, "map helper calls in functions with stack arguments: %ld", in_stack_arg_funcs);
+}
+
+/* The vm target on a 7.2 kernel: helpers, may_goto, 16 frames
+ * (docs/kernel-paths.md), checked with the same rules. */
+TEST(gen_vm_profile_kernel_paths_pass_checker_and_interpreter)
+{
+	struct gen_opts go;
+
+	gen_opts_default(&go);
+	go.profile = GEN_PROFILE_KERNEL;
+	go.max_args = CF_MAX_ARGS;
+	go.kernel_paths = true;
+	go.max_frames = CF_MAX_FRAMES;
+	go.max_funcs = GEN_VM_MAX_FUNCS;
+	run_valid_opts(&go, valid_count() / 4);
+}
+
+/* The vm target's whole generator: 7.2's helpers, bpf_loop, may_goto and
+ * 16 frames together with maps and raw tracepoints in the same programs
+ * (what `gen --profile vm` and the vm target's fuzz loop make). */
+TEST(gen_vm_profile_with_maps_and_raw_tp_pass_checker_and_interpreter)
+{
+	struct gen_opts go;
+
+	gen_opts_default(&go);
+	go.profile = GEN_PROFILE_KERNEL;
+	go.max_args = CF_MAX_ARGS;
+	go.kernel_paths = true;
+	go.maps = go.raw_tp = true;
+	go.max_frames = CF_MAX_FRAMES;
+	go.max_funcs = GEN_VM_MAX_FUNCS;
+	run_valid_opts(&go, valid_count() / 4);
+}
+
+/* Both halves of the vm profile live in the same programs: over a few
+ * hundred, some call bpf_strtol/bpf_strtoul and a map helper in one
+ * function, some look a map up in a bpf_loop callback, and some raw
+ * tracepoints call 7.2's helpers and bpf_loop (7.2 gives all of them to
+ * both program types: docs/kernel-paths.md "Helpers"). */
+TEST(gen_vm_profile_mixes_helpers_callbacks_and_maps)
+{
+	struct gen_opts go;
+	uint8_t buf[4096];
+	int strtox_and_map = 0, map_in_callback = 0, raw_tp_helper = 0, raw_tp_loop = 0;
+
+	gen_opts_default(&go);
+	go.profile = GEN_PROFILE_KERNEL;
+	go.kernel_paths = go.maps = go.raw_tp = true;
+	go.max_frames = CF_MAX_FRAMES;
+	go.max_funcs = GEN_VM_MAX_FUNCS;
+	for (int i = 0; i < 300; i++) {
+		uint64_t seed = 0x313a0000ull + (uint64_t)i;
+		size_t len = gen_test_bytes(&seed, buf, sizeof(buf));
+		struct cf_prog p;
+		struct cf_err err;
+		bool callback[GEN_MAX_FUNCS + 1] = { false };
+
+		REQUIRE(gen_program(buf, len, &go, &p, &err) == 0);
+		for (int fi = 0; fi < p.nfuncs; fi++)
+			for (int pc = 0; pc < p.funcs[fi].ninsns; pc++) {
+				const struct bpf_insn *in = &p.funcs[fi].insns[pc];
+
+				if (cf_insn_is_pseudo_func(in) && in->imm > 0 && in->imm <= GEN_MAX_FUNCS)
+					callback[in->imm] = true;
+			}
+		for (int fi = 0; fi < p.nfuncs; fi++) {
+			bool strtox = false, map = false, helper = false, loop = false;
+
+			for (int pc = 0; pc < p.funcs[fi].ninsns; pc++) {
+				const struct bpf_insn *in = &p.funcs[fi].insns[pc];
+
+				if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg)
+					continue;
+				strtox |= in->imm == CF_KHELPER_STRTOL || in->imm == CF_KHELPER_STRTOUL;
+				helper |= in->imm == CF_KHELPER_STRTOL || in->imm == CF_KHELPER_STRTOUL ||
+					  in->imm == CF_KHELPER_GET_SMP_PROCESSOR_ID;
+				loop |= in->imm == CF_KHELPER_LOOP;
+				map |= cf_callee_is_map_helper(false, in->imm);
+			}
+			strtox_and_map += strtox && map;
+			map_in_callback += map && fi <= GEN_MAX_FUNCS && callback[fi];
+			raw_tp_helper += helper && p.prog_type == CF_PROG_RAW_TP;
+			raw_tp_loop += loop && p.prog_type == CF_PROG_RAW_TP;
+		}
+		cf_prog_free(&p);
+	}
+	CHECK_MSG(strtox_and_map > 5 && map_in_callback > 5 && raw_tp_helper > 5 && raw_tp_loop > 5,
+		  "functions with strtol and a map helper %d, callbacks with a map helper %d, raw tracepoint "
+		  "functions with a helper %d, with bpf_loop %d",
+		  strtox_and_map, map_in_callback, raw_tp_helper, raw_tp_loop);
 }

@@ -1,4 +1,4 @@
-/* tests/interp/calls.c: BPF-to-BPF calls: 8 frames, each with its own
+/* tests/interp/calls.c: BPF-to-BPF calls: 16 frames (7.2's MAX_CALL_FRAMES), each with its own
  * stack, r6..r9 and r10 preserved per frame, r1..r5 clobbered, frame
  * limits, pointers into a caller's frame, the instruction budget. */
 #include "tests/interp/util.h"
@@ -23,13 +23,13 @@ static void chain_program(int depth, char *buf, size_t size)
 	snprintf(buf + len, size - len, ".func f%d\n    r0 = 1\n    exit\n", depth - 1);
 }
 
-TEST(calls_eight_frames_preserve_r6_and_stacks)
+TEST(calls_sixteen_frames_preserve_r6_and_stacks)
 {
 	char text[4096];
 	struct interp_result res;
 	uint64_t want = 1000 + 1;
 
-	for (int i = 1; i <= 6; i++)
+	for (int i = 1; i <= 14; i++)
 		want += 10 * (uint64_t)i + 100 * (uint64_t)i;
 	chain_program(CF_MAX_FRAMES, text, sizeof(text));
 	t_run_text(text, NULL, &res);
@@ -37,7 +37,7 @@ TEST(calls_eight_frames_preserve_r6_and_stacks)
 	CHECK_EQ(res.r0, want);
 }
 
-TEST(calls_ninth_frame_faults)
+TEST(calls_seventeenth_frame_faults)
 {
 	char text[4096];
 	struct interp_result res;
@@ -45,7 +45,7 @@ TEST(calls_ninth_frame_faults)
 	chain_program(CF_MAX_FRAMES + 1, text, sizeof(text));
 	t_run_text_unchecked(text, NULL, &res);
 	CHECK_EQ(res.status, INTERP_FAULT);
-	CHECK_CONTAINS(res.fault, "func f7 insn 2: call f8: more than 8 call frames");
+	CHECK_CONTAINS(res.fault, "func f15 insn 2: call f16: more than 16 call frames");
 }
 
 TEST(calls_clobber_r1_to_r5_and_poison_callee_regs)
