@@ -5,7 +5,10 @@
  * file reads (docs/kernel-bugs/README.md gives the format):
  *
  *   signature  = VERIFIER-known-stack-liveness   the bucket its cases go to
- *   kind       = VERIFIER                        mismatch_kind_name()
+ *   kind       = VERIFIER                        mismatch_kind_name(); several,
+ *                                                comma-separated (VERIFIER, REPORT:
+ *                                                a bug that also WARNs where the
+ *                                                kernel has CONFIG_BUG)
  *   pattern    = slot poisoned by dead code elimination
  *   seen       = 7.2.13 arm64, 7.2.13 x86_64     free text, for reports
  *   reproducer = repro.s                         relative to the folder
@@ -45,13 +48,33 @@ static char *trim(char *s)
 
 static int parse_kind(const char *name, enum mismatch_kind *kind)
 {
-	for (int k = MISMATCH_NONE + 1; k <= MISMATCH_KERNEL; k++) {
+	for (int k = MISMATCH_NONE + 1; k <= MISMATCH_REPORT; k++) {
 		if (!strcmp(name, mismatch_kind_name((enum mismatch_kind)k))) {
 			*kind = (enum mismatch_kind)k;
 			return 0;
 		}
 	}
 	return -1;
+}
+
+/* "VERIFIER" or "VERIFIER, REPORT": b->kind is the first, b->kinds all. */
+static int parse_kinds(char *list, struct known_bug *b)
+{
+	char *save = NULL;
+	bool first = true;
+
+	b->kinds = 0;
+	for (char *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+		enum mismatch_kind kind;
+
+		if (parse_kind(trim(k), &kind) < 0)
+			return -1;
+		if (first)
+			b->kind = kind;
+		first = false;
+		b->kinds |= 1u << kind;
+	}
+	return first ? -1 : 0;
 }
 
 /* One known.conf: `key = value` lines, `#` comments, every key once. */
@@ -98,7 +121,10 @@ static int parse_conf(const char *path, const char *folder, struct known_bug *b,
 			}
 			continue;
 		} else if (!strcmp(key, "kind")) {
-			if (parse_kind(val, &b->kind) < 0) {
+			char kinds[128];
+
+			snprintf(kinds, sizeof(kinds), "%s", val);
+			if (parse_kinds(kinds, b) < 0) {
 				cf_err_set(err, "%s:%d: kind '%s' is not a mismatch kind (VERIFIER, KERNEL, ...)",
 					   path, lineno, val);
 				goto fail;
@@ -178,11 +204,14 @@ fail:
 /* The kernel voices' differences only: the model voice is our JIT. */
 static bool case_shows(const struct known_bug *b, const struct target_case *c)
 {
-	if (c->m.kind != b->kind || (c->mvoice >= 0 && c->voice[c->mvoice].kind == TARGET_VOICE_MODEL_JIT))
+	if (!(b->kinds & (1u << c->m.kind)) || (c->mvoice >= 0 && c->voice[c->mvoice].kind == TARGET_VOICE_MODEL_JIT))
 		return false;
 	/* the place holds the log's reason line; 7.3 puts a listing and a
-	 * "Suggestion:" after the message, so the whole log is searched too */
-	return strstr(c->m.place, b->pattern) || (c->kernel_log && strstr(c->kernel_log, b->pattern));
+	 * "Suggestion:" after the message, so the whole log is searched too;
+	 * a REPORT's place is the kernel's report, its verifier log may hold
+	 * the pattern */
+	return strstr(c->m.place, b->pattern) || (c->kernel_log && strstr(c->kernel_log, b->pattern)) ||
+	       (c->report.text && strstr(c->report.text, b->pattern));
 }
 
 int known_bugs_probe(struct known_bugs *kb, struct target *t, struct cf_err *err)

@@ -165,12 +165,15 @@ bool kreport_find(const char *log, struct kreport *r)
 		if (!strcmp(kind, "UBSAN"))
 			where[0] = 0;
 	} else if (!strcmp(kind, "WARNING")) {
-		/* "WARNING: CPU: 0 PID: 1 at kernel/bpf/verifier.c:123 do_check+0x../0x.." */
+		/* 7.2: "WARNING: kernel/bpf/fixups.c:1062 at bpf_jit_subprogs+0xa90/0xec8, CPU#0: init/1";
+		 * before: "WARNING: CPU: 0 PID: 1 at kernel/bpf/verifier.c:123 do_check+0x../0x.." */
 		const char *at = strstr(r->title, " at ");
 		const char *sp = at ? strchr(at + 4, ' ') : NULL;
 
-		if (sp)
-			frame_func(sp, where, sizeof(where));
+		if (!at || !frame_func(at + 3, where, sizeof(where))) {
+			if (sp)
+				frame_func(sp, where, sizeof(where));
+		}
 	} else if (!strcmp(kind, "BUG") || !strcmp(kind, "OOPS")) {
 		/* "BUG: unable to handle page fault ...": the first words */
 		const char *p = start + plen;

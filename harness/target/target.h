@@ -797,7 +797,9 @@ void target_signature(const struct target_case *c, char *buf, size_t size, bool 
 struct known_bug {
 	char name[64];          /* the folder's name */
 	char signature[64];     /* the bucket its cases go to (artifacts/<signature>/) */
-	enum mismatch_kind kind;
+	enum mismatch_kind kind;    /* the first of kinds */
+	unsigned kinds;             /* 1 << each mismatch kind it shows as (VERIFIER, and
+				       REPORT where the kernel also WARNs) */
 	char pattern[160];      /* text of the difference (the verifier log's reason) */
 	char seen[256];         /* kernels it was seen on (free text, for reports) */
 	char reproducer[4096];  /* path of the reproducer (.s) */

@@ -137,3 +137,38 @@ TEST(known_bugs_match_only_when_shown)
 	CHECK(!known);
 	known_bugs_free(&kb);
 }
+
+/* A bug that WARNs where the kernel has CONFIG_BUG shows as a REPORT there
+ * and as VERIFIER elsewhere: `kind = VERIFIER, REPORT` files both under
+ * its signature, and nothing else. */
+TEST(known_bugs_several_kinds)
+{
+	struct known_bugs kb;
+	struct cf_err err = { "" };
+	struct target_case c;
+	struct known_bug *b;
+	char log[] = "verifier bug: No program to jit at insn 328 (subprog < 0)\n";
+
+	CHECK_MSG(known_bugs_load(&kb, "docs/kernel-bugs", &err) == 0, "%s", err.msg);
+	b = (struct known_bug *)find(&kb, "loop-zero-no-jit");
+	if (!b) {
+		CHECK(b != NULL);
+		known_bugs_free(&kb);
+		return;
+	}
+	CHECK(b->kind == MISMATCH_VERIFIER);
+	CHECK_EQ(b->kinds, (1u << MISMATCH_VERIFIER) | (1u << MISMATCH_REPORT));
+	b->shown = true;
+	make_case(&c, TARGET_VOICE_KERNEL_JIT, MISMATCH_REPORT,
+		  "WARNING: kernel/bpf/fixups.c:1062 at bpf_jit_subprogs+0xa90/0xec8, CPU#0: init/1");
+	c.kernel_log = log;
+	CHECK(known_bugs_match(&kb, &c) == b);
+	c.m.kind = MISMATCH_VERIFIER;
+	CHECK(known_bugs_match(&kb, &c) == b);
+	c.m.kind = MISMATCH_KERNEL;
+	CHECK(known_bugs_match(&kb, &c) == NULL);
+	c.m.kind = MISMATCH_REPORT;
+	c.kernel_log = NULL;
+	CHECK(known_bugs_match(&kb, &c) == NULL); /* the pattern is nowhere */
+	known_bugs_free(&kb);
+}

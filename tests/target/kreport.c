@@ -80,6 +80,25 @@ TEST(kreport_warning_is_named_by_the_function_that_warned)
 	kreport_release(&r);
 }
 
+TEST(kreport_warning_of_7_2_names_the_function_after_at)
+{
+	struct kreport r;
+
+	/* 7.2 moved the place to the front: file:line, then " at " the function */
+	REQUIRE(kreport_find("WARNING: kernel/bpf/fixups.c:1062 at bpf_jit_subprogs+0xa90/0xec8, CPU#0: init/1\n"
+			     "Modules linked in:\n"
+			     "pc : bpf_jit_subprogs+0xa90/0xec8\n"
+			     "lr : bpf_jit_subprogs+0xa90/0xec8\n"
+			     "Call trace:\n"
+			     " bpf_jit_subprogs+0xa90/0xec8 (P)\n"
+			     " bpf_check+0x2470/0x2f50\n",
+			     &r));
+	CHECK_STR(r.kind, "WARNING");
+	CHECK_STR(r.func, "bpf_jit_subprogs");
+	CHECK_STR(r.name, "WARNING-bpf_jit_subprogs");
+	kreport_release(&r);
+}
+
 static const char ubsan[] =
 	"UBSAN: array-index-out-of-bounds in kernel/bpf/verifier.c:4567:23\n"
 	"index 7 is out of range for type 'bpf_reg_state [7]'\n"
