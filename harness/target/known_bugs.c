@@ -57,11 +57,10 @@ static int parse_kind(const char *name, enum mismatch_kind *kind)
 	return -1;
 }
 
-/* "VERIFIER" or "VERIFIER, REPORT": b->kind is the first, b->kinds all. */
+/* "VERIFIER" or "VERIFIER, REPORT" into b->kinds. */
 static int parse_kinds(char *list, struct known_bug *b)
 {
 	char *save = NULL;
-	bool first = true;
 
 	b->kinds = 0;
 	for (char *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
@@ -69,12 +68,9 @@ static int parse_kinds(char *list, struct known_bug *b)
 
 		if (parse_kind(trim(k), &kind) < 0)
 			return -1;
-		if (first)
-			b->kind = kind;
-		first = false;
 		b->kinds |= 1u << kind;
 	}
-	return first ? -1 : 0;
+	return b->kinds ? 0 : -1;
 }
 
 /* One known.conf: `key = value` lines, `#` comments, every key once. */

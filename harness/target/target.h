@@ -222,7 +222,8 @@ struct kreport {
 	char func[96];     /* the function it points at: the title's, else the first frame */
 	char frames[256];  /* the first frames of its stack (reporting machinery skipped) */
 	char title[256];   /* its first line */
-	char name[200];    /* "KASAN-slab-out-of-bounds-check_stack_write": a directory name */
+	char name[200];    /* "KASAN-slab-out-of-bounds-check_stack_write" (target_signature
+			      makes it a directory name) */
 	char *text;        /* from its first line to the end of the log (malloc'd; NULL: none) */
 };
 
@@ -797,7 +798,6 @@ void target_signature(const struct target_case *c, char *buf, size_t size, bool 
 struct known_bug {
 	char name[64];          /* the folder's name */
 	char signature[64];     /* the bucket its cases go to (artifacts/<signature>/) */
-	enum mismatch_kind kind;    /* the first of kinds */
 	unsigned kinds;             /* 1 << each mismatch kind it shows as (VERIFIER, and
 				       REPORT where the kernel also WARNs) */
 	char pattern[160];      /* text of the difference (the verifier log's reason) */
