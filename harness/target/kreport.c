@@ -206,9 +206,6 @@ bool kreport_find(const char *log, struct kreport *r)
 	/* "KASAN-slab-out-of-bounds-check_stack_write", "WARNING-do_check" */
 	snprintf(r->name, sizeof(r->name), "%.31s%s%.40s%s%.40s", kind, detail[0] ? "-" : "", detail,
 		 where[0] ? "-" : "", where);
-	for (char *s = r->name; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-'))
-			*s = '_';
 	r->text = strdup(start);
 	return true;
 }

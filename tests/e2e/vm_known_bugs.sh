@@ -35,13 +35,13 @@ done
 build/callfuzz run --target vm --arch $arch "${files[@]}" >"$tmp/out" 2>&1
 for i in "${!files[@]}"; do
 	f=${files[$i]}
-	verdict=$(awk -v f="== $f" '$0 == f { on = 1; next } /^== / { on = 0 } on && /^(equal|mismatch):/ { print; exit }' "$tmp/out")
+	section=$(awk -v f="== $f" '$0 == f { on = 1; next } /^== / { on = 0 } on' "$tmp/out")
+	verdict=$(grep -m1 -E '^(equal|mismatch):' <<<"$section")
 	case "${want[$i]}" in
 	loads) case "$verdict" in equal:*) ;; *) cat "$tmp/out"; fail "$f: expected to load on $arch 7.2.13, got: $verdict" ;; esac ;;
 	shows:*) p=${want[$i]#shows:}
 		# a kernel with CONFIG_BUG may WARN first (REPORT), with the
 		# verifier's log printed after the report
-		section=$(awk -v f="== $f" '$0 == f { on = 1; next } /^== / { on = 0 } on' "$tmp/out")
 		case "$verdict" in
 		"mismatch: VERIFIER"*"$p"*) ;;
 		"mismatch: REPORT"*) grep -qF -- "$p" <<<"$section" ||
