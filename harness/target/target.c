@@ -622,15 +622,15 @@ void vm_print_jit(FILE *out, const struct vm_jit *j, const struct cf_prog *p, en
 /* Loads p again with line_info, fetches the JIT image and disassembles it. */
 static char *jit_listing(struct target *t, const struct cf_prog *p)
 {
-	/* with KCOV, the PCs of this load are taken and dropped: they are
-	 * no case's */
-	struct vm_req r[4] = {
+	/* the PCs (KCOV) and the kernel log (KMSG) of this load are taken and
+	 * dropped: they are no case's, and a report the load prints again
+	 * must not land on the next program */
+	struct vm_req r[5] = {
 		{ .kind = VM_REQ_LOAD, .prog = p, .line_info = true },
 		{ .kind = VM_REQ_JIT_INFO, .handle = VM_HANDLE_LAST },
 		{ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST },
-		{ .kind = VM_REQ_KCOV },
 	};
-	int nr = target_kcov(t) ? 4 : 3;
+	int nr = 3;
 	struct cf_err err;
 	char *text = NULL;
 	size_t len;
@@ -638,6 +638,10 @@ static char *jit_listing(struct target *t, const struct cf_prog *p)
 
 	if (!out)
 		return NULL;
+	if (target_kcov(t))
+		r[nr++] = (struct vm_req){ .kind = VM_REQ_KCOV };
+	if (vm_get_info(t->vm)->kmsg)
+		r[nr++] = (struct vm_req){ .kind = VM_REQ_KMSG };
 	if (vm_batch(t->vm, r, nr, &err) != VM_OK)
 		fprintf(out, "jit: guest lost while fetching the JIT image: %s\n", err.msg);
 	else if (r[0].err)
