@@ -57,13 +57,18 @@
  * libFuzzer sees for it is its own, and a generator bug aborts on it),
  * then waits with a copy of its bytes until CALLFUZZ_VM_BATCH inputs wait
  * or the oldest has waited DIFF_VM_BATCH_MAX_WAIT_MS; then they go to the
- * guest together (loop_flush), and a mismatch's artifact is written with
- * the bytes of the input that made it. What waits goes at exit (atexit:
+ * guest together (loop_send), and the guest runs them while libFuzzer
+ * hands over the next batch's inputs, whose host side (generator,
+ * checker, interpreter, and libFuzzer's own time between inputs) so costs
+ * no wall time; the batch in flight is received (loop_receive) and acted
+ * on when the next one is ready to go, so a mismatch is announced, and its
+ * artifact written with the bytes of the input that made it, one batch
+ * later. What waits and what is in flight goes at exit (atexit:
  * -max_total_time, -runs), at SIGINT (fuzz/run's stop: our handler lets
  * the current input finish, flushes, then hands the signal to libFuzzer's),
  * and before a generator bug's abort. A lost guest in a batch is named by
- * target_run (it reruns the batch one by one). vm,model keeps one input
- * per call: its interpreter runs beside our JIT at the flush.
+ * target_run_recv (it reruns the batch one by one). vm,model keeps one
+ * input per call: its interpreter runs beside our JIT at the flush.
  *
  * Kernel coverage (vm target, a KCOV kernel): every case brings back the
  * kernel PCs that its load and test run reached (target_opts.kcov, one
@@ -408,16 +413,12 @@ static void act_on(const struct loop_outcome *out)
 	}
 }
 
-/* The waiting inputs to the guest; each outcome acted on (a mismatch of a
- * later one is still written before a stop). */
-static void flush_queue(void)
+/* Each outcome of a batch acted on (a mismatch of a later one is still
+ * written before a stop). */
+static void act_on_batch(const struct loop_outcome *outs, int n)
 {
-	static struct loop_outcome outs[LOOP_MAX_BATCH];
-	int n, stop = -1;
+	int stop = -1;
 
-	if (!the_loop || !loop_queued(the_loop))
-		return;
-	n = loop_flush(the_loop, outs);
 	take_kcov();
 	for (int i = 0; i < n; i++) {
 		if (outs[i].verdict == LOOP_MISMATCH && stop_on_mismatch && !outs[i].known) {
@@ -432,12 +433,38 @@ static void flush_queue(void)
 		act_on(&outs[stop]);
 }
 
+/* A full queue: the batch in flight comes back and is acted on, then the
+ * queue goes to the guest, which runs it while libFuzzer hands over the
+ * next inputs (see "Batches"). */
+static void send_queue(void)
+{
+	static struct loop_outcome outs[LOOP_MAX_BATCH];
+	struct loop_outcome err = { .verdict = LOOP_ERROR };
+
+	act_on_batch(outs, loop_receive(the_loop, outs));
+	if (loop_send(the_loop, err.msg, sizeof(err.msg)) < 0)
+		act_on(&err);
+}
+
+/* Everything to the guest and back: the batch in flight, then what waits
+ * (at exit, at SIGINT, before a generator bug's abort). */
+static void flush_queue(void)
+{
+	static struct loop_outcome outs[LOOP_MAX_BATCH];
+
+	if (!the_loop)
+		return;
+	act_on_batch(outs, loop_receive(the_loop, outs));
+	if (the_loop && loop_queued(the_loop))
+		act_on_batch(outs, loop_flush(the_loop, outs));
+}
+
 /* fuzz/run stops a job with SIGINT, and libFuzzer's handler _Exits: the
  * inputs that wait would never reach the guest. Ours lets the input at
  * hand finish and the queue go first (a second SIGINT does not wait). */
 static void on_sigint(int sig)
 {
-	if (interrupted || (!in_input && !(the_loop && loop_queued(the_loop)))) {
+	if (interrupted || (!in_input && !(the_loop && (loop_queued(the_loop) || loop_in_flight(the_loop))))) {
 		sigaction(SIGINT, &engine_sigint, NULL);
 		raise(sig); /* delivered when this handler returns */
 		return;
@@ -493,7 +520,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				first_queued_ns = now_ns();
 			if (loop_queued(the_loop) >= batch_size ||
 			    now_ns() - first_queued_ns >= DIFF_VM_BATCH_MAX_WAIT_MS * 1000000ull)
-				flush_queue();
+				send_queue();
 		}
 		if (interrupted)
 			pass_on_sigint();

@@ -61,12 +61,17 @@ struct loop {
 	int ntexts;
 	char desc[1280];
 	/* loop_queue_input: cases prepared (checked, interpreted) and waiting
-	 * for the target, each with a copy of its input's bytes */
-	struct target_case queue[LOOP_MAX_BATCH];
-	struct cf_prog queue_progs[LOOP_MAX_BATCH];
-	uint8_t *queue_data[LOOP_MAX_BATCH];
-	size_t queue_len[LOOP_MAX_BATCH];
-	int nqueued;
+	 * for the target, each with a copy of its input's bytes; the other
+	 * batch is the one loop_send sent, while it is in flight */
+	struct loop_batch {
+		struct target_case cases[LOOP_MAX_BATCH];
+		struct cf_prog progs[LOOP_MAX_BATCH];
+		uint8_t *data[LOOP_MAX_BATCH];
+		size_t len[LOOP_MAX_BATCH];
+		int n;
+	} batch[2];
+	int cur;                   /* batch[cur] takes new inputs */
+	bool flying;               /* batch[!cur] is with the target */
 	/* target_opts.kcov: the kernel PCs of the cases of the last call */
 	uint64_t *kcov_pcs;
 	uint32_t *kcov_hits;
@@ -142,22 +147,23 @@ struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
 	return l;
 }
 
-static void drop_queue(struct loop *l)
+static void drop_batch(struct loop_batch *b)
 {
-	for (int i = 0; i < l->nqueued; i++) {
-		target_case_release(&l->queue[i]);
-		cf_prog_free(&l->queue_progs[i]);
-		free(l->queue_data[i]);
+	for (int i = 0; i < b->n; i++) {
+		target_case_release(&b->cases[i]);
+		cf_prog_free(&b->progs[i]);
+		free(b->data[i]);
 	}
-	l->nqueued = 0;
+	b->n = 0;
 }
 
 void loop_stop(struct loop *l)
 {
 	if (!l)
 		return;
-	drop_queue(l);
-	target_close(l->t);
+	target_close(l->t); /* a batch in flight dies with the guest */
+	drop_batch(&l->batch[0]);
+	drop_batch(&l->batch[1]);
 	for (int i = 0; i < l->ntexts; i++)
 		free(l->texts[i]);
 	free(l->kcov_pcs);
@@ -514,13 +520,14 @@ int loop_run_batch(struct loop *l, const uint8_t *const *data, const size_t *len
 
 enum loop_verdict loop_queue_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out)
 {
-	struct target_case *c = &l->queue[l->nqueued];
-	struct cf_prog *prog = &l->queue_progs[l->nqueued];
+	struct loop_batch *b = &l->batch[l->cur];
+	struct target_case *c = &b->cases[b->n];
+	struct cf_prog *prog = &b->progs[b->n];
 	uint64_t t_start = now_ns(), t;
 
 	free_texts(l);
 	outcome_reset(out);
-	if (l->nqueued == LOOP_MAX_BATCH) {
+	if (b->n == LOOP_MAX_BATCH) {
 		snprintf(out->msg, sizeof(out->msg), "loop_queue_input: %d inputs wait already (loop_flush)",
 			 LOOP_MAX_BATCH);
 		out->verdict = LOOP_ERROR;
@@ -538,13 +545,13 @@ enum loop_verdict loop_queue_input(struct loop *l, const uint8_t *data, size_t l
 		/* a generator bug: now, on the input that made it */
 		finish_case(l, data, len, c, out);
 	} else {
-		l->queue_data[l->nqueued] = malloc(len ? len : 1);
-		if (!l->queue_data[l->nqueued]) {
+		b->data[b->n] = malloc(len ? len : 1);
+		if (!b->data[b->n]) {
 			snprintf(out->msg, sizeof(out->msg), "out of memory");
 			out->verdict = LOOP_ERROR;
 		} else {
-			memcpy(l->queue_data[l->nqueued], data, len);
-			l->queue_len[l->nqueued++] = len;
+			memcpy(b->data[b->n], data, len);
+			b->len[b->n++] = len;
 			out->verdict = LOOP_QUEUED;
 		}
 	}
@@ -558,40 +565,101 @@ enum loop_verdict loop_queue_input(struct loop *l, const uint8_t *data, size_t l
 
 int loop_queued(const struct loop *l)
 {
-	return l->nqueued;
+	return l->batch[l->cur].n;
 }
 
-int loop_flush(struct loop *l, struct loop_outcome *out)
+bool loop_in_flight(const struct loop *l)
+{
+	return l->flying;
+}
+
+int loop_send(struct loop *l, char *msg, size_t size)
+{
+	struct loop_batch *b = &l->batch[l->cur];
+	uint64_t t_start = now_ns();
+	struct cf_err err;
+
+	if (l->flying) {
+		snprintf(msg, size, "loop_send: a batch is in flight (loop_receive)");
+		return -1;
+	}
+	if (!b->n)
+		return 0;
+	if (target_run_send(l->t, b->cases, b->n, &err) < 0) {
+		snprintf(msg, size, "target: %s", err.msg);
+		drop_batch(b);
+		l->stats.wall_ns += now_ns() - t_start;
+		return -1;
+	}
+	l->flying = true;
+	l->cur ^= 1;
+	l->stats.wall_ns += now_ns() - t_start;
+	return 0;
+}
+
+int loop_receive(struct loop *l, struct loop_outcome *out)
 {
 	struct loop_stats *st = &l->stats;
-	int m = l->nqueued;
+	struct loop_batch *b = &l->batch[l->cur ^ 1];
+	int m = b->n;
 	uint64_t t_start = now_ns(), t1;
 	struct cf_err err;
 
 	free_texts(l);
-	if (!m)
+	if (!l->flying)
 		return 0;
+	l->flying = false;
 	for (int j = 0; j < m; j++) {
 		outcome_reset(&out[j]);
-		out[j].lse = !l->queue[j].llsc;
+		out[j].lse = !b->cases[j].llsc;
 	}
-	if (target_run(l->t, l->queue, m, &err) < 0) {
+	if (target_run_recv(l->t, b->cases, m, &err) < 0) {
 		for (int j = 0; j < m; j++) {
 			out[j].verdict = LOOP_ERROR;
 			snprintf(out[j].msg, sizeof(out[j].msg), "target: %s", err.msg);
 		}
 	} else {
+		/* the target's part of each case: the time the host waited
+		 * for it, not the time since the send (the host worked on
+		 * the next inputs meanwhile) */
 		t1 = now_ns();
 		for (int j = 0; j < m; j++)
-			add_case_times(st, &l->queue[j], (t1 - t_start) / (uint64_t)m);
+			add_case_times(st, &b->cases[j], (t1 - t_start) / (uint64_t)m);
 		copy_target_stats(st, target_get_stats(l->t), l->opts.target.kind == TARGET_MODEL);
 		/* each mismatch's artifact with its own input's bytes */
 		for (int j = 0; j < m; j++)
-			finish_case(l, l->queue_data[j], l->queue_len[j], &l->queue[j], &out[j]);
+			finish_case(l, b->data[j], b->len[j], &b->cases[j], &out[j]);
 	}
-	drop_queue(l);
+	drop_batch(b);
 	st->wall_ns += now_ns() - t_start;
 	return m;
+}
+
+int loop_flush(struct loop *l, struct loop_outcome *out)
+{
+	int m = loop_queued(l);
+	char msg[sizeof(out->msg)];
+
+	if (l->flying) {
+		for (int j = 0; j < m; j++) {
+			outcome_reset(&out[j]);
+			out[j].verdict = LOOP_ERROR;
+			snprintf(out[j].msg, sizeof(out[j].msg), "loop_flush: a batch is in flight (loop_receive)");
+		}
+		return m;
+	}
+	free_texts(l);
+	if (!m)
+		return 0;
+	if (loop_send(l, msg, sizeof(msg)) < 0) {
+		for (int j = 0; j < m; j++) {
+			outcome_reset(&out[j]);
+			out[j].verdict = LOOP_ERROR;
+			snprintf(out[j].msg, sizeof(out[j].msg), "%s", msg);
+		}
+		return m;
+	}
+	return loop_receive(l, out);
 }
 
 enum loop_verdict loop_run_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out)

@@ -155,9 +155,21 @@ int loop_run_batch(struct loop *l, const uint8_t *const *data, const size_t *len
 enum loop_verdict loop_queue_input(struct loop *l, const uint8_t *data, size_t len, struct loop_outcome *out);
 int loop_queued(const struct loop *l);
 int loop_flush(struct loop *l, struct loop_outcome *out /* [LOOP_MAX_BATCH] */);
+/* loop_flush in two halves, the pipeline of fuzz/diff.c: loop_send hands
+ * the queued cases to the target (target_run_send: the guest starts on
+ * them) and empties the queue, so that the next inputs are generated,
+ * checked and interpreted while the guest runs the batch; loop_receive
+ * waits for that batch and fills out[0..n) as loop_flush does. One batch
+ * at most is in flight: loop_send with one in flight, and loop_flush, are
+ * errors until loop_receive took it. loop_send: 0 (also when nothing
+ * waited), or -1 with msg (the queue is dropped). loop_receive: n, 0 when
+ * nothing was in flight. loop_stop drops a batch in flight. */
+int loop_send(struct loop *l, char *msg, size_t size);
+int loop_receive(struct loop *l, struct loop_outcome *out /* [LOOP_MAX_BATCH] */);
+bool loop_in_flight(const struct loop *l);
 const struct loop_stats *loop_get_stats(const struct loop *l);
 /* With target_opts.kcov on a guest with KCOV: the kernel PCs that the cases
- * of the last loop_run_input, loop_run_batch or loop_flush reached (each
+ * of the last loop_run_input, loop_run_batch, loop_flush or loop_receive reached (each
  * case's distinct PCs, concatenated) and how often KCOV recorded each (in
  * *hits); valid until the next call. */
 const uint64_t *loop_kcov_pcs(const struct loop *l, const uint32_t **hits, size_t *n);

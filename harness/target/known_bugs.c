@@ -254,6 +254,20 @@ const struct known_bug *known_bugs_match(const struct known_bugs *kb, const stru
 	return NULL;
 }
 
+bool known_bugs_own_report(const struct known_bugs *kb, const struct target_case *c)
+{
+	if (!c->report.text)
+		return false;
+	for (int i = 0; i < kb->n; i++) {
+		const struct known_bug *b = &kb->bugs[i];
+
+		if (b->shown && (b->kinds & (1u << MISMATCH_REPORT)) &&
+		    ((c->kernel_log && strstr(c->kernel_log, b->pattern)) || strstr(c->report.text, b->pattern)))
+			return true;
+	}
+	return false;
+}
+
 void known_bugs_describe(const struct known_bugs *kb, char *buf, size_t size)
 {
 	size_t off = 0;

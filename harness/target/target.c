@@ -46,6 +46,19 @@ struct interp_worker {
 	uint64_t ns;
 };
 
+/* A batch between target_run_send and target_run_recv: its cases, the
+ * cases of each kernel voice (idx: JIT's at 0, the interpreter's at n), the
+ * requests in t->reqs, and how the send went. */
+struct target_flight {
+	bool on;
+	struct target_case *cases;
+	int n;
+	int *idx;
+	int m[2];
+	int nr;
+	enum vm_status st;
+};
+
 struct target {
 	struct target_opts opts;
 	enum vm_arch arch;
@@ -62,6 +75,7 @@ struct target {
 	struct target_stats stats;
 	struct vm_req *reqs;       /* reused between batches */
 	int reqs_cap;
+	struct target_flight flight; /* target_run_send's batch */
 };
 
 static uint64_t now_ns(void)
@@ -324,6 +338,7 @@ void target_close(struct target *t)
 	if (t->ex)
 		exec_stop(t->ex);
 	free(t->reqs);
+	free(t->flight.idx); /* a batch never received */
 	free(t);
 }
 
@@ -746,27 +761,30 @@ static void set_lost(struct target *t, struct target_case *c, enum target_voice_
 	c->crash = strdup(vm_crash_text(t->vm));
 }
 
-/* One round trip: cases[idx[0..n)] through kernel voice k. Returns the
- * batch's status; on VM_OK every voice is filled. Where the agent reads
- * the kernel log, each program's load, run and close is followed by a
- * KMSG (after settle_ms), and a report in it becomes the case's. */
-static enum vm_status kernel_voice_batch(struct target *t, struct target_case *cases, const int *idx, int n,
-					 enum target_voice_kind k, uint32_t settle_ms, struct cf_err *err)
+/* Requests per case of a kernel voice: LOAD, RUN or CLOSE, CLOSE; with
+ * KCOV the PCs of the program, and where the agent reads the kernel log,
+ * what the kernel printed. The interpreter voice is framed by two
+ * SET_JITs. */
+static int voice_per_case(const struct target *t)
+{
+	return 3 + target_kcov(t) + vm_get_info(t->vm)->kmsg;
+}
+
+static int voice_nreqs(const struct target *t, int n, enum target_voice_kind k)
+{
+	return voice_per_case(t) * n + (k == TARGET_VOICE_KERNEL_INTERP ? 2 : 0);
+}
+
+/* Voice k's requests for cases[idx[0..n)] into r; returns how many. Where
+ * the agent reads the kernel log, each program's load, run and close is
+ * followed by a KMSG (after settle_ms). */
+static int voice_reqs(struct target *t, struct target_case *cases, const int *idx, int n, enum target_voice_kind k,
+		      uint32_t settle_ms, struct vm_req *r)
 {
 	bool interp = k == TARGET_VOICE_KERNEL_INTERP;
-	/* LOAD, RUN or CLOSE, CLOSE; with KCOV the PCs of the program, and
-	 * where the agent reads the kernel log, what the kernel printed */
 	bool kcov = target_kcov(t), kmsg = vm_get_info(t->vm)->kmsg;
-	int per = 3 + kcov + kmsg;
-	int nr = per * n + (interp ? 2 : 0), q = 0;
-	struct vm_req *r = reqs_grow(t, nr);
-	uint64_t t0;
-	enum vm_status st;
+	int q = 0;
 
-	if (!r) {
-		cf_err_set(err, "out of memory");
-		return VM_ERROR;
-	}
 	if (interp)
 		r[q++] = (struct vm_req){ .kind = VM_REQ_SET_JIT, .jit_enable = 0 };
 	for (int i = 0; i < n; i++) {
@@ -789,15 +807,18 @@ static enum vm_status kernel_voice_batch(struct target *t, struct target_case *c
 	}
 	if (interp)
 		r[q++] = (struct vm_req){ .kind = VM_REQ_SET_JIT, .jit_enable = 1 };
-	t0 = now_ns();
-	st = vm_batch(t->vm, r, q, err);
-	t->stats.rt_ns += now_ns() - t0;
-	t->stats.round_trips++;
-	if (st != VM_OK) {
-		vm_req_release(r, q);
-		return st;
-	}
-	q = interp ? 1 : 0;
+	return q;
+}
+
+/* The answers to voice_reqs (the guest answered) into each case's voice k.
+ * -1 with err when bpf_jit_enable could not be set back. */
+static int voice_resps(struct target *t, struct target_case *cases, const int *idx, int n, enum target_voice_kind k,
+		       struct vm_req *r, struct cf_err *err)
+{
+	bool interp = k == TARGET_VOICE_KERNEL_INTERP;
+	bool kcov = target_kcov(t), kmsg = vm_get_info(t->vm)->kmsg;
+	int per = voice_per_case(t), q = interp ? 1 : 0;
+
 	for (int i = 0; i < n; i++, q += per) {
 		struct target_case *c = &cases[idx[i]];
 		struct target_voice *v = voice_of(c, k);
@@ -824,10 +845,36 @@ static enum vm_status kernel_voice_batch(struct target *t, struct target_case *c
 		if (kmsg && !c->report.text && r[q + 3 + kcov].log && kreport_find(r[q + 3 + kcov].log, &c->report))
 			c->report_voice = (int)(v - c->voice);
 	}
-	if (interp && r[q].err)
+	if (interp && r[q].err) {
 		cf_err_set(err, "bpf_jit_enable back to 1: %s", strerror(r[q].err));
+		return -1;
+	}
+	return 0;
+}
+
+/* One round trip: cases[idx[0..n)] through kernel voice k. Returns the
+ * batch's status; on VM_OK every voice is filled. */
+static enum vm_status kernel_voice_batch(struct target *t, struct target_case *cases, const int *idx, int n,
+					 enum target_voice_kind k, uint32_t settle_ms, struct cf_err *err)
+{
+	int nr = voice_nreqs(t, n, k), q;
+	struct vm_req *r = reqs_grow(t, nr);
+	uint64_t t0;
+	enum vm_status st;
+
+	if (!r) {
+		cf_err_set(err, "out of memory");
+		return VM_ERROR;
+	}
+	q = voice_reqs(t, cases, idx, n, k, settle_ms, r);
+	t0 = now_ns();
+	st = vm_batch(t->vm, r, q, err);
+	t->stats.rt_ns += now_ns() - t0;
+	t->stats.round_trips++;
+	if (st == VM_OK)
+		voice_resps(t, cases, idx, n, k, r, err);
 	vm_req_release(r, nr);
-	return VM_OK;
+	return st;
 }
 
 /* A report may be printed after the program that caused it (the private
@@ -892,53 +939,66 @@ static int name_report_culprit(struct target *t, struct target_case *cases, cons
 	return 0;
 }
 
-/* Voice k for all cases that want it; a lost guest makes every case of the
- * batch run alone, so that the one that loses it is named. */
+/* After voice k's batch over cases[idx[0..m)] came back with status st:
+ * a report in a batch of several is put on the program that gives it
+ * again alone; a lost guest makes every case of the batch run alone, so
+ * that the one that loses it is named. */
+static int voice_after_batch(struct target *t, struct target_case *cases, const int *idx, int m,
+			     enum target_voice_kind k, enum vm_status st, struct cf_err *err)
+{
+	if (st == VM_OK) {
+		bool reported = false;
+
+		/* a known bug's report whose pattern is in the same program's
+		 * verifier log (loop-zero-no-jit's WARN) is that program's:
+		 * Debian's kernels show it in one batch in a few, and 200 ms a
+		 * program to name it would cost more than the batch */
+		for (int i = 0; i < m; i++)
+			reported |= cases[idx[i]].report.text && cases[idx[i]].voice[cases[idx[i]].report_voice].kind == k &&
+				    !known_bugs_own_report(&t->known, &cases[idx[i]]);
+		return reported && m > 1 ? name_report_culprit(t, cases, idx, m, k, err) : 0;
+	}
+	if (m == 1) {
+		set_lost(t, &cases[idx[0]], k, st, err->msg);
+		return 0;
+	}
+	for (int i = 0; i < m; i++) {
+		st = kernel_voice_batch(t, cases, &idx[i], 1, k, 0, err);
+		if (st == VM_ERROR)
+			return -1;
+		if (st != VM_OK)
+			set_lost(t, &cases[idx[i]], k, st, err->msg);
+	}
+	return 0;
+}
+
+/* The cases of cases[0..n) that want voice k, into idx; how many. */
+static int voice_cases(struct target_case *cases, int n, enum target_voice_kind k, int *idx)
+{
+	int m = 0;
+
+	for (int i = 0; i < n; i++)
+		if (voice_of(&cases[i], k))
+			idx[m++] = i;
+	return m;
+}
+
+/* Voice k for all cases that want it, in one round trip. */
 static int run_kernel_voice(struct target *t, struct target_case *cases, int n, enum target_voice_kind k,
 			    struct cf_err *err)
 {
-	int *idx = malloc((size_t)(n + 1) * sizeof(*idx)), m = 0;
+	int *idx = malloc((size_t)(n + 1) * sizeof(*idx)), m, ret = 0;
 	enum vm_status st;
-	int ret = 0;
 
 	if (!idx) {
 		cf_err_set(err, "out of memory");
 		return -1;
 	}
-	for (int i = 0; i < n; i++)
-		if (voice_of(&cases[i], k))
-			idx[m++] = i;
-	if (!m)
-		goto out;
-	st = kernel_voice_batch(t, cases, idx, m, k, 0, err);
-	if (st == VM_ERROR) {
-		ret = -1;
-		goto out;
+	m = voice_cases(cases, n, k, idx);
+	if (m) {
+		st = kernel_voice_batch(t, cases, idx, m, k, 0, err);
+		ret = st == VM_ERROR ? -1 : voice_after_batch(t, cases, idx, m, k, st, err);
 	}
-	if (st == VM_OK) {
-		bool reported = false;
-
-		for (int i = 0; i < m; i++)
-			reported |= cases[idx[i]].report.text && cases[idx[i]].voice[cases[idx[i]].report_voice].kind == k;
-		if (reported && m > 1)
-			ret = name_report_culprit(t, cases, idx, m, k, err);
-		goto out;
-	}
-	if (m == 1) {
-		set_lost(t, &cases[idx[0]], k, st, err->msg);
-		goto out;
-	}
-	for (int i = 0; i < m; i++) {
-		st = kernel_voice_batch(t, cases, &idx[i], 1, k, 0, err);
-		if (st == VM_ERROR) {
-			ret = -1;
-			goto out;
-		}
-		if (st != VM_OK) {
-			set_lost(t, &cases[idx[i]], k, st, err->msg);
-		}
-	}
-out:
 	free(idx);
 	return ret;
 }
@@ -1231,11 +1291,21 @@ void target_prepare(struct target *t, struct target_case *c)
 	t->stats.host_ns += now_ns() - t0;
 }
 
-int target_run(struct target *t, struct target_case *cases, int n, struct cf_err *err)
+/* Both kernel voices of a batch travel in one round trip (the
+ * interpreter's between its two SET_JITs), sent by target_run_send and
+ * received by target_run_recv. */
+int target_run_send(struct target *t, struct target_case *cases, int n, struct cf_err *err)
 {
+	struct target_flight *f = &t->flight;
 	struct cf_check_opts co;
 	uint64_t t0 = now_ns();
+	struct vm_req *r;
+	int q;
 
+	if (f->on) {
+		cf_err_set(err, "target_run_send: the previous batch was not received");
+		return -1;
+	}
 	target_check_opts(t, &co);
 	for (int i = 0; i < n; i++) {
 		if (!cases[i].prepared)
@@ -1243,12 +1313,99 @@ int target_run(struct target *t, struct target_case *cases, int n, struct cf_err
 		cases[i].prepared = false; /* a rerun starts over */
 	}
 	t->stats.host_ns += now_ns() - t0;
-	if (t->vm) {
-		if (run_kernel_voice(t, cases, n, TARGET_VOICE_KERNEL_JIT, err) < 0 ||
-		    run_kernel_voice(t, cases, n, TARGET_VOICE_KERNEL_INTERP, err) < 0)
-			return -1;
-		t->stats.boots = vm_get_info(t->vm)->boots;
+	memset(f, 0, sizeof(*f));
+	f->cases = cases;
+	f->n = n;
+	f->st = VM_OK;
+	if (!t->vm) {
+		f->on = true;
+		return 0;
 	}
+	f->idx = malloc((size_t)(2 * n + 1) * sizeof(*f->idx));
+	if (!f->idx) {
+		cf_err_set(err, "out of memory");
+		return -1;
+	}
+	f->m[0] = voice_cases(cases, n, TARGET_VOICE_KERNEL_JIT, f->idx);
+	f->m[1] = voice_cases(cases, n, TARGET_VOICE_KERNEL_INTERP, f->idx + n);
+	f->nr = (f->m[0] ? voice_nreqs(t, f->m[0], TARGET_VOICE_KERNEL_JIT) : 0) +
+		(f->m[1] ? voice_nreqs(t, f->m[1], TARGET_VOICE_KERNEL_INTERP) : 0);
+	r = reqs_grow(t, f->nr + 1); /* + 1: never a NULL array */
+	if (!r) {
+		free(f->idx);
+		cf_err_set(err, "out of memory");
+		return -1;
+	}
+	q = f->m[0] ? voice_reqs(t, cases, f->idx, f->m[0], TARGET_VOICE_KERNEL_JIT, 0, r) : 0;
+	if (f->m[1])
+		voice_reqs(t, cases, f->idx + n, f->m[1], TARGET_VOICE_KERNEL_INTERP, 0, r + q);
+	t0 = now_ns();
+	f->st = vm_batch_send(t->vm, r, f->nr, err);
+	t->stats.rt_ns += now_ns() - t0;
+	if (f->st == VM_ERROR) {
+		vm_req_release(r, f->nr);
+		free(f->idx);
+		return -1;
+	}
+	f->on = true;
+	return 0;
+}
+
+static int recv_kernel_voices(struct target *t, struct cf_err *err)
+{
+	struct target_flight *f = &t->flight;
+	struct vm_req *r = t->reqs;
+	int q = f->m[0] ? voice_nreqs(t, f->m[0], TARGET_VOICE_KERNEL_JIT) : 0;
+	enum vm_status st = f->st;
+	uint64_t t0 = now_ns();
+	int ret = 0;
+
+	if (st == VM_OK && f->nr) {
+		st = vm_batch_recv(t->vm, r, f->nr, err);
+		t->stats.rt_ns += now_ns() - t0;
+		t->stats.round_trips++;
+	}
+	if (st == VM_OK) {
+		if (f->m[0])
+			voice_resps(t, f->cases, f->idx, f->m[0], TARGET_VOICE_KERNEL_JIT, r, err);
+		if (f->m[1])
+			voice_resps(t, f->cases, f->idx + f->n, f->m[1], TARGET_VOICE_KERNEL_INTERP, r + q, err);
+	}
+	vm_req_release(r, f->nr);
+	if (st == VM_ERROR) {
+		ret = -1;
+	} else if (st == VM_OK) {
+		if (voice_after_batch(t, f->cases, f->idx, f->m[0], TARGET_VOICE_KERNEL_JIT, st, err) < 0 ||
+		    voice_after_batch(t, f->cases, f->idx + f->n, f->m[1], TARGET_VOICE_KERNEL_INTERP, st, err) < 0)
+			ret = -1;
+	} else {
+		/* the guest was lost somewhere in the batch, in a voice we
+		 * cannot tell: each voice's batch again (a guest lost there
+		 * runs its cases one by one) */
+		if (run_kernel_voice(t, f->cases, f->n, TARGET_VOICE_KERNEL_JIT, err) < 0 ||
+		    run_kernel_voice(t, f->cases, f->n, TARGET_VOICE_KERNEL_INTERP, err) < 0)
+			ret = -1;
+	}
+	free(f->idx);
+	f->idx = NULL;
+	t->stats.boots = vm_get_info(t->vm)->boots;
+	return ret;
+}
+
+int target_run_recv(struct target *t, struct target_case *cases, int n, struct cf_err *err)
+{
+	struct target_flight *f = &t->flight;
+	struct cf_check_opts co;
+	uint64_t t0;
+
+	if (!f->on || f->cases != cases || f->n != n) {
+		cf_err_set(err, "target_run_recv: these %d cases were not sent", n);
+		return -1;
+	}
+	f->on = false;
+	if (t->vm && recv_kernel_voices(t, err) < 0)
+		return -1;
+	target_check_opts(t, &co);
 	t0 = now_ns();
 	for (int i = 0; i < n; i++) {
 		struct target_case *c = &cases[i];
@@ -1288,6 +1445,13 @@ int target_run(struct target *t, struct target_case *cases, int n, struct cf_err
 			c->listing = jit_listing(t, c->prog);
 	}
 	return 0;
+}
+
+int target_run(struct target *t, struct target_case *cases, int n, struct cf_err *err)
+{
+	if (target_run_send(t, cases, n, err) < 0)
+		return -1;
+	return target_run_recv(t, cases, n, err);
 }
 
 /* ---- printing ------------------------------------------------------------ */

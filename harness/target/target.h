@@ -443,6 +443,14 @@ const struct exec_info *target_exec_info(const struct target *t);
  * run one by one to name the culprit. 0, or -1 with err when the target
  * cannot go on (the cases' results are then incomplete). */
 int target_run(struct target *t, struct target_case *cases, int n, struct cf_err *err);
+/* target_run in two halves, so that the host works while the guest runs
+ * the batch (the fuzz loop's pipeline, loop_send): send prepares what is
+ * not prepared and sends every kernel voice's requests in one round trip;
+ * recv waits for the answers, then does the rest of target_run. The cases
+ * must stay put in between, and the target may do nothing else: a second
+ * send before the recv is an error. */
+int target_run_send(struct target *t, struct target_case *cases, int n, struct cf_err *err);
+int target_run_recv(struct target *t, struct target_case *cases, int n, struct cf_err *err);
 /* The host's side of one case now (checker, interpreter, the voices to
  * ask), the rest at a later target_run with other cases: the fuzz loop's
  * deferred runs (loop_queue_input), where the checker and the interpreter
@@ -676,6 +684,14 @@ const char *vm_console_path(const struct vm *vm);
  * unset). A LOAD that cannot be converted (cf_prog_to_raw, BTF) makes the
  * whole batch VM_ERROR before anything is sent. */
 enum vm_status vm_batch(struct vm *vm, struct vm_req *reqs, int n, struct cf_err *err);
+/* vm_batch in two halves, so that the host works while the guest runs the
+ * batch: send, then receive into the same requests (which must stay put in
+ * between; nothing else may use the guest). The timeout counts from the
+ * send, but the receiver always gets VM_RECV_GRACE_MS (vm.c) to read. A
+ * second send before the receive is VM_ERROR. */
+enum vm_status vm_batch_send(struct vm *vm, struct vm_req *reqs, int n, struct cf_err *err);
+enum vm_status vm_batch_recv(struct vm *vm, struct vm_req *reqs, int n, struct cf_err *err);
+bool vm_batch_pending(const struct vm *vm);
 
 /* One-request conveniences over vm_batch. */
 enum vm_status vm_load(struct vm *vm, const struct cf_prog *p, bool line_info, uint32_t *handle,
@@ -822,6 +838,10 @@ int known_bugs_load(struct known_bugs *kb, const char *dir, struct cf_err *err);
 int known_bugs_probe(struct known_bugs *kb, struct target *t, struct cf_err *err);
 /* The shown bug a case is an instance of (kernel voices only), or NULL. */
 const struct known_bug *known_bugs_match(const struct known_bugs *kb, const struct target_case *c);
+/* c's kernel report is a known bug's (kind REPORT among its kinds) whose
+ * pattern is in c's own verifier log or report: the program that printed
+ * it is c, with no need to run it alone (target.c, name_report_culprit). */
+bool known_bugs_own_report(const struct known_bugs *kb, const struct target_case *c);
 /* "known kernel bugs: NAME (shown by this kernel), ..." */
 void known_bugs_describe(const struct known_bugs *kb, char *buf, size_t size);
 void known_bugs_free(struct known_bugs *kb);

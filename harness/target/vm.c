@@ -58,6 +58,10 @@ struct vm {
 	size_t in_cap;
 	char qemu_key[PATH_MAX + 256]; /* qemu binary, its mtime, host release, arch:
 					  what a remembered KVM failure is keyed by */
+	/* a batch sent and not yet received (vm_batch_send) */
+	bool pending;
+	int pending_n;
+	int64_t pending_deadline;
 };
 
 static const char *const arch_names[] = { "arm64", "x86_64" };
@@ -483,6 +487,7 @@ static bool kvm_boot_dead(struct vm *vm)
 
 static void kill_qemu(struct vm *vm, int grace_ms)
 {
+	vm->pending = false; /* a batch in flight dies with the guest */
 	if (vm->fd >= 0) {
 		close(vm->fd);
 		vm->fd = -1;
@@ -1335,16 +1340,23 @@ static int decode_resp(struct vmp_cur *c, uint16_t op, struct vm_req *r)
 	return c->bad || op == 0 ? -1 : 0;
 }
 
-enum vm_status vm_batch(struct vm *vm, struct vm_req *reqs, int n, struct cf_err *err)
+/* A response read after the host did other work since the send: the
+ * guest's time ran without us watching, so the reader gets at least this
+ * long from the moment it starts reading (a response already there takes
+ * microseconds; a guest that is really stuck still times out). */
+#define VM_RECV_GRACE_MS 1000
+
+enum vm_status vm_batch_send(struct vm *vm, struct vm_req *reqs, int n, struct cf_err *err)
 {
 	struct vmp_buf *b = &vm->out;
-	int64_t deadline;
-	uint16_t op;
-	uint32_t len;
-	enum io_result r;
 	bool single = n == 1;
 	size_t at = 0;
+	enum io_result r;
 
+	if (vm->pending) {
+		cf_err_set(err, "vm_batch_send: the previous batch was not received");
+		return VM_ERROR;
+	}
 	if (n <= 0)
 		return VM_OK;
 	b->len = 0;
@@ -1369,16 +1381,44 @@ enum vm_status vm_batch(struct vm *vm, struct vm_req *reqs, int n, struct cf_err
 	}
 	if (vm->fd < 0 && boot(vm, err) < 0)
 		return VM_ERROR;
-	deadline = now_ms() + (vm->opts.req_timeout_ms > 0 ? vm->opts.req_timeout_ms : 10000);
-	r = io_write(vm->fd, b->data, b->len, deadline);
-	if (r == IO_OK)
-		r = read_frame(vm, &op, &len, deadline);
+	vm->pending_deadline = now_ms() + (vm->opts.req_timeout_ms > 0 ? vm->opts.req_timeout_ms : 10000);
+	r = io_write(vm->fd, b->data, b->len, vm->pending_deadline);
+	if (r != IO_OK)
+		return guest_lost(vm, r, err);
+	vm->pending = true;
+	vm->pending_n = n;
+	return VM_OK;
+}
+
+bool vm_batch_pending(const struct vm *vm)
+{
+	return vm->pending;
+}
+
+enum vm_status vm_batch_recv(struct vm *vm, struct vm_req *reqs, int n, struct cf_err *err)
+{
+	int64_t deadline;
+	uint16_t op;
+	uint32_t len;
+	enum io_result r;
+
+	if (n <= 0)
+		return VM_OK;
+	if (!vm->pending || vm->pending_n != n) {
+		cf_err_set(err, "vm_batch_recv: %d requests were not sent as one batch", n);
+		return VM_ERROR;
+	}
+	vm->pending = false;
+	deadline = vm->pending_deadline;
+	if (deadline < now_ms() + VM_RECV_GRACE_MS)
+		deadline = now_ms() + VM_RECV_GRACE_MS;
+	r = read_frame(vm, &op, &len, deadline);
 	if (r != IO_OK)
 		return guest_lost(vm, r, err);
 
 	struct vmp_cur c = { vm->in, len, false };
 
-	if (single)
+	if (n == 1)
 		return decode_resp(&c, op, &reqs[0]) < 0 ? VM_ERROR : VM_OK;
 	if (vmp_get_u32(&c) != 0 || vmp_get_u32(&c) != (uint32_t)n) {
 		cf_err_set(err, "agent refused the batch");
@@ -1398,6 +1438,13 @@ enum vm_status vm_batch(struct vm *vm, struct vm_req *reqs, int n, struct cf_err
 		}
 	}
 	return VM_OK;
+}
+
+enum vm_status vm_batch(struct vm *vm, struct vm_req *reqs, int n, struct cf_err *err)
+{
+	enum vm_status st = vm_batch_send(vm, reqs, n, err);
+
+	return st == VM_OK ? vm_batch_recv(vm, reqs, n, err) : st;
 }
 
 enum vm_status vm_load(struct vm *vm, const struct cf_prog *p, bool line_info, uint32_t *handle,
