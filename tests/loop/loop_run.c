@@ -120,3 +120,56 @@ TEST(loop_queued_inputs_run_at_the_flush_each_with_its_outcome)
 	CHECK_EQ(loop_queue_input(l, buf, 8, &out), LOOP_ERROR);
 	loop_stop(l); /* drops what waits */
 }
+
+/* loop_send + loop_receive (fuzz/diff.c's pipeline): a batch in flight
+ * leaves the queue free for the next inputs, its outcomes come at the
+ * receive, in order; one batch at most is in flight, and loop_stop drops
+ * one that was never received. */
+TEST(loop_pipeline_one_batch_in_flight_while_the_next_fills)
+{
+	static struct loop_outcome outs[LOOP_MAX_BATCH];
+	uint8_t buf[GEN_SEED_MAX_LEN];
+	struct loop_outcome out;
+	struct loop *l = start_loop(1);
+	char msg[256];
+
+	if (!l)
+		return;
+	CHECK_EQ(loop_receive(l, outs), 0); /* nothing in flight */
+	for (int i = 0; i < 5; i++) {
+		size_t len = gen_bytes_from_seed(2000 + (uint64_t)i, 600, buf, sizeof(buf));
+
+		CHECK_EQ(loop_queue_input(l, buf, len, &out), LOOP_QUEUED);
+	}
+	CHECK_EQ(loop_send(l, msg, sizeof(msg)), 0);
+	CHECK(loop_in_flight(l));
+	CHECK_EQ(loop_queued(l), 0);
+	for (int i = 5; i < 8; i++) {
+		size_t len = gen_bytes_from_seed(2000 + (uint64_t)i, 600, buf, sizeof(buf));
+
+		CHECK_EQ(loop_queue_input(l, buf, len, &out), LOOP_QUEUED);
+	}
+	CHECK_EQ(loop_queued(l), 3);
+	CHECK_EQ(loop_get_stats(l)->programs, 0);
+	CHECK_EQ(loop_send(l, msg, sizeof(msg)), -1);
+	CHECK_MSG(strstr(msg, "in flight") != NULL, "%s", msg);
+	CHECK_EQ(loop_flush(l, outs), 3);
+	CHECK_EQ(outs[0].verdict, LOOP_ERROR);
+	CHECK_EQ(loop_queued(l), 3); /* a refused flush loses nothing */
+	CHECK_EQ(loop_receive(l, outs), 5);
+	for (int i = 0; i < 5; i++)
+		CHECK_MSG(outs[i].verdict == LOOP_EQUAL, "input %d: %d %s", i, outs[i].verdict, outs[i].msg);
+	CHECK_EQ(loop_get_stats(l)->programs, 5);
+	CHECK(!loop_in_flight(l));
+	CHECK_EQ(loop_send(l, msg, sizeof(msg)), 0);
+	CHECK_EQ(loop_receive(l, outs), 3);
+	CHECK_EQ(loop_get_stats(l)->programs, 8);
+	CHECK_EQ(loop_receive(l, outs), 0);
+	for (int i = 0; i < 4; i++) {
+		size_t len = gen_bytes_from_seed(3000 + (uint64_t)i, 600, buf, sizeof(buf));
+
+		CHECK_EQ(loop_queue_input(l, buf, len, &out), LOOP_QUEUED);
+	}
+	CHECK_EQ(loop_send(l, msg, sizeof(msg)), 0);
+	loop_stop(l); /* drops the batch in flight (the sanitizer build sees no leak) */
+}
