@@ -1190,8 +1190,50 @@ static int parse_type_directive(struct asm_state *as)
 	return expect_end(ps);
 }
 
-/* `.map NAME, array|hash, key=K, value=V, entries=N`: before the first
- * `.func` (maps belong to the program, not to a function). */
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* `rdonly=HEX`: the value's bytes in hex, two digits each (trailing zero
+ * bytes may be left out). Returns the byte count or -1. */
+static int take_hex_bytes(struct parser *ps, uint8_t *out, int cap)
+{
+	const struct token *t = peek(ps);
+	char buf[200];
+	int n = 0;
+
+	if ((t->kind != TOK_NUM && t->kind != TOK_WORD) || t->len % 2) {
+		fail_expected(ps, "the value's bytes in hex (two digits each)");
+		return -1;
+	}
+	for (int i = 0; i < t->len; i += 2) {
+		int hi = hex_digit(t->s[i]), lo = hex_digit(t->s[i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			fail(ps, "rdonly=%s: not hex", tok_text(t, buf, sizeof(buf)));
+			return -1;
+		}
+		if (n >= cap) {
+			fail(ps, "rdonly: more than %d bytes", cap);
+			return -1;
+		}
+		out[n++] = (uint8_t)(hi << 4 | lo);
+	}
+	ps->lt.pos++;
+	return n;
+}
+
+/* `.map NAME, array|hash, key=K, value=V, entries=N[, rdonly=HEX]`:
+ * before the first `.func` (maps belong to the program, not to a
+ * function). rdonly: a read-only one-entry array holding HEX, frozen
+ * before the load (docs/kernel-paths.md "Strings"). */
 static int parse_map_directive(struct asm_state *as)
 {
 	struct parser *ps = &as->ps;
@@ -1199,6 +1241,9 @@ static int parse_map_directive(struct asm_state *as)
 	long key = 0, value = 0, entries = 0;
 	uint32_t type;
 	struct cf_err merr;
+	struct cf_map *m;
+	uint8_t init[CF_MAP_MAX_VALUE];
+	int ninit = -1;
 
 	if (as->prog->nfuncs) {
 		fail(ps, ".map comes before the first .func");
@@ -1218,9 +1263,16 @@ static int parse_map_directive(struct asm_state *as)
 	    take_signed(ps, 1, CF_MAP_MAX_KEY, "key size", &key) || expect(ps, ",") || expect(ps, "value") ||
 	    expect(ps, "=") || take_signed(ps, 1, CF_MAP_MAX_VALUE, "value size", &value) || expect(ps, ",") ||
 	    expect(ps, "entries") || expect(ps, "=") ||
-	    take_signed(ps, 1, CF_MAP_MAX_ENTRIES, "max entries", &entries) || expect_end(ps))
+	    take_signed(ps, 1, CF_MAP_MAX_ENTRIES, "max entries", &entries))
 		return -1;
-	if (!cf_prog_add_map(as->prog, name, type, (uint32_t)key, (uint32_t)value, (uint32_t)entries, &merr)) {
+	if (accept(ps, ",")) {
+		if (expect(ps, "rdonly") || expect(ps, "=") || (ninit = take_hex_bytes(ps, init, CF_MAP_MAX_VALUE)) < 0)
+			return -1;
+	}
+	if (expect_end(ps))
+		return -1;
+	m = cf_prog_add_map(as->prog, name, type, (uint32_t)key, (uint32_t)value, (uint32_t)entries, &merr);
+	if (!m || (ninit >= 0 && cf_map_set_rdonly(m, init, (size_t)ninit, &merr))) {
 		fail(ps, "%s", merr.msg);
 		return -1;
 	}
@@ -2078,9 +2130,34 @@ char *cf_asm_print(const struct cf_prog *p)
 	for (int mi = 0; mi < p->nmaps; mi++) {
 		const struct cf_map *m = &p->maps[mi];
 
-		sb_printf(&sb, ".map %s, %s, key=%u, value=%u, entries=%u\n", m->name,
+		sb_printf(&sb, ".map %s, %s, key=%u, value=%u, entries=%u", m->name,
 			  m->type == BPF_MAP_TYPE_HASH ? "hash" : "array", m->key_size, m->value_size,
 			  m->max_entries);
+		if (m->rdonly) {
+			/* the bytes up to the last nonzero one, then as text */
+			int n = (int)m->value_size;
+
+			while (n > 1 && !m->init[n - 1])
+				n--;
+			sb_printf(&sb, ", rdonly=");
+			for (int b = 0; b < n; b++)
+				sb_printf(&sb, "%02x", m->init[b]);
+			sb_printf(&sb, "  ; \"");
+			for (int b = 0; b < n || (b == n && (uint32_t)n < m->value_size); b++) {
+				uint8_t c = m->init[b];
+
+				if (c == '"' || c == '\\')
+					sb_printf(&sb, "\\%c", c);
+				else if (c >= 0x20 && c < 0x7f)
+					sb_printf(&sb, "%c", c);
+				else if (c == 0)
+					sb_printf(&sb, "\\0");
+				else
+					sb_printf(&sb, "\\x%02x", c);
+			}
+			sb_printf(&sb, "\"");
+		}
+		sb_printf(&sb, "\n");
 	}
 	if (p->nmaps)
 		sb_printf(&sb, "\n");

@@ -99,6 +99,13 @@ struct cf_map {
 	uint32_t key_size;    /* array: 4 (kernel/bpf/arraymap.c); hash: 1..CF_MAP_MAX_KEY */
 	uint32_t value_size;  /* 1..CF_MAP_MAX_VALUE */
 	uint32_t max_entries; /* 1..CF_MAP_MAX_ENTRIES */
+	/* A read-only map (docs/kernel-paths.md "Strings"): created with
+	 * BPF_F_RDONLY_PROG, its one value set to `init` and frozen
+	 * (BPF_MAP_FREEZE) before the load, never emptied between runs: what
+	 * bpf_strncmp and bpf_snprintf take as a constant string. Only a
+	 * one-entry array may be one (cf_map_set_rdonly). */
+	bool rdonly;
+	uint8_t init[CF_MAP_MAX_VALUE]; /* its value (value_size bytes); zeros for other maps */
 };
 
 /* Program types (docs/asm.md `.type`; docs/kernel-paths.md "Raw
@@ -149,6 +156,10 @@ int cf_prog_total_insns(const struct cf_prog *p);
 struct cf_map *cf_prog_add_map(struct cf_prog *p, const char *name, uint32_t type, uint32_t key_size,
 			       uint32_t value_size, uint32_t max_entries, struct cf_err *err);
 int cf_prog_find_map(const struct cf_prog *p, const char *name); /* index or -1 */
+/* Makes m read-only with value bytes (len <= value_size, the rest zeros);
+ * -1 with err unless m is a one-entry array (the kernel's direct value
+ * access, kernel/bpf/arraymap.c array_map_direct_value_addr). */
+int cf_map_set_rdonly(struct cf_map *m, const uint8_t *value, size_t len, struct cf_err *err);
 
 /* Instruction helpers shared by every reader of the model. */
 static inline bool cf_insn_is_ldimm64(const struct bpf_insn *i)
@@ -252,11 +263,26 @@ enum cf_arg_kind {
 	CF_ARG_PTR_OUT8,  /* pointer to 8 aligned stack bytes the callee writes (may be
 			     uninitialized before): ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT |
 			     MEM_WRITE | MEM_ALIGNED, size 8 */
+	/* bpf_strncmp, bpf_snprintf (docs/kernel-paths.md "Strings") */
+	CF_ARG_CONST_STR, /* ARG_PTR_TO_CONST_STR: a value of a read-only map at a
+			     constant offset, NUL-terminated inside the value */
+	CF_ARG_PTR_OUT_OR_NULL, /* ARG_PTR_TO_MEM_OR_NULL | MEM_WRITE: bytes the helper
+				   writes, or 0; the next argument is its size */
+	CF_ARG_PTR_MEM_OR_NULL, /* ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY: bytes the
+				   helper reads, or 0; the next argument is its size */
+	CF_ARG_CONST_SIZE_OR_ZERO, /* ARG_CONST_SIZE_OR_ZERO: known constant 0..512 */
+	/* the open-coded number iterator (docs/kernel-paths.md "Kfuncs") */
+	CF_ARG_ITER_NEW,  /* struct bpf_iter_num * on the stack, not an iterator yet (KF_ITER_NEW) */
+	CF_ARG_ITER,      /* struct bpf_iter_num * made by bpf_iter_num_new (KF_ITER_NEXT/DESTROY) */
 };
 
 enum cf_ret_kind {
 	CF_RET_SCALAR,
 	CF_RET_MAP_VALUE_OR_NULL, /* RET_PTR_TO_MAP_VALUE_OR_NULL: test against 0 before use */
+	CF_RET_ITER_INT_OR_NULL,  /* bpf_iter_num_next's int *: 4 read-only bytes or NULL */
+	CF_RET_VOID,              /* r0 is not readable after the call */
+	CF_RET_INT32,             /* a kfunc's int: r0's low 32 bits (kernel/bpf/verifier.c
+				     mark_btf_func_reg_size: a 32-bit definition) */
 };
 
 struct cf_callee {
@@ -266,8 +292,10 @@ struct cf_callee {
 	int nargs;
 	enum cf_arg_kind args[CF_MAX_ARGS];
 	enum cf_ret_kind ret;
-	bool kernel; /* a kernel helper (id = BPF_FUNC_*), modelled by interp/ from the
-			kernel's documented behaviour; allowed by cf_check_opts.kernel_paths */
+	bool kernel; /* a kernel helper (id = BPF_FUNC_*) or, with kfunc, a kernel kfunc
+			(CF_KKFUNC_*), modelled by interp/ from the kernel's documented
+			behaviour; allowed by cf_check_opts.kernel_paths (helpers) and
+			cf_check_opts.kfuncs (kfuncs) */
 };
 
 /* The environment of the model target (implemented in harness/env/env.c). */
@@ -291,8 +319,44 @@ enum {
 	CF_KHELPER_STRTOL = 105,             /* BPF_FUNC_strtol */
 	CF_KHELPER_STRTOUL = 106,            /* BPF_FUNC_strtoul */
 	CF_KHELPER_LOOP = 181,               /* BPF_FUNC_loop: callback(index, ctx) */
+	CF_KHELPER_SNPRINTF = 165,           /* BPF_FUNC_snprintf */
+	CF_KHELPER_STRNCMP = 182,            /* BPF_FUNC_strncmp */
 };
 #define CF_LOOP_MAX 8388608 /* BPF_MAX_LOOPS: nr_loops above it is -E2BIG */
+#define CF_BPRINTF_MAX_ARGS 12 /* MAX_BPRINTF_VARARGS (include/linux/bpf.h) */
+
+/* The kernel's kfuncs of the call table (cf_callee.kernel && kfunc): ids
+ * of our own; a kernel target turns them into the BTF ids of its
+ * vmlinux (the vm target's agent reads /sys/kernel/btf/vmlinux). */
+enum {
+	CF_KKFUNC_ITER_NUM_NEW = 3001,     /* int bpf_iter_num_new(it, int start, int end) */
+	CF_KKFUNC_ITER_NUM_NEXT = 3002,    /* int *bpf_iter_num_next(it) */
+	CF_KKFUNC_ITER_NUM_DESTROY = 3003, /* void bpf_iter_num_destroy(it) */
+};
+static inline bool cf_callee_is_kernel_kfunc(const struct cf_callee *c)
+{
+	return c && c->kernel && c->kfunc;
+}
+
+/* bpf_bprintf_prepare's pass over a format string (kernel/bpf/helpers.c,
+ * docs/kernel-paths.md "Strings"), for the checker and the generator (the
+ * interpreter formats on its own): the conversions of fmt[0..len) (up to
+ * its NUL) given num_args u64 arguments. */
+enum cf_bprintf_conv {
+	CF_BPRINTF_NUM32, /* %d %i %u %x %X: an int */
+	CF_BPRINTF_NUM64, /* the same with l or ll */
+	CF_BPRINTF_CHAR,  /* %c */
+	CF_BPRINTF_STR,   /* %s: the argument is the address of a string */
+	CF_BPRINTF_PTR,   /* %p and its variants: an address is printed or read */
+};
+struct cf_bprintf {
+	int nconv;                                 /* conversions (arguments used) */
+	uint8_t conv[CF_BPRINTF_MAX_ARGS + 1];     /* enum cf_bprintf_conv of each */
+};
+/* 0 and out filled, or -1 (the kernel's -EINVAL) with why set: a control
+ * byte, a conversion it refuses, more conversions than num_args, no NUL. */
+int cf_bprintf_parse(const uint8_t *fmt, size_t len, int num_args, struct cf_bprintf *out, char *why,
+		     size_t whylen);
 
 extern const struct cf_callee cf_callees[];
 extern const int cf_ncallees;
@@ -356,6 +420,8 @@ struct cf_check_opts {
 				 CF_MAX_FRAMES for a 7.2 kernel */
 	bool kernel_paths;    /* the kernel profile's extra paths: kernel helpers
 				 (cf_callee.kernel) and may_goto (default false) */
+	bool kfuncs;          /* the kernel's kfuncs of the call table (bpf_iter_num_*):
+				 a kernel whose vmlinux BTF names them (default false) */
 };
 
 void cf_check_opts_default(struct cf_check_opts *o);

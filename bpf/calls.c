@@ -30,6 +30,20 @@ const struct cf_callee cf_callees[] = {
 	/* kernel/bpf/bpf_iter.c: bpf_loop(nr_loops, callback_fn, callback_ctx, flags) */
 	{ "bpf_loop", CF_KHELPER_LOOP, false, 4, { S, CF_ARG_FUNC, CF_ARG_PTR_STACK_OR_NULL, S }, CF_RET_SCALAR,
 	  true },
+	/* kernel/bpf/helpers.c: bpf_strncmp_proto, bpf_snprintf_proto
+	 * (docs/kernel-paths.md "Strings") */
+	{ "bpf_strncmp", CF_KHELPER_STRNCMP, false, 3, { CF_ARG_PTR_MEM, CF_ARG_CONST_LEN, CF_ARG_CONST_STR },
+	  CF_RET_SCALAR, true },
+	{ "bpf_snprintf", CF_KHELPER_SNPRINTF, false, 5,
+	  { CF_ARG_PTR_OUT_OR_NULL, CF_ARG_CONST_SIZE_OR_ZERO, CF_ARG_CONST_STR, CF_ARG_PTR_MEM_OR_NULL,
+	    CF_ARG_CONST_SIZE_OR_ZERO },
+	  CF_RET_SCALAR, true },
+	/* kernel kfuncs (kernel/bpf/bpf_iter.c, registered for every program
+	 * type in kernel/bpf/helpers.c common_btf_ids; docs/kernel-paths.md
+	 * "Kfuncs") */
+	{ "bpf_iter_num_new", CF_KKFUNC_ITER_NUM_NEW, true, 3, { CF_ARG_ITER_NEW, S, S }, CF_RET_INT32, true },
+	{ "bpf_iter_num_next", CF_KKFUNC_ITER_NUM_NEXT, true, 1, { CF_ARG_ITER }, CF_RET_ITER_INT_OR_NULL, true },
+	{ "bpf_iter_num_destroy", CF_KKFUNC_ITER_NUM_DESTROY, true, 1, { CF_ARG_ITER }, CF_RET_VOID, true },
 };
 
 #undef KF

@@ -44,6 +44,7 @@ void cf_check_opts_default(struct cf_check_opts *o)
 	o->raw_tp = false;
 	o->max_frames = CF_MODEL_MAX_FRAMES;
 	o->kernel_paths = false;
+	o->kfuncs = false;
 }
 
 /* ---- abstract values --------------------------------------------------- */
@@ -58,7 +59,15 @@ enum reg_type {
 	PTR_MAP_VALUE,         /* off from the start of a value of size value_size */
 	PTR_MAP_VALUE_OR_NULL, /* a lookup's result; off is its id (mark_ptr_or_null_regs) */
 	PTR_FUNC,  /* a callback's address: off is the function (BPF_PSEUDO_FUNC) */
+	/* bpf_iter_num_next's int * (PTR_TO_MEM | MEM_RDONLY, mem_size 4): the
+	 * iterator's `cur` in frame `frame`, stack slot `map`; off into the 4 bytes */
+	PTR_ITER_INT,
+	/* not a register: the state of an iterator, kept in its stack slot's
+	 * spill (off: ITER_ACTIVE or ITER_DRAINED; umin: depth, 0 or 1) */
+	ITER_STATE,
 };
+
+enum { ITER_ACTIVE = 1, ITER_DRAINED = 2 };
 
 /* No implicit padding: states are compared with memcmp. */
 struct reg {
@@ -74,6 +83,7 @@ enum stack_byte {
 	SB_INVALID = 0, /* never written (or what is left of a clobbered pointer) */
 	SB_MISC,        /* written, value unknown */
 	SB_SPILL,       /* covered by the slot's spilled register */
+	SB_ITER,        /* an iterator (STACK_ITER): its state is the slot's spill */
 };
 
 struct slot {
@@ -227,7 +237,7 @@ static bool is_const(const struct reg *r)
 static bool is_ptr(const struct reg *r)
 {
 	return r->type == PTR_STACK || r->type == PTR_CTX || r->type == PTR_MAP || r->type == PTR_MAP_VALUE ||
-	       r->type == PTR_MAP_VALUE_OR_NULL || r->type == PTR_FUNC;
+	       r->type == PTR_MAP_VALUE_OR_NULL || r->type == PTR_FUNC || r->type == PTR_ITER_INT;
 }
 
 static struct reg ptr_map(int type, int map, int off)
@@ -282,6 +292,8 @@ static const char *reg_type_name(const struct reg *r)
 		return "map_value_or_null";
 	case PTR_FUNC:
 		return "func";
+	case PTR_ITER_INT:
+		return "rdonly_mem";
 	default:
 		return "?";
 	}
@@ -742,8 +754,11 @@ static int check_call_target(struct checker *c, int fi, int pc, const struct bpf
 		ce = cf_callee_find(true, i->imm);
 		if (!ce)
 			return fail(c, fi, pc, "kernel btf_id %d is not a function", i->imm);
-		if (!c->o.model_callees)
-			return fail(c, fi, pc, "calling kernel function %s is not allowed", ce->name);
+		/* the model's kf_argsN, or the kernel's kfuncs where its BTF
+		 * names them (docs/kernel-paths.md "Kfuncs") */
+		if (ce->kernel ? !c->o.kfuncs : !c->o.model_callees)
+			return fail(c, fi, pc, "calling kernel function %s is not allowed%s", ce->name,
+				    ce->kernel ? " (this kernel's BTF has no such kfunc, or the target has none)" : "");
 		if (ce->nargs > c->o.max_args)
 			return fail(c, fi, pc, "Function %s has %d > %d args", ce->name, ce->nargs,
 				    c->o.max_args);
@@ -1294,6 +1309,10 @@ static int stack_write(struct checker *c, struct state *s, int regno, const stru
 	if (val.type == PTR_STACK && val.frame > ptr->frame)
 		return fail(c, fi, s->pc, "cannot spill pointers to stack into stack frame of the caller");
 	sl = stack_slot(s, ptr->frame, addr, &byte);
+	if (sl->bytes[0] == SB_ITER)
+		/* the kernel scrubs the iterator (scrub_special_slot), which then
+		 * leaks its reference: never generated */
+		return fail(c, fi, s->pc, "write to stack off %d overwrites an iterator (project rule)", addr);
 	if (size == 8) {
 		memset(sl->bytes, SB_SPILL, 8);
 		sl->spill_off = 0;
@@ -1336,7 +1355,7 @@ static int stack_read(struct checker *c, struct state *s, int regno, const struc
 		return -1;
 	sl = stack_slot(s, ptr->frame, addr, &byte);
 	for (int b = byte; b < byte + size; b++)
-		if (sl->bytes[b] == SB_INVALID)
+		if (sl->bytes[b] == SB_INVALID || sl->bytes[b] == SB_ITER) /* STACK_ITER is no data */
 			return fail(c, fi, s->pc, "invalid read from stack off %d+%d size %d", addr,
 				    b - byte, size);
 	if (sl->spill_size && byte < sl->spill_off + sl->spill_size &&
@@ -1416,6 +1435,15 @@ static int do_ldx(struct checker *c, struct state *s, const struct bpf_insn *i)
 	if (ptr.type == PTR_STACK) {
 		if (stack_read(c, s, i->src_reg, &ptr, ptr.off + i->off, size, sx, &val))
 			return -1;
+	} else if (ptr.type == PTR_ITER_INT) {
+		/* check_mem_region_access: inside the int the iterator returned */
+		int at = ptr.off + i->off;
+
+		if (at < 0 || at + size > 4)
+			return fail(c, fi, s->pc, "invalid access to memory, mem_size=4 off=%d size=%d", at, size);
+		val = scalar_urange(0, size == 8 ? UINT64_MAX : (1ULL << (size * 8)) - 1);
+		if (sx)
+			val = sign_extend(val, size);
 	} else if (ptr.type != PTR_CTX) {
 		if (check_map_value_access(c, s, i->src_reg, &ptr, i->off, size))
 			return -1;
@@ -1463,12 +1491,20 @@ static int do_store(struct checker *c, struct state *s, const struct bpf_insn *i
 	if (mem_ptr_check(c, s, i->dst_reg))
 		return -1;
 	ptr = f->regs[i->dst_reg];
+	if (ptr.type == PTR_ITER_INT)
+		return fail(c, fi, s->pc, "R%d cannot write into rdonly_mem", i->dst_reg);
 	if (ptr.type != PTR_CTX && ptr.type != PTR_STACK) {
 		/* check_mem_access: "leaks addr into map" (a project rule for
 		 * privileged programs too: addresses are never observed) */
 		if (is_ptr(&val))
 			return fail(c, fi, s->pc, "R%d leaks addr into map", i->src_reg);
-		return check_map_value_access(c, s, i->dst_reg, &ptr, i->off, size);
+		if (check_map_value_access(c, s, i->dst_reg, &ptr, i->off, size))
+			return -1;
+		/* check_map_access_type: a BPF_F_RDONLY_PROG map */
+		if (c->p->maps[ptr.map].rdonly)
+			return fail(c, fi, s->pc, "write into map forbidden, value_size=%u off=%d size=%d",
+				    c->p->maps[ptr.map].value_size, ptr.off + i->off, size);
+		return 0;
 	}
 	if (ptr.type == PTR_CTX) {
 		if (is_ptr(&val))
@@ -1789,6 +1825,12 @@ static int do_cond_jump(struct checker *c, struct state *s, const struct bpf_ins
 		*next = s->pc + 1;
 		return 0;
 	}
+	/* is_branch_taken: a pointer known not to be NULL (bpf_iter_num_next's
+	 * result on its active branch) against 0 */
+	if (a.type == PTR_ITER_INT && !x && !is32 && i->imm == 0 && (op == BPF_JEQ || op == BPF_JNE)) {
+		*next = op == BPF_JNE ? target : s->pc + 1;
+		return 0;
+	}
 	if (is_ptr(&a))
 		return fail(c, fi, s->pc, "R%d pointer comparison prohibited", i->dst_reg);
 	if (is_ptr(&b))
@@ -1929,7 +1971,7 @@ static int check_mem_arg(struct checker *c, struct state *s, int regno, struct r
 		int byte;
 		struct slot *sl = stack_slot(s, ptr.frame, ptr.off + (int)k, &byte);
 
-		if (sl->bytes[byte] == SB_INVALID)
+		if (sl->bytes[byte] == SB_INVALID || sl->bytes[byte] == SB_ITER)
 			return fail(c, fi, s->pc, "invalid indirect read from stack R%d off %d+%d size %" PRId64,
 				    regno, ptr.off, (int)k, n);
 		/* project rule: hashing a spilled pointer would observe an address */
@@ -1955,6 +1997,8 @@ static int check_out8_arg(struct checker *c, struct state *s, int regno, struct 
 	if (check_stack_bounds(c, s, regno, &ptr, ptr.off, 8, "write to"))
 		return -1;
 	sl = stack_slot(s, ptr.frame, ptr.off, &byte);
+	if (sl->bytes[0] == SB_ITER)
+		return fail(c, fi, s->pc, "R%d overwrites an iterator (project rule)", regno);
 	slot_drop_spill(sl);
 	memset(sl->bytes, SB_MISC, 8);
 	return 0;
@@ -1998,12 +2042,247 @@ static int enter_loop_callback(struct checker *c, struct state *s, int cb, struc
 	return 0;
 }
 
+/* ---- strings (docs/kernel-paths.md "Strings") ---------------------------- */
+
+/* ARG_PTR_TO_CONST_STR (kernel/bpf/verifier.c check_arg_const_str): a
+ * value of a read-only, frozen map (bpf_map_is_rdonly) at a constant
+ * offset, with a NUL between it and the value's end. Our maps are frozen
+ * by the target before the load: rdonly is the whole condition here. */
+static int check_const_str_arg(struct checker *c, struct state *s, int regno, struct reg ptr)
+{
+	int fi = frame_func(s);
+	const struct cf_map *m;
+
+	if (ptr.type != PTR_MAP_VALUE)
+		return fail(c, fi, s->pc, "R%d type=%s expected=map_value", regno, reg_type_name(&ptr));
+	m = &c->p->maps[ptr.map];
+	if (!m->rdonly)
+		return fail(c, fi, s->pc, "R%d does not point to a readonly map'", regno);
+	if (ptr.off < 0 || (uint32_t)ptr.off >= m->value_size)
+		return fail(c, fi, s->pc, "invalid access to map value, value_size=%u off=%d size=%d", m->value_size,
+			    ptr.off, (int)m->value_size - ptr.off);
+	if (!memchr(m->init + ptr.off, 0, m->value_size - (uint32_t)ptr.off))
+		return fail(c, fi, s->pc, "string is not zero-terminated");
+	return 0;
+}
+
+/* A memory argument that may be NULL (ARG_PTR_TO_MEM_OR_NULL,
+ * ARG_PTR_TO_MEM | PTR_MAYBE_NULL) with its ARG_CONST_SIZE_OR_ZERO: the
+ * scalar 0 with size 0, or size bytes of a live stack. Stricter than the
+ * kernel: NULL only with size 0, stack memory only (bpf_snprintf's str
+ * and data). Returns the size in *n. */
+static int check_mem_or_null_arg(struct checker *c, struct state *s, int regno, struct reg ptr, struct reg len,
+				 int64_t *n)
+{
+	int fi = frame_func(s);
+
+	if (!is_const(&len))
+		return fail(c, fi, s->pc, "R%d is not a known constant'", regno + 1);
+	*n = (int64_t)len.umin;
+	if (*n < 0 || *n > CF_STACK_MAX)
+		return fail(c, fi, s->pc, "R%d invalid memory size %" PRId64 " (0..%d)", regno + 1, *n, CF_STACK_MAX);
+	if (is_const(&ptr) && ptr.umin == 0) {
+		if (*n)
+			return fail(c, fi, s->pc, "R%d is NULL with size %" PRId64 " (project rule: NULL with size 0 only)",
+				    regno, *n);
+		return 0;
+	}
+	if (ptr.type != PTR_STACK)
+		return fail(c, fi, s->pc, "R%d type=%s expected=fp, scalar 0 (project rule: the stack only)", regno,
+			    reg_type_name(&ptr));
+	if (ptr.frame >= s->nframes)
+		return fail(c, fi, s->pc, "R%d points to a frame that returned", regno);
+	if (ptr.off < -c->stack[s->fr[ptr.frame].func] || ptr.off + *n > 0 || (!*n && ptr.off >= 0))
+		return fail(c, fi, s->pc, "invalid indirect access to stack R%d off=%d size=%" PRId64, regno, ptr.off,
+			    *n);
+	for (int64_t k = 0; k < *n; k++) {
+		int byte;
+		struct slot *sl = stack_slot(s, ptr.frame, ptr.off + (int)k, &byte);
+
+		if (sl->bytes[byte] == SB_INVALID || sl->bytes[byte] == SB_ITER)
+			return fail(c, fi, s->pc, "invalid indirect read from stack R%d off %d+%d size %" PRId64, regno,
+				    ptr.off, (int)k, *n);
+	}
+	return 0;
+}
+
+/* The string a %s argument names: a read-only map's value (project rule:
+ * the interpreter knows no other memory the kernel would copy). */
+static bool is_const_str(const struct checker *c, const struct reg *r)
+{
+	const struct cf_map *m;
+
+	if (r->type != PTR_MAP_VALUE)
+		return false;
+	m = &c->p->maps[r->map];
+	return m->rdonly && r->off >= 0 && (uint32_t)r->off < m->value_size &&
+	       memchr(m->init + r->off, 0, m->value_size - (uint32_t)r->off);
+}
+
+/* bpf_snprintf (kernel/bpf/verifier.c check_bpf_snprintf_call): data_len
+ * a multiple of 8, the format valid for data_len / 8 arguments
+ * (bpf_bprintf_prepare, bpf/bprintf.c); and what each argument holds,
+ * since the result is compared: a %s one the address of a read-only
+ * map's string, every other one a scalar (an address would be printed),
+ * and no %p (project rules). */
+static int check_snprintf(struct checker *c, struct state *s, const struct reg *args, int64_t data_len)
+{
+	int fi = frame_func(s);
+	const struct cf_map *m = &c->p->maps[args[2].map];
+	const struct reg *data = &args[3];
+	struct cf_bprintf fmt;
+	char why[160];
+
+	if (data_len % 8)
+		return fail(c, fi, s->pc, "R5 data_len %" PRId64 " is not a multiple of 8 (check_bpf_snprintf_call)",
+			    data_len);
+	if (cf_bprintf_parse(m->init + args[2].off, m->value_size - (uint32_t)args[2].off, (int)(data_len / 8), &fmt,
+			     why, sizeof(why)))
+		return fail(c, fi, s->pc, "Invalid format string (%s)", why);
+	for (int k = 0; k < fmt.nconv; k++) {
+		int off = data->off + 8 * k, byte;
+		struct slot *sl = stack_slot(s, data->frame, off, &byte);
+		bool has_ptr = false;
+
+		if (fmt.conv[k] == CF_BPRINTF_PTR)
+			return fail(c, fi, s->pc, "bpf_snprintf: conversion %d is a %%p: it prints or reads an address "
+				    "(project rule)", k + 1);
+		for (int b = 0; b < 8; b++) {
+			struct slot *bs = stack_slot(s, data->frame, off + b, &byte);
+
+			if (bs->bytes[byte] == SB_SPILL && is_ptr(&bs->spill))
+				has_ptr = true;
+		}
+		if (fmt.conv[k] == CF_BPRINTF_STR) {
+			if (off % 8 || sl->spill_size != 8 || !is_const_str(c, &sl->spill))
+				return fail(c, fi, s->pc, "bpf_snprintf: argument %d (%%s) is not the address of a "
+					    "read-only map's string (project rule)", k + 1);
+		} else if (has_ptr) {
+			return fail(c, fi, s->pc, "bpf_snprintf: argument %d holds a pointer: its value would be "
+				    "printed (project rule)", k + 1);
+		}
+	}
+	return 0;
+}
+
+/* Bytes a helper wrote (MEM_WRITE): written, value unknown. */
+static void mark_stack_written(struct state *s, const struct reg *ptr, int64_t n)
+{
+	for (int64_t k = 0; k < n; k++) {
+		int byte;
+		struct slot *sl = stack_slot(s, ptr->frame, ptr->off + (int)k, &byte);
+
+		slot_drop_spill(sl);
+		sl->bytes[byte] = SB_MISC;
+	}
+}
+
+/* ---- the number iterator (docs/kernel-paths.md "Kfuncs") ------------------- */
+
+/* process_iter_arg: a pointer to 8 aligned bytes of a live stack at a
+ * constant offset (iter_get_spi); bpf_iter_num_new wants no iterator
+ * there (is_iter_reg_valid_uninit), next and destroy one
+ * (is_iter_reg_valid_init). */
+static int check_iter_arg(struct checker *c, struct state *s, int regno, struct reg ptr, bool is_new,
+			  struct slot **out)
+{
+	int fi = frame_func(s), byte;
+	struct slot *sl;
+
+	if (ptr.type != PTR_STACK)
+		return fail(c, fi, s->pc, "R%d expected pointer to an iterator on stack", regno);
+	if (ptr.frame >= s->nframes)
+		return fail(c, fi, s->pc, "R%d points to a frame that returned", regno);
+	if (ptr.off >= 0 || ptr.off % 8)
+		return fail(c, fi, s->pc, "cannot pass in iter at an offset=%d", ptr.off);
+	if (check_stack_bounds(c, s, regno, &ptr, ptr.off, 8, "write to"))
+		return -1;
+	sl = stack_slot(s, ptr.frame, ptr.off, &byte);
+	if (is_new && sl->bytes[0] == SB_ITER)
+		return fail(c, fi, s->pc, "expected uninitialized iter_num as R%d", regno);
+	if (!is_new && sl->bytes[0] != SB_ITER)
+		return fail(c, fi, s->pc, "expected an initialized iter_num as R%d", regno);
+	*out = sl;
+	return 0;
+}
+
+static void forget_iter_int(struct reg *r, int frame, int slot)
+{
+	if (r->type == PTR_ITER_INT && r->frame == frame && r->map == slot)
+		*r = reg_not_init();
+}
+
+/* bpf_iter_num_new, _next, _destroy on the iterator in slot sl of frame
+ * `frame`. new: ACTIVE, depth 0 (mark_stack_slots_iter). next
+ * (process_iter_next_call): on an ACTIVE iterator a second state goes
+ * on with r0 the iterator's int (depth + 1), this one with the iterator
+ * DRAINED and r0 = 0. We walk one iteration of a loop: at depth 1 only
+ * the drained side goes on (the kernel goes on until the loop's states
+ * converge; docs/kernel-paths.md "Kfuncs" says what the generator keeps to
+ * so that they do). destroy: the slot holds nothing (unmark_stack_slots_iter),
+ * and the int pointers into it die with it (release_reference). */
+static int do_iter_call(struct checker *c, struct state *s, const struct cf_callee *ce, struct slot *sl, int frame)
+{
+	struct frame *f = cur(s);
+	int slot = (int)(sl - s->slots);
+
+	clear_caller_saved(f);
+	switch (ce->id) {
+	case CF_KKFUNC_ITER_NUM_NEW:
+		slot_drop_spill(sl);
+		memset(sl->bytes, SB_ITER, 8);
+		sl->spill = reg_not_init();
+		sl->spill.type = ITER_STATE;
+		sl->spill.off = ITER_ACTIVE;
+		f->regs[0] = scalar_unknown();
+		return 0;
+	case CF_KKFUNC_ITER_NUM_NEXT:
+		if (sl->spill.off == ITER_ACTIVE && sl->spill.umin == 0) {
+			struct state t = *s;
+			struct reg *r0 = &t.fr[t.nframes - 1].regs[0];
+
+			t.slots[slot].spill.umin = 1;
+			*r0 = reg_not_init();
+			r0->type = PTR_ITER_INT;
+			r0->frame = (uint8_t)frame;
+			r0->map = (uint16_t)slot;
+			t.pc = s->pc + 1;
+			if (push_state(c, &t))
+				return -1;
+		}
+		sl->spill.off = ITER_DRAINED;
+		sl->spill.umin = 0;
+		f->regs[0] = scalar_const(0);
+		return 0;
+	default: /* destroy */
+		for (int k = 0; k < s->nframes; k++) {
+			for (int r = 0; r < 11; r++)
+				forget_iter_int(&s->fr[k].regs[r], frame, slot);
+			for (int a = 0; a < CF_MAX_STACK_ARGS; a++) {
+				forget_iter_int(&s->fr[k].in_args[a], frame, slot);
+				forget_iter_int(&s->fr[k].out_args[a], frame, slot);
+			}
+		}
+		for (int k = 0; k < s->nslots; k++)
+			if (s->slots[k].spill_size && s->slots[k].spill.type == PTR_ITER_INT &&
+			    s->slots[k].spill.frame == frame && s->slots[k].spill.map == slot)
+				slot_drop_spill(&s->slots[k]);
+		memset(sl->bytes, SB_INVALID, 8);
+		sl->spill = reg_not_init();
+		sl->spill_size = 0;
+		f->regs[0] = reg_not_init(); /* void */
+		return 0;
+	}
+}
+
 static int do_helper_call(struct checker *c, struct state *s, const struct bpf_insn *i)
 {
 	struct frame *f = cur(s);
 	bool kfunc = i->src_reg == BPF_PSEUDO_KFUNC_CALL;
 	const struct cf_callee *ce = cf_callee_find(kfunc, i->imm);
 	struct reg args[CF_MAX_ARGS];
+	struct slot *iter = NULL;
+	int64_t out_len = 0, data_len = 0;
 
 	for (int n = 1; n <= ce->nargs; n++)
 		if (call_arg(c, s, ce->nargs, n, &args[n - 1]))
@@ -2014,6 +2293,10 @@ static int do_helper_call(struct checker *c, struct state *s, const struct bpf_i
 			if (args[n - 1].type != PTR_MAP)
 				return fail(c, f->func, s->pc, "R%d type=%s expected=map_ptr", n,
 					    reg_type_name(&args[n - 1]));
+			/* check_map_func_compatibility's read-only rule */
+			if (c->p->maps[args[n - 1].map].rdonly && (ce->id == BPF_FUNC_map_update_elem ||
+								   ce->id == BPF_FUNC_map_delete_elem))
+				return fail(c, f->func, s->pc, "write into map forbidden");
 			break;
 		case CF_ARG_MAP_KEY:
 		case CF_ARG_MAP_VALUE: {
@@ -2061,8 +2344,33 @@ static int do_helper_call(struct checker *c, struct state *s, const struct bpf_i
 				break;
 			return fail(c, f->func, s->pc, "R%d type=%s expected=fp, scalar 0", n,
 				    reg_type_name(&args[n - 1]));
+		case CF_ARG_CONST_STR:
+			if (check_const_str_arg(c, s, n, args[n - 1]))
+				return -1;
+			break;
+		case CF_ARG_PTR_OUT_OR_NULL:
+		case CF_ARG_PTR_MEM_OR_NULL:
+			if (n >= ce->nargs || ce->args[n] != CF_ARG_CONST_SIZE_OR_ZERO)
+				return fail(c, f->func, s->pc, "internal error: %s arg %d has no size", ce->name, n);
+			if (check_mem_or_null_arg(c, s, n, args[n - 1], args[n],
+						  ce->args[n - 1] == CF_ARG_PTR_OUT_OR_NULL ? &out_len : &data_len))
+				return -1;
+			break;
+		case CF_ARG_CONST_SIZE_OR_ZERO:
+			break;
+		case CF_ARG_ITER_NEW:
+		case CF_ARG_ITER:
+			if (check_iter_arg(c, s, n, args[n - 1], ce->args[n - 1] == CF_ARG_ITER_NEW, &iter))
+				return -1;
+			break;
 		}
 	}
+	if (ce->kernel && !kfunc && ce->id == CF_KHELPER_SNPRINTF && check_snprintf(c, s, args, data_len))
+		return -1;
+	if (cf_callee_is_kernel_kfunc(ce))
+		return do_iter_call(c, s, ce, iter, args[0].frame);
+	if (ce->kernel && !kfunc && ce->id == CF_KHELPER_SNPRINTF && args[0].type == PTR_STACK)
+		mark_stack_written(s, &args[0], out_len);
 	if (ce->kernel && ce->id == CF_KHELPER_LOOP)
 		return enter_loop_callback(c, s, args[1].off, args[2]);
 	clear_caller_saved(f);
@@ -2138,6 +2446,14 @@ static int do_exit(struct checker *c, struct state *s, bool entry_is_global)
 
 	if (r0.type == NOT_INIT)
 		return fail(c, fi, s->pc, "R0 !read_ok");
+	/* an iterator holds a reference (mark_stack_slots_iter): the kernel
+	 * refuses the program's exit while one is alive (check_reference_leak,
+	 * "Unreleased reference"); stricter, we refuse any function's exit
+	 * with one alive in its frame */
+	for (int k = 0; k < f->nslots; k++)
+		if (s->slots[f->slot_base + k].bytes[0] == SB_ITER)
+			return fail(c, fi, s->pc, "Unreleased reference: the iterator at fp%d is not destroyed "
+				    "(bpf_iter_num_destroy) before the exit", -8 * (k + 1));
 	if (s->nframes == 1) {
 		if (entry_is_global && r0.type != SCALAR)
 			return fail(c, fi, s->pc,

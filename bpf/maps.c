@@ -53,6 +53,24 @@ struct cf_map *cf_prog_add_map(struct cf_prog *p, const char *name, uint32_t typ
 	return m;
 }
 
+int cf_map_set_rdonly(struct cf_map *m, const uint8_t *value, size_t len, struct cf_err *err)
+{
+	/* a constant string is a direct value (check_arg_const_str needs
+	 * map_direct_value_addr): a one-entry array */
+	if (m->type != BPF_MAP_TYPE_ARRAY || m->max_entries != 1) {
+		cf_err_set(err, "map %s: only a one-entry array may be read-only (rdonly)", m->name);
+		return -1;
+	}
+	if (len > m->value_size) {
+		cf_err_set(err, "map %s: %zu bytes of contents, its value has %u", m->name, len, m->value_size);
+		return -1;
+	}
+	memset(m->init, 0, sizeof(m->init));
+	memcpy(m->init, value, len);
+	m->rdonly = true;
+	return 0;
+}
+
 int cf_prog_find_map(const struct cf_prog *p, const char *name)
 {
 	for (int i = 0; i < p->nmaps; i++)

@@ -175,7 +175,8 @@ bool cf_prog_equal(const struct cf_prog *a, const struct cf_prog *b)
 		const struct cf_map *x = &a->maps[i], *y = &b->maps[i];
 
 		if (strcmp(x->name, y->name) || x->type != y->type || x->key_size != y->key_size ||
-		    x->value_size != y->value_size || x->max_entries != y->max_entries)
+		    x->value_size != y->value_size || x->max_entries != y->max_entries || x->rdonly != y->rdonly ||
+		    memcmp(x->init, y->init, sizeof(x->init)))
 			return false;
 	}
 	for (int i = 0; i < a->nfuncs; i++) {

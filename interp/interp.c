@@ -486,15 +486,16 @@ static bool all_written(const uint8_t *w, uint64_t size)
 
 /* [addr, addr + size) inside the value of a map entry in use, or NULL (an
  * element deleted from a hash map is gone: a program that still uses its
- * pointer depends on the kernel's reuse of elements). */
-static uint8_t *map_mem_at(struct vm *vm, uint64_t addr, uint64_t size)
+ * pointer depends on the kernel's reuse of elements; a read-only map,
+ * BPF_F_RDONLY_PROG, takes no write). */
+static uint8_t *map_mem_at(struct vm *vm, uint64_t addr, uint64_t size, bool write)
 {
 	uint64_t off = addr - INTERP_MAP_ADDR, m = off / INTERP_MAP_STRIDE;
 	uint64_t e = off % INTERP_MAP_STRIDE / INTERP_MAP_ENTRY_STRIDE, in = off % INTERP_MAP_ENTRY_STRIDE;
 	const struct cf_prog *p = vm->img->prog;
 
 	if (m >= (uint64_t)p->nmaps || e >= p->maps[m].max_entries || in >= p->maps[m].value_size ||
-	    size > p->maps[m].value_size - in || !vm->maps[m].e[e].used)
+	    size > p->maps[m].value_size - in || !vm->maps[m].e[e].used || (write && p->maps[m].rdonly))
 		return NULL;
 	return vm->maps[m].e[e].value + in;
 }
@@ -634,7 +635,22 @@ static inline uint8_t *mem_at(struct vm *vm, uint64_t addr, uint64_t size, bool 
 			return NULL;
 		return fr->stack + in;
 	}
-	return map_mem_at(vm, addr, size);
+	return map_mem_at(vm, addr, size, write);
+}
+
+/* The NUL-terminated string at addr inside a map's value (what
+ * ARG_PTR_TO_CONST_STR and bpf_snprintf's %s name), or NULL. */
+static const char *str_at(void *opaque, uint64_t addr)
+{
+	struct vm *vm = opaque;
+	const struct cf_prog *p = vm->img->prog;
+	uint64_t off = addr - INTERP_MAP_ADDR, m = off / INTERP_MAP_STRIDE, in = off % INTERP_MAP_ENTRY_STRIDE;
+	const uint8_t *at;
+
+	if (m >= (uint64_t)p->nmaps || in >= p->maps[m].value_size)
+		return NULL;
+	at = map_mem_at(vm, addr, 1, false);
+	return at && memchr(at, 0, p->maps[m].value_size - in) ? (const char *)at : NULL;
 }
 
 /* Why mem_at refused: for the fault message. */
@@ -705,19 +721,48 @@ static inline uint64_t sext(uint64_t v, int bits)
 	return (uint64_t)((int64_t)(v << (64 - bits)) >> (64 - bits));
 }
 
-/* The out pointers of a kernel helper (CF_ARG_PTR_OUT8: 8 aligned bytes of
- * a live stack) as host pointers; false after a fault. */
+/* The other memory arguments of a kernel helper or kfunc as host
+ * pointers: CF_ARG_PTR_OUT8 and the iterators (8 aligned bytes of a live
+ * stack; bpf_iter_num_new writes them first, next and destroy read them),
+ * a constant string (CF_ARG_CONST_STR), and the memory-or-NULL pairs of
+ * bpf_snprintf (0 stays 0 with size 0). False after a fault. */
 static bool kernel_helper_args(struct vm *vm, long pc, const struct cf_callee *c, uint64_t args[CF_MAX_ARGS])
 {
 	for (int i = 0; i < c->nargs; i++) {
-		uint8_t *m;
+		uint8_t *m = NULL;
+		const char *why = NULL;
 
-		if (c->args[i] != CF_ARG_PTR_OUT8)
+		switch (c->args[i]) {
+		case CF_ARG_PTR_OUT8:
+		case CF_ARG_ITER_NEW:
+		case CF_ARG_ITER:
+			if (args[i] % 8 == 0 && args[i] - INTERP_CTX_ADDR >= CF_CTX_SIZE) {
+				/* read before written: the iterator's state */
+				if (c->args[i] == CF_ARG_ITER)
+					m = mem_at(vm, args[i], 8, false);
+				if (c->args[i] != CF_ARG_ITER || m)
+					m = mem_at(vm, args[i], 8, true);
+			}
+			why = "is not 8 aligned bytes of a live stack";
+			break;
+		case CF_ARG_CONST_STR:
+			m = (uint8_t *)str_at(vm, args[i]);
+			why = "is not a NUL-terminated string in a map's value";
+			break;
+		case CF_ARG_PTR_OUT_OR_NULL:
+		case CF_ARG_PTR_MEM_OR_NULL:
+			if (!args[i] && !args[i + 1])
+				continue;
+			m = args[i + 1] <= CF_STACK_MAX
+				    ? mem_at(vm, args[i], args[i + 1], c->args[i] == CF_ARG_PTR_OUT_OR_NULL)
+				    : NULL;
+			why = "is not that many readable (or writable) bytes, nor NULL with size 0";
+			break;
+		default:
 			continue;
-		m = args[i] % 8 ? NULL : mem_at(vm, args[i], 8, true);
-		if (!m || args[i] - INTERP_CTX_ADDR < CF_CTX_SIZE) {
-			fault(vm, pc, "call %s: arg %d: 0x%" PRIx64 " is not 8 aligned bytes of a live stack", c->name,
-			      i + 1, args[i]);
+		}
+		if (!m) {
+			fault(vm, pc, "call %s: arg %d: 0x%" PRIx64 " %s", c->name, i + 1, args[i], why);
 			return false;
 		}
 		args[i] = (uint64_t)(uintptr_t)m;
@@ -1234,11 +1279,15 @@ static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r
 				}
 				args[i] = (uint64_t)(uintptr_t)m;
 			}
+			uint64_t iter_addr = args[0]; /* bpf_iter_num_next returns &it->cur */
+
 			if (c->kernel && !kernel_helper_args(vm, pc, c, args))
 				goto out;
 			if (c->kernel)
-				r[BPF_REG_0] = interp_kernel_helper(c, args);
-			else
+				r[BPF_REG_0] = interp_kernel_helper(c, args, str_at, vm);
+			if (c->kernel && c->ret == CF_RET_ITER_INT_OR_NULL)
+				r[BPF_REG_0] = r[BPF_REG_0] ? iter_addr : 0;
+			else if (!c->kernel)
 				r[BPF_REG_0] = env && env->call ? env->call(env->opaque, c, args, &res->trace)
 								: cf_env_call(&res->trace, c, args);
 			for (int i = BPF_REG_1; i <= BPF_REG_5; i++)
@@ -1349,6 +1398,9 @@ static void maps_reset(struct vm *vm)
 				en->used = true;
 				memcpy(en->key, &e, 4); /* little-endian u32 index */
 			}
+			/* a read-only map keeps what it was frozen with */
+			if (p->maps[m].rdonly)
+				memcpy(en->value, p->maps[m].init, p->maps[m].value_size);
 		}
 }
 

@@ -77,12 +77,23 @@ struct interp_env {
 	void *opaque;
 };
 
-/* A kernel helper of the call table (cf_callee.kernel), as the kernel
- * documents it (interp/helpers.c, docs/kernel-paths.md "Helpers"): memory
- * arguments arrive as host pointers, as for interp_call_fn; a
- * CF_ARG_PTR_OUT8 argument points to the 8 bytes the helper writes.
- * Returns r0. */
-uint64_t interp_kernel_helper(const struct cf_callee *c, const uint64_t args[CF_MAX_ARGS]);
+/* The host address of the NUL-terminated string at the interpreter's
+ * address addr (a read-only map's value), or NULL: how a helper model
+ * follows a pointer found inside its memory arguments (bpf_snprintf's %s). */
+typedef const char *interp_str_at_fn(void *opaque, uint64_t addr);
+
+/* A kernel helper or kfunc of the call table (cf_callee.kernel), as the
+ * kernel documents it (interp/helpers.c, docs/kernel-paths.md "Helpers",
+ * "Strings", "Kfuncs"): memory arguments arrive as host pointers, as for
+ * interp_call_fn (a CF_ARG_PTR_OUT8 argument points to the 8 bytes the
+ * helper writes, CF_ARG_CONST_STR to the string, CF_ARG_ITER* to the
+ * iterator's 8 bytes, a NULL CF_ARG_PTR_*_OR_NULL is 0); str_at (may be
+ * NULL: every %s string is then "", as for an address that faults)
+ * resolves bpf_snprintf's %s arguments. Returns r0; for
+ * bpf_iter_num_next, 1 for "a pointer to the iterator's int" and 0 for
+ * NULL. */
+uint64_t interp_kernel_helper(const struct cf_callee *c, const uint64_t args[CF_MAX_ARGS], interp_str_at_fn *str_at,
+			      void *opaque);
 
 /* Run p on ctx_in (CF_CTX_SIZE bytes; NULL means zeros). o and env may be
  * NULL (defaults). Returns 0, or -1 on bad arguments (res->fault says why,

@@ -193,6 +193,7 @@ static int cmd_interp(int argc, char **argv)
 		copts.raw_tp = true;
 		/* the interpreter runs the kernel profile's paths too */
 		copts.kernel_paths = true;
+		copts.kfuncs = true;
 		copts.max_frames = CF_MAX_FRAMES;
 		if (cf_check(&prog, &copts, &err)) {
 			printf("rejected: %s\n(run anyway with --no-check)\n", err.msg);

@@ -67,6 +67,7 @@ static int cmd_verify(int argc, char **argv)
 		} else if (!strcmp(a, "--kernel")) {
 			/* a 7.2 kernel as the vm target sees it (docs/kernel-paths.md) */
 			opts.kernel_paths = true;
+			opts.kfuncs = true; /* a kernel whose BTF names bpf_iter_num_* */
 			opts.maps = opts.raw_tp = true; /* the vm target creates them */
 			opts.max_frames = CF_MAX_FRAMES;
 			opts.model_callees = false;

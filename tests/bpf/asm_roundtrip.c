@@ -327,3 +327,48 @@ TEST(asm_roundtrip_user_text_is_stable)
 	cf_prog_free(&p);
 	cf_prog_free(&q);
 }
+
+/* `.map ..., rdonly=HEX` (docs/asm.md): a read-only one-entry array with
+ * its contents, printed back with the text as a comment; only a one-entry
+ * array may be one. */
+TEST(asm_read_only_map_roundtrip)
+{
+	static const char text[] = ".map s, array, key=4, value=16, entries=1, rdonly=25642200\n"
+				   ".func main\n  r1 = map[s][0]+0 ll\n  r0 = *(u8 *)(r1 + 1)\n  exit\n";
+	struct cf_prog p, q;
+	struct cf_err err;
+	char *out;
+
+	REQUIRE_MSG(cf_asm_parse(text, sizeof(text) - 1, "t.s", &p, &err) == 0, "%s", err.msg);
+	CHECK(p.maps[0].rdonly);
+	CHECK(memcmp(p.maps[0].init, "%d\"\0\0\0\0\0\0\0\0\0\0\0\0\0", 16) == 0);
+	out = cf_asm_print(&p);
+	REQUIRE(out != NULL);
+	CHECK_CONTAINS(out, ".map s, array, key=4, value=16, entries=1, rdonly=256422  ; \"%d\\\"\\0\"\n");
+	REQUIRE_MSG(cf_asm_parse(out, strlen(out), "out.s", &q, &err) == 0, "%s", err.msg);
+	CHECK(cf_prog_equal(&p, &q));
+	free(out);
+	cf_prog_free(&q);
+	/* the contents are part of the program */
+	p.maps[0].init[0] = 'x';
+	out = cf_asm_print(&p);
+	REQUIRE_MSG(cf_asm_parse(out, strlen(out), "out.s", &q, &err) == 0, "%s", err.msg);
+	CHECK(cf_prog_equal(&p, &q));
+	p.maps[0].init[0] = '%';
+	CHECK(!cf_prog_equal(&p, &q));
+	free(out);
+	cf_prog_free(&q);
+	cf_prog_free(&p);
+	static const char hash[] = ".map h, hash, key=4, value=8, entries=1, rdonly=00\n.func main\n  r0 = 0\n  exit\n";
+
+	CHECK(cf_asm_parse(hash, sizeof(hash) - 1, "t.s", &p, &err) != 0);
+	CHECK_CONTAINS(err.msg, "only a one-entry array may be read-only");
+	static const char big[] = ".map s, array, key=4, value=2, entries=1, rdonly=616263\n.func main\n  r0 = 0\n  exit\n";
+
+	CHECK(cf_asm_parse(big, sizeof(big) - 1, "t.s", &p, &err) != 0);
+	CHECK_CONTAINS(err.msg, "3 bytes of contents, its value has 2");
+	static const char odd[] = ".map s, array, key=4, value=2, entries=1, rdonly=616\n.func main\n  r0 = 0\n  exit\n";
+
+	CHECK(cf_asm_parse(odd, sizeof(odd) - 1, "t.s", &p, &err) != 0);
+	CHECK_CONTAINS(err.msg, "in hex");
+}

@@ -97,6 +97,8 @@ bool t_valid(const struct cf_prog *p, struct cf_err *err)
 	cf_check_opts_default(&o);
 	/* the interpreter's whole scope: the kernel profile's paths too */
 	o.kernel_paths = true;
+	o.kfuncs = true;
+	o.maps = true;
 	o.max_frames = CF_MAX_FRAMES;
 	return cf_check(p, &o, err) == 0;
 }
