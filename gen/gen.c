@@ -173,6 +173,8 @@ struct fgen {
 	long cost;
 	int work;
 	int ctx_obs;                /* kernel profile: next ctx observation slot */
+	int iter_off;               /* r10 offset of a live number iterator, 0 if none:
+				       no store may touch it (gen_iter) */
 };
 
 #define ACC_OFF (-8) /* the accumulator: every frame has it, folded into r0 at exit */
@@ -292,6 +294,14 @@ static void stack_mark(struct fgen *fg, int off, int size)
 		fg->st.init[-(off + b) - 1] = 1;
 }
 
+/* Bytes no statement may read any more: an iterator's (STACK_ITER, then
+ * STACK_INVALID once destroyed), or a spilled pointer's. */
+static void stack_unmark(struct fgen *fg, int off, int size)
+{
+	for (int b = 0; b < size; b++)
+		fg->st.init[-(off + b) - 1] = 0;
+}
+
 static int data_bytes(const struct fgen *fg)
 {
 	return fg->data_top + fg->pl->frame_size;
@@ -302,9 +312,15 @@ static int pick_store_off(struct fgen *fg, int size)
 {
 	int n = data_bytes(fg) / size;
 
+	int off;
+
 	if (n <= 0)
 		return 0;
-	return -fg->pl->frame_size + (int)gen_choose(fg->s, n) * size;
+	off = -fg->pl->frame_size + (int)gen_choose(fg->s, n) * size;
+	/* a live iterator's slot takes no store (the kernel would scrub it) */
+	if (fg->iter_off && off < fg->iter_off + 8 && off + size > fg->iter_off)
+		return 0;
+	return off;
 }
 
 /* An aligned offset of size initialized bytes anywhere in the frame (data
@@ -1087,13 +1103,384 @@ static void gen_strtox(struct fgen *fg, int32_t id)
 	fold_reg_into_acc(fg, BPF_REG_1);
 }
 
-/* docs/kernel-paths.md "Helpers": deterministic helpers a SYSCALL program
- * may call (bpf_base_func_proto), in any function, those with stack
- * arguments included: the JIT's register moves around a helper call meet
+/* ---- strings (kernel_paths with maps; docs/kernel-paths.md "Strings") ------ */
+
+static void emit_map_ldimm64(struct fgen *fg, int dst, int m, bool value, int32_t off);
+static bool branch_fits(const struct fgen *fg);
+static int new_label(struct fgen *fg, int pos);
+static void patch_jump(struct fgen *fg, int pos, int target);
+static void meet(struct frame_state *a, const struct frame_state *b);
+
+/* The program's read-only string map (plan_string_map), or -1. */
+static int string_map(const struct fgen *fg)
+{
+	for (int m = 0; m < fg->g->prog->nmaps; m++)
+		if (fg->g->prog->maps[m].rdonly)
+			return m;
+	return -1;
+}
+
+/* A data-area slot that neither holds a saved argument nor the canary
+ * (something later reads those as scalars), or 0. */
+static bool plain_data_slot(const struct fgen *fg, int off)
+{
+	if (off < -fg->pl->frame_size || off + 8 > fg->data_top || off == fg->canary_off)
+		return false;
+	for (int a = 0; a < fg->pl->nargs; a++)
+		if (fg->save_slot[a] == off)
+			return false;
+	return true;
+}
+
+/* bpf_strncmp(s1, s1_sz, s2): s1 8 or 16 bytes of our data area written
+ * just before (ARG_PTR_TO_MEM | MEM_RDONLY), most often a copy of s2 with
+ * a byte changed or cut short, s1_sz a constant 1..16 (ARG_CONST_SIZE), s2
+ * the string map's value at any offset (ARG_PTR_TO_CONST_STR: `ld_imm64`
+ * of a read-only map value). Only the sign of r0 is the kernel's contract
+ * (lib/string.c returns -1/1, arm64's strncmp.S the byte difference): it
+ * is folded as -1, 0 or 1. */
+static void gen_strncmp(struct fgen *fg, int sm)
+{
+	const struct cf_map *m = &fg->g->prog->maps[sm];
+	int words = 1 + gen_coin(fg->s), nslots = data_bytes(fg) / 8, soff, buf_off;
+	uint8_t text[16];
+
+	if (nslots < words)
+		return;
+	soff = (int)gen_choose(fg->s, m->value_size);
+	/* most often where a string starts */
+	if (gen_coin(fg->s))
+		while (soff > 0 && m->init[soff - 1])
+			soff--;
+	buf_off = -fg->pl->frame_size + 8 * (int)gen_choose(fg->s, (uint64_t)(nslots - words + 1));
+	/* s2 and what follows it in the value, then one change */
+	for (int b = 0; b < 16; b++)
+		text[b] = (uint32_t)(soff + b) < m->value_size ? m->init[soff + b] : 0;
+	switch (gen_choose(fg->s, 4)) {
+	case 0: /* equal up to the NUL */
+		break;
+	case 1: /* a byte differs: above or below, 0x80.. compare as unsigned */
+		text[gen_choose(fg->s, 8 * words)] ^= (uint8_t)(1 + gen_choose(fg->s, 255));
+		break;
+	case 2: /* cut short: a NUL early */
+		text[gen_choose(fg->s, 8 * words)] = 0;
+		break;
+	default: /* anything */
+		for (int b = 0; b < 8 * words; b++)
+			text[b] = strtox_byte(fg);
+		break;
+	}
+	for (int w = 0; w < words; w++) {
+		uint64_t v;
+
+		memcpy(&v, text + 8 * w, 8);
+		emit_ldimm64(fg, BPF_REG_1, v);
+		emit_stx(fg, BPF_DW, BPF_REG_10, BPF_REG_1, buf_off + 8 * w);
+	}
+	stack_mark(fg, buf_off, 8 * words);
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_10, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, buf_off));
+	emit_mov_imm(fg, BPF_REG_2, 1 + (int)gen_choose(fg->s, 8 * words));
+	emit_map_ldimm64(fg, BPF_REG_3, sm, true, soff);
+	emit_call(fg, 0, CF_KHELPER_STRNCMP);
+	/* sign(r0) = (r0 s>> 63) | ((-r0) >> 63) */
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_0, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_ARSH | BPF_K, BPF_REG_1, 0, 0, 63));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_NEG | BPF_K, BPF_REG_0, 0, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_0, 0, 0, 63));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_OR | BPF_X, BPF_REG_0, BPF_REG_1, 0, 0));
+	fg->st.reg[BPF_REG_1] = REG_SCALAR;
+	fold_reg_into_acc(fg, BPF_REG_0);
+}
+
+/* bpf_snprintf(str, str_size, fmt, data, data_len): fmt the string map's
+ * value at an offset where bpf_bprintf_prepare takes it (cf_bprintf_parse),
+ * data one u64 per conversion and now and then a few more (data_len up to
+ * 12 * 8; now and then 13 * 8, which the verifier takes and the helper
+ * refuses with -EINVAL): a %s gets the address of a string of the map
+ * (`ld_imm64` of a read-only map value, stored on the stack), the others
+ * scalars of ours; str 8..32 bytes of our stack, written first, its size
+ * all of it, less, or 0 (then now and then NULL); data NULL when there is
+ * none. r0 (the whole length + 1) and every word of str go into the
+ * accumulator. */
+static void gen_snprintf(struct fgen *fg, int sm)
+{
+	const struct cf_map *m = &fg->g->prog->maps[sm];
+	int offs[4 * CF_MAP_MAX_VALUE], noffs = 0, fmt_off, nargs, data_off = 0, str_off, str_words, str_size, data_len;
+	struct cf_bprintf fmt;
+	bool str_null = false;
+
+	/* any offset bpf_bprintf_prepare takes; a piece's first byte, not
+	 * its NUL, four times as often */
+	for (int off = 0; (uint32_t)off < m->value_size; off++) {
+		if (cf_bprintf_parse(m->init + off, m->value_size - (uint32_t)off, CF_BPRINTF_MAX_ARGS, &fmt, NULL, 0))
+			continue;
+		offs[noffs++] = off;
+		if ((off == 0 || !m->init[off - 1]) && m->init[off])
+			for (int k = 0; k < 3; k++)
+				offs[noffs++] = off;
+	}
+	if (!noffs)
+		return;
+	fmt_off = offs[gen_choose(fg->s, noffs)];
+	cf_bprintf_parse(m->init + fmt_off, m->value_size - (uint32_t)fmt_off, CF_BPRINTF_MAX_ARGS, &fmt, NULL, 0);
+	for (int k = 0; k < fmt.nconv; k++)
+		if (fmt.conv[k] == CF_BPRINTF_PTR)
+			return; /* never made by plan_string_map: addresses would print */
+	nargs = fmt.nconv + (gen_choose(fg->s, 4) == 0 ? (int)gen_choose(fg->s, 3) : 0);
+	if (nargs > CF_BPRINTF_MAX_ARGS)
+		nargs = CF_BPRINTF_MAX_ARGS;
+	data_len = 8 * nargs;
+	if (gen_choose(fg->s, 16) == 15) {
+		nargs = CF_BPRINTF_MAX_ARGS + 1; /* the verifier takes it, the helper says -EINVAL */
+		data_len = 8 * nargs;
+	}
+	/* data: nargs slots of the data area, those of a %s plain ones (a
+	 * saved argument's slot is read as a scalar later: no address there) */
+	if (nargs) {
+		int cand[CF_STACK_MAX / 8], nc = 0;
+
+		for (int off = -fg->pl->frame_size; off + 8 * nargs <= fg->data_top; off += 8) {
+			bool ok = true;
+
+			for (int k = 0; k < fmt.nconv && k < nargs && ok; k++)
+				ok = fmt.conv[k] != CF_BPRINTF_STR || plain_data_slot(fg, off + 8 * k);
+			if (ok)
+				cand[nc++] = off;
+		}
+		if (!nc)
+			return;
+		data_off = cand[gen_choose(fg->s, nc)];
+	}
+	/* str: anywhere in the data area but over the arguments (it would
+	 * overwrite a %s address before the call reads it) */
+	str_words = 1 + (int)gen_choose(fg->s, 4);
+	{
+		int cand[CF_STACK_MAX / 8], nc = 0;
+
+		for (int off = -fg->pl->frame_size; off + 8 * str_words <= fg->data_top; off += 8)
+			if (!nargs || off + 8 * str_words <= data_off || off >= data_off + 8 * nargs)
+				cand[nc++] = off;
+		if (!nc)
+			return;
+		str_off = cand[gen_choose(fg->s, nc)];
+	}
+	switch (gen_choose(fg->s, 8)) {
+	case 0:
+	case 1:
+		str_size = 1 + (int)gen_choose(fg->s, 8 * str_words);
+		break;
+	case 2:
+		str_size = 0;
+		str_null = gen_coin(fg->s);
+		break;
+	default:
+		str_size = 8 * str_words;
+		break;
+	}
+	/* the arguments: a %s one the address of a string of the map, the
+	 * others a value of ours (an argument's, a register's, a constant) */
+	for (int k = 0; k < nargs; k++) {
+		int at = data_off + 8 * k;
+
+		if (k < fmt.nconv && fmt.conv[k] == CF_BPRINTF_STR) {
+			emit_map_ldimm64(fg, BPF_REG_1, sm, true, (int32_t)gen_choose(fg->s, m->value_size));
+			emit_stx(fg, BPF_DW, BPF_REG_10, BPF_REG_1, at);
+			fg->st.reg[BPF_REG_1] = REG_UNINIT;
+			stack_unmark(fg, at, 8); /* a spilled pointer: never read as a scalar */
+			continue;
+		}
+		if (gen_choose(fg->s, 3) == 0) {
+			emit_st(fg, BPF_DW, BPF_REG_10, at, pick_imm32(fg));
+		} else {
+			gen_value(fg, BPF_REG_1);
+			emit_stx(fg, BPF_DW, BPF_REG_10, BPF_REG_1, at);
+		}
+		stack_mark(fg, at, 8);
+	}
+	/* str: initialized before (project rule), then the helper writes it */
+	for (int w = 0; w < str_words; w++)
+		if (!stack_is_init(fg, str_off + 8 * w, 8)) {
+			emit_st(fg, BPF_DW, BPF_REG_10, str_off + 8 * w, pick_imm32(fg));
+			stack_mark(fg, str_off + 8 * w, 8);
+		}
+	if (str_null) {
+		emit_mov_imm(fg, BPF_REG_1, 0);
+	} else {
+		emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_10, 0, 0));
+		emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, str_off));
+	}
+	emit_mov_imm(fg, BPF_REG_2, str_size);
+	emit_map_ldimm64(fg, BPF_REG_3, sm, true, fmt_off);
+	if (nargs) {
+		emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_10, 0, 0));
+		emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, data_off));
+	} else {
+		emit_mov_imm(fg, BPF_REG_4, 0);
+	}
+	emit_mov_imm(fg, BPF_REG_5, data_len);
+	emit_call(fg, 0, CF_KHELPER_SNPRINTF);
+	fold_reg_into_acc(fg, BPF_REG_0);
+	/* str overwrote any pointer it covered; the text is the observation */
+	for (int w = 0; w < str_words; w++) {
+		if (!stack_is_init(fg, str_off + 8 * w, 8))
+			continue;
+		emit_ldx(fg, BPF_DW, BPF_REG_1, BPF_REG_10, str_off + 8 * w);
+		fg->st.reg[BPF_REG_1] = REG_SCALAR;
+		fold_reg_into_acc(fg, BPF_REG_1);
+	}
+}
+
+/* ---- the number iterator (kfuncs; docs/kernel-paths.md "Kfuncs") ---------- */
+
+/* r = r10 + off */
+static void emit_fp_ptr(struct fgen *fg, int r, int off)
+{
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, r, BPF_REG_10, 0, 0));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, r, 0, 0, off));
+}
+
+/* Straight-line statements while an iterator lives: none writes its slot
+ * (pick_store_off keeps off it, the others write registers or read
+ * initialized bytes), none branches or calls, so an iterator loop's states
+ * converge in the kernel (kernel/bpf/states.c: what differs between two
+ * iterations is imprecise and gets widened). */
+static void gen_iter_body(struct fgen *fg)
+{
+	static const unsigned w[] = { 5, 2, 3, 3, 2 }; /* alu, ldimm64, store, load, fold */
+	int n = (int)gen_choose(fg->s, 4);
+
+	for (int i = 0; i < n; i++) {
+		switch (WEIGHTED(fg->s, w)) {
+		case 0: stmt_alu(fg); break;
+		case 1: stmt_ldimm64(fg); break;
+		case 2: stmt_store(fg); break;
+		case 3: stmt_load(fg); break;
+		default: stmt_fold(fg); break;
+		}
+	}
+}
+
+/* After bpf_iter_num_next: `if r0 == 0 goto out` (it returned NULL), else
+ * read the int it points to (1, 2 or 4 bytes of it; PTR_TO_MEM |
+ * MEM_RDONLY, mem_size 4) into the accumulator. Returns the jump's slot. */
+static int iter_use_value(struct fgen *fg)
+{
+	static const int sizes[] = { BPF_W, BPF_H, BPF_B };
+	int pos = cf_func_emit(fg->f, cf_insn(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0), 0);
+	int size = sizes[gen_choose(fg->s, 3)], nb = size_bytes(size);
+	int off = (int)gen_choose(fg->s, (uint64_t)(4 / nb)) * nb, dst = pick_dst(fg, REGS_ALL & ~1u);
+
+	fg->cost += fg->loop_mult * fg->paths, fg->work++;
+	if (dst < 0)
+		dst = BPF_REG_1;
+	emit(fg, cf_insn(BPF_LDX | (gen_choose(fg->s, 4) == 0 && nb < 4 ? BPF_MEMSX : BPF_MEM) | size, dst, BPF_REG_0, off,
+			 0));
+	fg->st.reg[dst] = REG_SCALAR;
+	fg->st.reg[BPF_REG_0] = REG_UNINIT; /* the pointer: never a scalar */
+	fold_reg_into_acc(fg, dst);
+	return pos;
+}
+
+/* bpf_iter_num_new(&it, start, end), then either a loop
+ *     head: next(&it); if r0 == 0 goto out; use *r0; body; goto head
+ * or one to three unrolled next calls, each used if not NULL, then
+ * bpf_iter_num_destroy(&it) on every path (KF_ITER_DESTROY: the kernel
+ * refuses an exit with the iterator alive). `it` is a plain slot of our
+ * data area (8 aligned bytes: iter_get_spi), start..end 0..4 apart near
+ * int boundaries, now and then reversed (-EINVAL) or wider than
+ * BPF_MAX_LOOPS (-E2BIG, no iteration); new's result and every value the
+ * iterator gives go into the accumulator. Kfunc calls in a function with
+ * stack arguments: the point (the JITs' kfunc call path). */
+static void gen_iter(struct fgen *fg)
+{
+	static const int32_t starts[] = { 0, 1, -1, 5, -3, INT32_MAX - 2, INT32_MIN, INT32_MIN + 1, 100 };
+	int cand[CF_STACK_MAX / 8], nc = 0, it;
+	int32_t start, end;
+	bool loop = gen_choose(fg->s, 3) != 0;
+
+	if (fg->loop_mult > 1 || !branch_fits(fg) || fg->cost + fg->loop_mult * fg->paths * 80 > COST_CAP)
+		return;
+	for (int off = -fg->pl->frame_size; off + 8 <= fg->data_top; off += 8)
+		if (plain_data_slot(fg, off))
+			cand[nc++] = off;
+	if (!nc)
+		return;
+	it = cand[gen_choose(fg->s, nc)];
+	start = starts[gen_choose(fg->s, ARRAY_LEN(starts))];
+	switch (gen_choose(fg->s, 16)) {
+	case 0: /* start > end: -EINVAL */
+		end = start == INT32_MIN ? INT32_MIN : start - 1 - (int32_t)gen_choose(fg->s, 3);
+		if (start == INT32_MIN)
+			start = 7;
+		break;
+	case 1: /* more than BPF_MAX_LOOPS: -E2BIG */
+		start = INT32_MIN + (int32_t)gen_choose(fg->s, 4), end = INT32_MAX - (int32_t)gen_choose(fg->s, 4);
+		break;
+	default: {
+		int64_t e = (int64_t)start + (int64_t)gen_choose(fg->s, 5);
+
+		end = e > INT32_MAX ? INT32_MAX : (int32_t)e;
+	}
+	}
+	fg->iter_off = it;
+	stack_unmark(fg, it, 8);
+	emit_fp_ptr(fg, BPF_REG_1, it);
+	/* ints: only the low halves count; w = imm or r = imm */
+	emit(fg, cf_insn((gen_coin(fg->s) ? BPF_ALU : BPF_ALU64) | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, start));
+	emit(fg, cf_insn((gen_coin(fg->s) ? BPF_ALU : BPF_ALU64) | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, end));
+	emit_call(fg, BPF_PSEUDO_KFUNC_CALL, CF_KKFUNC_ITER_NUM_NEW);
+	fold_reg_into_acc(fg, BPF_REG_0);
+	if (loop) {
+		struct frame_state before = fg->st;
+		int head = new_label(fg, fg->f->ninsns), pos, jpos;
+
+		emit_fp_ptr(fg, BPF_REG_1, it);
+		emit_call(fg, BPF_PSEUDO_KFUNC_CALL, CF_KKFUNC_ITER_NUM_NEXT);
+		pos = iter_use_value(fg);
+		gen_iter_body(fg);
+		jpos = cf_func_emit(fg->f, cf_insn(BPF_JMP | BPF_JA, 0, 0, 0, 0), 0);
+		fg->cost += fg->loop_mult * fg->paths, fg->work++;
+		patch_jump(fg, jpos, head);
+		/* out: from the head's first visit or after a pass of the body */
+		meet(&fg->st, &before);
+		patch_jump(fg, pos, new_label(fg, fg->f->ninsns));
+		fg->paths *= 2;
+	} else {
+		int k = 1 + (int)gen_choose(fg->s, 3);
+
+		for (int i = 0; i < k && (i == 0 || branch_fits(fg)); i++) {
+			struct frame_state before;
+			int pos;
+
+			emit_fp_ptr(fg, BPF_REG_1, it);
+			emit_call(fg, BPF_PSEUDO_KFUNC_CALL, CF_KKFUNC_ITER_NUM_NEXT);
+			before = fg->st;
+			pos = iter_use_value(fg);
+			gen_iter_body(fg);
+			meet(&fg->st, &before);
+			patch_jump(fg, pos, new_label(fg, fg->f->ninsns));
+			fg->paths *= 2;
+		}
+	}
+	fg->st.reg[BPF_REG_0] = REG_UNINIT;
+	emit_fp_ptr(fg, BPF_REG_1, it);
+	emit_call(fg, BPF_PSEUDO_KFUNC_CALL, CF_KKFUNC_ITER_NUM_DESTROY);
+	fg->st.reg[BPF_REG_0] = REG_UNINIT; /* void */
+	fg->iter_off = 0;
+}
+
+/* docs/kernel-paths.md "Helpers", "Strings", "Kfuncs": deterministic
+ * helpers a SYSCALL or RAW_TRACEPOINT program may call
+ * (bpf_base_func_proto), and the number iterator's kfuncs where the
+ * kernel's BTF has them, in any function, those with stack arguments
+ * included: the JIT's register moves around a helper or kfunc call meet
  * the argument registers there. */
 static void stmt_kernel_helper(struct fgen *fg)
 {
-	static const unsigned w[] = { 2, 3, 2 }; /* smp_processor_id, strtol, strtoul */
+	int sm = string_map(fg);
+	/* smp_processor_id, strtol, strtoul, strncmp, snprintf, iterator */
+	unsigned w[] = { 2, 3, 2, sm >= 0 ? 4 : 0, sm >= 0 ? 4 : 0, fg->g->o->kfuncs ? 5 : 0 };
 
 	if (fg->cost + fg->loop_mult * fg->paths * 24 > COST_CAP)
 		return;
@@ -1105,8 +1492,18 @@ static void stmt_kernel_helper(struct fgen *fg)
 	case 1:
 		gen_strtox(fg, CF_KHELPER_STRTOL);
 		break;
-	default:
+	case 2:
 		gen_strtox(fg, CF_KHELPER_STRTOUL);
+		break;
+	case 3:
+		gen_strncmp(fg, sm);
+		break;
+	case 4:
+		if (fg->cost + fg->loop_mult * fg->paths * 64 <= COST_CAP)
+			gen_snprintf(fg, sm);
+		break;
+	default:
+		gen_iter(fg);
 		break;
 	}
 }
@@ -1315,7 +1712,7 @@ static void map_value_use(struct fgen *fg, int ptr, const struct cf_map *m, int 
 		fg->st.reg[dst] = REG_SCALAR;
 		fold_reg_into_acc(fg, dst);
 	}
-	if (gen_coin(fg->s)) {
+	if (!m->rdonly && gen_coin(fg->s)) { /* BPF_F_RDONLY_PROG: "write into map forbidden" */
 		off = (int)gen_choose(fg->s, (uint64_t)(room / nb)) * nb;
 		src = pick_reg(fg, REGS_ALL & ~(1u << ptr), true);
 		if (src >= 0 && gen_coin(fg->s))
@@ -1336,6 +1733,10 @@ static void stmt_map(struct fgen *fg)
 
 	if (fg->cost + fg->loop_mult * fg->paths * 32 > COST_CAP)
 		return;
+	/* a read-only map (the string map) is only read: lookups and direct
+	 * loads, which 7.2's verifier reads as constants (bpf_map_direct_read) */
+	if (m->rdonly && (op == 1 || op == 2))
+		op = 3;
 	if (op == 3 && m->type == BPF_MAP_TYPE_ARRAY && m->max_entries == 1) {
 		/* kernel/bpf/arraymap.c array_map_direct_value_addr: one entry */
 		int r = pick_dst(fg, REGS_SCRATCH & ~1u), voff = (int)gen_choose(fg->s, m->value_size / 8) * 8;
@@ -1349,8 +1750,11 @@ static void stmt_map(struct fgen *fg)
 	}
 	if (op == 3)
 		op = 0;
-	if (op == 0 && !branch_fits(fg))
+	if (op == 0 && !branch_fits(fg)) {
+		if (m->rdonly)
+			return;
 		op = 1;
+	}
 	/* key (8 bytes) and, for an update, the value right above it */
 	need = 1 + (op == 1 ? (int)m->value_size / 8 : 0);
 	if (nslots < need)
@@ -1433,6 +1837,8 @@ static void gen_stmt(struct fgen *fg)
 		w[STMT_LOOP] = 0;
 	if (fg->g->o->profile != GEN_PROFILE_MODEL && !fg->g->o->kernel_paths)
 		w[STMT_HELPER] = 0;
+	else if (fg->g->o->profile != GEN_PROFILE_MODEL && (string_map(fg) >= 0 || fg->g->o->kfuncs))
+		w[STMT_HELPER] = 4; /* more helpers to choose from (stmt_kernel_helper) */
 	if (fg->g->prog->nmaps)
 		w[STMT_MAP] = 4;
 	switch (WEIGHTED(fg->s, w)) {
@@ -1812,6 +2218,113 @@ static void plan_maps(struct gen *g)
 	}
 }
 
+/* A byte of plain text in a string or a format: letters, digits, spaces,
+ * punctuation, now and then white space other than ' ' or a byte >= 0x80
+ * (bpf_bprintf_prepare lets both through; strncmp compares it unsigned). */
+static uint8_t text_byte(struct gen_src *s)
+{
+	static const char alphabet[] = "abcxyzABXYZ0189 -_.:=/,()[]";
+
+	switch (gen_choose(s, 16)) {
+	case 15:
+		return (uint8_t)(0x80 + gen_choose(s, 0x80));
+	case 14:
+		return gen_coin(s) ? '\t' : '\n';
+	default:
+		return (uint8_t)alphabet[gen_choose(s, sizeof(alphabet) - 1)];
+	}
+}
+
+/* One conversion bpf_bprintf_prepare takes (kernel/bpf/helpers.c):
+ * "%[0 +-]*[width][l|ll](d|i|u|x|X)", "%[...]c", "%[...]s" (the byte
+ * after it white space, punctuation or the end), or "%%"; never %p. */
+static size_t gen_conversion(struct gen_src *s, char *out, bool *is_str)
+{
+	static const char flags[] = "0+- ", convs[] = "diuxX";
+	static const unsigned w[] = { 6, 1, 2, 1 }; /* number, char, string, %% */
+	size_t n = 0;
+	int kind = WEIGHTED(s, w), nflags = (int)gen_choose(s, 3);
+
+	*is_str = false;
+	out[n++] = '%';
+	if (kind == 3) {
+		out[n++] = '%';
+		return n;
+	}
+	for (int f = 0; f < nflags; f++)
+		out[n++] = flags[gen_choose(s, 4)];
+	if (gen_coin(s))
+		n += (size_t)snprintf(out + n, 4, "%d", 1 + (int)gen_choose(s, 24));
+	if (kind == 1) {
+		out[n++] = 'c';
+	} else if (kind == 2) {
+		out[n++] = 's';
+		*is_str = true;
+	} else {
+		int len = (int)gen_choose(s, 3); /* int, long, long long */
+
+		for (int l = 0; l < len; l++)
+			out[n++] = 'l';
+		out[n++] = convs[gen_choose(s, 5)];
+	}
+	return n;
+}
+
+/* The read-only string map "s" (docs/kernel-paths.md "Strings"): a
+ * one-entry array of 16..32 bytes holding NUL-terminated pieces, formats
+ * (text and conversions) and plain strings, its last byte a NUL so that
+ * any offset is a constant string for bpf_strncmp and a %s; the formats
+ * for bpf_snprintf are the offsets bpf_bprintf_prepare takes. */
+static void plan_string_map(struct gen *g)
+{
+	static const unsigned sizes_w[] = { 1, 1, 3 };
+	struct gen_src *s = &g->src;
+	uint32_t value = 16 + 8 * (uint32_t)WEIGHTED(s, sizes_w);
+	uint8_t v[CF_MAP_MAX_VALUE];
+	size_t at = 0;
+	struct cf_err err;
+	struct cf_map *m;
+
+	memset(v, 0, sizeof(v));
+	while (at + 1 < value) {
+		size_t room = value - 1 - at; /* the piece's NUL has its byte */
+		bool format = gen_choose(s, 5) < 3, after_str = false;
+		int pieces = 1 + (int)gen_choose(s, 4);
+
+		for (int p = 0; p < pieces; p++) {
+			char conv[16];
+			bool is_str;
+			size_t n;
+
+			if (format && gen_coin(s)) {
+				n = gen_conversion(s, conv, &is_str);
+				if (n > room)
+					break;
+				memcpy(v + at, conv, n);
+				at += n, room -= n;
+				after_str = is_str;
+				continue;
+			}
+			n = 1 + gen_choose(s, 4);
+			for (size_t k = 0; k < n && room; k++, room--) {
+				uint8_t c = text_byte(s);
+
+				/* after %s: white space or punctuation (prepare's rule) */
+				if (after_str && !(c == ' ' || c == '.' || c == ':' || c == '-' || c == ','))
+					c = ' ';
+				after_str = false;
+				v[at++] = c;
+			}
+		}
+		at++; /* the NUL */
+		if (gen_choose(s, 8) == 7)
+			break;
+	}
+	m = cf_prog_add_map(g->prog, "s", BPF_MAP_TYPE_ARRAY, 4, value, 1, &err);
+	if (m)
+		cf_map_set_rdonly(m, v, value, &err);
+}
+
 static void plan_program(struct gen *g)
 {
 	struct gen_src *s = &g->src;
@@ -1934,6 +2447,11 @@ static void plan_program(struct gen *g)
 		g->work_share = 24;
 	if (o->maps && o->profile == GEN_PROFILE_KERNEL)
 		plan_maps(g);
+	/* 7.2's string helpers take a read-only map's string: room for it and
+	 * for a raw tracepoint's `obs` */
+	if (o->maps && o->kernel_paths && o->profile == GEN_PROFILE_KERNEL && g->prog->nmaps < CF_MAX_MAPS - 1 &&
+	    gen_choose(&g->src, 4) != 0)
+		plan_string_map(g);
 	if (o->raw_tp && o->maps && o->profile == GEN_PROFILE_KERNEL && gen_choose(&g->src, 3) == 2) {
 		/* a RAW_TRACEPOINT program: its observations go to `obs`, the
 		 * last map; frames of 64 bytes or more get 7.2's private stack */
@@ -1954,6 +2472,7 @@ void gen_opts_default(struct gen_opts *o)
 	o->raw_tp = false;
 	o->max_frames = CF_MODEL_MAX_FRAMES;
 	o->kernel_paths = false;
+	o->kfuncs = false;
 }
 
 int gen_program(const uint8_t *data, size_t len, const struct gen_opts *o, struct cf_prog *out,

@@ -30,7 +30,10 @@
  *    has none of the model's helpers, writes observations into ctx and r0
  *    instead; with kernel_paths it also calls 7.2's deterministic helpers
  *    (bpf_get_smp_processor_id, bpf_strtol, bpf_strtoul on a stack buffer
- *    the program writes), their results folded into the accumulator, passes
+ *    the program writes; with maps bpf_strncmp and bpf_snprintf on a
+ *    read-only string map; with kfuncs the number iterator's
+ *    bpf_iter_num_new/next/destroy, in a loop or unrolled), their results
+ *    folded into the accumulator, passes
  *    static functions to bpf_loop as callbacks, and uses may_goto for
  *    branches (never taken at run time);
  *  - with maps (kernel profile): arrays and hash maps, lookups (checked
@@ -94,7 +97,12 @@ struct gen_opts {
 			  (cf_check_opts.raw_tp: the vm target) */
 	int max_frames; /* deepest call chain, 1..CF_MAX_FRAMES (default CF_MODEL_MAX_FRAMES) */
 	bool kernel_paths; /* kernel profile: 7.2's helpers and may_goto
-			      (docs/kernel-paths.md; default false) */
+			      (docs/kernel-paths.md; default false); with maps,
+			      also a read-only string map for bpf_strncmp and
+			      bpf_snprintf */
+	bool kfuncs;       /* kernel profile: the number iterator's kfuncs
+			      (bpf_iter_num_*), for a kernel whose BTF has them
+			      (cf_check_opts.kfuncs; default false) */
 };
 
 /* Model profile, 12 args, 10 functions, 400 slots, 8 frames. */

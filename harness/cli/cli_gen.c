@@ -16,6 +16,7 @@ static void gen_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: callfuzz gen --seed N [--count K] [--stats] [--profile model|kernel|vm] [--maps] [--raw-tp]\n"
+		"                    [--no-kfuncs]\n"
 		"                    [--max-args N] [--max-funcs N] [--max-insns N] [--len N] [-o DIR]\n"
 		"                    [--verify]\n"
 		"       callfuzz gen --input FILE [options]\n\n"
@@ -33,8 +34,10 @@ static void gen_usage(FILE *out)
 		"  --seed N          first seed (default 1)\n"
 		"  --count K         number of programs (default 1)\n"
 		"  --profile P       model (helpers, kfuncs; default), kernel (none: ctx and r0),\n"
-		"                    or vm (kernel + 7.2's helpers, may_goto, 16 frames, 12 args:\n"
-		"                    what the vm target generates; docs/kernel-paths.md)\n"
+		"                    or vm (kernel + 7.2's helpers, string helpers on a read-only\n"
+		"                    map, the number iterator's kfuncs, may_goto, 16 frames, 12\n"
+		"                    args: what the vm target generates; docs/kernel-paths.md)\n"
+		"  --no-kfuncs       with vm: no kfuncs (a kernel without BTF, tinyconfig's)\n"
 		"  --maps            kernel profile: maps and the map helpers (vm implies it)\n"
 		"  --raw-tp          with --maps, a third RAW_TRACEPOINT programs (vm implies it)\n"
 		"  --max-args N      0..12 (default 12; 5 with --profile kernel)\n"
@@ -47,7 +50,7 @@ static void gen_usage(FILE *out)
 struct verify_tally {
 	enum gen_profile profile;
 	int max_args, max_frames;
-	bool maps, raw_tp, kernel_paths;
+	bool maps, raw_tp, kernel_paths, kfuncs;
 	long programs, accepted, ran_ok, timeouts, faults, shown;
 	uint64_t gen_ns, check_ns, interp_ns, insns_executed;
 	struct interp_result res;
@@ -70,6 +73,7 @@ static void verify_one(struct verify_tally *vt, const struct cf_prog *p, long se
 	co.raw_tp = vt->raw_tp;
 	co.max_frames = vt->max_frames;
 	co.kernel_paths = vt->kernel_paths;
+	co.kfuncs = vt->kfuncs;
 	int rc = cf_check(p, &co, &err);
 
 	vt->check_ns += cli_now_ns() - t0;
@@ -104,7 +108,7 @@ static int cmd_gen(int argc, char **argv)
 	struct gen_opts go;
 	long seed = 1, count = 1, max_args = -1, fixed_len = -1, v;
 	const char *outdir = NULL, *input = NULL;
-	bool stats = false, verify = false;
+	bool stats = false, verify = false, no_kfuncs = false;
 	struct gen_stats st;
 	struct verify_tally vt;
 	uint8_t *buf = NULL;
@@ -131,6 +135,11 @@ static int cmd_gen(int argc, char **argv)
 			go.maps = go.raw_tp = true;
 			continue;
 		}
+		if (!strcmp(a, "--no-kfuncs")) {
+			no_kfuncs = true;
+			go.kfuncs = false;
+			continue;
+		}
 		if (!val) {
 			fprintf(stderr, "callfuzz gen: %s: unknown option or missing value\n", a);
 			gen_usage(stderr);
@@ -155,6 +164,7 @@ static int cmd_gen(int argc, char **argv)
 			if (!strcmp(val, "vm")) {
 				/* what the vm target generates for a 7.2 kernel */
 				go.kernel_paths = true;
+				go.kfuncs = !no_kfuncs;
 				go.maps = go.raw_tp = true;
 				go.max_frames = CF_MAX_FRAMES;
 				go.max_funcs = GEN_VM_MAX_FUNCS;
@@ -184,6 +194,7 @@ static int cmd_gen(int argc, char **argv)
 	vt.raw_tp = go.raw_tp;
 	vt.max_frames = go.max_frames;
 	vt.kernel_paths = go.kernel_paths;
+	vt.kfuncs = go.kfuncs;
 	if (input) {
 		char err[256];
 		size_t len;

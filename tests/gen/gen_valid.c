@@ -49,6 +49,7 @@ static int check_and_run(const uint8_t *bytes, size_t len, const struct gen_opts
 	co.raw_tp = go->raw_tp;
 	co.max_frames = go->max_frames;
 	co.kernel_paths = go->kernel_paths;
+	co.kfuncs = go->kfuncs;
 	if (cf_check(&p, &co, &err)) {
 		test_fail(__FILE__, __LINE__, "%s (%zu bytes): checker rejected: %s", what, len, err.msg);
 		gen_test_dump(&p);
@@ -260,9 +261,87 @@ TEST(gen_vm_profile_with_maps_and_raw_tp_pass_checker_and_interpreter)
 	go.max_args = CF_MAX_ARGS;
 	go.kernel_paths = true;
 	go.maps = go.raw_tp = true;
+	go.kfuncs = true;
 	go.max_frames = CF_MAX_FRAMES;
 	go.max_funcs = GEN_VM_MAX_FUNCS;
 	run_valid_opts(&go, valid_count() / 4);
+}
+
+/* docs/kernel-paths.md "Strings", "Kfuncs": over 600 vm-profile
+ * programs, functions with stack arguments call bpf_strncmp, bpf_snprintf
+ * and the number iterator (in a loop: a back jump to its next call), some
+ * formats have a %s, raw tracepoints call them too; the string map is
+ * read-only and ends in a NUL. Without kfuncs there is no kfunc call,
+ * without kernel_paths no string map. */
+TEST(gen_vm_profile_calls_strings_and_the_iterator)
+{
+	struct gen_opts go;
+	uint8_t buf[4096];
+	int strncmp_sa = 0, snprintf_sa = 0, iter_sa = 0, iter_loops = 0, raw_tp_calls = 0, str_args = 0;
+	int kfuncs_without = 0, string_maps_without = 0;
+
+	gen_opts_default(&go);
+	go.profile = GEN_PROFILE_KERNEL;
+	go.kernel_paths = go.maps = go.raw_tp = go.kfuncs = true;
+	go.max_frames = CF_MAX_FRAMES;
+	go.max_funcs = GEN_VM_MAX_FUNCS;
+	for (int i = 0; i < 600; i++) {
+		uint64_t seed = 0x57a10000ull + (uint64_t)i;
+		size_t len = gen_test_bytes(&seed, buf, sizeof(buf));
+		struct cf_prog p;
+		struct cf_err err;
+		struct gen_opts plain = go;
+
+		REQUIRE(gen_program(buf, len, &go, &p, &err) == 0);
+		for (int m = 0; m < p.nmaps; m++)
+			if (p.maps[m].rdonly) {
+				CHECK(p.maps[m].max_entries == 1 && p.maps[m].type == BPF_MAP_TYPE_ARRAY);
+				CHECK_EQ(p.maps[m].init[p.maps[m].value_size - 1], 0);
+				str_args += memchr(p.maps[m].init, 's', p.maps[m].value_size) != NULL;
+			}
+		for (int fi = 0; fi < p.nfuncs; fi++) {
+			const struct cf_func *f = &p.funcs[fi];
+			bool sa = f->nargs > CF_MAX_REG_ARGS, any = false;
+			int next_pc = -1;
+
+			for (int pc = 0; pc < f->ninsns; pc++) {
+				const struct bpf_insn *in = &f->insns[pc];
+				bool kf = in->src_reg == BPF_PSEUDO_KFUNC_CALL;
+
+				if (in->code == (BPF_JMP | BPF_JA) && next_pc >= 0 && pc + 1 + in->off < next_pc)
+					iter_loops++;
+				if (in->code != (BPF_JMP | BPF_CALL) || cf_insn_is_pseudo_call(in))
+					continue;
+				strncmp_sa += sa && !kf && in->imm == CF_KHELPER_STRNCMP;
+				snprintf_sa += sa && !kf && in->imm == CF_KHELPER_SNPRINTF;
+				iter_sa += sa && kf && in->imm == CF_KKFUNC_ITER_NUM_NEW;
+				if (kf && in->imm == CF_KKFUNC_ITER_NUM_NEXT)
+					next_pc = pc;
+				any |= (!kf && (in->imm == CF_KHELPER_STRNCMP || in->imm == CF_KHELPER_SNPRINTF)) || kf;
+			}
+			raw_tp_calls += any && p.prog_type == CF_PROG_RAW_TP;
+		}
+		cf_prog_free(&p);
+		plain.kfuncs = false;
+		REQUIRE(gen_program(buf, len, &plain, &p, &err) == 0);
+		for (int fi = 0; fi < p.nfuncs; fi++)
+			for (int pc = 0; pc < p.funcs[fi].ninsns; pc++)
+				kfuncs_without += p.funcs[fi].insns[pc].code == (BPF_JMP | BPF_CALL) &&
+						  p.funcs[fi].insns[pc].src_reg == BPF_PSEUDO_KFUNC_CALL;
+		cf_prog_free(&p);
+		plain.kernel_paths = false;
+		REQUIRE(gen_program(buf, len, &plain, &p, &err) == 0);
+		for (int m = 0; m < p.nmaps; m++)
+			string_maps_without += p.maps[m].rdonly;
+		cf_prog_free(&p);
+	}
+	CHECK_MSG(strncmp_sa > 5 && snprintf_sa > 3 && iter_sa > 5 && iter_loops > 5 && raw_tp_calls > 2 &&
+			  str_args > 5,
+		  "in functions with stack arguments: strncmp %d, snprintf %d, iterators %d; iterator loops %d; "
+		  "raw tracepoint functions calling them %d; string maps with an 's' %d",
+		  strncmp_sa, snprintf_sa, iter_sa, iter_loops, raw_tp_calls, str_args);
+	CHECK_EQ(kfuncs_without, 0);
+	CHECK_EQ(string_maps_without, 0);
 }
 
 /* Both halves of the vm profile live in the same programs: over a few
