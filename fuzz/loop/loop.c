@@ -135,13 +135,15 @@ struct loop *loop_start(const struct loop_opts *o, struct cf_err *err)
 		l->opts.gen.maps = co.maps; /* the vm target creates maps */
 		l->opts.gen.raw_tp = co.raw_tp;
 		l->opts.gen.kernel_paths = co.kernel_paths;
+		l->opts.gen.kfuncs = co.kfuncs;
 		l->opts.gen.max_frames = co.max_frames;
 		if (co.max_frames > CF_MODEL_MAX_FRAMES && l->opts.gen.max_funcs < GEN_VM_MAX_FUNCS)
 			l->opts.gen.max_funcs = GEN_VM_MAX_FUNCS;
 	}
-	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments, %d frames%s%s%s",
+	snprintf(l->desc, sizeof(l->desc), "target %s: %s; profile kernel, 0..%d arguments, %d frames%s%s%s%s",
 		 target_kind_name(o->target.kind), what, l->opts.gen.max_args, l->opts.gen.max_frames,
 		 l->opts.gen.kernel_paths ? ", helpers and may_goto" : "",
+		 l->opts.gen.kfuncs ? ", kfuncs" : l->opts.gen.kernel_paths ? " (kfuncs off: see above)" : "",
 		 l->opts.gen.raw_tp ? ", maps, raw tracepoints" : l->opts.gen.maps ? ", maps" : "",
 		 o->target.kind == TARGET_VM_MODEL ? "; our arm64 JIT on the executor as a further voice" : "");
 	return l;

@@ -41,7 +41,8 @@
 #define JIT_ENABLE_PATH "/proc/sys/net/core/bpf_jit_enable"
 
 struct map_spec {
-	uint32_t type, key_size, value_size, max_entries;
+	uint32_t type, key_size, value_size, max_entries, flags;
+	uint8_t init[VMP_MAX_MAP_VALUE]; /* VMP_MAP_RDONLY_PROG: entry 0's value, frozen */
 };
 
 /* The maps of a loaded program, found by its fd. */
@@ -81,6 +82,8 @@ struct agent {
 	struct vmp_buf hello;
 	struct kcov kcov;
 	int kmsg;           /* /dev/kmsg, non-blocking, at the end of the boot's records; -1 */
+	int32_t kfunc_id[VMP_NKFUNCS]; /* vmp_kfunc_names' BTF ids in vmlinux, 0: not found */
+	char kfunc_note[512];          /* why there are none, or "" */
 };
 
 static uint64_t now_ns(void)
@@ -308,23 +311,43 @@ static void maps_close(int n, const int *fd)
 			close(fd[i]);
 }
 
-/* 0, or -errno with the maps created so far closed. */
+static int map_elem(int cmd, int fd, const void *key, void *value, uint64_t flags);
+
+/* 0, or -errno with the maps created so far closed. A read-only map
+ * (BPF_F_RDONLY_PROG) gets its contents in entry 0 and is frozen
+ * (BPF_MAP_FREEZE) before the program loads: what makes it a constant
+ * string to the verifier (kernel/bpf/verifier.c bpf_map_is_rdonly). */
 static int maps_create(uint32_t n, const struct map_spec *spec, int *fd)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		union bpf_attr a;
+		int err = 0;
 
 		memset(&a, 0, sizeof(a));
 		a.map_type = spec[i].type;
 		a.key_size = spec[i].key_size;
 		a.value_size = spec[i].value_size;
 		a.max_entries = spec[i].max_entries;
+		a.map_flags = spec[i].flags;
 		fd[i] = (int)sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
-		if (fd[i] < 0) {
-			int err = errno;
+		if (fd[i] < 0)
+			err = -errno;
+		if (!err && (spec[i].flags & VMP_MAP_RDONLY_PROG)) {
+			uint32_t key = 0;
 
+			err = map_elem(BPF_MAP_UPDATE_ELEM, fd[i], &key, (void *)spec[i].init, BPF_ANY);
+			if (!err) {
+				memset(&a, 0, sizeof(a));
+				a.map_fd = (uint32_t)fd[i];
+				if (sys_bpf(BPF_MAP_FREEZE, &a, sizeof(a)) < 0)
+					err = -errno;
+			}
+			if (err)
+				close(fd[i]);
+		}
+		if (err) {
 			maps_close((int)i, fd);
-			return -err;
+			return err;
 		}
 	}
 	return 0;
@@ -363,6 +386,8 @@ static int maps_reset(const struct prog_maps *pm)
 
 	memset(zero, 0, sizeof(zero));
 	for (uint32_t m = 0; m < pm->nmaps; m++) {
+		if (pm->spec[m].flags & VMP_MAP_RDONLY_PROG)
+			continue; /* frozen with its contents: no program changes them */
 		if (pm->spec[m].type == BPF_MAP_TYPE_ARRAY) {
 			for (uint32_t i = 0; i < pm->spec[m].max_entries; i++)
 				if ((err = map_elem(BPF_MAP_UPDATE_ELEM, pm->fd[m], &i, zero, BPF_ANY)))
@@ -676,6 +701,9 @@ static size_t probe_btf(uint8_t *buf)
 
 #define INSN(c, d, s, o, i) { .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) }
 
+static void find_kfuncs(struct agent *ag);
+static bool probe_kfuncs(struct agent *ag);
+
 static void probe(struct agent *ag)
 {
 	/* main: r1..r5 = 1..5, arg 6 = 6 through r11-8, call f6, exit;
@@ -753,12 +781,193 @@ static void probe(struct agent *ag)
 	ag->last_prog = -1;
 	if (ag->kcov.fd >= 0)
 		features |= VMP_FEAT_KCOV;
+	find_kfuncs(ag);
+	if (probe_kfuncs(ag))
+		features |= VMP_FEAT_KFUNCS;
 	vmp_put_u32(&ag->hello, VMP_VERSION);
 	vmp_put_u32(&ag->hello, features);
 	vmp_put_u32(&ag->hello, (uint32_t)jit);
 	vmp_put_str(&ag->hello, u.release);
 	vmp_put_str(&ag->hello, u.machine);
 	vmp_put_str(&ag->hello, msg);
+	vmp_put_u32(&ag->hello, VMP_NKFUNCS);
+	for (int k = 0; k < VMP_NKFUNCS; k++) {
+		vmp_put_str(&ag->hello, vmp_kfunc_names[k]);
+		vmp_put_u32(&ag->hello, (uint32_t)ag->kfunc_id[k]);
+	}
+	vmp_put_str(&ag->hello, ag->kfunc_note);
+}
+
+/* ---- kfuncs: their ids in the kernel's BTF -------------------------------- */
+
+#define BTF_VMLINUX "/sys/kernel/btf/vmlinux"
+
+/* The whole of a file whose size stat may not know (sysfs); NULL. */
+static uint8_t *read_whole(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 1u << 20, n = 0;
+	uint8_t *buf = NULL;
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		ssize_t r;
+
+		if (!buf || n == cap) {
+			uint8_t *nb = realloc(buf, cap *= 2);
+
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return NULL;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	*len = n;
+	return buf;
+}
+
+/* Bytes after a struct btf_type of each kind (include/uapi/linux/btf.h of
+ * 7.2: kind in bits 24-30 of info, vlen in bits 0-23); -1: unknown. */
+static long btf_extra(uint32_t kind, uint32_t vlen)
+{
+	switch (kind) {
+	case 1: case 14: case 17: return 4;           /* INT, VAR, DECL_TAG */
+	case 3: return 12;                            /* ARRAY */
+	case 4: case 5: case 15: case 19: return 12L * vlen; /* STRUCT, UNION, DATASEC, ENUM64 */
+	case 6: case 13: return 8L * vlen;            /* ENUM, FUNC_PROTO */
+	case 2: case 7: case 8: case 9: case 10: case 11: case 12: case 16: case 18:
+		return 0; /* PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG */
+	default: return -1;
+	}
+}
+
+/* vmp_kfunc_names' ids: the BTF_KIND_FUNC types of that name in
+ * /sys/kernel/btf/vmlinux (type ids count from 1). ag->kfunc_note says
+ * why when one is missing. A kind this walk does not know is sized
+ * through the BTF's layout section where it has one. */
+static void find_kfuncs(struct agent *ag)
+{
+	size_t len = 0, pos, end;
+	uint8_t *btf = read_whole(BTF_VMLINUX, &len);
+	uint32_t hdr_len, type_off, type_len, str_off, str_len, layout_off = 0, layout_len = 0, id = 1;
+
+	memset(ag->kfunc_id, 0, sizeof(ag->kfunc_id));
+	if (!btf) {
+		snprintf(ag->kfunc_note, sizeof(ag->kfunc_note),
+			 "no %s: the kernel has no CONFIG_DEBUG_INFO_BTF (tinyconfig builds have none) or no sysfs",
+			 BTF_VMLINUX);
+		return;
+	}
+#define U32_AT(o) ((uint32_t)btf[o] | (uint32_t)btf[(o) + 1] << 8 | (uint32_t)btf[(o) + 2] << 16 | \
+		   (uint32_t)btf[(o) + 3] << 24)
+	if (len < 24 || btf[0] != 0x9f || btf[1] != 0xeb) {
+		snprintf(ag->kfunc_note, sizeof(ag->kfunc_note), "%s is not BTF (%zu bytes)", BTF_VMLINUX, len);
+		goto out;
+	}
+	hdr_len = U32_AT(4), type_off = U32_AT(8), type_len = U32_AT(12), str_off = U32_AT(16), str_len = U32_AT(20);
+	if (hdr_len >= 32 && len >= 32)
+		layout_off = U32_AT(24), layout_len = U32_AT(28);
+	if ((uint64_t)hdr_len + type_off + type_len > len || (uint64_t)hdr_len + str_off + str_len > len ||
+	    (uint64_t)hdr_len + layout_off + layout_len > len) {
+		snprintf(ag->kfunc_note, sizeof(ag->kfunc_note), "%s: sections past its end", BTF_VMLINUX);
+		goto out;
+	}
+	pos = hdr_len + type_off;
+	end = pos + type_len;
+	for (; pos + 12 <= end; id++) {
+		uint32_t name_off = U32_AT(pos), info = U32_AT(pos + 4);
+		uint32_t kind = (info >> 24) & 0x7f, vlen = info & 0xffffff;
+		long extra = btf_extra(kind, vlen);
+
+		if (extra < 0 && (uint64_t)kind * 4 + 4 <= layout_len) {
+			size_t l = hdr_len + layout_off + kind * 4; /* struct btf_layout: u8 info_sz, u8 elem_sz */
+
+			extra = btf[l] + (long)btf[l + 1] * vlen;
+		}
+		if (extra < 0) {
+			snprintf(ag->kfunc_note, sizeof(ag->kfunc_note), "%s: BTF kind %u unknown to the agent",
+				 BTF_VMLINUX, kind);
+			goto out;
+		}
+		if (kind == 12 && name_off < str_len) { /* BTF_KIND_FUNC */
+			const char *name = (const char *)btf + hdr_len + str_off + name_off;
+			size_t room = str_len - name_off;
+
+			for (int k = 0; k < VMP_NKFUNCS; k++)
+				if (!ag->kfunc_id[k] && strnlen(name, room) == strlen(vmp_kfunc_names[k]) &&
+				    !strcmp(name, vmp_kfunc_names[k]))
+					ag->kfunc_id[k] = (int32_t)id;
+		}
+		pos += 12 + (size_t)extra;
+	}
+#undef U32_AT
+	for (int k = 0; k < VMP_NKFUNCS; k++)
+		if (!ag->kfunc_id[k]) {
+			snprintf(ag->kfunc_note, sizeof(ag->kfunc_note), "the kernel's BTF has no function %s",
+				 vmp_kfunc_names[k]);
+			break;
+		}
+out:
+	free(btf);
+}
+
+/* The kfunc probe: bpf_iter_num_new(&it, 0, 3), a loop of
+ * bpf_iter_num_next summing what it gives, bpf_iter_num_destroy: 3. */
+static bool probe_kfuncs(struct agent *ag)
+{
+	struct bpf_insn insns[] = {
+		INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, -8),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 3),
+		INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, ag->kfunc_id[0]),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 6, 0, 0, 0),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0), /* head */
+		INSN(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, -8),
+		INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, ag->kfunc_id[1]),
+		INSN(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3, 0),
+		INSN(BPF_LDX | BPF_MEM | BPF_W, 0, 0, 0, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_X, 6, 0, 0, 0),
+		INSN(BPF_JMP | BPF_JA, 0, 0, -7, 0),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0),
+		INSN(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, -8),
+		INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, ag->kfunc_id[2]),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_X, 0, 6, 0, 0),
+		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	struct load_req r = { .insns = (const uint8_t *)insns, .insns_len = sizeof(insns),
+			      .btf_handle = VMP_HANDLE_NONE, .flags = VMP_LOAD_LOG_ON_FAIL };
+	uint32_t retval = 0;
+	int fd, err;
+
+	for (int k = 0; k < VMP_NKFUNCS; k++)
+		if (!ag->kfunc_id[k])
+			return false;
+	fd = prog_load(ag, &r);
+	if (fd < 0) {
+		snprintf(ag->kfunc_note, sizeof(ag->kfunc_note), "a program calling bpf_iter_num_* does not load: %.400s",
+			 ag->log[0] ? ag->log : strerror(-fd));
+		return false;
+	}
+	err = test_run(fd, NULL, 0, &retval);
+	close(fd);
+	ag->last_prog = -1;
+	if (err || retval != 3) {
+		snprintf(ag->kfunc_note, sizeof(ag->kfunc_note), "the bpf_iter_num_* probe %s%s (%u, not 3)",
+			 err ? "fails to run: " : "returns a wrong value", err ? strerror(-err) : "", retval);
+		return false;
+	}
+	return true;
 }
 
 /* ---- request dispatch ------------------------------------------------ */
@@ -822,12 +1031,20 @@ static int serve_one(struct agent *ag, uint16_t op, struct vmp_cur *c, struct vm
 		if (r.nmaps > VMP_MAX_MAPS)
 			return -EBADMSG;
 		for (uint32_t i = 0; i < r.nmaps; i++) {
+			const uint8_t *init;
+
 			r.maps[i].type = vmp_get_u32(c);
 			r.maps[i].key_size = vmp_get_u32(c);
 			r.maps[i].value_size = vmp_get_u32(c);
 			r.maps[i].max_entries = vmp_get_u32(c);
-			if (r.maps[i].key_size > VMP_MAX_MAP_KEY || r.maps[i].value_size > VMP_MAX_MAP_VALUE)
+			r.maps[i].flags = vmp_get_u32(c);
+			init = vmp_get_bytes(c, &n);
+			if (r.maps[i].key_size > VMP_MAX_MAP_KEY || r.maps[i].value_size > VMP_MAX_MAP_VALUE ||
+			    n > r.maps[i].value_size)
 				return -EBADMSG;
+			memset(r.maps[i].init, 0, sizeof(r.maps[i].init));
+			if (init)
+				memcpy(r.maps[i].init, init, n);
 		}
 		if (c->bad)
 			return -EBADMSG;
@@ -1082,6 +1299,10 @@ int main(int argc, char **argv)
 		 * directory of our own */
 		mkdir("/debug", 0700);
 		mount("debugfs", "/debug", "debugfs", 0, NULL);
+		/* /sys/kernel/btf/vmlinux names the kfuncs (find_kfuncs);
+		 * tinyconfig has no sysfs, and no BTF either */
+		mkdir("/sys", 0555);
+		mount("sysfs", "/sys", "sysfs", 0, NULL);
 		/* boot quietly, but print a whole oops on the console: the host
 		 * reads it as the CRASH text */
 		write_int_file("/proc/sys/kernel/printk", 8);

@@ -1,5 +1,5 @@
 /* harness/agent/proto.h: the wire protocol between callfuzz (harness/target/vm.c)
- * and the agent inside the VM (harness/agent/agent.c), version 2.
+ * and the agent inside the VM (harness/agent/agent.c), version 3.
  * docs/vm-protocol.md describes it; keep the two in step.
  *
  * Every message is a frame: u32 len (bytes after this word), u16 op,
@@ -18,13 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VMP_VERSION 2 /* 2: PROG_LOAD's map specs, TEST_RUN's map contents */
+#define VMP_VERSION 3 /* 2: PROG_LOAD's map specs, TEST_RUN's map contents; 3: read-only
+			 maps (map_flags, contents), HELLO's kfunc BTF ids */
 #define VMP_MAX_FRAME (16u << 20) /* larger frames are refused */
 #define VMP_PORT_NAME "callfuzz"  /* virtserialport name=... */
 
 enum vmp_op {
 	VMP_HELLO = 1,     /* -> u32 version, u32 features, i32 jit_enable, str release,
-	                      str machine, str probe_log; sent once unsolicited at start */
+	                      str machine, str probe_log, u32 nkfuncs, nkfuncs x (str name,
+	                      u32 btf_id), str kfunc_note; sent once unsolicited at start */
 	VMP_PROG_LOAD = 2, /* see struct layout in docs/vm-protocol.md */
 	VMP_TEST_RUN = 3,  /* u32 handle, bytes ctx -> u32 retval, u64 run_ns, bytes ctx_out,
 			      map contents (docs/vm-protocol.md) */
@@ -47,6 +49,8 @@ enum vmp_op {
 #define VMP_FEAT_JIT_SWITCH (1u << 1) /* bpf_jit_enable can be written */
 #define VMP_FEAT_JIT_ON (1u << 2)     /* the probe program was JITed */
 #define VMP_FEAT_KCOV (1u << 3)       /* /sys/kernel/debug/kcov traces PCs: VMP_KCOV answers */
+#define VMP_FEAT_KFUNCS (1u << 4)     /* HELLO's kfuncs resolved in /sys/kernel/btf/vmlinux and a
+					 program calling them loads and runs right */
 #define VMP_FEAT_KMSG (1u << 8)       /* KMSG: /dev/kmsg is readable (not in --stdio mode,
 					 where the log is the host's, not ours to judge) */
 
@@ -56,9 +60,18 @@ enum vmp_op {
 
 /* Maps of a PROG_LOAD (created by the agent, fd_array[i] = map i). */
 #define VMP_MAX_MAPS 4
+#define VMP_MAP_RDONLY_PROG (1u << 7) /* BPF_F_RDONLY_PROG: the agent writes the
+					 contents into entry 0 and freezes the map */
 #define VMP_MAX_MAP_ENTRIES 8 /* contents past this are not returned */
 #define VMP_MAX_MAP_KEY 8
 #define VMP_MAX_MAP_VALUE 32
+
+/* The kfuncs the agent looks up in the kernel's BTF (HELLO), by name: the
+ * host's call table names its kernel kfuncs the same way (bpf/calls.c). */
+static const char *const vmp_kfunc_names[] __attribute__((unused)) = {
+	"bpf_iter_num_new", "bpf_iter_num_next", "bpf_iter_num_destroy",
+};
+#define VMP_NKFUNCS (int)(sizeof(vmp_kfunc_names) / sizeof(vmp_kfunc_names[0]))
 
 /* Handles name kernel objects (they are the agent's fds). */
 #define VMP_HANDLE_NONE 0xffffffffu

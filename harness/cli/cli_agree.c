@@ -47,7 +47,35 @@ struct agree_tally {
 	double first_s;
 	struct reason reasons[MAX_REASONS];
 	int nreasons;
+	long loaded_with[64]; /* programs the kernel loaded that call cf_callees[i] */
 };
+
+/* Which helpers and kfuncs a program the kernel loaded calls: the new
+ * paths are reached only if programs that call them load (the program is
+ * generated again from its bytes, as the loop did). */
+static void tally_calls(struct agree_tally *t, const struct gen_opts *go, const uint8_t *data, size_t len)
+{
+	struct cf_prog p;
+	struct cf_err err;
+	bool seen[64] = { false };
+
+	if (gen_program(data, len, go, &p, &err))
+		return;
+	for (int fi = 0; fi < p.nfuncs; fi++)
+		for (int pc = 0; pc < p.funcs[fi].ninsns; pc++) {
+			const struct bpf_insn *i = &p.funcs[fi].insns[pc];
+			const struct cf_callee *c;
+
+			if (i->code != (BPF_JMP | BPF_CALL) || cf_insn_is_pseudo_call(i))
+				continue;
+			c = cf_callee_find(i->src_reg == BPF_PSEUDO_KFUNC_CALL, i->imm);
+			if (c && cf_callee_index(c) < 64)
+				seen[cf_callee_index(c)] = true;
+		}
+	for (int k = 0; k < 64; k++)
+		t->loaded_with[k] += seen[k];
+	cf_prog_free(&p);
+}
 
 /* VERIFIER mismatches grouped by the kernel's reason (digits dropped, so
  * that offsets and registers do not split a class). */
@@ -174,6 +202,9 @@ static int cmd_agree_as(int argc, char **argv, enum target_kind default_kind)
 			long s = seed + done + i;
 
 			ft.programs++;
+			if (lo.target.kind != TARGET_MODEL && o->verdict != LOOP_GEN_BUG && o->verdict != LOOP_ERROR &&
+			    !(o->verdict == LOOP_MISMATCH && o->m.kind == MISMATCH_VERIFIER))
+				tally_calls(&ft, loop_gen_opts(l), data[i], lens[i]);
 			switch (o->verdict) {
 			case LOOP_EQUAL:
 			case LOOP_QUEUED: /* loop_queue_input's only */
@@ -250,6 +281,19 @@ static int cmd_agree_as(int argc, char **argv, enum target_kind default_kind)
 		for (int i = 0; i < ft.nreasons; i++)
 			printf("  rejected by the kernel: %ld x \"%s\" (first seed %ld)\n", ft.reasons[i].count,
 			       ft.reasons[i].text, ft.reasons[i].first_seed);
+		if (lo.target.kind != TARGET_MODEL) {
+			bool any = false;
+
+			for (int k = 0; k < cf_ncallees && k < 64; k++) {
+				if (!ft.loaded_with[k])
+					continue;
+				printf("%s%s %ld", any ? ", " : "  loaded by the kernel, programs calling: ", cf_callees[k].name,
+				       ft.loaded_with[k]);
+				any = true;
+			}
+			if (any)
+				printf("\n");
+		}
 		if (ft.first_seed >= 0)
 			printf("  first mismatch: seed %ld after %.1f s (%ld programs)\n", ft.first_seed, ft.first_s,
 			       ft.first_programs);

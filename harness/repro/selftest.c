@@ -158,6 +158,13 @@ static int refuse_model_callees(const struct cf_prog *p, struct cf_err *err)
 			if (i->code != (BPF_JMP | BPF_CALL) || cf_insn_is_pseudo_call(i))
 				continue;
 			c = cf_callee_find(kfunc, i->imm);
+			if (c && c->kernel && kfunc) {
+				/* the __ksym declarations are not written yet */
+				cf_err_set(err, "func %s insn %d: calls kfunc %s: the selftest export does not declare "
+					   "kfuncs yet; reproduce it with `callfuzz run --target vm`",
+					   p->funcs[fi].name, pc, c->name);
+				return -1;
+			}
 			if (c && c->kernel)
 				continue;
 			cf_err_set(err,

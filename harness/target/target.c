@@ -373,6 +373,8 @@ void target_check_opts(const struct target *t, struct cf_check_opts *o)
 	if (t->vm && vm_get_info(t->vm)->stack_args) {
 		o->kernel_paths = true;
 		o->max_frames = CF_MAX_FRAMES;
+		/* kfuncs where the kernel's BTF names them (the agent's probe) */
+		o->kfuncs = vm_get_info(t->vm)->kfuncs;
 	}
 }
 
@@ -394,6 +396,16 @@ void target_describe(const struct target *t, char *buf, size_t size)
 			size_t len = strlen(buf);
 
 			snprintf(buf + len, size - len, ", KCOV: yes%s", t->opts.kcov ? " (PCs per program)" : "");
+		}
+		if (in->stack_args) {
+			size_t len = strlen(buf);
+
+			if (in->kfuncs)
+				snprintf(buf + len, size - len, ", kfuncs: bpf_iter_num_* (BTF ids %d, %d, %d)",
+					 in->kfunc[0].btf_id, in->kfunc[1].btf_id, in->kfunc[2].btf_id);
+			else
+				snprintf(buf + len, size - len, ", kfuncs: off (%.300s)",
+					 in->kfunc_note[0] ? in->kfunc_note : "the agent found none");
 		}
 	} else if (t->opts.kind == TARGET_HOST) {
 		snprintf(buf, size, "host kernel %s, stack arguments: %s", t->host.release,
@@ -681,7 +693,8 @@ static bool all_reg_args(const struct cf_prog *p)
 }
 
 /* Programs 7.2 runs only JITed, so the kernel's interpreter is no voice for
- * them (docs/kernel-paths.md): arm64's bpf_jit_inlines_helper_call
+ * them (docs/kernel-paths.md): a kfunc call (kernel/bpf/verifier.c
+ * add_kfunc_call); arm64's bpf_jit_inlines_helper_call
  * (arch/arm64/net/bpf_jit_comp.c) claims bpf_get_smp_processor_id whether
  * or not the JIT is on, and do_misc_fixups then marks the program
  * jit_required ("program requires BPF JIT compiler but it is not
@@ -695,6 +708,9 @@ static bool needs_jit(const struct cf_prog *p)
 			const struct bpf_insn *i = &p->funcs[fi].insns[pc];
 
 			if (cf_insn_is_pseudo_func(i))
+				return true;
+			/* add_kfunc_call: "JIT is required for calling kernel function" */
+			if (i->code == (BPF_JMP | BPF_CALL) && i->src_reg == BPF_PSEUDO_KFUNC_CALL)
 				return true;
 			if (i->code == (BPF_JMP | BPF_CALL) && i->src_reg == 0 &&
 			    i->imm == CF_KHELPER_GET_SMP_PROCESSOR_ID)

@@ -573,6 +573,15 @@ struct vm_info {
 	bool kmsg;             /* the agent reads the kernel log (KMSG) */
 	int jit_enable;        /* bpf_jit_enable at boot, -1 if unreadable */
 	char probe_log[2048];  /* why the stack-argument probe failed ("R11 is invalid") */
+	bool kfuncs;           /* the kernel's kfuncs of the call table resolve in its BTF
+				  and a program calling them runs right (docs/kernel-paths.md
+				  "Kfuncs"): kfunc calls carry these BTF ids */
+	int nkfuncs;
+	struct vm_kfunc {
+		char name[32];
+		int32_t btf_id;    /* 0: not in this kernel's BTF */
+	} kfunc[8];
+	char kfunc_note[512];  /* why kfuncs are off ("no /sys/kernel/btf/vmlinux: ...") */
 	double boot_ms;        /* last boot: qemu start to HELLO */
 	int boots;             /* 1 + restarts */
 	bool kvm;              /* the guest runs under KVM (else TCG) */

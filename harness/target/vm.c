@@ -802,6 +802,20 @@ static int parse_hello(struct vm *vm, uint32_t len, struct cf_err *err)
 	copy_str(&c, in->release, sizeof(in->release));
 	copy_str(&c, in->machine, sizeof(in->machine));
 	copy_str(&c, in->probe_log, sizeof(in->probe_log));
+	in->nkfuncs = 0;
+	if (!c.bad && in->proto_version == VMP_VERSION) {
+		uint32_t n = vmp_get_u32(&c);
+
+		for (uint32_t k = 0; k < n && !c.bad; k++) {
+			struct vm_kfunc kf;
+
+			copy_str(&c, kf.name, sizeof(kf.name));
+			kf.btf_id = (int32_t)vmp_get_u32(&c);
+			if (in->nkfuncs < (int)(sizeof(in->kfunc) / sizeof(in->kfunc[0])))
+				in->kfunc[in->nkfuncs++] = kf;
+		}
+		copy_str(&c, in->kfunc_note, sizeof(in->kfunc_note));
+	}
 	if (c.bad || in->proto_version != VMP_VERSION) {
 		cf_err_set(err, "agent speaks protocol %d, callfuzz %d: rebuild the initramfs (make agent)",
 			   in->proto_version, VMP_VERSION);
@@ -812,7 +826,26 @@ static int parse_hello(struct vm *vm, uint32_t len, struct cf_err *err)
 	in->jit_on = features & VMP_FEAT_JIT_ON;
 	in->kcov = features & VMP_FEAT_KCOV;
 	in->kmsg = features & VMP_FEAT_KMSG;
+	in->kfuncs = features & VMP_FEAT_KFUNCS;
 	return 0;
+}
+
+/* A kfunc call of the program names a callee of our call table; the
+ * kernel wants its BTF id in vmlinux (off 0), which HELLO gave. Calls of
+ * kfuncs this kernel lacks keep our id: the verifier refuses them. */
+static void resolve_kfuncs(const struct vm_info *in, struct cf_raw *raw)
+{
+	for (int k = 0; k < raw->ninsns; k++) {
+		struct bpf_insn *i = &raw->insns[k];
+		const struct cf_callee *c;
+
+		if (i->code != (BPF_JMP | BPF_CALL) || i->src_reg != BPF_PSEUDO_KFUNC_CALL)
+			continue;
+		c = cf_callee_find(true, i->imm);
+		for (int f = 0; c && f < in->nkfuncs; f++)
+			if (in->kfunc[f].btf_id && !strcmp(in->kfunc[f].name, c->name))
+				i->imm = in->kfunc[f].btf_id;
+	}
 }
 
 static int boot_once(struct vm *vm, struct cf_err *err)
@@ -1088,7 +1121,7 @@ void vm_req_release(struct vm_req *reqs, int n)
 	}
 }
 
-static int encode_load(struct vmp_buf *b, const struct vm_req *r, struct cf_err *err)
+static int encode_load(const struct vm *vm, struct vmp_buf *b, const struct vm_req *r, struct cf_err *err)
 {
 	struct cf_raw raw;
 	struct vm_btf btf;
@@ -1103,6 +1136,7 @@ static int encode_load(struct vmp_buf *b, const struct vm_req *r, struct cf_err 
 		cf_raw_free(&raw);
 		return -1;
 	}
+	resolve_kfuncs(&vm->info, &raw);
 	/* prog_type: 0 is SYSCALL, sleepable (kernels.md); a raw tracepoint
 	 * is not sleepable and has no flags */
 	vmp_put_u32(b, r->prog->prog_type == CF_PROG_RAW_TP ? BPF_PROG_TYPE_RAW_TRACEPOINT : 0);
@@ -1122,13 +1156,16 @@ static int encode_load(struct vmp_buf *b, const struct vm_req *r, struct cf_err 
 		vmp_put_u32(b, m->key_size);
 		vmp_put_u32(b, m->value_size);
 		vmp_put_u32(b, m->max_entries);
+		/* a read-only map: its contents, frozen before the load */
+		vmp_put_u32(b, m->rdonly ? VMP_MAP_RDONLY_PROG : 0);
+		vmp_put_bytes(b, m->init, m->rdonly ? m->value_size : 0);
 	}
 	vm_btf_free(&btf);
 	cf_raw_free(&raw);
 	return 0;
 }
 
-static int encode_req(struct vmp_buf *b, const struct vm_req *r, struct cf_err *err)
+static int encode_req(const struct vm *vm, struct vmp_buf *b, const struct vm_req *r, struct cf_err *err)
 {
 	static const uint16_t ops[] = {
 		[VM_REQ_LOAD] = VMP_PROG_LOAD, [VM_REQ_RUN] = VMP_TEST_RUN,
@@ -1146,7 +1183,7 @@ static int encode_req(struct vmp_buf *b, const struct vm_req *r, struct cf_err *
 	at = vmp_begin_frame(b, ops[r->kind]);
 	switch (r->kind) {
 	case VM_REQ_LOAD:
-		if (encode_load(b, r, err) < 0)
+		if (encode_load(vm, b, r, err) < 0)
 			return -1;
 		break;
 	case VM_REQ_RUN:
@@ -1370,7 +1407,7 @@ enum vm_status vm_batch_send(struct vm *vm, struct vm_req *reqs, int n, struct c
 		reqs[i].log = NULL;
 		reqs[i].new_handle = VM_HANDLE_NONE;
 		memset(&reqs[i].jit, 0, sizeof(reqs[i].jit));
-		if (encode_req(b, &reqs[i], err) < 0)
+		if (encode_req(vm, b, &reqs[i], err) < 0)
 			return VM_ERROR;
 	}
 	if (!single)

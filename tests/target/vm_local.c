@@ -179,7 +179,7 @@ TEST(vm_local_agent_hello_names_the_kernel)
 	if (!vm)
 		SKIP("%s", why);
 	uname(&u);
-	CHECK_EQ(vm_get_info(vm)->proto_version, 2); /* 2: maps in PROG_LOAD and TEST_RUN */
+	CHECK_EQ(vm_get_info(vm)->proto_version, 3); /* 3: read-only maps, kfunc ids */
 	CHECK_STR(vm_get_info(vm)->release, u.release);
 	CHECK_STR(vm_get_info(vm)->machine, "x86_64");
 	CHECK_EQ(vm_get_info(vm)->boots, 1);
@@ -485,4 +485,182 @@ TEST(vm_local_agent_without_kcov_says_so)
 	CHECK_EQ(r[2].err, 0);
 	vm_req_release(r, 3);
 	vm_stop(vm);
+}
+
+/* HELLO's kfuncs (docs/kernel-paths.md "Kfuncs"): the agent finds
+ * bpf_iter_num_new/next/destroy among the BTF_KIND_FUNCs of
+ * /sys/kernel/btf/vmlinux and runs its probe (new(0, 3), a next loop that
+ * sums 0 + 1 + 2, destroy). The host kernel has BTF; a kernel without it
+ * gets a note instead, which tests/e2e/vm_arm64.sh sees on tinyconfig. */
+TEST(vm_local_agent_kfuncs_from_the_kernels_btf)
+{
+	char why[600];
+	struct vm *vm = local_vm(why, sizeof(why));
+	const struct vm_info *in;
+
+	if (!vm)
+		SKIP("%s", why);
+	in = vm_get_info(vm);
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		CHECK(!in->kfuncs);
+		CHECK_CONTAINS(in->kfunc_note, "/sys/kernel/btf/vmlinux");
+		vm_stop(vm);
+		SKIP("this host has no /sys/kernel/btf/vmlinux: only the note is checked");
+	}
+	if (!host_bpf_works(vm)) {
+		vm_stop(vm);
+		SKIP("bpf() refused on this host");
+	}
+	CHECK_MSG(in->kfuncs, "kfuncs off: %s", in->kfunc_note);
+	CHECK_EQ(in->nkfuncs, 3);
+	CHECK_STR(in->kfunc[0].name, "bpf_iter_num_new");
+	CHECK_STR(in->kfunc[1].name, "bpf_iter_num_next");
+	CHECK_STR(in->kfunc[2].name, "bpf_iter_num_destroy");
+	for (int k = 0; k < 3; k++)
+		CHECK(in->kfunc[k].btf_id > 0);
+	CHECK_STR(in->kfunc_note, "");
+	vm_stop(vm);
+}
+
+/* bpf_strncmp, bpf_snprintf on a read-only map's strings and the number
+ * iterator, on the host kernel through the agent (read-only map created
+ * with BPF_F_RDONLY_PROG, written and frozen before the load; kfunc calls
+ * carrying HELLO's BTF ids) and in the interpreter, with the values worked
+ * out by hand from kernel/bpf/helpers.c, lib/vsprintf.c and
+ * kernel/bpf/bpf_iter.c (docs/kernel-paths.md "Strings", "Kfuncs"). */
+TEST(vm_local_agent_strings_and_iterator_as_worked_out)
+{
+	static const char text[] =
+		/* "%d|%5x|%-3c|%s.\0abc\0" */
+		".map s, array, key=4, value=32, entries=1, rdonly=25647c2535787c252d33637c25732e0061626300\n"
+		".func main, stack=88\n"
+		"    r6 = r1\n"
+		/* strncmp("abd", "abc", 3): 'd' > 'c'; x86-64's lib/string.c says 1 */
+		"    *(u64 *)(r10 - 8) = 6578785\n"
+		"    r1 = r10\n"
+		"    r1 += -8\n"
+		"    r2 = 3\n"
+		"    r3 = map[s][0]+16 ll\n"
+		"    call bpf_strncmp\n"
+		"    *(u64 *)(r6 + 0) = r0\n"
+		/* snprintf(str, 24, "%d|%5x|%-3c|%s.", -42, 0x1f, 'Z', "abc") */
+		"    *(u64 *)(r10 - 48) = -42\n"
+		"    *(u64 *)(r10 - 40) = 31\n"
+		"    *(u64 *)(r10 - 32) = 90\n"
+		"    r1 = map[s][0]+16 ll\n"
+		"    *(u64 *)(r10 - 24) = r1\n"
+		"    *(u64 *)(r10 - 88) = 0\n"
+		"    *(u64 *)(r10 - 80) = 0\n"
+		"    *(u64 *)(r10 - 72) = 0\n"
+		"    r1 = r10\n"
+		"    r1 += -88\n"
+		"    r2 = 24\n"
+		"    r3 = map[s][0]+0 ll\n"
+		"    r4 = r10\n"
+		"    r4 += -48\n"
+		"    r5 = 32\n"
+		"    call bpf_snprintf\n"
+		"    *(u64 *)(r6 + 8) = r0\n"
+		"    r1 = *(u64 *)(r10 - 88)\n"
+		"    *(u64 *)(r6 + 16) = r1\n"
+		"    r1 = *(u64 *)(r10 - 80)\n"
+		"    *(u64 *)(r6 + 24) = r1\n"
+		"    r1 = *(u64 *)(r10 - 72)\n"
+		"    *(u64 *)(r6 + 32) = r1\n"
+		/* the iterator over [2, 5): 2 + 3 + 4 */
+		"    r7 = 0\n"
+		"    r1 = r10\n"
+		"    r1 += -56\n"
+		"    r2 = 2\n"
+		"    r3 = 5\n"
+		"    call kfunc bpf_iter_num_new\n"
+		"head:\n"
+		"    r1 = r10\n"
+		"    r1 += -56\n"
+		"    call kfunc bpf_iter_num_next\n"
+		"    if r0 == 0 goto done\n"
+		"    r1 = *(u32 *)(r0 + 0)\n"
+		"    r7 += r1\n"
+		"    goto head\n"
+		"done:\n"
+		"    r1 = r10\n"
+		"    r1 += -56\n"
+		"    call kfunc bpf_iter_num_destroy\n"
+		"    *(u64 *)(r6 + 40) = r7\n"
+		/* start > end: -EINVAL in an int, the upper half zero */
+		"    r1 = r10\n"
+		"    r1 += -56\n"
+		"    r2 = 7\n"
+		"    r3 = 6\n"
+		"    call kfunc bpf_iter_num_new\n"
+		"    *(u64 *)(r6 + 48) = r0\n"
+		"    r1 = r10\n"
+		"    r1 += -56\n"
+		"    call kfunc bpf_iter_num_destroy\n"
+		"    r0 = 0\n"
+		"    exit\n";
+	static const char want_text[24] = "-42|   1f|Z  |abc.";
+	char why[600];
+	struct vm *vm;
+	struct cf_prog p;
+	struct cf_err err;
+	struct cf_check_opts co;
+	struct interp_result *ir = calloc(1, sizeof(*ir));
+	uint8_t ctx[CF_CTX_SIZE], out[CF_CTX_SIZE];
+	uint64_t v;
+
+	REQUIRE(ir != NULL);
+	REQUIRE_MSG(cf_asm_parse(text, strlen(text), "strings.s", &p, &err) == 0, "%s", err.msg);
+	cf_check_opts_default(&co);
+	co.model_callees = false;
+	co.kernel_paths = co.kfuncs = co.maps = true;
+	co.max_args = CF_MAX_REG_ARGS; /* the host has no stack arguments */
+	REQUIRE_MSG(cf_check(&p, &co, &err) == 0, "%s", err.msg);
+	memset(ctx, 0, sizeof(ctx));
+	REQUIRE(interp_run(&p, NULL, NULL, ctx, ir) == 0);
+	REQUIRE_MSG(ir->status == INTERP_OK, "%s", ir->fault);
+	memcpy(&v, ir->ctx + 0, 8);
+	CHECK_EQ(v, 1u);
+	memcpy(&v, ir->ctx + 8, 8);
+	CHECK_EQ(v, 19u); /* 18 bytes and the NUL */
+	CHECK(memcmp(ir->ctx + 16, want_text, sizeof(want_text)) == 0);
+	memcpy(&v, ir->ctx + 40, 8);
+	CHECK_EQ(v, 9u);
+	memcpy(&v, ir->ctx + 48, 8);
+	CHECK_EQ(v, 0xffffffeau);
+
+	vm = local_vm(why, sizeof(why));
+	if (!vm) {
+		cf_prog_free(&p);
+		free(ir);
+		SKIP("%s", why);
+	}
+	if (!host_bpf_works(vm) || !vm_get_info(vm)->kfuncs) {
+		snprintf(why, sizeof(why), "host: %s", vm_get_info(vm)->kfunc_note);
+		vm_stop(vm);
+		cf_prog_free(&p);
+		free(ir);
+		SKIP("%s", why);
+	}
+	struct vm_req r[3] = {
+		{ .kind = VM_REQ_LOAD, .prog = &p },
+		{ .kind = VM_REQ_RUN, .handle = VM_HANDLE_LAST, .ctx = ctx, .ctx_len = sizeof(ctx), .ctx_out = out },
+		{ .kind = VM_REQ_CLOSE, .handle = VM_HANDLE_LAST },
+	};
+	enum vm_status st = vm_batch(vm, r, 3, &err);
+
+	REQUIRE_MSG(st == VM_OK, "%s: %s", vm_status_name(st), err.msg);
+	CHECK_MSG(r[0].err == 0, "load: %s\n%s", strerror(r[0].err), r[0].log ? r[0].log : "");
+	CHECK_EQ(r[1].err, 0);
+	CHECK_EQ(r[1].retval, 0u);
+	CHECK(memcmp(out, ir->ctx, sizeof(out)) == 0);
+	for (int i = 0; i < 56; i++)
+		if (out[i] != ir->ctx[i]) {
+			CHECK_MSG(false, "ctx[%d]: kernel 0x%02x, interpreter 0x%02x", i, out[i], ir->ctx[i]);
+			break;
+		}
+	vm_req_release(r, 3);
+	vm_stop(vm);
+	cf_prog_free(&p);
+	free(ir);
 }
