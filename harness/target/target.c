@@ -694,7 +694,8 @@ static bool all_reg_args(const struct cf_prog *p)
 
 /* Programs 7.2 runs only JITed, so the kernel's interpreter is no voice for
  * them (docs/kernel-paths.md): a kfunc call (kernel/bpf/verifier.c
- * add_kfunc_call); arm64's bpf_jit_inlines_helper_call
+ * add_kfunc_call); a may_goto in a frame that its count pushes past 512
+ * bytes; arm64's bpf_jit_inlines_helper_call
  * (arch/arm64/net/bpf_jit_comp.c) claims bpf_get_smp_processor_id whether
  * or not the JIT is on, and do_misc_fixups then marks the program
  * jit_required ("program requires BPF JIT compiler but it is not
@@ -706,6 +707,13 @@ static bool needs_jit(const struct cf_prog *p)
 	for (int fi = 0; fi < p->nfuncs; fi++)
 		for (int pc = 0; pc < p->funcs[fi].ninsns; pc++) {
 			const struct bpf_insn *i = &p->funcs[fi].insns[pc];
+
+			/* fixups.c bpf_do_misc_fixups: may_goto's count takes 16
+			 * bytes more of the frame (the timed variant, which both
+			 * JITs support), and without the JIT a frame past 512
+			 * is "stack size %d(extra %d) is too large" */
+			if (cf_insn_is_may_goto(i) && p->funcs[fi].stack_size + 16 > CF_STACK_MAX)
+				return true;
 
 			if (cf_insn_is_pseudo_func(i))
 				return true;
