@@ -63,7 +63,8 @@ enum reg_type {
 	 * iterator's `cur` in frame `frame`, stack slot `map`; off into the 4 bytes */
 	PTR_ITER_INT,
 	/* not a register: the state of an iterator, kept in its stack slot's
-	 * spill (off: ITER_ACTIVE or ITER_DRAINED; umin: depth, 0 or 1) */
+	 * spill (off: ITER_ACTIVE or ITER_DRAINED; umin: the next call that
+	 * made it active on this path, func << 32 | pc + 1, or 0) */
 	ITER_STATE,
 };
 
@@ -2213,13 +2214,15 @@ static void forget_iter_int(struct reg *r, int frame, int slot)
 }
 
 /* bpf_iter_num_new, _next, _destroy on the iterator in slot sl of frame
- * `frame`. new: ACTIVE, depth 0 (mark_stack_slots_iter). next
+ * `frame`. new: ACTIVE (mark_stack_slots_iter). next
  * (process_iter_next_call): on an ACTIVE iterator a second state goes
  * on with r0 the iterator's int (depth + 1), this one with the iterator
- * DRAINED and r0 = 0. We walk one iteration of a loop: at depth 1 only
- * the drained side goes on (the kernel goes on until the loop's states
- * converge; docs/kernel-paths.md "Kfuncs" says what the generator keeps to
- * so that they do). destroy: the slot holds nothing (unmark_stack_slots_iter),
+ * DRAINED and r0 = 0. We walk one iteration of a loop: back at the next
+ * call that made it active on this path, only the drained side goes on
+ * (the kernel goes on until the loop's states converge;
+ * docs/kernel-paths.md "Kfuncs" says what the generator keeps to so that
+ * they do); unrolled next calls, each at its own instruction, are walked
+ * both ways. destroy: the slot holds nothing (unmark_stack_slots_iter),
  * and the int pointers into it die with it (release_reference). */
 static int do_iter_call(struct checker *c, struct state *s, const struct cf_callee *ce, struct slot *sl, int frame)
 {
@@ -2236,12 +2239,14 @@ static int do_iter_call(struct checker *c, struct state *s, const struct cf_call
 		sl->spill.off = ITER_ACTIVE;
 		f->regs[0] = scalar_unknown();
 		return 0;
-	case CF_KKFUNC_ITER_NUM_NEXT:
-		if (sl->spill.off == ITER_ACTIVE && sl->spill.umin == 0) {
+	case CF_KKFUNC_ITER_NUM_NEXT: {
+		uint64_t site = (uint64_t)f->func << 32 | (uint32_t)(s->pc + 1);
+
+		if (sl->spill.off == ITER_ACTIVE && sl->spill.umin != site) {
 			struct state t = *s;
 			struct reg *r0 = &t.fr[t.nframes - 1].regs[0];
 
-			t.slots[slot].spill.umin = 1;
+			t.slots[slot].spill.umin = site;
 			*r0 = reg_not_init();
 			r0->type = PTR_ITER_INT;
 			r0->frame = (uint8_t)frame;
@@ -2254,6 +2259,7 @@ static int do_iter_call(struct checker *c, struct state *s, const struct cf_call
 		sl->spill.umin = 0;
 		f->regs[0] = scalar_const(0);
 		return 0;
+	}
 	default: /* destroy */
 		for (int k = 0; k < s->nframes; k++) {
 			for (int r = 0; r < 11; r++)

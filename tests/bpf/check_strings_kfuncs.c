@@ -200,10 +200,18 @@ TEST(number_iterator_rules)
 	REJECT_OPTS(".func main, 1, stack=8\n" ITER_NEW ITER_NEXT "  r1 = *(u32 *)(r0 + 0)\n" ITER_DESTROY
 		    "  r0 = 0\n  exit\n",
 		    &k, "R0 invalid mem access 'scalar'");
-	/* unrolled: the second next is walked both ways too */
+	/* unrolled: the second next is walked both ways too, so what only
+	 * its non-NULL side reaches is checked */
+	ACCEPT_OPTS(".func main, 1, stack=8\n" ITER_NEW ITER_NEXT "  if r0 == 0 goto out\n" ITER_NEXT
+		    "  if r0 == 0 goto out\n  r1 = *(u32 *)(r0 + 0)\nout:\n" ITER_DESTROY "  r0 = 0\n  exit\n",
+		    &k);
 	REJECT_OPTS(".func main, 1, stack=8\n" ITER_NEW ITER_NEXT "  if r0 == 0 goto out\n" ITER_NEXT
-		    "  r1 = *(u32 *)(r0 + 0)\nout:\n" ITER_DESTROY "  r0 = 0\n  exit\n",
-		    &k, "R0 invalid mem access 'scalar'");
+		    "  if r0 == 0 goto out\n  r1 = *(u32 *)(r0 + 2)\nout:\n" ITER_DESTROY "  r0 = 0\n  exit\n",
+		    &k, "invalid access to memory, mem_size=4 off=2 size=4");
+	/* a loop's body is walked (once): its faults show */
+	REJECT_OPTS(".func main, 1, stack=8\n  r6 = 0\n" ITER_NEW "head:\n" ITER_NEXT "  if r0 == 0 goto out\n"
+		    "  r1 = *(u64 *)(r0 + 0)\n  goto head\nout:\n" ITER_DESTROY "  r0 = 0\n  exit\n",
+		    &k, "invalid access to memory, mem_size=4 off=0 size=8");
 	/* destroy kills the pointers into the iterator */
 	REJECT_OPTS(".func main, 1, stack=8\n" ITER_NEW ITER_NEXT "  if r0 == 0 goto out\n  r6 = r0\n" ITER_DESTROY
 		    "  r0 = *(u32 *)(r6 + 0)\n  exit\nout:\n" ITER_DESTROY "  r0 = 0\n  exit\n",
