@@ -1410,9 +1410,9 @@ static void gen_iter(struct fgen *fg)
 	start = starts[gen_choose(fg->s, ARRAY_LEN(starts))];
 	switch (gen_choose(fg->s, 16)) {
 	case 0: /* start > end: -EINVAL */
-		end = start == INT32_MIN ? INT32_MIN : start - 1 - (int32_t)gen_choose(fg->s, 3);
-		if (start == INT32_MIN)
+		if (start < INT32_MIN + 3)
 			start = 7;
+		end = start - 1 - (int32_t)gen_choose(fg->s, 3);
 		break;
 	case 1: /* more than BPF_MAX_LOOPS: -E2BIG */
 		start = INT32_MIN + (int32_t)gen_choose(fg->s, 4), end = INT32_MAX - (int32_t)gen_choose(fg->s, 4);
