@@ -1137,7 +1137,7 @@ static bool plain_data_slot(const struct fgen *fg, int off)
  * a byte changed or cut short, s1_sz a constant 1..16 (ARG_CONST_SIZE), s2
  * the string map's value at any offset (ARG_PTR_TO_CONST_STR: `ld_imm64`
  * of a read-only map value). Only the sign of r0 is the kernel's contract
- * (lib/string.c returns -1/1, arm64's strncmp.S the byte difference): it
+ * (lib/string.c returns -1/1, arm64's strncmp.S other values): it
  * is folded as -1, 0 or 1. */
 static void gen_strncmp(struct fgen *fg, int sm)
 {

@@ -119,8 +119,8 @@ static int64_t strtoul_model(const uint8_t *buf, uint64_t len, uint64_t flags, u
 
 /* strncmp(s1, s2, s1_sz): bytes compared as unsigned char, up to s1_sz or
  * the first NUL. lib/string.c (x86-64) returns -1 or 1 at the first
- * difference, arm64's arch/arm64/lib/strncmp.S the difference of the two
- * bytes: only the sign is the kernel's contract, and -1, 0, 1 is what we
+ * difference, arm64's arch/arm64/lib/strncmp.S another value of that sign
+ * (0x20 for "abd" against "abc" on Debian's 7.2.13): only the sign is the kernel's contract, and -1, 0, 1 is what we
  * return (docs/kernel-paths.md "Strings": the generator folds the sign). */
 static int64_t strncmp_model(const uint8_t *s1, uint64_t n, const uint8_t *s2)
 {
