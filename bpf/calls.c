@@ -30,6 +30,9 @@ const struct cf_callee cf_callees[] = {
 	/* kernel/bpf/bpf_iter.c: bpf_loop(nr_loops, callback_fn, callback_ctx, flags) */
 	{ "bpf_loop", CF_KHELPER_LOOP, false, 4, { S, CF_ARG_FUNC, CF_ARG_PTR_STACK_OR_NULL, S }, CF_RET_SCALAR,
 	  true },
+	/* kernel/bpf/core.c bpf_tail_call_proto: (ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR
+	 * of a prog array, ARG_ANYTHING), RET_VOID (docs/kernel-paths.md "Tail calls") */
+	{ "bpf_tail_call", CF_KHELPER_TAIL_CALL, false, 3, { CF_ARG_CTX, CF_ARG_MAP_PTR, S }, CF_RET_VOID, true },
 };
 
 #undef KF
