@@ -18,7 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VMP_VERSION 2 /* 2: PROG_LOAD's map specs, TEST_RUN's map contents */
+#define VMP_VERSION 3 /* 2: PROG_LOAD's map specs, TEST_RUN's map contents;
+			 3: PROG_LOAD's tail-call targets and prog array entries */
 #define VMP_MAX_FRAME (16u << 20) /* larger frames are refused */
 #define VMP_PORT_NAME "callfuzz"  /* virtserialport name=... */
 
@@ -59,6 +60,9 @@ enum vmp_op {
 #define VMP_MAX_MAP_ENTRIES 8 /* contents past this are not returned */
 #define VMP_MAX_MAP_KEY 8
 #define VMP_MAX_MAP_VALUE 32
+/* Tail-call targets of a PROG_LOAD: loaded first, each into the prog array
+ * entries the request names, then closed (the prog array keeps them). */
+#define VMP_MAX_TAILS 4
 
 /* Handles name kernel objects (they are the agent's fds). */
 #define VMP_HANDLE_NONE 0xffffffffu

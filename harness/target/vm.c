@@ -1088,6 +1088,44 @@ void vm_req_release(struct vm_req *reqs, int n)
 	}
 }
 
+/* Version 3: the tail-call targets (each with its own BTF and func_info,
+ * no line_info), then the prog array entries they fill
+ * (docs/vm-protocol.md, docs/kernel-paths.md "Tail calls"). */
+static int encode_tails(struct vmp_buf *b, const struct cf_prog *p, struct cf_err *err)
+{
+	uint32_t nslots = 0;
+
+	vmp_put_u32(b, (uint32_t)p->ntails);
+	for (int k = 0; k < p->ntails; k++) {
+		struct cf_raw raw;
+		struct vm_btf btf;
+
+		if (cf_prog_to_raw(&p->tails[k], &raw, err) < 0)
+			return -1;
+		if (vm_btf_build(&raw, false, &btf, err) < 0) {
+			cf_raw_free(&raw);
+			return -1;
+		}
+		vmp_put_bytes(b, btf.data, btf.len);
+		vmp_put_bytes(b, raw.insns, (size_t)raw.ninsns * sizeof(*raw.insns));
+		vmp_put_bytes(b, btf.func_info, (size_t)btf.nfunc_info * sizeof(*btf.func_info));
+		vm_btf_free(&btf);
+		cf_raw_free(&raw);
+	}
+	for (int mi = 0; mi < p->nmaps; mi++)
+		for (uint32_t e = 0; e < p->maps[mi].max_entries; e++)
+			nslots += p->maps[mi].tail_slot[e] != 0;
+	vmp_put_u32(b, nslots);
+	for (int mi = 0; mi < p->nmaps; mi++)
+		for (uint32_t e = 0; e < p->maps[mi].max_entries; e++)
+			if (p->maps[mi].tail_slot[e]) {
+				vmp_put_u32(b, (uint32_t)mi);
+				vmp_put_u32(b, e);
+				vmp_put_u32(b, p->maps[mi].tail_slot[e] - 1u);
+			}
+	return 0;
+}
+
 static int encode_load(struct vmp_buf *b, const struct vm_req *r, struct cf_err *err)
 {
 	struct cf_raw raw;
@@ -1125,7 +1163,7 @@ static int encode_load(struct vmp_buf *b, const struct vm_req *r, struct cf_err 
 	}
 	vm_btf_free(&btf);
 	cf_raw_free(&raw);
-	return 0;
+	return encode_tails(b, r->prog, err);
 }
 
 static int encode_req(struct vmp_buf *b, const struct vm_req *r, struct cf_err *err)

@@ -179,7 +179,7 @@ TEST(vm_local_agent_hello_names_the_kernel)
 	if (!vm)
 		SKIP("%s", why);
 	uname(&u);
-	CHECK_EQ(vm_get_info(vm)->proto_version, 2); /* 2: maps in PROG_LOAD and TEST_RUN */
+	CHECK_EQ(vm_get_info(vm)->proto_version, 3); /* 3: tail-call targets in PROG_LOAD (2: maps) */
 	CHECK_STR(vm_get_info(vm)->release, u.release);
 	CHECK_STR(vm_get_info(vm)->machine, "x86_64");
 	CHECK_EQ(vm_get_info(vm)->boots, 1);
