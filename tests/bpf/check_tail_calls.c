@@ -1,8 +1,9 @@
 /* tests/bpf/check_tail_calls.c: tail calls through a prog array in the text
  * format and the checker (docs/kernel-paths.md "Tail calls"; the rules and
  * messages are 7.2's kernel/bpf/verifier.c: check_helper_call,
- * check_map_func_compatibility, check_max_stack_depth_subprog). The same
- * programs meet the real verifier in tests/e2e/vm_tail_calls.sh. */
+ * check_map_func_compatibility, check_max_stack_depth_subprog). Every
+ * program here meets the real verifier in tests/e2e/vm_verdicts.sh, the
+ * main cases in tests/e2e/vm_tail_calls.sh too. */
 #include "tests/bpf/check_util.h"
 
 #include <stdlib.h>

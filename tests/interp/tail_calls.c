@@ -5,7 +5,7 @@
  * per run, one count across BPF-to-BPF calls, and a target replaces the
  * frame it was called from. Expected values worked out by hand; the same
  * programs ran equal on Debian's 7.2.13 kernels, arm64 and x86-64
- * (tests/e2e/vm_tail_calls.sh). */
+ * (tests/e2e/vm_verdicts.sh runs them in the kernel). */
 #include "interp/interp.h"
 #include "tests/test.h"
 
