@@ -690,7 +690,7 @@ static bool all_reg_args(const struct cf_prog *p)
  * jit_required ("program requires BPF JIT compiler but it is not
  * available"); a callback's address (BPF_PSEUDO_FUNC) is refused without
  * the JIT (kernel/bpf/fixups.c: "callbacks are not allowed in non-JITed
- * programs"). */
+ * programs"), and so is a frame of more than 496 bytes with a may_goto. */
 static bool needs_jit(const struct cf_prog *p)
 {
 	/* tail calls (docs/kernel-paths.md "Tail calls"): without the JIT a
@@ -713,6 +713,13 @@ static bool needs_jit(const struct cf_prog *p)
 				return true;
 			if (i->code == (BPF_JMP | BPF_CALL) && i->src_reg == 0 &&
 			    i->imm == CF_KHELPER_GET_SMP_PROCESSOR_ID)
+				return true;
+			/* kernel/bpf/fixups.c (after next_insn): a frame with
+			 * may_goto grows by the count's 16 bytes, and without
+			 * the JIT it may not pass 512: "stack size %d(extra
+			 * %d) is too large" (a declared frame is at least the
+			 * kernel's) */
+			if (cf_insn_is_may_goto(i) && p->funcs[fi].stack_size + 16 > CF_STACK_MAX)
 				return true;
 		}
 	return false;

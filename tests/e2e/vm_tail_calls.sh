@@ -6,7 +6,8 @@
 # kernel and the checker with 7.2's message; the others run equal to the
 # interpreter (the count limit of 33, the count kept across BPF-to-BPF
 # calls, a u32 index, a subprogram's tail call returning to its caller,
-# stack arguments on a chain without a tail call).
+# stack arguments on a chain without a tail call, a target that only the
+# JIT runs: may_goto in a 512-byte frame).
 # Exit 0 pass, 77 skip (no kernel image or no qemu), 1 fail.
 set -u
 cd "$(dirname "$0")/../.."
