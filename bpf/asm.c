@@ -1022,7 +1022,8 @@ static int parse_stmt(struct parser *ps, struct stmt *st)
 
 struct asm_state {
 	struct parser ps;
-	struct cf_prog *prog;
+	struct cf_prog *prog; /* the program being filled: root, or one of its tails */
+	struct cf_prog *root; /* the whole file's program */
 	int total_slots;
 	struct cf_func *cur; /* function being filled */
 	int cur_line;        /* its .func line */
@@ -1175,14 +1176,14 @@ static int parse_type_directive(struct asm_state *as)
 {
 	struct parser *ps = &as->ps;
 
-	if (as->prog->nfuncs) {
+	if (as->root->nfuncs) {
 		fail(ps, ".type comes before the first .func");
 		return -1;
 	}
 	if (accept(ps, "syscall")) {
-		as->prog->prog_type = CF_PROG_SYSCALL;
+		as->root->prog_type = CF_PROG_SYSCALL;
 	} else if (accept(ps, "raw_tracepoint")) {
-		as->prog->prog_type = CF_PROG_RAW_TP;
+		as->root->prog_type = CF_PROG_RAW_TP;
 	} else {
 		fail_expected(ps, "a program type (syscall, raw_tracepoint)");
 		return -1;
@@ -1245,7 +1246,7 @@ static int parse_map_directive(struct asm_state *as)
 	uint8_t init[CF_MAP_MAX_VALUE];
 	int ninit = -1;
 
-	if (as->prog->nfuncs) {
+	if (as->root->nfuncs) {
 		fail(ps, ".map comes before the first .func");
 		return -1;
 	}
@@ -1255,8 +1256,16 @@ static int parse_map_directive(struct asm_state *as)
 		type = BPF_MAP_TYPE_ARRAY;
 	} else if (accept(ps, "hash")) {
 		type = BPF_MAP_TYPE_HASH;
+	} else if (accept(ps, "prog_array")) {
+		/* `.map NAME, prog_array, entries=N`: u32 keys, program fds */
+		type = BPF_MAP_TYPE_PROG_ARRAY;
+		key = value = 4;
+		if (expect(ps, ",") || expect(ps, "entries") || expect(ps, "=") ||
+		    take_signed(ps, 1, CF_MAP_MAX_ENTRIES, "max entries", &entries) || expect_end(ps))
+			return -1;
+		goto add;
 	} else {
-		fail_expected(ps, "a map type (array, hash)");
+		fail_expected(ps, "a map type (array, hash, prog_array)");
 		return -1;
 	}
 	if (expect(ps, ",") || expect(ps, "key") || expect(ps, "=") ||
@@ -1271,10 +1280,68 @@ static int parse_map_directive(struct asm_state *as)
 	}
 	if (expect_end(ps))
 		return -1;
-	m = cf_prog_add_map(as->prog, name, type, (uint32_t)key, (uint32_t)value, (uint32_t)entries, &merr);
+add:
+	m = cf_prog_add_map(as->root, name, type, (uint32_t)key, (uint32_t)value, (uint32_t)entries, &merr);
 	if (!m || (ninit >= 0 && cf_map_set_rdonly(m, init, (size_t)ninit, &merr))) {
 		fail(ps, "%s", merr.msg);
 		return -1;
+	}
+	return 0;
+}
+
+static int resolve_calls(struct asm_state *as);
+
+/* `.prog [MAP[I], ...]`: the functions up to the next `.prog` form a
+ * tail-call target, a program of its own whose first function is its
+ * entry; the list names the prog array entries it fills
+ * (docs/kernel-paths.md "Tail calls"). */
+static int parse_prog_directive(struct asm_state *as)
+{
+	struct parser *ps = &as->ps;
+	struct cf_prog *root = as->root;
+	int k = root->ntails;
+
+	if (!root->nfuncs) {
+		fail(ps, ".prog comes after the functions of the main program");
+		return -1;
+	}
+	if (as->prog != root && !as->prog->nfuncs) {
+		fail(ps, "the previous .prog has no .func");
+		return -1;
+	}
+	if (finish_func(as) || resolve_calls(as))
+		return -1;
+	as->ncalls = 0;
+	if (!cf_prog_add_tail(root)) {
+		fail(ps, "too many tail-call targets (at most %d)", CF_MAX_TAILS);
+		return -1;
+	}
+	as->prog = &root->tails[k];
+	as->ps.prog = as->prog;
+	while (peek(ps)->kind != TOK_END) {
+		char name[CF_NAME_MAX];
+		long idx;
+		int mi;
+		struct cf_map *m;
+
+		if (take_name(ps, name, "a prog array") || expect(ps, "["))
+			return -1;
+		mi = cf_prog_find_map(root, name);
+		if (mi < 0 || root->maps[mi].type != BPF_MAP_TYPE_PROG_ARRAY) {
+			fail(ps, "'%s' is not a prog array (declare it with .map %s, prog_array, entries=N)", name,
+			     name);
+			return -1;
+		}
+		m = &root->maps[mi];
+		if (take_signed(ps, 0, (long)m->max_entries - 1, "prog array index", &idx) || expect(ps, "]"))
+			return -1;
+		if (m->tail_slot[idx]) {
+			fail(ps, "%s[%ld] is filled twice", name, idx);
+			return -1;
+		}
+		m->tail_slot[idx] = (uint8_t)(k + 1);
+		if (peek(ps)->kind != TOK_END && expect(ps, ","))
+			return -1;
 	}
 	return 0;
 }
@@ -1355,6 +1422,10 @@ static int add_label(struct asm_state *as, const char *name)
 	const struct cf_label *l;
 
 	if (!as->cur) {
+		if (as->prog->nfuncs > 0 || as->prog != as->root) {
+			fail(&as->ps, "label outside a .func");
+			return -1;
+		}
 		as->cur = cf_prog_add_func(as->prog, "main", 1, false);
 		as->cur_line = as->ps.line;
 	}
@@ -1396,7 +1467,7 @@ static int add_stmt(struct asm_state *as)
 		return -1;
 	/* llvm-style plain programs (no .func) are one entry function `main` */
 	if (!as->cur) {
-		if (as->prog->nfuncs > 0) {
+		if (as->prog->nfuncs > 0 || as->prog != as->root) {
 			fail(ps, "instruction outside a .func");
 			return -1;
 		}
@@ -1530,10 +1601,13 @@ static int parse_line(struct asm_state *as, char *line)
 		return parse_map_directive(as);
 	if (accept(ps, ".type"))
 		return parse_type_directive(as);
+	if (accept(ps, ".prog"))
+		return parse_prog_directive(as);
 	if (t->kind == TOK_WORD && t->s[0] == '.' && !tok_is(t, ".insn")) {
 		char buf[200];
 
-		fail(ps, "unknown directive %s (expected .func, .map, .type or .insn)", tok_text(t, buf, sizeof(buf)));
+		fail(ps, "unknown directive %s (expected .func, .map, .type, .prog or .insn)",
+		     tok_text(t, buf, sizeof(buf)));
 		return -1;
 	}
 	return add_stmt(as);
@@ -1550,6 +1624,7 @@ int cf_asm_parse(const char *text, size_t len, const char *filename, struct cf_p
 	as.ps.filename = filename ? filename : "<input>";
 	as.ps.err = err;
 	as.prog = out;
+	as.root = out;
 	as.ps.prog = out;
 	cf_prog_init(out);
 	copy = malloc(len + 1);
@@ -1575,6 +1650,10 @@ int cf_asm_parse(const char *text, size_t len, const char *filename, struct cf_p
 		if (parse_line(&as, line))
 			goto out;
 	}
+	if (as.prog != out && !as.prog->nfuncs) {
+		fail(&as.ps, "the last .prog has no .func");
+		goto out;
+	}
 	if (finish_func(&as) || resolve_calls(&as))
 		goto out;
 	if (out->nfuncs == 0) {
@@ -1583,6 +1662,9 @@ int cf_asm_parse(const char *text, size_t len, const char *filename, struct cf_p
 		goto out;
 	}
 	cf_prog_derive_stack(out);
+	cf_prog_sync_tails(out); /* the prog arrays' slots, filled by the .prog lines */
+	for (int k = 0; k < out->ntails; k++)
+		cf_prog_derive_stack(&out->tails[k]);
 	rc = 0;
 out:
 	free(copy);
@@ -2130,9 +2212,12 @@ char *cf_asm_print(const struct cf_prog *p)
 	for (int mi = 0; mi < p->nmaps; mi++) {
 		const struct cf_map *m = &p->maps[mi];
 
-		sb_printf(&sb, ".map %s, %s, key=%u, value=%u, entries=%u", m->name,
-			  m->type == BPF_MAP_TYPE_HASH ? "hash" : "array", m->key_size, m->value_size,
-			  m->max_entries);
+		if (m->type == BPF_MAP_TYPE_PROG_ARRAY)
+			sb_printf(&sb, ".map %s, prog_array, entries=%u", m->name, m->max_entries);
+		else
+			sb_printf(&sb, ".map %s, %s, key=%u, value=%u, entries=%u", m->name,
+				  m->type == BPF_MAP_TYPE_HASH ? "hash" : "array", m->key_size, m->value_size,
+				  m->max_entries);
 		if (m->rdonly) {
 			/* the bytes up to the last nonzero one, then as text */
 			int n = (int)m->value_size;
@@ -2165,6 +2250,24 @@ char *cf_asm_print(const struct cf_prog *p)
 		if (fi)
 			sb_printf(&sb, "\n");
 		print_func(&sb, p, fi);
+	}
+	/* tail-call targets: `.prog` and the prog array entries each fills */
+	for (int k = 0; k < p->ntails; k++) {
+		const char *sep = " ";
+
+		sb_printf(&sb, "\n.prog");
+		for (int mi = 0; mi < p->nmaps; mi++)
+			for (uint32_t e = 0; e < p->maps[mi].max_entries; e++)
+				if (p->maps[mi].type == BPF_MAP_TYPE_PROG_ARRAY && p->maps[mi].tail_slot[e] == k + 1) {
+					sb_printf(&sb, "%s%s[%u]", sep, p->maps[mi].name, e);
+					sep = ", ";
+				}
+		sb_printf(&sb, "\n");
+		for (int fi = 0; fi < p->tails[k].nfuncs; fi++) {
+			if (fi)
+				sb_printf(&sb, "\n");
+			print_func(&sb, &p->tails[k], fi);
+		}
 	}
 	return sb.s;
 }

@@ -95,9 +95,9 @@ struct cf_func {
 
 struct cf_map {
 	char name[CF_NAME_MAX];
-	uint32_t type;        /* BPF_MAP_TYPE_ARRAY or BPF_MAP_TYPE_HASH */
-	uint32_t key_size;    /* array: 4 (kernel/bpf/arraymap.c); hash: 1..CF_MAP_MAX_KEY */
-	uint32_t value_size;  /* 1..CF_MAP_MAX_VALUE */
+	uint32_t type;        /* BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH or BPF_MAP_TYPE_PROG_ARRAY */
+	uint32_t key_size;    /* array, prog array: 4 (kernel/bpf/arraymap.c); hash: 1..CF_MAP_MAX_KEY */
+	uint32_t value_size;  /* 1..CF_MAP_MAX_VALUE; a prog array: 4 (a program's fd) */
 	uint32_t max_entries; /* 1..CF_MAP_MAX_ENTRIES */
 	/* A read-only map (docs/kernel-paths.md "Strings"): created with
 	 * BPF_F_RDONLY_PROG, its one value set to `init` and frozen
@@ -106,6 +106,10 @@ struct cf_map {
 	 * one-entry array may be one (cf_map_set_rdonly). */
 	bool rdonly;
 	uint8_t init[CF_MAP_MAX_VALUE]; /* its value (value_size bytes); zeros for other maps */
+	/* BPF_MAP_TYPE_PROG_ARRAY (docs/kernel-paths.md "Tail calls"): what
+	 * the target fills entry i with before it loads the program: 0 none,
+	 * k + 1 the tail-call target prog->tails[k] */
+	uint8_t tail_slot[CF_MAP_MAX_ENTRIES];
 };
 
 /* Program types (docs/asm.md `.type`; docs/kernel-paths.md "Raw
@@ -120,12 +124,24 @@ enum cf_prog_type {
 };
 #define CF_RAW_TP_CTX_SIZE 96 /* MAX_BPF_FUNC_ARGS * sizeof(u64) */
 
+/* Tail calls (docs/kernel-paths.md "Tail calls"): a program may come with
+ * up to CF_MAX_TAILS target programs, each a whole program of its own (its
+ * funcs[0] is its entry, its calls name its own functions), of the same
+ * type and with a copy of the same maps (cf_prog_sync_tails), so that it
+ * checks, loads and prints like any program. The program's prog arrays
+ * (cf_map.tail_slot) name them; a target may tail call back into the
+ * array, itself included. Targets have no targets of their own. */
+#define CF_MAX_TAILS 4
+#define CF_MAX_TAIL_CALL_CNT 33 /* MAX_TAIL_CALL_CNT, include/linux/bpf.h: tail calls per run */
+
 struct cf_prog {
 	struct cf_func *funcs; /* funcs[0] is the entry */
 	int nfuncs, funcs_cap;
 	struct cf_map maps[CF_MAX_MAPS];
 	int nmaps;
 	int prog_type; /* enum cf_prog_type */
+	struct cf_prog *tails; /* tail-call targets (malloc'd, ntails of them) */
+	int ntails;
 };
 
 /* Bytes of ctx the program gets (and a test run passes). */
@@ -160,6 +176,14 @@ int cf_prog_find_map(const struct cf_prog *p, const char *name); /* index or -1 
  * -1 with err unless m is a one-entry array (the kernel's direct value
  * access, kernel/bpf/arraymap.c array_map_direct_value_addr). */
 int cf_map_set_rdonly(struct cf_map *m, const uint8_t *value, size_t len, struct cf_err *err);
+/* Appends an empty tail-call target (NULL past CF_MAX_TAILS), of p's type
+ * and with p's maps; p->tails may move. */
+struct cf_prog *cf_prog_add_tail(struct cf_prog *p);
+/* Give every target p's maps and program type again (after they changed). */
+void cf_prog_sync_tails(struct cf_prog *p);
+/* Does f call bpf_tail_call? (kernel/bpf/verifier.c marks has_tail_call
+ * the same way: any such call instruction of the subprog) */
+bool cf_func_has_tail_call(const struct cf_func *f);
 
 /* Instruction helpers shared by every reader of the model. */
 static inline bool cf_insn_is_ldimm64(const struct bpf_insn *i)
@@ -274,6 +298,7 @@ enum cf_arg_kind {
 	/* the open-coded number iterator (docs/kernel-paths.md "Kfuncs") */
 	CF_ARG_ITER_NEW,  /* struct bpf_iter_num * on the stack, not an iterator yet (KF_ITER_NEW) */
 	CF_ARG_ITER,      /* struct bpf_iter_num * made by bpf_iter_num_new (KF_ITER_NEXT/DESTROY) */
+	CF_ARG_CTX,       /* the program's ctx, not moved (ARG_PTR_TO_CTX) */
 };
 
 enum cf_ret_kind {
@@ -321,6 +346,7 @@ enum {
 	CF_KHELPER_LOOP = 181,               /* BPF_FUNC_loop: callback(index, ctx) */
 	CF_KHELPER_SNPRINTF = 165,           /* BPF_FUNC_snprintf */
 	CF_KHELPER_STRNCMP = 182,            /* BPF_FUNC_strncmp */
+	CF_KHELPER_TAIL_CALL = 12,           /* BPF_FUNC_tail_call(ctx, prog_array, index) */
 };
 #define CF_LOOP_MAX 8388608 /* BPF_MAX_LOOPS: nr_loops above it is -E2BIG */
 #define CF_BPRINTF_MAX_ARGS 12 /* MAX_BPRINTF_VARARGS (include/linux/bpf.h) */

@@ -44,6 +44,9 @@ const struct cf_callee cf_callees[] = {
 	{ "bpf_iter_num_new", CF_KKFUNC_ITER_NUM_NEW, true, 3, { CF_ARG_ITER_NEW, S, S }, CF_RET_INT32, true },
 	{ "bpf_iter_num_next", CF_KKFUNC_ITER_NUM_NEXT, true, 1, { CF_ARG_ITER }, CF_RET_ITER_INT_OR_NULL, true },
 	{ "bpf_iter_num_destroy", CF_KKFUNC_ITER_NUM_DESTROY, true, 1, { CF_ARG_ITER }, CF_RET_VOID, true },
+	/* kernel/bpf/core.c bpf_tail_call_proto: (ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR
+	 * of a prog array, ARG_ANYTHING), RET_VOID (docs/kernel-paths.md "Tail calls") */
+	{ "bpf_tail_call", CF_KHELPER_TAIL_CALL, false, 3, { CF_ARG_CTX, CF_ARG_MAP_PTR, S }, CF_RET_VOID, true },
 };
 
 #undef KF

@@ -766,7 +766,9 @@ static int check_call_target(struct checker *c, int fi, int pc, const struct bpf
 		return 0;
 	}
 	ce = cf_callee_find(false, i->imm);
-	if (ce && cf_callee_is_map_helper(false, i->imm)) {
+	if (ce && (cf_callee_is_map_helper(false, i->imm) || (ce->kernel && ce->id == CF_KHELPER_TAIL_CALL))) {
+		if (ce->kernel && !c->o.kernel_paths)
+			return fail(c, fi, pc, "invalid func unknown#%d", i->imm);
 		if (!c->o.maps)
 			return fail(c, fi, pc, "%s: maps are for kernel targets (the vm target creates them)",
 				    ce->name);
@@ -2281,6 +2283,39 @@ static int do_iter_call(struct checker *c, struct state *s, const struct cf_call
 	}
 }
 
+static int do_exit(struct checker *c, struct state *s, bool entry_is_global);
+
+/* bpf_tail_call (kernel/bpf/verifier.c check_helper_call, BPF_FUNC_tail_call;
+ * docs/kernel-paths.md "Tail calls"): RET_VOID, so r0 and r1..r5 are not
+ * readable after it. In the entry frame a taken tail call ends the
+ * program (the target's r0 is the result: the target is verified on its
+ * own), so only the fall-through goes on. In a subprogram it is modelled
+ * as a return from the current frame with an unknown r0, walked first,
+ * the fall-through pushed for later; never in a bpf_loop callback. */
+static int do_tail_call(struct checker *c, struct state *s)
+{
+	struct frame *f = cur(s);
+	struct state t;
+
+	if (s->nframes > 1 && f->is_callback)
+		return fail(c, f->func, s->pc, "cannot tail call within callback");
+	/* check_resource_leak(env, false, true, "tail_call"): a live
+	 * iterator (in any frame) holds a reference */
+	for (int k = 0; k < s->nslots; k++)
+		if (s->slots[k].bytes[0] == SB_ITER)
+			return fail(c, f->func, s->pc, "tail_call would lead to reference leak (a live iterator)");
+	clear_caller_saved(f);
+	f->regs[0] = reg_not_init();
+	if (s->nframes == 1)
+		return 0;
+	t = *s;
+	t.pc = s->pc + 1;
+	if (push_state(c, &t))
+		return -1;
+	f->regs[0] = scalar_unknown();
+	return do_exit(c, s, false) < 0 ? -1 : 0; /* s->pc: the call site; step adds 1 */
+}
+
 static int do_helper_call(struct checker *c, struct state *s, const struct bpf_insn *i)
 {
 	struct frame *f = cur(s);
@@ -2369,7 +2404,32 @@ static int do_helper_call(struct checker *c, struct state *s, const struct bpf_i
 			if (check_iter_arg(c, s, n, args[n - 1], ce->args[n - 1] == CF_ARG_ITER_NEW, &iter))
 				return -1;
 			break;
+		case CF_ARG_CTX:
+			/* ARG_PTR_TO_CTX: __check_func_arg_reg_off takes only
+			 * the unmoved ctx, even in a SYSCALL program */
+			if (args[n - 1].type != PTR_CTX)
+				return fail(c, f->func, s->pc, "R%d type=%s expected=ctx", n,
+					    reg_type_name(&args[n - 1]));
+			if (args[n - 1].off < 0)
+				return fail(c, f->func, s->pc, "negative offset ctx ptr R%d off=%d disallowed", n,
+					    args[n - 1].off);
+			if (args[n - 1].off)
+				return fail(c, f->func, s->pc, "dereference of modified ctx ptr R%d off=%d disallowed",
+					    n, args[n - 1].off);
+			break;
 		}
+	}
+	/* check_map_func_compatibility: a prog array goes to bpf_tail_call
+	 * only, and bpf_tail_call takes nothing else */
+	for (int n = 1; n <= ce->nargs; n++) {
+		const struct cf_map *m;
+
+		if (ce->args[n - 1] != CF_ARG_MAP_PTR)
+			continue;
+		m = &c->p->maps[args[n - 1].map];
+		if ((m->type == BPF_MAP_TYPE_PROG_ARRAY) != (ce->kernel && ce->id == CF_KHELPER_TAIL_CALL))
+			return fail(c, f->func, s->pc, "cannot pass map_type %u into func %s#%d", m->type, ce->name,
+				    ce->id);
 	}
 	if (ce->kernel && !kfunc && ce->id == CF_KHELPER_SNPRINTF && check_snprintf(c, s, args, data_len))
 		return -1;
@@ -2377,6 +2437,8 @@ static int do_helper_call(struct checker *c, struct state *s, const struct bpf_i
 		return do_iter_call(c, s, ce, iter, args[0].frame);
 	if (ce->kernel && !kfunc && ce->id == CF_KHELPER_SNPRINTF && args[0].type == PTR_STACK)
 		mark_stack_written(s, &args[0], out_len);
+	if (ce->kernel && ce->id == CF_KHELPER_TAIL_CALL)
+		return do_tail_call(c, s);
 	if (ce->kernel && ce->id == CF_KHELPER_LOOP)
 		return enter_loop_callback(c, s, args[1].off, args[2]);
 	clear_caller_saved(f);
@@ -2631,6 +2693,108 @@ out:
 	return ret;
 }
 
+/* ---- tail calls (docs/kernel-paths.md "Tail calls") ----------------------
+ * kernel/bpf/verifier.c check_max_stack_depth_subprog walks every call
+ * chain from main (a callback's address counts as a call): a subprog with
+ * a tail call (has_tail_call: any `call bpf_tail_call` in it) makes every
+ * function of the chains that reach it tail_call_reachable, and none of
+ * those may have stack arguments (subprog_info.stack_arg_cnt: incoming
+ * ones, or outgoing ones for a call of a function or kfunc of more than 5
+ * arguments); main with a tail call likewise. A subprog other than main
+ * with a tail call may not sit below callers whose frames (each rounded
+ * up to 16 with the JIT) sum to 256 bytes or more. */
+
+/* tc_reach[fi]: a tail call is reachable from fi (fi included). */
+static bool tc_reach_of(const struct checker *c, int fi, int8_t *tc_reach)
+{
+	const struct cf_func *f = &c->p->funcs[fi];
+
+	if (tc_reach[fi] >= 0)
+		return tc_reach[fi];
+	tc_reach[fi] = cf_func_has_tail_call(f);
+	for (int pc = 0; pc < f->ninsns; pc++) {
+		const struct bpf_insn *i = &f->insns[pc];
+
+		if (cf_insn_refs_func(i) && tc_reach_of(c, i->imm, tc_reach))
+			tc_reach[fi] = 1;
+		if (cf_insn_is_ldimm64(i))
+			pc++;
+	}
+	return tc_reach[fi];
+}
+
+/* The first chain, in the kernel's walk order, that reaches a subprog with
+ * a tail call below depth bytes of callers' frames >= 256; its depth, or
+ * -1. Chains are explored only under functions that reach a tail call,
+ * and a function again only from a deeper chain than before (seen[fi]:
+ * the deepest so far; a shallower one cannot cross the limit there). */
+static int tc_deep_chain(const struct checker *c, int fi, int depth, const int8_t *tc_reach, int *seen, int *at)
+{
+	const struct cf_func *f = &c->p->funcs[fi];
+
+	if (fi && cf_func_has_tail_call(f) && depth >= 256) {
+		*at = fi;
+		return depth;
+	}
+	if (depth <= seen[fi])
+		return -1;
+	seen[fi] = depth;
+	depth += round16(c->stack[fi]);
+	for (int pc = 0; pc < f->ninsns; pc++) {
+		const struct bpf_insn *i = &f->insns[pc];
+		int d;
+
+		if (cf_insn_refs_func(i) && tc_reach[i->imm] > 0 &&
+		    (d = tc_deep_chain(c, i->imm, depth, tc_reach, seen, at)) >= 0)
+			return d;
+		if (cf_insn_is_ldimm64(i))
+			pc++;
+	}
+	return -1;
+}
+
+static int check_tail_calls(struct checker *c)
+{
+	int n = c->p->nfuncs, ret = -1, at = 0, depth;
+	int8_t *tc_reach = malloc((size_t)n);
+	int *seen = malloc(sizeof(int) * (size_t)n);
+	bool any = false;
+
+	if (!tc_reach || !seen) {
+		cf_err_set(c->err, "out of memory");
+		goto out;
+	}
+	memset(tc_reach, -1, (size_t)n);
+	for (int fi = 0; fi < n; fi++) {
+		any |= tc_reach_of(c, fi, tc_reach);
+		seen[fi] = -1;
+	}
+	if (!any) {
+		ret = 0;
+		goto out;
+	}
+	for (int fi = 0; fi < n; fi++) {
+		const struct cf_func *f = &c->p->funcs[fi];
+		bool stack_args = (f->nargs > CF_MAX_REG_ARGS && fi) || c->out_need[fi] > 0;
+
+		if (tc_reach[fi] && stack_args) {
+			fail(c, fi, 0, "tail_calls are not allowed in programs with stack args");
+			goto out;
+		}
+	}
+	depth = tc_deep_chain(c, 0, 0, tc_reach, seen, &at);
+	if (depth >= 0) {
+		fail(c, at, 0, "tail_calls are not allowed when call stack of previous frames is %d bytes. Too large",
+		     depth);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(tc_reach);
+	free(seen);
+	return ret;
+}
+
 /* bpf_fixup_call_args: a function may not write more outgoing slots than
  * the largest need of its calls (stack-args.md 2.3). */
 static int check_outgoing_slots(struct checker *c)
@@ -2644,7 +2808,68 @@ static int check_outgoing_slots(struct checker *c)
 	return 0;
 }
 
+/* The tail-call targets and the prog arrays that name them: each target is
+ * a program the kernel verifies on its own (the vm target loads them
+ * before the program), of the program's type (kernel/bpf/core.c
+ * __bpf_prog_map_compatible: one owner type per prog array), with the
+ * program's maps. */
+static int check_prog(const struct cf_prog *p, const struct cf_check_opts *opts, struct cf_err *err,
+		      bool is_tail);
+
+static int check_tail_targets(const struct cf_prog *p, const struct cf_check_opts *o, struct cf_err *err,
+			      bool is_tail)
+{
+	for (int mi = 0; mi < p->nmaps; mi++) {
+		const struct cf_map *m = &p->maps[mi];
+
+		/* a target's copy of the maps names its program's targets */
+		for (uint32_t e = 0; e < CF_MAP_MAX_ENTRIES; e++)
+			if (m->tail_slot[e] && (m->type != BPF_MAP_TYPE_PROG_ARRAY || e >= m->max_entries ||
+						(!is_tail && m->tail_slot[e] > p->ntails))) {
+				cf_err_set(err, "map %s entry %u: no tail-call target #%d there", m->name, e,
+					   m->tail_slot[e] - 1);
+				return -1;
+			}
+	}
+	if (!p->ntails)
+		return 0;
+	if (!o->maps || !o->kernel_paths) {
+		cf_err_set(err, "tail-call targets are for the vm target on a 7.2 kernel (the agent loads them into a prog array)");
+		return -1;
+	}
+	if (p->ntails > CF_MAX_TAILS) {
+		cf_err_set(err, "%d tail-call targets (at most %d)", p->ntails, CF_MAX_TAILS);
+		return -1;
+	}
+	for (int k = 0; k < p->ntails; k++) {
+		const struct cf_prog *t = &p->tails[k];
+		struct cf_err e;
+
+		if (t->ntails) {
+			cf_err_set(err, "tail program %d: a target has no targets of its own", k);
+			return -1;
+		}
+		if (t->prog_type != p->prog_type || t->nmaps != p->nmaps ||
+		    memcmp(t->maps, p->maps, sizeof(p->maps))) {
+			cf_err_set(err, "tail program %d: not of the program's type and maps (a prog array holds one type)",
+				   k);
+			return -1;
+		}
+		if (check_prog(t, o, &e, true)) {
+			cf_err_set(err, "tail program %d (%s): %s", k, t->nfuncs ? t->funcs[0].name : "?", e.msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int cf_check(const struct cf_prog *p, const struct cf_check_opts *opts, struct cf_err *err)
+{
+	return check_prog(p, opts, err, false);
+}
+
+static int check_prog(const struct cf_prog *p, const struct cf_check_opts *opts, struct cf_err *err,
+		      bool is_tail)
 {
 	struct checker c;
 	int n = p->nfuncs > 0 ? p->nfuncs : 1, ret = -1;
@@ -2674,6 +2899,8 @@ int cf_check(const struct cf_prog *p, const struct cf_check_opts *opts, struct c
 	}
 	if (c.o.max_frames < 1 || c.o.max_frames > CF_MAX_FRAMES)
 		c.o.max_frames = CF_MODEL_MAX_FRAMES;
+	if (check_tail_targets(p, &c.o, err, is_tail))
+		return -1;
 	c.stack = calloc(n, sizeof(int));
 	c.out_need = calloc(n, sizeof(int));
 	c.out_written = calloc(n, sizeof(int));
@@ -2692,7 +2919,7 @@ int cf_check(const struct cf_prog *p, const struct cf_check_opts *opts, struct c
 	for (int fi = 1; fi < p->nfuncs; fi++)
 		if (p->funcs[fi].global && walk(&c, fi))
 			goto out;
-	if (check_outgoing_slots(&c))
+	if (check_outgoing_slots(&c) || check_tail_calls(&c))
 		goto out;
 	ret = 0;
 out:

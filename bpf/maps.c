@@ -22,13 +22,19 @@ struct cf_map *cf_prog_add_map(struct cf_prog *p, const char *name, uint32_t typ
 		cf_err_set(err, "map %s is declared twice", name);
 		return NULL;
 	}
-	if (type != BPF_MAP_TYPE_ARRAY && type != BPF_MAP_TYPE_HASH) {
-		cf_err_set(err, "map %s: type %u (expected array or hash)", name, type);
+	if (type != BPF_MAP_TYPE_ARRAY && type != BPF_MAP_TYPE_HASH && type != BPF_MAP_TYPE_PROG_ARRAY) {
+		cf_err_set(err, "map %s: type %u (expected array, hash or prog_array)", name, type);
 		return NULL;
 	}
 	/* kernel/bpf/arraymap.c array_map_alloc_check: key_size must be 4 */
-	if (type == BPF_MAP_TYPE_ARRAY && key_size != 4) {
+	if ((type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PROG_ARRAY) && key_size != 4) {
 		cf_err_set(err, "map %s: an array's key is its u32 index (key=4), not %u bytes", name, key_size);
+		return NULL;
+	}
+	/* fd_array_map_alloc_check: a prog array's value is a program's fd */
+	if (type == BPF_MAP_TYPE_PROG_ARRAY && value_size != 4) {
+		cf_err_set(err, "map %s: a prog array's value is a program fd (value=4), not %u bytes", name,
+			   value_size);
 		return NULL;
 	}
 	if (key_size < 1 || key_size > CF_MAP_MAX_KEY) {

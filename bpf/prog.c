@@ -52,6 +52,9 @@ void cf_prog_free(struct cf_prog *p)
 	for (int i = 0; i < p->nfuncs; i++)
 		func_free(&p->funcs[i]);
 	free(p->funcs);
+	for (int k = 0; k < p->ntails; k++)
+		cf_prog_free(&p->tails[k]);
+	free(p->tails);
 	cf_prog_init(p);
 }
 
@@ -91,7 +94,57 @@ int cf_prog_copy(struct cf_prog *dst, const struct cf_prog *src)
 	memcpy(dst->maps, src->maps, sizeof(dst->maps));
 	dst->nmaps = src->nmaps;
 	dst->prog_type = src->prog_type;
+	for (int k = 0; k < src->ntails; k++) {
+		struct cf_prog *t = cf_prog_add_tail(dst);
+
+		if (!t || cf_prog_copy(t, &src->tails[k])) {
+			cf_prog_free(dst);
+			return -1;
+		}
+	}
 	return 0;
+}
+
+struct cf_prog *cf_prog_add_tail(struct cf_prog *p)
+{
+	struct cf_prog *t;
+
+	if (p->ntails >= CF_MAX_TAILS)
+		return NULL;
+	t = realloc(p->tails, sizeof(*p->tails) * (size_t)(p->ntails + 1));
+	if (!t) {
+		fprintf(stderr, "callfuzz: out of memory\n");
+		abort();
+	}
+	p->tails = t;
+	t = &p->tails[p->ntails++];
+	cf_prog_init(t);
+	memcpy(t->maps, p->maps, sizeof(t->maps));
+	t->nmaps = p->nmaps;
+	t->prog_type = p->prog_type;
+	return t;
+}
+
+void cf_prog_sync_tails(struct cf_prog *p)
+{
+	for (int k = 0; k < p->ntails; k++) {
+		memcpy(p->tails[k].maps, p->maps, sizeof(p->maps));
+		p->tails[k].nmaps = p->nmaps;
+		p->tails[k].prog_type = p->prog_type;
+	}
+}
+
+bool cf_func_has_tail_call(const struct cf_func *f)
+{
+	for (int pc = 0; pc < f->ninsns; pc++) {
+		const struct bpf_insn *i = &f->insns[pc];
+
+		if (i->code == (BPF_JMP | BPF_CALL) && i->src_reg == 0 && i->imm == CF_KHELPER_TAIL_CALL)
+			return true;
+		if (cf_insn_is_ldimm64(i))
+			pc++;
+	}
+	return false;
 }
 
 int cf_prog_find_func(const struct cf_prog *p, const char *name)
@@ -169,16 +222,20 @@ void cf_prog_derive_stack(struct cf_prog *p)
 
 bool cf_prog_equal(const struct cf_prog *a, const struct cf_prog *b)
 {
-	if (a->nfuncs != b->nfuncs || a->nmaps != b->nmaps || a->prog_type != b->prog_type)
+	if (a->nfuncs != b->nfuncs || a->nmaps != b->nmaps || a->prog_type != b->prog_type ||
+	    a->ntails != b->ntails)
 		return false;
 	for (int i = 0; i < a->nmaps; i++) {
 		const struct cf_map *x = &a->maps[i], *y = &b->maps[i];
 
 		if (strcmp(x->name, y->name) || x->type != y->type || x->key_size != y->key_size ||
 		    x->value_size != y->value_size || x->max_entries != y->max_entries || x->rdonly != y->rdonly ||
-		    memcmp(x->init, y->init, sizeof(x->init)))
+		    memcmp(x->init, y->init, sizeof(x->init)) || memcmp(x->tail_slot, y->tail_slot, sizeof(x->tail_slot)))
 			return false;
 	}
+	for (int k = 0; k < a->ntails; k++)
+		if (!cf_prog_equal(&a->tails[k], &b->tails[k]))
+			return false;
 	for (int i = 0; i < a->nfuncs; i++) {
 		const struct cf_func *x = &a->funcs[i], *y = &b->funcs[i];
 

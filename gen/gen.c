@@ -126,6 +126,8 @@ struct func_plan {
 	long cost;      /* estimated insns a checker processes per call, once generated */
 	long exits;     /* paths reaching its exit: each one continues in the caller */
 	int fixed;      /* estimated slots of prologue, epilogue, required calls */
+	bool tail_ok;   /* may call bpf_tail_call (docs/kernel-paths.md "Tail calls"): see plan_tail_calls */
+	bool end_tail;  /* and does so last, when it holds the ctx */
 };
 
 struct gen {
@@ -137,6 +139,13 @@ struct gen {
 	int level_budget[CF_MAX_FRAMES];
 	int work_share; /* optional slots per function */
 	unsigned canary;
+	/* tail calls (docs/kernel-paths.md "Tail calls"): a tail-call program
+	 * has no stack arguments and no callbacks; jt is its prog array's map
+	 * index (-1: no tail calls); a target is one of the programs the
+	 * prog array holds */
+	bool tail_prog, target;
+	int jt;
+	int tail_sites; /* tail calls emitted so far in the program: their tags */
 };
 
 /* ---- per-function state ---------------------------------------------- */
@@ -175,6 +184,7 @@ struct fgen {
 	int ctx_obs;                /* kernel profile: next ctx observation slot */
 	int iter_off;               /* r10 offset of a live number iterator, 0 if none:
 				       no store may touch it (gen_iter) */
+	long tail_exits;            /* paths that leave through a taken tail call (a subprogram's) */
 };
 
 #define ACC_OFF (-8) /* the accumulator: every frame has it, folded into r0 at exit */
@@ -1654,8 +1664,10 @@ static void stmt_loop(struct fgen *fg)
 
 enum stmt_kind {
 	STMT_ALU, STMT_LDIMM64, STMT_STORE, STMT_LOAD, STMT_ATOMIC, STMT_PTR,
-	STMT_FOLD, STMT_BRANCH, STMT_LOOP, STMT_CALL, STMT_HELPER, STMT_MAP, STMT_NKINDS,
+	STMT_FOLD, STMT_BRANCH, STMT_LOOP, STMT_CALL, STMT_HELPER, STMT_MAP, STMT_TAIL, STMT_NKINDS,
 };
+
+static void stmt_tail_call(struct fgen *fg);
 
 static bool branch_fits(const struct fgen *fg);
 
@@ -1727,7 +1739,14 @@ static void stmt_map(struct fgen *fg)
 {
 	const struct cf_prog *p = fg->g->prog;
 	int mi = (int)gen_choose(fg->s, (uint64_t)p->nmaps);
-	const struct cf_map *m = &p->maps[mi];
+	const struct cf_map *m;
+
+	/* a prog array is bpf_tail_call's only (check_map_func_compatibility) */
+	for (int k = 0; k < p->nmaps && p->maps[mi].type == BPF_MAP_TYPE_PROG_ARRAY; k++)
+		mi = (mi + 1) % p->nmaps;
+	m = &p->maps[mi];
+	if (m->type == BPF_MAP_TYPE_PROG_ARRAY)
+		return;
 	static const unsigned w[] = { 4, 4, 2, 2 }; /* lookup, update, delete, direct value */
 	int op = WEIGHTED(fg->s, w), nslots = data_bytes(fg) / 8, need, off;
 
@@ -1841,6 +1860,8 @@ static void gen_stmt(struct fgen *fg)
 		w[STMT_HELPER] = 4; /* more helpers to choose from (stmt_kernel_helper) */
 	if (fg->g->prog->nmaps)
 		w[STMT_MAP] = 4;
+	if (fg->g->jt >= 0 && fg->pl->tail_ok && fg->ctx_slot)
+		w[STMT_TAIL] = 4;
 	switch (WEIGHTED(fg->s, w)) {
 	case STMT_ALU: stmt_alu(fg); break;
 	case STMT_LDIMM64: stmt_ldimm64(fg); break;
@@ -1853,6 +1874,7 @@ static void gen_stmt(struct fgen *fg)
 	case STMT_LOOP: stmt_loop(fg); break;
 	case STMT_CALL: stmt_call(fg); break;
 	case STMT_MAP: stmt_map(fg); break;
+	case STMT_TAIL: stmt_tail_call(fg); break;
 	default: stmt_helper(fg); break;
 	}
 }
@@ -2186,9 +2208,14 @@ static void gen_func(struct gen *g, int fi)
 	}
 	while (next_child < nchildren)
 		required_call(&fg, children[next_child++]);
+	/* a function that tail calls last: taken in an entry, its target's r0
+	 * is the run's (a target into itself: a chain up to the count limit);
+	 * in a subprogram, its caller's r0 */
+	if (fg.pl->end_tail && g->jt >= 0 && fg.ctx_slot)
+		stmt_tail_call(&fg);
 	epilogue(&fg);
 	g->plan[fi].cost = fg.cost;
-	g->plan[fi].exits = fg.paths;
+	g->plan[fi].exits = fg.paths + fg.tail_exits;
 }
 
 /* ---- plan ------------------------------------------------------------- */
@@ -2199,13 +2226,13 @@ static void gen_func(struct gen *g, int fi)
 static void plan_maps(struct gen *g)
 {
 	struct gen_src *s = &g->src;
-	int n = 1 + (int)gen_choose(s, 3);
+	int n = 1 + (int)gen_choose(s, g->tail_prog ? 2 : 3); /* the prog array and `obs` may follow */
 
 	for (int i = 0; i < n; i++) {
 		static const unsigned w[] = { 3, 3, 2 }; /* array, hash, one-entry array */
 		int kind = WEIGHTED(s, w);
 		uint32_t value = 8 * (1 + (uint32_t)gen_choose(s, CF_MAP_MAX_VALUE / 8));
-		char name[8];
+		char name[16];
 		struct cf_err err;
 
 		snprintf(name, sizeof(name), "m%d", i);
@@ -2325,12 +2352,144 @@ static void plan_string_map(struct gen *g)
 		cf_map_set_rdonly(m, v, value, &err);
 }
 
+/* ---- tail calls (docs/kernel-paths.md "Tail calls") --------------------- */
+
+/* Which functions may tail call. kernel/bpf/verifier.c
+ * check_max_stack_depth_subprog: a subprogram below callers whose frames
+ * sum to 256 bytes or more may not (each frame is at most its level's
+ * budget, and a chain visits each level once, so the budgets of the levels
+ * above bound it); bpf_tail_call_proto's ARG_PTR_TO_CTX: the function
+ * holds the ctx (main, or a ctx parameter; checked where it is emitted).
+ * In a target, a subprogram tail calls only from level 1 under an entry
+ * frame of at most 128 bytes: each of the 33 tail calls of a run may
+ * leave the frames above the subprogram on the kernel stack (the
+ * kernel's own bound, 33 x 256 bytes, leaves out the JIT's frame
+ * overhead), so the generator keeps that growth small. */
+static void plan_tail_calls(struct gen *g)
+{
+	for (int i = 0; i < g->nfuncs; i++) {
+		struct func_plan *pl = &g->plan[i];
+		int above = 0;
+
+		for (int l = 0; l < pl->level; l++)
+			above += g->level_budget[l];
+		pl->tail_ok = g->tail_prog && !pl->callback && !pl->global && above < 256;
+		if (g->target && pl->level > 0)
+			pl->tail_ok = pl->tail_ok && pl->level == 1 && g->level_budget[0] <= 128;
+	}
+	/* decided here, where bytes may be left: the entry (3 in 4, and
+	 * always once the bytes run out: a tail-call program tail calls) or a
+	 * subprogram (1 in 2) ends with a tail call (out of bytes, its index
+	 * is the first filled entry) */
+	for (int i = 0; i < g->nfuncs; i++)
+		g->plan[i].end_tail = g->plan[i].tail_ok && (i ? gen_coin(&g->src) : gen_choose(&g->src, 4) != 3);
+}
+
+/* The prog array `jt` (1..8 entries) and 1..3 targets: each entry holds a
+ * target (now and then the same one twice) or stays empty. */
+static void plan_prog_array(struct gen *g)
+{
+	struct gen_src *s = &g->src;
+	int entries = 1 + (int)gen_choose(s, CF_MAP_MAX_ENTRIES), ntails = 1 + (int)gen_choose(s, 3);
+	struct cf_map *m;
+	struct cf_err err;
+
+	m = cf_prog_add_map(g->prog, "jt", BPF_MAP_TYPE_PROG_ARRAY, 4, 4, (uint32_t)entries, &err);
+	if (!m)
+		return; /* cannot happen: plan_maps leaves room */
+	g->jt = g->prog->nmaps - 1;
+	for (int e = 0; e < entries; e++)
+		m->tail_slot[e] = gen_choose(s, 4) == 3 ? 0 : (uint8_t)(1 + gen_choose(s, (uint64_t)ntails));
+	m->tail_slot[gen_choose(s, (uint64_t)entries)] = 1; /* target 0 is in the array */
+	for (int k = 0; k < ntails; k++)
+		cf_prog_add_tail(g->prog);
+}
+
+/* bpf_tail_call(ctx, &jt, index), the attempt counted first: a u64 of
+ * ctx (a raw tracepoint: of `obs`) becomes x * prime + tag ^ accumulator,
+ * so that the number and order of the runs of each function along a chain
+ * of tail calls shows (a JIT that allows one tail call too many, or
+ * restarts the count in a subprogram, runs a target once more). The index:
+ * mostly a constant entry (a direct tail call on x86-64, poked into the
+ * code), now and then an index past max_entries, one whose u32 is an
+ * entry but whose u64 is not, or a scalar of the function masked to 0..7
+ * (the indirect tail call). After it r0..r5 are dead (RET_VOID); a taken
+ * tail call in a subprogram returns the target's r0 to the caller, one
+ * more way out of the function for the checker to walk. */
+static void stmt_tail_call(struct fgen *fg)
+{
+	const struct cf_prog *p = fg->g->prog;
+	const struct cf_map *jt = &p->maps[fg->g->jt];
+	static const unsigned w[] = { 6, 2, 1, 1, 3 }; /* filled entry, any entry, past the end, u32 wrap, scalar */
+	int tag = (fg->fi << 8) | (fg->g->tail_sites++ & 0xff), kind, src, off;
+	uint32_t e;
+
+	if (fg->cost + fg->loop_mult * fg->paths * 16 > COST_CAP)
+		return;
+	/* the count of attempts */
+	if (p->prog_type == CF_PROG_RAW_TP) {
+		off = 8 * (int)gen_choose(fg->s, CF_MAP_MAX_VALUE / 8);
+		emit_map_ldimm64(fg, BPF_REG_1, p->nmaps - 1, true, 0);
+	} else {
+		off = 8 * (int)gen_choose(fg->s, CF_CTX_SIZE / 8);
+		emit_ldx(fg, BPF_DW, BPF_REG_1, BPF_REG_10, fg->ctx_slot);
+	}
+	emit_ldx(fg, BPF_DW, BPF_REG_2, BPF_REG_1, off);
+	emit(fg, cf_insn(BPF_ALU64 | BPF_MUL | BPF_K, BPF_REG_2, 0, 0, FOLD_PRIME));
+	emit(fg, cf_insn(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, tag));
+	emit_ldx(fg, BPF_DW, BPF_REG_3, BPF_REG_10, ACC_OFF);
+	emit(fg, cf_insn(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_2, BPF_REG_3, 0, 0));
+	emit_stx(fg, BPF_DW, BPF_REG_1, BPF_REG_2, off);
+	fg->st.reg[BPF_REG_1] = REG_UNINIT;
+	fg->st.reg[BPF_REG_2] = fg->st.reg[BPF_REG_3] = REG_SCALAR;
+	/* r3: the index, before r1 and r2 are set */
+	kind = WEIGHTED(fg->s, w);
+	e = (uint32_t)gen_choose(fg->s, jt->max_entries);
+	if (kind == 0) {
+		for (uint32_t k = 0; k < jt->max_entries && !jt->tail_slot[e]; k++)
+			e = (e + 1) % jt->max_entries;
+	}
+	switch (kind) {
+	case 0:
+	case 1:
+		emit_mov_imm(fg, BPF_REG_3, (int32_t)e);
+		break;
+	case 2:
+		emit_mov_imm(fg, BPF_REG_3, gen_coin(fg->s) ? (int32_t)jt->max_entries : -1);
+		break;
+	case 3:
+		emit_ldimm64(fg, BPF_REG_3, (uint64_t)(1 + gen_choose(fg->s, 3)) << 32 | e);
+		break;
+	default:
+		src = pick_reg(fg, REGS_ALL, true);
+		if (src < 0) {
+			emit_mov_imm(fg, BPF_REG_3, (int32_t)e);
+			break;
+		}
+		if (src != BPF_REG_3)
+			emit(fg, cf_insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, src, 0, 0));
+		if (gen_choose(fg->s, 4))
+			emit(fg, cf_insn(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_3, 0, 0, 7));
+		break;
+	}
+	emit_ldx(fg, BPF_DW, BPF_REG_1, BPF_REG_10, fg->ctx_slot);
+	emit_map_ldimm64(fg, BPF_REG_2, fg->g->jt, false, 0);
+	emit_call(fg, 0, CF_KHELPER_TAIL_CALL);
+	fg->st.reg[BPF_REG_0] = REG_UNINIT; /* RET_VOID */
+	if (fg->fi)
+		fg->tail_exits += fg->paths;
+}
+
 static void plan_program(struct gen *g)
 {
 	struct gen_src *s = &g->src;
 	const struct gen_opts *o = g->o;
 	int maxlevel = 0, fixed = 0;
 
+	/* docs/kernel-paths.md "Tail calls": one kernel-profile program in
+	 * four with maps on a 7.2 kernel tail calls; its targets too */
+	g->tail_prog = g->target || (o->maps && o->kernel_paths && o->profile == GEN_PROFILE_KERNEL &&
+				     gen_choose(s, 4) == 3);
 	g->nfuncs = 1 + (int)gen_choose(s, o->max_funcs);
 	/* Call tree: a parent at a lower level. Favouring the previous function
 	 * makes chains, hence depth (max_frames frames: levels 0..max_frames-1). */
@@ -2391,12 +2550,16 @@ static void plan_program(struct gen *g)
 			if (par->kind[a] == PARAM_PTR_STACK && par->ptr_len[a] > par_fwd)
 				par_fwd = par->ptr_len[a];
 		}
+		/* kernel/bpf/verifier.c check_max_stack_depth_subprog: "tail_calls
+		 * are not allowed in programs with stack args" (a tail-call
+		 * program keeps to 5 arguments everywhere) */
 		for (int n = 0; n <= CF_MAX_ARGS; n++)
-			w[n] = n <= o->max_args ? nargs_weights[n] : 0;
+			w[n] = n <= o->max_args && (!g->tail_prog || n <= CF_MAX_REG_ARGS) ? nargs_weights[n] : 0;
 		pl->nargs = gen_weighted(s, w, CF_MAX_ARGS + 1);
 		/* docs/kernel-paths.md "Callbacks": bpf_loop's callback takes
-		 * (index, ctx), ctx 8 bytes of its parent's data area */
-		if (o->kernel_paths && par_data >= 8 && gen_choose(s, 5) == 0) {
+		 * (index, ctx), ctx 8 bytes of its parent's data area (not in a
+		 * tail-call program: "cannot tail call within callback") */
+		if (o->kernel_paths && !g->tail_prog && par_data >= 8 && gen_choose(s, 5) == 0) {
 			pl->callback = true;
 			pl->nargs = 2;
 			pl->kind[0] = PARAM_SCALAR;
@@ -2415,6 +2578,10 @@ static void plan_program(struct gen *g)
 
 			if (pl->nptr >= MAX_PTR_PARAMS || 16 + 8 * pl->nptr > pl->frame_size)
 				kind = PARAM_SCALAR;
+			/* a tail call needs the ctx (ARG_PTR_TO_CTX): a
+			 * tail-call program hands it down more often */
+			if (g->tail_prog && a == 0 && !pl->global && par_ctx && pl->frame_size >= 16 && gen_coin(s))
+				kind = PARAM_PTR_CTX;
 			if (kind == PARAM_PTR_CTX && !par_ctx)
 				kind = PARAM_PTR_STACK;
 			if (kind == PARAM_PTR_STACK) {
@@ -2445,13 +2612,18 @@ static void plan_program(struct gen *g)
 	g->work_share = (o->max_insns - fixed) / g->nfuncs;
 	if (g->work_share < 24)
 		g->work_share = 24;
+	plan_tail_calls(g);
+	if (g->target)
+		return; /* a target has its program's maps and type */
 	if (o->maps && o->profile == GEN_PROFILE_KERNEL)
 		plan_maps(g);
-	/* 7.2's string helpers take a read-only map's string: room for it and
-	 * for a raw tracepoint's `obs` */
-	if (o->maps && o->kernel_paths && o->profile == GEN_PROFILE_KERNEL && g->prog->nmaps < CF_MAX_MAPS - 1 &&
-	    gen_choose(&g->src, 4) != 0)
+	/* 7.2's string helpers take a read-only map's string: room for it, for
+	 * a tail-call program's prog array and for a raw tracepoint's `obs` */
+	if (o->maps && o->kernel_paths && o->profile == GEN_PROFILE_KERNEL &&
+	    g->prog->nmaps < CF_MAX_MAPS - 1 - (g->tail_prog ? 1 : 0) && gen_choose(&g->src, 4) != 0)
 		plan_string_map(g);
+	if (g->tail_prog)
+		plan_prog_array(g);
 	if (o->raw_tp && o->maps && o->profile == GEN_PROFILE_KERNEL && gen_choose(&g->src, 3) == 2) {
 		/* a RAW_TRACEPOINT program: its observations go to `obs`, the
 		 * last map; frames of 64 bytes or more get 7.2's private stack */
@@ -2473,6 +2645,23 @@ void gen_opts_default(struct gen_opts *o)
 	o->max_frames = CF_MODEL_MAX_FRAMES;
 	o->kernel_paths = false;
 	o->kfuncs = false;
+}
+
+/* The functions of g's program, named main, f1, f2... (a target: t0,
+ * t0f1...), generated callees first: a caller knows what each call costs. */
+static void gen_bodies(struct gen *g, const char *prefix)
+{
+	for (int i = 0; i < g->nfuncs; i++) {
+		char name[CF_NAME_MAX];
+
+		if (i)
+			snprintf(name, sizeof(name), "%sf%d", prefix, i);
+		else
+			snprintf(name, sizeof(name), "%s", prefix[0] ? prefix : "main");
+		cf_prog_add_func(g->prog, name, g->plan[i].nargs, g->plan[i].global);
+	}
+	for (int i = g->nfuncs - 1; i >= 0; i--)
+		gen_func(g, i);
 }
 
 int gen_program(const uint8_t *data, size_t len, const struct gen_opts *o, struct cf_prog *out,
@@ -2515,19 +2704,43 @@ int gen_program(const uint8_t *data, size_t len, const struct gen_opts *o, struc
 	g->src.len = data ? len : 0;
 	g->o = o;
 	g->prog = out;
+	g->jt = -1;
 	plan_program(g);
-	for (int i = 0; i < g->nfuncs; i++) {
-		char name[CF_NAME_MAX];
+	/* the tail-call targets (docs/kernel-paths.md "Tail calls"): programs
+	 * of their own from the same bytes, smaller, with the program's maps
+	 * and type, which may tail call back into the array; made before the
+	 * program's bodies, so that a short input still gives them some */
+	for (int k = 0; k < out->ntails; k++) {
+		struct gen *t = calloc(1, sizeof(*t));
+		struct gen_opts to = *o;
+		char prefix[16];
 
-		if (i)
-			snprintf(name, sizeof(name), "f%d", i);
-		else
-			snprintf(name, sizeof(name), "main");
-		cf_prog_add_func(out, name, g->plan[i].nargs, g->plan[i].global);
+		if (!t) {
+			free(g);
+			cf_prog_free(out);
+			cf_err_set(err, "out of memory");
+			return -1;
+		}
+		to.max_funcs = o->max_funcs < 4 ? o->max_funcs : 4;
+		to.max_insns = o->max_insns / 2 < 16 ? 16 : o->max_insns / 2;
+		cf_prog_sync_tails(out);
+		t->src = g->src;
+		t->o = &to;
+		t->prog = &out->tails[k];
+		t->target = true;
+		t->jt = g->jt;
+		t->canary = g->canary;
+		t->tail_sites = g->tail_sites;
+		plan_program(t);
+		snprintf(prefix, sizeof(prefix), "t%d", k);
+		gen_bodies(t, prefix);
+		g->src = t->src;
+		g->canary = t->canary;
+		g->tail_sites = t->tail_sites;
+		free(t);
 	}
-	/* Callees first: a caller knows what each call costs. */
-	for (int i = g->nfuncs - 1; i >= 0; i--)
-		gen_func(g, i);
+	gen_bodies(g, "");
+	cf_prog_sync_tails(out);
 	free(g);
 	return 0;
 }

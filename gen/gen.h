@@ -43,7 +43,15 @@
  *    a one-entry array; the maps' contents are one more observation. Maps
  *    and kernel_paths mix in one program (map helpers in a function that
  *    also calls bpf_strtol, in a bpf_loop callback, in a RAW_TRACEPOINT
- *    program: 7.2 gives all of them to both program types).
+ *    program: 7.2 gives all of them to both program types);
+ *  - with maps and kernel_paths (the vm profile), one program in four
+ *    tail calls (docs/kernel-paths.md "Tail calls"): a prog array `jt`
+ *    with 1..3 target programs (generated like the program, smaller, of
+ *    the same type and maps, themselves tail calling back into `jt`),
+ *    bpf_tail_call from main, from subprograms that hold the ctx and from
+ *    targets, each attempt counted into ctx (or `obs`), indices inside,
+ *    past and (as a u32) wrapping around the array; such a program and
+ *    its targets keep to 5 arguments and have no callbacks.
  *
  * No global state: everything lives in the caller's objects. */
 #ifndef CALLFUZZ_GEN_H
@@ -147,6 +155,10 @@ struct gen_stats {
 	long slot_st_imm, slot_stx; /* r11 stores by form */
 	long slot_loads;      /* incoming r11 loads */
 	long ptr_args_reg, ptr_args_slot; /* pointer arguments in r1..r5 / in r11 slots */
+	/* tail calls (docs/kernel-paths.md "Tail calls"): programs with
+	 * targets, targets, bpf_tail_call sites in programs and in targets,
+	 * and of those in subprograms */
+	long tail_progs, tail_targets, tail_sites_main, tail_sites_target, tail_sites_subprog;
 };
 
 void gen_stats_add(struct gen_stats *st, const struct cf_prog *p);

@@ -209,6 +209,26 @@ void gen_stats_add(struct gen_stats *st, const struct cf_prog *p)
 	}
 	chain(p, 0, 1, &depth, &stack, 0);
 	st->depth[depth > CF_MAX_FRAMES ? CF_MAX_FRAMES : depth]++;
+	/* tail calls: the targets' sites apart (their own instructions are
+	 * not in the counts above) */
+	st->tail_progs += p->ntails > 0;
+	st->tail_targets += p->ntails;
+	for (int k = -1; k < p->ntails; k++) {
+		const struct cf_prog *q = k < 0 ? p : &p->tails[k];
+
+		for (int fi = 0; fi < q->nfuncs; fi++) {
+			const struct cf_func *f = &q->funcs[fi];
+
+			for (int pc = 0; pc < f->ninsns; pc++) {
+				const struct bpf_insn *i = &f->insns[pc];
+
+				if (i->code != (BPF_JMP | BPF_CALL) || i->src_reg || i->imm != CF_KHELPER_TAIL_CALL)
+					continue;
+				*(k < 0 ? &st->tail_sites_main : &st->tail_sites_target) += 1;
+				st->tail_sites_subprog += fi > 0;
+			}
+		}
+	}
 	st->chain_stack[stack <= 128 ? 0 : stack <= 256 ? 1 : stack <= 384 ? 2 : stack < 512 ? 3 : 4]++;
 }
 
@@ -248,4 +268,8 @@ void gen_stats_print(FILE *f, const struct gen_stats *st)
 		"stack-arg slots", st->slot_args_reg, st->slot_args_mem, st->slot_st_imm, st->slot_stx,
 		st->slot_loads);
 	fprintf(f, "%-28s in r1..r5:%ld in r11 slots:%ld\n", "pointer args", st->ptr_args_reg, st->ptr_args_slot);
+	if (st->tail_progs)
+		fprintf(f, "%-28s programs:%ld targets:%ld; bpf_tail_call in programs:%ld in targets:%ld (in subprogs:%ld)\n",
+			"tail calls", st->tail_progs, st->tail_targets, st->tail_sites_main, st->tail_sites_target,
+			st->tail_sites_subprog);
 }

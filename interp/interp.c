@@ -59,12 +59,19 @@ struct pinsn {
 	uint64_t imm; /* imm sign-extended to 64 bits; the LD_IMM64 value; the callee index */
 };
 
+/* The program and its tail-call targets (docs/kernel-paths.md "Tail
+ * calls") are flattened together: function indexes here are the image's,
+ * the program's functions first, then each target's. */
 struct interp_image {
-	const struct cf_prog *prog;
+	const struct cf_prog *prog; /* the program: maps, type, ctx */
 	struct pinsn *insns;
 	int ninsns;
 	int nfuncs;
 	int *func_start; /* index of each function's slot 0; [nfuncs] = ninsns */
+	const struct cf_func **funcs;   /* each function, for names */
+	const struct cf_prog **func_prog; /* and the program it belongs to */
+	int *func_local;                /* its index there */
+	int tail_entry[CF_MAX_TAILS];   /* image index of each target's entry */
 };
 
 /* Reasons of OP_INVALID, indexed by pinsn.arg. */
@@ -162,8 +169,9 @@ static bool atomic_op_valid(int32_t imm, int size)
 	}
 }
 
-/* Decode slot pc of function fi (whose slot 0 is at image index base). */
-static struct pinsn decode(const struct cf_prog *p, int fi, int pc, int base)
+/* Decode slot pc of function fi of p (whose slot 0 is at image index base;
+ * p's function 0 is the image's function func_base). */
+static struct pinsn decode(const struct cf_prog *p, int fi, int pc, int base, int func_base)
 {
 	const struct cf_func *f = &p->funcs[fi];
 	const struct bpf_insn *in = &f->insns[pc];
@@ -204,7 +212,7 @@ static struct pinsn decode(const struct cf_prog *p, int fi, int pc, int base)
 				if (in->imm < 0 || in->imm >= p->nfuncs)
 					return invalid(BAD_CALL_FUNC);
 				pi.code = OP_CALL_FUNC;
-				pi.arg = in->imm;
+				pi.arg = func_base + in->imm;
 				return pi;
 			}
 			if (in->src_reg == 0 || in->src_reg == BPF_PSEUDO_KFUNC_CALL) {
@@ -267,7 +275,7 @@ static struct pinsn decode(const struct cf_prog *p, int fi, int pc, int base)
 			return invalid(BAD_LDIMM64_SRC);
 		pi.imm = (uint64_t)(uint32_t)in->imm | (uint64_t)(uint32_t)f->insns[pc + 1].imm << 32;
 		if (in->src_reg == BPF_PSEUDO_FUNC)
-			pi.imm = INTERP_FUNC_ADDR(in->imm);
+			pi.imm = INTERP_FUNC_ADDR(func_base + in->imm);
 		return pi;
 
 	case BPF_LDX:
@@ -321,24 +329,44 @@ static struct pinsn decode(const struct cf_prog *p, int fi, int pc, int base)
 	return invalid(BAD_OPCODE);
 }
 
+/* Program q of the image: p itself (0), then its tail-call targets. */
+static const struct cf_prog *image_prog(const struct cf_prog *p, int q)
+{
+	return q ? &p->tails[q - 1] : p;
+}
+
 struct interp_image *interp_prepare(const struct cf_prog *p, struct cf_err *err)
 {
 	struct interp_image *img;
 	long total = 0;
+	int nfuncs = 0;
 
 	if (!p || p->nfuncs < 1) {
 		cf_err_set(err, "program has no functions");
 		return NULL;
 	}
-	for (int fi = 0; fi < p->nfuncs; fi++) {
-		if (p->funcs[fi].nargs < 0 || p->funcs[fi].nargs > CF_MAX_ARGS) {
-			cf_err_set(err, "func %s takes %d args (expected 0..%d)", p->funcs[fi].name,
-				   p->funcs[fi].nargs, CF_MAX_ARGS);
+	if (p->ntails < 0 || p->ntails > CF_MAX_TAILS) {
+		cf_err_set(err, "%d tail-call targets (at most %d)", p->ntails, CF_MAX_TAILS);
+		return NULL;
+	}
+	for (int q = 0; q <= p->ntails; q++) {
+		const struct cf_prog *pq = image_prog(p, q);
+
+		if (pq->nfuncs < 1) {
+			cf_err_set(err, "tail program %d has no functions", q - 1);
 			return NULL;
 		}
-		total += p->funcs[fi].ninsns + 1; /* + OP_FELL_OFF sentinel */
+		for (int fi = 0; fi < pq->nfuncs; fi++) {
+			if (pq->funcs[fi].nargs < 0 || pq->funcs[fi].nargs > CF_MAX_ARGS) {
+				cf_err_set(err, "func %s takes %d args (expected 0..%d)", pq->funcs[fi].name,
+					   pq->funcs[fi].nargs, CF_MAX_ARGS);
+				return NULL;
+			}
+			total += pq->funcs[fi].ninsns + 1; /* + OP_FELL_OFF sentinel */
+		}
+		nfuncs += pq->nfuncs;
 	}
-	if (total > CF_MAX_INSNS + CF_MAX_FUNCS) {
+	if (total > (long)(CF_MAX_INSNS + CF_MAX_FUNCS) * (1 + p->ntails)) {
 		cf_err_set(err, "program has %ld instructions (at most %d)", total, CF_MAX_INSNS);
 		return NULL;
 	}
@@ -346,23 +374,36 @@ struct interp_image *interp_prepare(const struct cf_prog *p, struct cf_err *err)
 	if (!img)
 		goto oom;
 	img->prog = p;
-	img->nfuncs = p->nfuncs;
+	img->nfuncs = nfuncs;
 	img->ninsns = (int)total;
 	img->insns = calloc((size_t)total, sizeof(*img->insns));
-	img->func_start = calloc((size_t)p->nfuncs + 1, sizeof(int));
-	if (!img->insns || !img->func_start)
+	img->func_start = calloc((size_t)nfuncs + 1, sizeof(int));
+	img->funcs = calloc((size_t)nfuncs, sizeof(*img->funcs));
+	img->func_prog = calloc((size_t)nfuncs, sizeof(*img->func_prog));
+	img->func_local = calloc((size_t)nfuncs, sizeof(*img->func_local));
+	if (!img->insns || !img->func_start || !img->funcs || !img->func_prog || !img->func_local)
 		goto oom;
-	for (int fi = 0, at = 0; fi <= p->nfuncs; fi++) {
-		img->func_start[fi] = at;
-		if (fi < p->nfuncs)
-			at += p->funcs[fi].ninsns + 1;
+	for (int q = 0, g = 0, at = 0; q <= p->ntails; q++) {
+		const struct cf_prog *pq = image_prog(p, q);
+
+		if (q)
+			img->tail_entry[q - 1] = g;
+		for (int fi = 0; fi < pq->nfuncs; fi++, g++) {
+			img->func_start[g] = at;
+			img->funcs[g] = &pq->funcs[fi];
+			img->func_prog[g] = pq;
+			img->func_local[g] = fi;
+			at += pq->funcs[fi].ninsns + 1;
+		}
+		img->func_start[nfuncs] = at;
 	}
-	for (int fi = 0; fi < p->nfuncs; fi++) {
-		const struct cf_func *f = &p->funcs[fi];
-		int base = img->func_start[fi];
+	for (int g = 0; g < nfuncs; g++) {
+		const struct cf_func *f = img->funcs[g];
+		int base = img->func_start[g];
 
 		for (int pc = 0; pc < f->ninsns; pc++) {
-			img->insns[base + pc] = decode(p, fi, pc, base);
+			img->insns[base + pc] =
+				decode(img->func_prog[g], img->func_local[g], pc, base, g - img->func_local[g]);
 			if (cf_insn_is_ldimm64(&f->insns[pc]) && pc + 1 < f->ninsns)
 				img->insns[base + ++pc] = invalid(BAD_LDIMM64_HALF);
 		}
@@ -381,6 +422,9 @@ void interp_image_free(struct interp_image *img)
 		return;
 	free(img->insns);
 	free(img->func_start);
+	free(img->funcs);
+	free(img->func_prog);
+	free(img->func_local);
 	free(img);
 }
 
@@ -433,9 +477,41 @@ struct vm {
 	const struct interp_image *img;
 	struct interp_result *res;
 	struct vm_map maps[CF_MAX_MAPS];
-	struct frame frames[CF_MAX_FRAMES];
+	struct frame *frames; /* frames_cap of them, grown as calls nest */
+	int frames_cap;
 	int depth; /* index of the running frame */
+	uint32_t tail_calls; /* taken tail calls so far (the kernel's tail_call_cnt) */
 };
+
+/* Frames the running program may nest: CF_MAX_FRAMES per program, and a
+ * tail call from a subprogram runs its target above the subprogram's
+ * callers, so each taken tail call may add as many (docs/kernel-paths.md
+ * "Tail calls": the kernel's own bound is its stack). */
+static int frame_limit(const struct vm *vm)
+{
+	return CF_MAX_FRAMES * (1 + (int)vm->tail_calls);
+}
+
+#define INTERP_MAX_FRAMES (CF_MAX_FRAMES * (1 + CF_MAX_TAIL_CALL_CNT))
+
+/* Room for frame index depth; false when memory runs out. */
+static bool frames_reserve(struct vm *vm, int depth)
+{
+	struct frame *nf;
+	int cap = vm->frames_cap;
+
+	if (depth < cap)
+		return true;
+	while (cap <= depth)
+		cap *= 2;
+	nf = realloc(vm->frames, sizeof(*nf) * (size_t)cap);
+	if (!nf)
+		return false;
+	memset(nf + vm->frames_cap, 0, sizeof(*nf) * (size_t)(cap - vm->frames_cap));
+	vm->frames = nf;
+	vm->frames_cap = cap;
+	return true;
+}
 
 static void func_and_slot(const struct interp_image *img, long pc, int *fi, int *slot)
 {
@@ -467,7 +543,7 @@ static void fault(struct vm *vm, long pc, const char *fmt, ...)
 	va_end(ap);
 	func_and_slot(vm->img, pc, &fi, &slot);
 	res->status = INTERP_FAULT;
-	snprintf(res->fault, sizeof(res->fault), "func %.48s insn %d: %.190s", vm->img->prog->funcs[fi].name, slot,
+	snprintf(res->fault, sizeof(res->fault), "func %.48s insn %d: %.190s", vm->img->funcs[fi]->name, slot,
 		 why);
 }
 
@@ -665,7 +741,7 @@ static void describe_access(struct vm *vm, uint64_t addr, uint64_t size, bool wr
 			 size, (int64_t)(addr - INTERP_CTX_ADDR), CF_CTX_SIZE);
 		return;
 	}
-	if (off >= INTERP_STACK_STRIDE / 2 && off < (CF_MAX_FRAMES + 1) * INTERP_STACK_STRIDE) {
+	if (off >= INTERP_STACK_STRIDE / 2 && off < (INTERP_MAX_FRAMES + 1) * INTERP_STACK_STRIDE) {
 		int64_t rel = (int64_t)(addr - frame_top((int)k));
 
 		if (k > (uint64_t)vm->depth)
@@ -688,11 +764,11 @@ static void trace_insn(struct vm *vm, FILE *out, long pc, const uint64_t *before
 	int fi, slot;
 
 	func_and_slot(vm->img, pc, &fi, &slot);
-	if (slot >= vm->img->prog->funcs[fi].ninsns)
+	if (slot >= vm->img->funcs[fi]->ninsns)
 		snprintf(text, sizeof(text), "<end of function>");
 	else
-		cf_asm_print_insn(text, sizeof(text), vm->img->prog, fi, slot);
-	fprintf(out, "%s:%d: %-40s", vm->img->prog->funcs[fi].name, slot, text);
+		cf_asm_print_insn(text, sizeof(text), vm->img->func_prog[fi], vm->img->func_local[fi], slot);
+	fprintf(out, "%s:%d: %-40s", vm->img->funcs[fi]->name, slot, text);
 	for (int i = 0; i <= BPF_REG_10; i++)
 		if (before[i] != after[i])
 			fprintf(out, " r%d=0x%" PRIx64, i, after[i]);
@@ -809,11 +885,16 @@ static bool loop_start(struct vm *vm, long pc, uint64_t *r, long *next)
 		fault(vm, pc, "call bpf_loop: r2 0x%" PRIx64 " is not a function's address", r[BPF_REG_2]);
 		return false;
 	}
-	if (vm->depth + 1 >= CF_MAX_FRAMES) {
-		fault(vm, pc, "call bpf_loop: callback %s: more than %d call frames", vm->img->prog->funcs[cb].name,
-		      CF_MAX_FRAMES);
+	if (vm->depth + 1 >= frame_limit(vm)) {
+		fault(vm, pc, "call bpf_loop: callback %s: more than %d call frames", vm->img->funcs[cb]->name,
+		      frame_limit(vm));
 		return false;
 	}
+	if (!frames_reserve(vm, vm->depth + 1)) {
+		fault(vm, pc, "out of memory");
+		return false;
+	}
+	caller = &vm->frames[vm->depth];
 	fr = &vm->frames[++vm->depth];
 	fr->func = cb;
 	fr->ret_pc = pc + 1;
@@ -842,6 +923,69 @@ static bool loop_again(struct vm *vm, uint64_t *r, long *next)
 	r[BPF_REG_0] = r[BPF_REG_0] ? fr->cb_index + 1 : fr->cb_count;
 	fr->is_callback = false;
 	return false;
+}
+
+/* ---- bpf_tail_call ---------------------------------------------------------- */
+
+/* bpf_tail_call(ctx, prog_array, index), as kernel/bpf/core.c's
+ * interpreter (JMP_TAIL_CALL) and the JITs do it: index is the low 32 bits
+ * of r3; an index at or past max_entries, a count of taken tail calls
+ * already at MAX_TAIL_CALL_CNT (33), or an empty entry falls through to
+ * the next instruction (r0..r5 then unreadable: RET_VOID). Else the count
+ * grows and the target replaces the running frame: it starts at its entry
+ * with r1 = ctx and a fresh stack, and its exit is the frame's exit (the
+ * end of the run, or a return to the caller of the subprogram that tail
+ * called). The count is one per run: it survives BPF-to-BPF calls and
+ * returns (the JITs keep a pointer to the entry's count). False after a
+ * fault. */
+static bool tail_call(struct vm *vm, long pc, uint64_t *r, long *next)
+{
+	const struct cf_prog *p = vm->img->prog;
+	struct frame *fr = &vm->frames[vm->depth];
+	uint64_t ctx = r[BPF_REG_1];
+	uint32_t index = (uint32_t)r[BPF_REG_3];
+	int m = -1, slot;
+
+	for (int k = 0; k < p->nmaps; k++)
+		if (r[BPF_REG_2] == map_handle_addr(k))
+			m = k;
+	if (m < 0 || p->maps[m].type != BPF_MAP_TYPE_PROG_ARRAY) {
+		fault(vm, pc, "call bpf_tail_call: r2 0x%" PRIx64 " is not a prog array", r[BPF_REG_2]);
+		return false;
+	}
+	if (ctx != INTERP_CTX_ADDR) {
+		fault(vm, pc, "call bpf_tail_call: r1 0x%" PRIx64 " is not the ctx", ctx);
+		return false;
+	}
+	if (fr->is_callback) {
+		fault(vm, pc, "call bpf_tail_call: in a bpf_loop callback");
+		return false;
+	}
+	fr->out_valid = fr->in_valid = 0; /* stack-args.md 2.2, 2.4: a call */
+	for (int i = BPF_REG_0; i <= BPF_REG_5; i++)
+		r[i] = INTERP_POISON;
+	if (index >= p->maps[m].max_entries || vm->tail_calls >= CF_MAX_TAIL_CALL_CNT)
+		return true;
+	slot = p->maps[m].tail_slot[index];
+	if (!slot)
+		return true;
+	if (slot > p->ntails) {
+		fault(vm, pc, "call bpf_tail_call: %s[%u] names target %d of %d", p->maps[m].name, index, slot - 1,
+		      p->ntails);
+		return false;
+	}
+	vm->tail_calls++;
+	/* the frame keeps where it returns to and its caller's r6..r9 */
+	fr->func = vm->img->tail_entry[slot - 1];
+	fr->may_goto_count = MAY_GOTO_TIMED_LOOPS;
+	fr->may_goto_stamped = false;
+	memset(fr->written, 0, sizeof(fr->written));
+	for (int i = BPF_REG_0; i <= BPF_REG_9; i++)
+		r[i] = INTERP_POISON;
+	r[BPF_REG_1] = ctx;
+	r[BPF_REG_10] = frame_top(vm->depth);
+	*next = vm->img->func_start[fr->func];
+	return true;
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -1169,11 +1313,11 @@ static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r
 		}
 		case OP_ARG_LOAD: {
 			struct frame *fr = &vm->frames[vm->depth];
-			int nargs = vm->img->prog->funcs[fr->func].nargs;
+			int nargs = vm->img->funcs[fr->func]->nargs;
 
 			if (OFF + CF_MAX_REG_ARGS > nargs) {
 				fault(vm, pc, "r%d = *(u64 *)(r11 + %d): arg %d, but %s takes %d args (stack-args.md 2.5)",
-				      in->dst, OFF * 8, OFF + CF_MAX_REG_ARGS, vm->img->prog->funcs[fr->func].name, nargs);
+				      in->dst, OFF * 8, OFF + CF_MAX_REG_ARGS, vm->img->funcs[fr->func]->name, nargs);
 				goto out;
 			}
 			if (!(fr->in_valid & 1u << (OFF - 1))) {
@@ -1186,15 +1330,20 @@ static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r
 		}
 
 		case OP_CALL_FUNC: {
-			const struct cf_func *callee = &vm->img->prog->funcs[OFF];
-			struct frame *caller = &vm->frames[vm->depth], *fr;
+			const struct cf_func *callee = vm->img->funcs[OFF];
+			struct frame *caller, *fr;
 			int nslots = callee->nargs > CF_MAX_REG_ARGS ? callee->nargs - CF_MAX_REG_ARGS : 0;
 			unsigned need = (1u << nslots) - 1;
 
-			if (vm->depth + 1 >= CF_MAX_FRAMES) {
-				fault(vm, pc, "call %s: more than %d call frames", callee->name, CF_MAX_FRAMES);
+			if (vm->depth + 1 >= frame_limit(vm)) {
+				fault(vm, pc, "call %s: more than %d call frames", callee->name, frame_limit(vm));
 				goto out;
 			}
+			if (!frames_reserve(vm, vm->depth + 1)) {
+				fault(vm, pc, "out of memory");
+				goto out;
+			}
+			caller = &vm->frames[vm->depth];
 			if ((caller->out_valid & need) != need) {
 				int k = __builtin_ctz(~caller->out_valid & need) + 1;
 
@@ -1231,6 +1380,11 @@ static inline __attribute__((always_inline)) void run(struct vm *vm, uint64_t *r
 
 			if (c->kernel && c->id == CF_KHELPER_LOOP) {
 				if (!loop_start(vm, pc, r, &next))
+					goto out;
+				break;
+			}
+			if (c->kernel && c->id == CF_KHELPER_TAIL_CALL) {
+				if (!tail_call(vm, pc, r, &next))
 					goto out;
 				break;
 			}
@@ -1454,6 +1608,14 @@ int interp_exec(const struct interp_image *img, const struct interp_opts *o, con
 	}
 	vm->img = img;
 	vm->res = res;
+	vm->frames_cap = CF_MAX_FRAMES;
+	vm->frames = calloc((size_t)vm->frames_cap, sizeof(*vm->frames));
+	if (!vm->frames) {
+		free(vm);
+		res->status = INTERP_FAULT;
+		snprintf(res->fault, sizeof(res->fault), "out of memory");
+		return -1;
+	}
 	if (ctx_in)
 		memcpy(res->ctx, ctx_in, CF_CTX_SIZE);
 	/* entry: r1 = ctx, r10 = top of frame 0; nothing else may be read */
@@ -1468,6 +1630,8 @@ int interp_exec(const struct interp_image *img, const struct interp_opts *o, con
 	else
 		run_fast(vm, r, o->insn_budget, env);
 	maps_dump(vm);
+	res->tail_calls = vm->tail_calls;
+	free(vm->frames);
 	free(vm);
 	return 0;
 }

@@ -3,11 +3,13 @@
  * Runs a struct cf_prog with the kernel's semantics (ISA v4, may_goto with
  * 7.2's timed counter, BPF-to-BPF calls of up to CF_MAX_FRAMES frames, stack arguments per
  * docs/stack-args.md section 3, helpers and kfuncs of the call table through
- * an environment). It is written independently of jit/ on purpose.
+ * an environment, bpf_tail_call into the program's tail-call targets:
+ * docs/kernel-paths.md "Tail calls"). It is written independently of jit/ on purpose.
  *
  * Addresses are the interpreter's own: the ctx buffer lives at
  * INTERP_CTX_ADDR; r10 of frame k (0 = entry) is
- * INTERP_STACK_ADDR + (k + 1) * INTERP_STACK_STRIDE, and its 512-byte stack
+ * INTERP_STACK_ADDR + (k + 1) * INTERP_STACK_STRIDE (k may pass CF_MAX_FRAMES
+ * when tail calls from subprograms nest targets), and its 512-byte stack
  * lies just below, with unmapped gaps between frames. Every load, store and atomic is checked against
  * the ctx buffer and the stacks of the live frames; anything else, a read of
  * stack bytes never written, a stack-argument slot not written since the last
@@ -63,6 +65,7 @@ struct interp_result {
 				     each run starts from zeroed arrays and empty hashes */
 	struct cf_trace trace;
 	uint64_t insns_executed;
+	uint32_t tail_calls;      /* bpf_tail_call that jumped (at most CF_MAX_TAIL_CALL_CNT) */
 	char fault[256]; /* "func f insn 17: ..." */
 };
 

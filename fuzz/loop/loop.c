@@ -393,6 +393,12 @@ static enum loop_verdict finish_case(struct loop *l, const uint8_t *data, size_t
 	for (int i = 0; i < c->nvoices; i++) {
 		st->vm_interp_voice += c->voice[i].kind == TARGET_VOICE_KERNEL_INTERP && c->voice[i].ran;
 		st->lse_programs += c->voice[i].kind == TARGET_VOICE_MODEL_JIT && c->voice[i].loaded && !c->llsc;
+		if (c->voice[i].kind == TARGET_VOICE_KERNEL_JIT && c->voice[i].ran && c->m.kind == MISMATCH_NONE &&
+		    c->prog->ntails) {
+			st->tail_programs++;
+			st->tail_runs += c->ir.tail_calls > 0;
+			st->tail_calls += c->ir.tail_calls;
+		}
 	}
 	if (c->m.kind != MISMATCH_NONE) {
 		record_mismatch(l, data, len, c, out);
@@ -698,6 +704,9 @@ int loop_stats_write(const struct loop_stats *s, const char *path)
 	fprintf(f, "interp_insns %" PRIu64 "\n", s->interp_insns);
 	fprintf(f, "exec_restarts %" PRIu64 "\n", s->exec_restarts);
 	fprintf(f, "vm_interp_voice %" PRIu64 "\n", s->vm_interp_voice);
+	fprintf(f, "tail_programs %" PRIu64 "\n", s->tail_programs);
+	fprintf(f, "tail_runs %" PRIu64 "\n", s->tail_runs);
+	fprintf(f, "tail_calls %" PRIu64 "\n", s->tail_calls);
 	fprintf(f, "wall_ns %" PRIu64 "\n", s->wall_ns);
 	fprintf(f, "guest_load_ns %" PRIu64 "\n", s->guest_load_ns);
 	fprintf(f, "guest_run_ns %" PRIu64 "\n", s->guest_run_ns);

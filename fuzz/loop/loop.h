@@ -85,6 +85,10 @@ struct loop_stats {
 	uint64_t interp_insns;    /* instructions the interpreter executed */
 	uint64_t exec_restarts;   /* executor restarts (vm targets: guest boots) beyond the first */
 	uint64_t vm_interp_voice; /* vm targets: programs the kernel's interpreter also ran */
+	/* tail calls (docs/kernel-paths.md "Tail calls"), of the programs a
+	 * kernel ran with results equal to the interpreter's: programs with
+	 * targets, runs that took a tail call, tail calls taken */
+	uint64_t tail_programs, tail_runs, tail_calls;
 	uint64_t call_nargs[CF_MAX_ARGS + 1]; /* BPF-to-BPF call sites by callee argument count */
 	uint64_t stage_ns[LOOP_NSTAGES];
 	uint64_t wall_ns;         /* whole iterations */

@@ -388,6 +388,8 @@ static int maps_reset(const struct prog_maps *pm)
 	for (uint32_t m = 0; m < pm->nmaps; m++) {
 		if (pm->spec[m].flags & VMP_MAP_RDONLY_PROG)
 			continue; /* frozen with its contents: no program changes them */
+		if (pm->spec[m].type == BPF_MAP_TYPE_PROG_ARRAY)
+			continue; /* the tail-call targets stay for every run */
 		if (pm->spec[m].type == BPF_MAP_TYPE_ARRAY) {
 			for (uint32_t i = 0; i < pm->spec[m].max_entries; i++)
 				if ((err = map_elem(BPF_MAP_UPDATE_ELEM, pm->fd[m], &i, zero, BPF_ANY)))
@@ -414,7 +416,8 @@ static void maps_dump(const struct prog_maps *pm, struct vmp_buf *out)
 		uint32_t n = 0;
 		bool first = true;
 
-		while (n < VMP_MAX_MAP_ENTRIES) {
+		/* a prog array holds programs, not data: no entries */
+		while (n < VMP_MAX_MAP_ENTRIES && sp->type != BPF_MAP_TYPE_PROG_ARRAY) {
 			if (sp->type == BPF_MAP_TYPE_ARRAY) {
 				if (n >= sp->max_entries)
 					break;
@@ -440,8 +443,8 @@ static void maps_dump(const struct prog_maps *pm, struct vmp_buf *out)
 	}
 }
 
-struct load_req {
-	uint32_t prog_type, prog_flags, flags, btf_handle;
+/* One program's code: the program's own, or a tail-call target's. */
+struct load_code {
 	const uint8_t *btf;
 	uint32_t btf_len;
 	const uint8_t *insns;
@@ -450,17 +453,68 @@ struct load_req {
 	uint32_t nfunc_info;
 	const uint8_t *line_info;
 	uint32_t nline_info;
+};
+
+/* A prog array entry to fill with a target before the program loads. */
+struct tail_slot {
+	uint32_t map, key, tail;
+};
+
+struct load_req {
+	uint32_t prog_type, prog_flags, flags, btf_handle;
+	struct load_code code;
 	uint32_t nmaps;
 	struct map_spec maps[VMP_MAX_MAPS];
+	uint32_t ntails; /* tail-call targets, loaded first (docs/vm-protocol.md, version 4) */
+	struct load_code tails[VMP_MAX_TAILS];
+	uint32_t nslots;
+	struct tail_slot slots[VMP_MAX_MAPS * VMP_MAX_MAP_ENTRIES];
 };
+
+static int load_code(struct agent *ag, const struct load_req *r, const struct load_code *lc, const int *map_fd);
+
+/* The tail-call targets into their prog arrays (kernel/bpf/arraymap.c
+ * prog_fd_array_get_ptr: the map holds its own reference, so the target's
+ * fd closes here); 0 or -errno with the log saying which failed. */
+static int load_tails(struct agent *ag, const struct load_req *r, const int *map_fd)
+{
+	int fd[VMP_MAX_TAILS], err = 0;
+	uint32_t k;
+
+	for (k = 0; k < r->ntails; k++) {
+		fd[k] = load_code(ag, r, &r->tails[k], map_fd);
+		if (fd[k] < 0) {
+			size_t n = strlen(ag->log);
+			char head[48];
+			int hn = snprintf(head, sizeof(head), "tail program %u: ", k);
+
+			/* the log keeps its last line: the kernel's reason */
+			if (n + (size_t)hn < LOG_SIZE) {
+				memmove(ag->log + hn, ag->log, n + 1);
+				memcpy(ag->log, head, (size_t)hn);
+			}
+			err = fd[k];
+			break;
+		}
+	}
+	for (uint32_t i = 0; i < r->nslots && !err; i++) {
+		const struct tail_slot *ts = &r->slots[i];
+
+		err = map_elem(BPF_MAP_UPDATE_ELEM, map_fd[ts->map], &ts->key, &fd[ts->tail], BPF_ANY);
+		if (err)
+			snprintf(ag->log, LOG_SIZE, "agent: filling prog array %u entry %u with tail program %u: %s",
+				 ts->map, ts->key, ts->tail, strerror(-err));
+	}
+	while (k-- > 0)
+		close(fd[k]);
+	return err;
+}
 
 /* Returns the fd or -errno; on failure with LOG_ON_FAIL the verifier log is
  * in agent->log. */
 static int prog_load(struct agent *ag, const struct load_req *r)
 {
-	union bpf_attr a;
-	int btf_fd = -1, fd, err;
-
+	int fd, err;
 	int map_fd[VMP_MAX_MAPS];
 	struct prog_maps *slot = NULL;
 
@@ -479,13 +533,34 @@ static int prog_load(struct agent *ag, const struct load_req *r)
 			return err;
 		}
 	}
-	if (r->btf_len) {
-		btf_fd = btf_load(r->btf, r->btf_len, (r->flags & VMP_LOAD_LOG_ON_FAIL) ? ag->log : NULL,
+	/* the targets first, into their prog arrays, then the program */
+	err = r->ntails ? load_tails(ag, r, map_fd) : 0;
+	fd = err ? err : load_code(ag, r, &r->code, map_fd);
+	if (fd >= 0 && r->nmaps) {
+		slot->prog_fd = fd;
+		slot->nmaps = r->nmaps;
+		memcpy(slot->spec, r->maps, sizeof(slot->spec));
+		memcpy(slot->fd, map_fd, sizeof(slot->fd));
+	} else if (r->nmaps) {
+		maps_close((int)r->nmaps, map_fd);
+	}
+	if (fd >= 0)
+		ag->last_prog = fd;
+	return fd;
+}
+
+/* BPF_BTF_LOAD and BPF_PROG_LOAD of one program with the maps as fd_array:
+ * the fd or -errno. */
+static int load_code(struct agent *ag, const struct load_req *r, const struct load_code *lc, const int *map_fd)
+{
+	union bpf_attr a;
+	int btf_fd = -1, fd, err;
+
+	if (lc->btf_len) {
+		btf_fd = btf_load(lc->btf, lc->btf_len, (r->flags & VMP_LOAD_LOG_ON_FAIL) ? ag->log : NULL,
 				  LOG_SIZE);
-		if (btf_fd < 0) {
-			maps_close((int)r->nmaps, map_fd);
+		if (btf_fd < 0)
 			return btf_fd;
-		}
 	} else if (r->btf_handle != VMP_HANDLE_NONE) {
 		btf_fd = (int)r->btf_handle;
 	}
@@ -494,20 +569,20 @@ static int prog_load(struct agent *ag, const struct load_req *r)
 		a.fd_array = (uintptr_t)map_fd;
 	a.prog_type = r->prog_type ? r->prog_type : BPF_PROG_TYPE_SYSCALL;
 	a.prog_flags = r->prog_type ? r->prog_flags : (r->prog_flags | BPF_F_SLEEPABLE);
-	a.insns = (uintptr_t)r->insns;
-	a.insn_cnt = r->insns_len / sizeof(struct bpf_insn);
+	a.insns = (uintptr_t)lc->insns;
+	a.insn_cnt = lc->insns_len / sizeof(struct bpf_insn);
 	a.license = (uintptr_t)"GPL";
 	memcpy(a.prog_name, "callfuzz", 9);
 	if (btf_fd >= 0) {
 		a.prog_btf_fd = (uint32_t)btf_fd;
-		if (r->nfunc_info) {
-			a.func_info = (uintptr_t)r->func_info;
-			a.func_info_cnt = r->nfunc_info;
+		if (lc->nfunc_info) {
+			a.func_info = (uintptr_t)lc->func_info;
+			a.func_info_cnt = lc->nfunc_info;
 			a.func_info_rec_size = sizeof(struct bpf_func_info);
 		}
-		if (r->nline_info) {
-			a.line_info = (uintptr_t)r->line_info;
-			a.line_info_cnt = r->nline_info;
+		if (lc->nline_info) {
+			a.line_info = (uintptr_t)lc->line_info;
+			a.line_info_cnt = lc->nline_info;
 			a.line_info_rec_size = sizeof(struct bpf_line_info);
 		}
 	}
@@ -525,21 +600,9 @@ static int prog_load(struct agent *ag, const struct load_req *r)
 				 strerror(err));
 		}
 	}
-	if (r->btf_len)
+	if (lc->btf_len)
 		close(btf_fd);
-	if (fd >= 0 && r->nmaps) {
-		slot->prog_fd = fd;
-		slot->nmaps = r->nmaps;
-		memcpy(slot->spec, r->maps, sizeof(slot->spec));
-		memcpy(slot->fd, map_fd, sizeof(slot->fd));
-	} else if (r->nmaps) {
-		maps_close((int)r->nmaps, map_fd);
-	}
-	if (fd >= 0) {
-		ag->last_prog = fd;
-		return fd;
-	}
-	return -err;
+	return fd >= 0 ? fd : -err;
 }
 
 static int resolve(struct agent *ag, uint32_t handle)
@@ -743,7 +806,7 @@ static void probe(struct agent *ag)
 		if (write_int_file(JIT_ENABLE_PATH, 0) == 0 && write_int_file(JIT_ENABLE_PATH, jit) == 0)
 			features |= VMP_FEAT_JIT_SWITCH;
 	}
-	struct load_req r = { .insns = (const uint8_t *)trivial, .insns_len = sizeof(trivial),
+	struct load_req r = { .code = { .insns = (const uint8_t *)trivial, .insns_len = sizeof(trivial) },
 			      .btf_handle = VMP_HANDLE_NONE, .flags = VMP_LOAD_LOG_ON_FAIL };
 
 	fd = prog_load(ag, &r);
@@ -758,12 +821,12 @@ static void probe(struct agent *ag)
 		snprintf(msg, sizeof(msg), "a 2-insn SYSCALL program does not load (%s): %.1900s",
 			 strerror(-fd), ag->log);
 	}
-	r.insns = (const uint8_t *)insns;
-	r.insns_len = sizeof(insns);
-	r.btf = btf;
-	r.btf_len = (uint32_t)probe_btf(btf);
-	r.func_info = (const uint8_t *)finfo;
-	r.nfunc_info = 2;
+	r.code.insns = (const uint8_t *)insns;
+	r.code.insns_len = sizeof(insns);
+	r.code.btf = btf;
+	r.code.btf_len = (uint32_t)probe_btf(btf);
+	r.code.func_info = (const uint8_t *)finfo;
+	r.code.nfunc_info = 2;
 	fd = prog_load(ag, &r);
 	if (fd >= 0) {
 		int err = test_run(fd, NULL, 0, &retval);
@@ -945,7 +1008,7 @@ static bool probe_kfuncs(struct agent *ag)
 		INSN(BPF_ALU64 | BPF_MOV | BPF_X, 0, 6, 0, 0),
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
-	struct load_req r = { .insns = (const uint8_t *)insns, .insns_len = sizeof(insns),
+	struct load_req r = { .code = { .insns = (const uint8_t *)insns, .insns_len = sizeof(insns) },
 			      .btf_handle = VMP_HANDLE_NONE, .flags = VMP_LOAD_LOG_ON_FAIL };
 	uint32_t retval = 0;
 	int fd, err;
@@ -1021,12 +1084,12 @@ static int serve_one(struct agent *ag, uint16_t op, struct vmp_cur *c, struct vm
 		r.prog_flags = vmp_get_u32(c);
 		r.flags = vmp_get_u32(c);
 		r.btf_handle = vmp_get_u32(c);
-		r.btf = vmp_get_bytes(c, &r.btf_len);
-		r.insns = vmp_get_bytes(c, &r.insns_len);
-		r.func_info = vmp_get_bytes(c, &n);
-		r.nfunc_info = n / sizeof(struct bpf_func_info);
-		r.line_info = vmp_get_bytes(c, &n);
-		r.nline_info = n / sizeof(struct bpf_line_info);
+		r.code.btf = vmp_get_bytes(c, &r.code.btf_len);
+		r.code.insns = vmp_get_bytes(c, &r.code.insns_len);
+		r.code.func_info = vmp_get_bytes(c, &n);
+		r.code.nfunc_info = n / sizeof(struct bpf_func_info);
+		r.code.line_info = vmp_get_bytes(c, &n);
+		r.code.nline_info = n / sizeof(struct bpf_line_info);
 		r.nmaps = vmp_get_u32(c);
 		if (r.nmaps > VMP_MAX_MAPS)
 			return -EBADMSG;
@@ -1045,6 +1108,27 @@ static int serve_one(struct agent *ag, uint16_t op, struct vmp_cur *c, struct vm
 			memset(r.maps[i].init, 0, sizeof(r.maps[i].init));
 			if (init)
 				memcpy(r.maps[i].init, init, n);
+		}
+		r.ntails = vmp_get_u32(c);
+		if (r.ntails > VMP_MAX_TAILS)
+			return -EBADMSG;
+		for (uint32_t k = 0; k < r.ntails; k++) {
+			struct load_code *lc = &r.tails[k];
+
+			lc->btf = vmp_get_bytes(c, &lc->btf_len);
+			lc->insns = vmp_get_bytes(c, &lc->insns_len);
+			lc->func_info = vmp_get_bytes(c, &n);
+			lc->nfunc_info = n / sizeof(struct bpf_func_info);
+		}
+		r.nslots = vmp_get_u32(c);
+		if (r.nslots > VMP_MAX_MAPS * VMP_MAX_MAP_ENTRIES)
+			return -EBADMSG;
+		for (uint32_t i = 0; i < r.nslots; i++) {
+			r.slots[i].map = vmp_get_u32(c);
+			r.slots[i].key = vmp_get_u32(c);
+			r.slots[i].tail = vmp_get_u32(c);
+			if (r.slots[i].map >= r.nmaps || r.slots[i].tail >= r.ntails)
+				return -EBADMSG;
 		}
 		if (c->bad)
 			return -EBADMSG;

@@ -1,5 +1,5 @@
 /* harness/agent/proto.h: the wire protocol between callfuzz (harness/target/vm.c)
- * and the agent inside the VM (harness/agent/agent.c), version 3.
+ * and the agent inside the VM (harness/agent/agent.c), version 4.
  * docs/vm-protocol.md describes it; keep the two in step.
  *
  * Every message is a frame: u32 len (bytes after this word), u16 op,
@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VMP_VERSION 3 /* 2: PROG_LOAD's map specs, TEST_RUN's map contents; 3: read-only
-			 maps (map_flags, contents), HELLO's kfunc BTF ids */
+#define VMP_VERSION 4 /* 2: PROG_LOAD's map specs, TEST_RUN's map contents; 3: read-only
+			 maps (map_flags, contents), HELLO's kfunc BTF ids (branch strkfunc) or
+			 PROG_LOAD's tail-call targets and prog array entries (branch tailcall);
+			 4: both */
 #define VMP_MAX_FRAME (16u << 20) /* larger frames are refused */
 #define VMP_PORT_NAME "callfuzz"  /* virtserialport name=... */
 
@@ -65,6 +67,9 @@ enum vmp_op {
 #define VMP_MAX_MAP_ENTRIES 8 /* contents past this are not returned */
 #define VMP_MAX_MAP_KEY 8
 #define VMP_MAX_MAP_VALUE 32
+/* Tail-call targets of a PROG_LOAD: loaded first, each into the prog array
+ * entries the request names, then closed (the prog array keeps them). */
+#define VMP_MAX_TAILS 4
 
 /* The kfuncs the agent looks up in the kernel's BTF (HELLO), by name: the
  * host's call table names its kernel kfuncs the same way (bpf/calls.c). */

@@ -269,6 +269,11 @@ static int cmd_agree_as(int argc, char **argv, enum target_kind default_kind)
 		if (target_kind_vm(lo.target.kind))
 			printf("  kernel interpreter voice: %lu programs (every function <= 5 args)\n",
 			       (unsigned long)st->vm_interp_voice);
+		if (st->tail_programs)
+			printf("  tail calls: %lu programs with targets ran equal on the kernel's JIT, %lu of them "
+			       "taking %lu tail calls\n",
+			       (unsigned long)st->tail_programs, (unsigned long)st->tail_runs,
+			       (unsigned long)st->tail_calls);
 		printf("  mismatches: %ld", ft.mismatches);
 		for (int k = 1; k <= MISMATCH_KERNEL; k++)
 			if (ft.by_kind[k])

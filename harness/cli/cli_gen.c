@@ -53,6 +53,7 @@ struct verify_tally {
 	bool maps, raw_tp, kernel_paths, kfuncs;
 	long programs, accepted, ran_ok, timeouts, faults, shown;
 	uint64_t gen_ns, check_ns, interp_ns, insns_executed;
+	long tail_runs, tail_calls; /* runs with a taken tail call, taken tail calls */
 	struct interp_result res;
 };
 
@@ -87,6 +88,8 @@ static void verify_one(struct verify_tally *vt, const struct cf_prog *p, long se
 		interp_run(p, NULL, NULL, ctx, &vt->res);
 		vt->interp_ns += cli_now_ns() - t0;
 		vt->insns_executed += vt->res.insns_executed;
+		vt->tail_runs += vt->res.tail_calls > 0;
+		vt->tail_calls += vt->res.tail_calls;
 		if (vt->res.status == INTERP_OK)
 			vt->ran_ok++;
 		else
@@ -280,6 +283,8 @@ static int cmd_gen(int argc, char **argv)
 		printf("interpreter                  %.2f us/program (%.0f insns executed on average)\n",
 		       vt.interp_ns / 1e3 / (vt.accepted ? vt.accepted : 1),
 		       (double)vt.insns_executed / (vt.accepted ? vt.accepted : 1));
+		if (vt.tail_runs)
+			printf("tail calls                   %ld runs took %ld tail calls\n", vt.tail_runs, vt.tail_calls);
 		if (vt.ran_ok != vt.programs)
 			rc = EXIT_REJECT;
 	}

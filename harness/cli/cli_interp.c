@@ -88,6 +88,8 @@ static void print_result(const struct interp_result *res, const uint8_t ctx_in[C
 		if (res->ctx[i] != ctx_in[i])
 			printf("ctx[%d]: 0x%02x -> 0x%02x\n", i, ctx_in[i], res->ctx[i]);
 	printf("insns executed: %" PRIu64 "\n", res->insns_executed);
+	if (res->tail_calls)
+		printf("tail calls taken: %u\n", res->tail_calls);
 }
 
 static double now_s(void)

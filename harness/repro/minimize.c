@@ -88,6 +88,8 @@ int min_insn_count(const struct cf_prog *p)
 {
 	int n = 0;
 
+	for (int k = 0; k < p->ntails; k++)
+		n += min_insn_count(&p->tails[k]);
 	for (int fi = 0; fi < p->nfuncs; fi++) {
 		const struct cf_func *f = &p->funcs[fi];
 
@@ -220,6 +222,8 @@ static void func_prune(struct cf_func *f)
 	if (!reach || !work || !n)
 		goto out;
 	reach[0] = 1;
+	if (cf_insn_is_ldimm64(&f->insns[0]) && n > 1)
+		reach[1] = 1; /* a function that starts with an ld_imm64 keeps its second half */
 	work[nwork++] = 0;
 	while (nwork) {
 		int pc = work[--nwork], succ[2], ns = 0;
@@ -310,6 +314,25 @@ static void func_drop_stale_labels(struct cf_func *f)
 	f->nlabels = kept;
 }
 
+/* Remove tail-call target k and the prog array entries that hold it; the
+ * later targets move down. */
+static void prog_remove_tail(struct cf_prog *p, int k)
+{
+	cf_prog_free(&p->tails[k]);
+	memmove(&p->tails[k], &p->tails[k + 1], sizeof(*p->tails) * (size_t)(p->ntails - k - 1));
+	p->ntails--;
+	for (int mi = 0; mi < p->nmaps; mi++)
+		for (int e = 0; e < CF_MAP_MAX_ENTRIES; e++) {
+			uint8_t *slot = &p->maps[mi].tail_slot[e];
+
+			if (*slot == k + 1)
+				*slot = 0;
+			else if (*slot > k + 1)
+				(*slot)--;
+		}
+	cf_prog_sync_tails(p);
+}
+
 static void prog_cleanup(struct cf_prog *p)
 {
 	for (int fi = 0; fi < p->nfuncs; fi++) {
@@ -318,6 +341,18 @@ static void prog_cleanup(struct cf_prog *p)
 	}
 	prog_drop_uncalled(p);
 	cf_prog_derive_stack(p);
+	/* a target no prog array entry holds is never run */
+	for (int k = p->ntails - 1; k >= 0; k--) {
+		bool held = false;
+
+		for (int mi = 0; mi < p->nmaps; mi++)
+			for (int e = 0; e < CF_MAP_MAX_ENTRIES; e++)
+				held |= p->maps[mi].tail_slot[e] == k + 1;
+		if (!held)
+			prog_remove_tail(p, k);
+	}
+	for (int k = 0; k < p->ntails; k++)
+		prog_cleanup(&p->tails[k]);
 }
 
 /* ---- passes -------------------------------------------------------------
@@ -672,6 +707,28 @@ static enum site_result pass_shrink_const(struct cf_prog *p, int site)
 	return SITE_BUILT;
 }
 
+/* Site k: tail-call target k goes, with the entries that hold it. */
+static enum site_result pass_drop_tail_prog(struct cf_prog *p, int site)
+{
+	if (site >= p->ntails)
+		return SITE_DONE;
+	prog_remove_tail(p, site);
+	return SITE_BUILT;
+}
+
+/* Site k: the k-th filled prog array entry becomes empty. */
+static enum site_result pass_drop_tail_entry(struct cf_prog *p, int site)
+{
+	for (int mi = 0; mi < p->nmaps; mi++)
+		for (int e = 0; e < CF_MAP_MAX_ENTRIES; e++)
+			if (p->maps[mi].tail_slot[e] && site-- == 0) {
+				p->maps[mi].tail_slot[e] = 0;
+				cf_prog_sync_tails(p);
+				return SITE_BUILT;
+			}
+	return SITE_DONE;
+}
+
 static enum site_result pass_shrink_stack(struct cf_prog *p, int site)
 {
 	struct cf_func *f;
@@ -686,9 +743,16 @@ static enum site_result pass_shrink_stack(struct cf_prog *p, int site)
 	return SITE_BUILT;
 }
 
+/* A pass works on the program and then on each tail-call target as a
+ * program of its own (site q * TAIL_SITES + s: site s of program q, 0 the
+ * program itself), except the passes on the targets themselves
+ * (`whole`), which only the program has. */
+#define TAIL_SITES (1 << 20)
+
 static const struct {
 	const char *name;
 	pass_fn *fn;
+	bool whole;
 } passes[MIN_NPASSES] = {
 	[MIN_PASS_DROP_FUNC] = { "drop-func", pass_drop_func },
 	[MIN_PASS_DROP_CALL] = { "drop-call", pass_drop_call },
@@ -703,7 +767,26 @@ static const struct {
 	[MIN_PASS_OPERAND_CONST] = { "operand-const", pass_operand_const },
 	[MIN_PASS_SHRINK_CONST] = { "shrink-const", pass_shrink_const },
 	[MIN_PASS_SHRINK_STACK] = { "shrink-stack", pass_shrink_stack },
+	[MIN_PASS_DROP_TAIL_PROG] = { "drop-tail-prog", pass_drop_tail_prog, true },
+	[MIN_PASS_DROP_TAIL_ENTRY] = { "drop-tail-entry", pass_drop_tail_entry, true },
 };
+
+/* Pass k at site of cand (see TAIL_SITES). SITE_DONE at the end of one
+ * program but one: *next is the next program's first site, SITE_SKIP. */
+static enum site_result run_pass(int k, struct cf_prog *cand, int site, int *next)
+{
+	int q = site / TAIL_SITES;
+	enum site_result r;
+
+	if (q > cand->ntails || (q && passes[k].whole))
+		return SITE_DONE;
+	r = passes[k].fn(q ? &cand->tails[q - 1] : cand, site % TAIL_SITES);
+	if (r == SITE_DONE && !passes[k].whole && q < cand->ntails) {
+		*next = (q + 1) * TAIL_SITES;
+		return SITE_SKIP;
+	}
+	return r;
+}
 
 const char *min_pass_name(enum min_pass k)
 {
@@ -819,7 +902,9 @@ int min_reduce(struct cf_prog *p, min_keep_fn *keep, void *opaque, const struct 
 						done = true;
 						break;
 					}
-					r = passes[k].fn(&cand[n], next);
+					int jump = -1;
+
+					r = run_pass(k, &cand[n], next, &jump);
 					if (r == SITE_DONE) {
 						cf_prog_free(&cand[n]);
 						done = true;
@@ -827,7 +912,7 @@ int min_reduce(struct cf_prog *p, min_keep_fn *keep, void *opaque, const struct 
 					}
 					if (r == SITE_SKIP) {
 						cf_prog_free(&cand[n]);
-						next++;
+						next = jump >= 0 ? jump : next + 1;
 						continue;
 					}
 					prog_cleanup(&cand[n]);

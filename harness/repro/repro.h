@@ -36,6 +36,8 @@ enum min_pass {
 	MIN_PASS_OPERAND_CONST,  /* a register operand or a load becomes a constant */
 	MIN_PASS_SHRINK_CONST,   /* an immediate toward 0 / 1 / half */
 	MIN_PASS_SHRINK_STACK,   /* declared stack size down to what is used */
+	MIN_PASS_DROP_TAIL_PROG, /* a tail-call target and the prog array entries that hold it */
+	MIN_PASS_DROP_TAIL_ENTRY, /* one prog array entry emptied */
 	MIN_NPASSES,
 };
 

@@ -689,6 +689,9 @@ static bool all_reg_args(const struct cf_prog *p)
 	for (int i = 0; i < p->nfuncs; i++)
 		if (p->funcs[i].nargs > CF_MAX_REG_ARGS)
 			return false;
+	for (int k = 0; k < p->ntails; k++)
+		if (!all_reg_args(&p->tails[k]))
+			return false;
 	return true;
 }
 
@@ -701,9 +704,21 @@ static bool all_reg_args(const struct cf_prog *p)
  * jit_required ("program requires BPF JIT compiler but it is not
  * available"); a callback's address (BPF_PSEUDO_FUNC) is refused without
  * the JIT (kernel/bpf/fixups.c: "callbacks are not allowed in non-JITed
- * programs"). */
+ * programs"), and so is a frame of more than 496 bytes with a may_goto. */
 static bool needs_jit(const struct cf_prog *p)
 {
+	/* tail calls (docs/kernel-paths.md "Tail calls"): without the JIT a
+	 * program with a tail call and more than one function is refused
+	 * (kernel/bpf/verifier.c "mixing of tail_calls and bpf-to-bpf calls
+	 * is not supported": bpf_allow_tail_call_in_subprogs wants
+	 * jit_requested); the targets load beside the program */
+	for (int k = 0; k < p->ntails; k++)
+		if (needs_jit(&p->tails[k]))
+			return true;
+	if (p->nfuncs > 1)
+		for (int fi = 0; fi < p->nfuncs; fi++)
+			if (cf_func_has_tail_call(&p->funcs[fi]))
+				return true;
 	for (int fi = 0; fi < p->nfuncs; fi++)
 		for (int pc = 0; pc < p->funcs[fi].ninsns; pc++) {
 			const struct bpf_insn *i = &p->funcs[fi].insns[pc];

@@ -1121,6 +1121,46 @@ void vm_req_release(struct vm_req *reqs, int n)
 	}
 }
 
+/* Version 4 (3 of main's tail calls): after the map specs, the tail-call
+ * targets (each with its own BTF and func_info, no line_info, their kfunc
+ * calls resolved like the program's), then the prog array entries they fill
+ * (docs/vm-protocol.md, docs/kernel-paths.md "Tail calls"). */
+static int encode_tails(const struct vm *vm, struct vmp_buf *b, const struct cf_prog *p, struct cf_err *err)
+{
+	uint32_t nslots = 0;
+
+	vmp_put_u32(b, (uint32_t)p->ntails);
+	for (int k = 0; k < p->ntails; k++) {
+		struct cf_raw raw;
+		struct vm_btf btf;
+
+		if (cf_prog_to_raw(&p->tails[k], &raw, err) < 0)
+			return -1;
+		if (vm_btf_build(&raw, false, &btf, err) < 0) {
+			cf_raw_free(&raw);
+			return -1;
+		}
+		resolve_kfuncs(&vm->info, &raw);
+		vmp_put_bytes(b, btf.data, btf.len);
+		vmp_put_bytes(b, raw.insns, (size_t)raw.ninsns * sizeof(*raw.insns));
+		vmp_put_bytes(b, btf.func_info, (size_t)btf.nfunc_info * sizeof(*btf.func_info));
+		vm_btf_free(&btf);
+		cf_raw_free(&raw);
+	}
+	for (int mi = 0; mi < p->nmaps; mi++)
+		for (uint32_t e = 0; e < p->maps[mi].max_entries; e++)
+			nslots += p->maps[mi].tail_slot[e] != 0;
+	vmp_put_u32(b, nslots);
+	for (int mi = 0; mi < p->nmaps; mi++)
+		for (uint32_t e = 0; e < p->maps[mi].max_entries; e++)
+			if (p->maps[mi].tail_slot[e]) {
+				vmp_put_u32(b, (uint32_t)mi);
+				vmp_put_u32(b, e);
+				vmp_put_u32(b, p->maps[mi].tail_slot[e] - 1u);
+			}
+	return 0;
+}
+
 static int encode_load(const struct vm *vm, struct vmp_buf *b, const struct vm_req *r, struct cf_err *err)
 {
 	struct cf_raw raw;
@@ -1162,7 +1202,7 @@ static int encode_load(const struct vm *vm, struct vmp_buf *b, const struct vm_r
 	}
 	vm_btf_free(&btf);
 	cf_raw_free(&raw);
-	return 0;
+	return encode_tails(vm, b, r->prog, err);
 }
 
 static int encode_req(const struct vm *vm, struct vmp_buf *b, const struct vm_req *r, struct cf_err *err)

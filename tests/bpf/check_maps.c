@@ -211,7 +211,7 @@ TEST(asm_maps_parse_print_and_errors)
 	} bad[] = {
 		{ ".map a, array, key=8, value=8, entries=1\n", "an array's key is its u32 index" },
 		{ ".map a, hash, key=4, value=33, entries=1\n", "value size 33 is out of range" },
-		{ ".map a, ringbuf, key=4, value=8, entries=1\n", "a map type (array, hash)" },
+		{ ".map a, ringbuf, key=4, value=8, entries=1\n", "a map type (array, hash, prog_array)" },
 		{ ".map a, hash, key=4, value=8, entries=1\n.map a, hash, key=4, value=8, entries=1\n",
 		  "declared twice" },
 		{ ".func main\n    r1 = map[nope] ll\n    exit\n", "unknown map 'nope'" },

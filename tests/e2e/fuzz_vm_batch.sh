@@ -6,7 +6,9 @@
 # The corpus: 20 seeds and one input that generates a program Debian's
 # 7.2.13 kernels refuse with "No program to jit" (bpf_loop with 0
 # iterations, VERIFIER-known-loop-zero-no-jit, docs/kernel-bugs/;
-# tests/e2e/data/vm_known_bug.input). With CALLFUZZ_VM_BATCH=8,
+# tests/e2e/data/vm_known_bug.input: since the merge of the string helpers
+# and tail calls, an input of a 60 s fuzz/run on x86_64; a seed with those
+# bytes would stay out of the corpus). With CALLFUZZ_VM_BATCH=8,
 # `fuzz-diff -runs=0` runs the corpus: two full batches (the first in
 # flight while the second fills: fuzz/diff.c, "Batches") and the rest at
 # exit (atexit). Then:
@@ -53,8 +55,12 @@ make -s -j"$(nproc)" BUILD=build-fuzz CC=clang FUZZ=1 SAN= build-fuzz/fuzz-diff 
 tmp=$(mktemp -d /tmp/callfuzz-e2e-vmbatch.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/corpus"
-for f in $(ls seeds/corpus | head -n 20); do cp "seeds/corpus/$f" "$tmp/corpus/"; done
 culprit=tests/e2e/data/vm_known_bug.input
+# (a seed with the culprit's bytes stays out (none of the first 20 now):
+# one input makes the bug)
+for f in $(ls seeds/corpus | head -n 20); do
+	cmp -s "seeds/corpus/$f" "$culprit" || cp "seeds/corpus/$f" "$tmp/corpus/"
+done
 bug=loop-zero-no-jit
 pattern=$(sed -n 's/^pattern = //p' docs/kernel-bugs/$bug/known.conf)
 [ -n "$pattern" ] || fail "no pattern in docs/kernel-bugs/$bug/known.conf"

@@ -58,7 +58,7 @@ $cc -std=gnu11 -O0 -iquote . -c tests/e2e/vm_check_dump.c -o "$tmp/obj/dump.o" &
 $cc -std=gnu11 -O0 -iquote . -c tests/test_main.c -o "$tmp/obj/main.o" &&
 build_dumper checkdump -Dcf_check=dump_cf_check tests/bpf/check_*.c &&
 build_dumper interpdump -Dinterp_run=dump_interp_run tests/interp/selftests_stack_arg.c \
-	tests/interp/stack_args.c tests/interp/calls.c tests/interp/util.c ||
+	tests/interp/stack_args.c tests/interp/calls.c tests/interp/tail_calls.c tests/interp/util.c ||
 	{ echo "FAIL: cannot build the dumpers"; exit 1; }
 VM_CHECK_DUMP_DIR=$tmp/check "$tmp/checkdump" >"$tmp/check.log" 2>&1
 VM_INTERP_DUMP_DIR=$tmp/interp "$tmp/interpdump" >"$tmp/interp.log" 2>&1
@@ -111,6 +111,7 @@ KNOWN=(
 	"|(project rule)|$rule"
 	"|beyond the|$declared"
 	"|combined stack size of|$declared"
+	"|call stack of previous frames is|$declared"
 	"|invalid bpf_context access|ctx: the checker bounds ctx to its 256 bytes, a SYSCALL program may touch any offset below 64 KiB"
 	"|unknown opcode e5|checker gap: may_goto (BPF_JMP|BPF_JCOND, 0xe5), accepted by 7.2"
 	"|frames is too deep|checker stale: 7.2 has MAX_CALL_FRAMES 16 (include/linux/bpf_verifier.h), the checker 8"

@@ -278,14 +278,16 @@ TEST(gen_vm_profile_calls_strings_and_the_iterator)
 	struct gen_opts go;
 	uint8_t buf[4096];
 	int strncmp_sa = 0, snprintf_sa = 0, iter_sa = 0, iter_loops = 0, raw_tp_calls = 0, str_args = 0;
-	int kfuncs_without = 0, string_maps_without = 0;
+	int kfuncs_without = 0, string_maps_without = 0, with_tails = 0;
 
 	gen_opts_default(&go);
 	go.profile = GEN_PROFILE_KERNEL;
 	go.kernel_paths = go.maps = go.raw_tp = go.kfuncs = true;
 	go.max_frames = CF_MAX_FRAMES;
 	go.max_funcs = GEN_VM_MAX_FUNCS;
-	for (int i = 0; i < 600; i++) {
+	/* 1000: a tail-call program (one in four) keeps to 5 arguments, so
+	 * fewer functions have stack arguments than before tail calls */
+	for (int i = 0; i < 1000; i++) {
 		uint64_t seed = 0x57a10000ull + (uint64_t)i;
 		size_t len = gen_test_bytes(&seed, buf, sizeof(buf));
 		struct cf_prog p;
@@ -321,6 +323,25 @@ TEST(gen_vm_profile_calls_strings_and_the_iterator)
 			}
 			raw_tp_calls += any && p.prog_type == CF_PROG_RAW_TP;
 		}
+		/* a program with tail-call targets and a string helper or an
+		 * iterator in it or in a target: both features at once */
+		for (int k = -1; p.ntails && k < p.ntails; k++) {
+			const struct cf_prog *q = k < 0 ? &p : &p.tails[k];
+			bool hit = false;
+
+			for (int fi = 0; fi < q->nfuncs && !hit; fi++)
+				for (int pc = 0; pc < q->funcs[fi].ninsns && !hit; pc++) {
+					const struct bpf_insn *in = &q->funcs[fi].insns[pc];
+
+					hit = in->code == (BPF_JMP | BPF_CALL) && !cf_insn_is_pseudo_call(in) &&
+					      (in->src_reg == BPF_PSEUDO_KFUNC_CALL || in->imm == CF_KHELPER_STRNCMP ||
+					       in->imm == CF_KHELPER_SNPRINTF);
+				}
+			if (hit) {
+				with_tails++;
+				break;
+			}
+		}
 		cf_prog_free(&p);
 		plain.kfuncs = false;
 		REQUIRE(gen_program(buf, len, &plain, &p, &err) == 0);
@@ -340,6 +361,8 @@ TEST(gen_vm_profile_calls_strings_and_the_iterator)
 		  "in functions with stack arguments: strncmp %d, snprintf %d, iterators %d; iterator loops %d; "
 		  "raw tracepoint functions calling them %d; string maps with an 's' %d",
 		  strncmp_sa, snprintf_sa, iter_sa, iter_loops, raw_tp_calls, str_args);
+	CHECK_MSG(with_tails > 20, "programs with tail-call targets and string helpers or iterators: %d",
+		  with_tails);
 	CHECK_EQ(kfuncs_without, 0);
 	CHECK_EQ(string_maps_without, 0);
 }

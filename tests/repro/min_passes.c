@@ -419,3 +419,84 @@ TEST(min_drops_unused_stack_args_and_renumbers_the_rest)
 	CHECK(st.kept_by_pass[MIN_PASS_DROP_STACK_ARG] >= 3);
 	cf_prog_free(&p);
 }
+
+/* fake signature: "the run takes 33 tail calls" (what a JIT that allows one
+ * too many would change) */
+static bool keep_33_tail_calls(void *opaque, const struct cf_prog *p)
+{
+	static struct interp_result ir;
+
+	(void)opaque;
+	interp_run(p, NULL, NULL, NULL, &ir);
+	return ir.status == INTERP_OK && ir.tail_calls == CF_MAX_TAIL_CALL_CNT;
+}
+
+/* docs/kernel-paths.md "Tail calls": the passes work inside the targets
+ * too, drop the targets and prog array entries the signature does not
+ * need, and a target no entry holds goes with them. */
+TEST(min_shrinks_tail_call_targets)
+{
+	static const char text[] =
+		".map m0, array, key=4, value=8, entries=1\n"
+		".map jt, prog_array, entries=4\n"
+		"\n"
+		".func main, 1, stack=8\n"
+		"    *(u64 *)(r10 - 8) = r1\n"
+		"    r6 = 3\n"
+		"    r6 *= 7\n"
+		"    r1 = *(u64 *)(r10 - 8)\n"
+		"    r2 = map[jt] ll\n"
+		"    r3 = 2\n"
+		"    call bpf_tail_call\n"
+		"    r0 = r6\n"
+		"    exit\n"
+		"\n"
+		".prog jt[0]\n"
+		".func t0\n"
+		"    r0 = 5\n"
+		"    exit\n"
+		"\n"
+		".prog jt[2], jt[3]\n"
+		".func t1\n"
+		"    r6 = r1\n"
+		"    r7 = 11\n"
+		"    r7 += 4\n"
+		"    call t1f\n"
+		"    r1 = r6\n"
+		"    r2 = map[jt] ll\n"
+		"    r3 = 2\n"
+		"    call bpf_tail_call\n"
+		"    r0 = r7\n"
+		"    exit\n"
+		"\n"
+		".func t1f\n"
+		"    r0 = 1\n"
+		"    exit\n";
+	struct cf_prog p;
+	struct min_opts o;
+	struct min_stats st;
+	struct cf_err err;
+
+	REQUIRE(parse(text, &p));
+	min_opts_default(&o);
+	o.check.maps = o.check.kernel_paths = true;
+	o.check.model_callees = false;
+	REQUIRE(keep_33_tail_calls(NULL, &p));
+	REQUIRE_MSG(min_reduce(&p, keep_33_tail_calls, NULL, &o, &st, &err) == 0, "%s", err.msg);
+	CHECK(keep_33_tail_calls(NULL, &p));
+	/* t0 and jt[3] are not needed; t1 keeps its own tail call only */
+	REQUIRE(p.ntails == 1);
+	CHECK_EQ(p.maps[1].tail_slot[2], 1);
+	CHECK_EQ(p.maps[1].tail_slot[0], 0);
+	CHECK_EQ(p.maps[1].tail_slot[3], 0);
+	CHECK_EQ(p.tails[0].nfuncs, 1);
+	CHECK(p.tails[0].funcs[0].ninsns <= 6); /* ld_imm64, r3, call, r0, exit */
+	CHECK(st.kept_by_pass[MIN_PASS_DROP_TAIL_PROG] + st.kept_by_pass[MIN_PASS_DROP_TAIL_ENTRY] >= 2);
+	{
+		char *t = cf_asm_print(&p);
+
+		CHECK_MSG(p.funcs[0].ninsns <= 6, "%s", t);
+		free(t);
+	}
+	cf_prog_free(&p);
+}

@@ -179,7 +179,7 @@ TEST(vm_local_agent_hello_names_the_kernel)
 	if (!vm)
 		SKIP("%s", why);
 	uname(&u);
-	CHECK_EQ(vm_get_info(vm)->proto_version, 3); /* 3: read-only maps, kfunc ids */
+	CHECK_EQ(vm_get_info(vm)->proto_version, 4); /* 4: read-only maps, kfunc ids and tail-call targets */
 	CHECK_STR(vm_get_info(vm)->release, u.release);
 	CHECK_STR(vm_get_info(vm)->machine, "x86_64");
 	CHECK_EQ(vm_get_info(vm)->boots, 1);
