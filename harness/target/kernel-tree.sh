@@ -149,7 +149,7 @@ kpatch=$root/harness/target/kernel-kcov.patch
 # the kcov patch counts by its content only, so that the key does not depend
 # on the checkout it was built from
 key=$( { echo "$src $arch"; cat "${frags[@]}"; for p in "${patches[@]}"; do echo "$p"; cat "$p"; done
-	[ $kcov = 1 ] && cat "$kpatch"; } | sha1sum | cut -c1-12)
+	if [ $kcov = 1 ]; then cat "$kpatch"; fi; } | sha1sum | cut -c1-12)
 [ $kcov = 1 ] && patches+=("$kpatch")
 
 # A scratch copy given as SRC (build/kernel-tree/src-KEY, made by --patch)
