@@ -17,7 +17,7 @@
 #                  same arch and flavour (the base; built first when missing),
 #                  and make runs with the copy mounted over the base's source
 #                  path in a private mount namespace (unshare -m: root), so
-#                  only the patched files and the link are redone (~1 min).
+#                  only the patched files and the link are redone (1-2 min).
 #                  Where that mount is not allowed: a full build, with a note.
 #   --no-base-build  with --patch: exit 3 instead of building from nothing
 #                  (no base build yet, or no private mount)
