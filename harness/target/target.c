@@ -687,19 +687,31 @@ static bool all_reg_args(const struct cf_prog *p)
  * jit_required ("program requires BPF JIT compiler but it is not
  * available"); a callback's address (BPF_PSEUDO_FUNC) is refused without
  * the JIT (kernel/bpf/fixups.c: "callbacks are not allowed in non-JITed
- * programs"). */
+ * programs"); and a function with may_goto whose frame, with the 16 bytes
+ * of the timed may_goto's count and timestamp, passes 512: bpf_do_misc_fixups
+ * adds them after check_max_stack_depth and refuses only a program that is
+ * not JITed ("stack size %d(extra %d) is too large"). The declared frame is
+ * at least the kernel's stack_depth (its deepest access), so a program the
+ * interpreter would take may lose that voice, but no false mismatch is made. */
+#define TIMED_MAY_GOTO_EXTRA 16
+
 static bool needs_jit(const struct cf_prog *p)
 {
-	for (int fi = 0; fi < p->nfuncs; fi++)
-		for (int pc = 0; pc < p->funcs[fi].ninsns; pc++) {
-			const struct bpf_insn *i = &p->funcs[fi].insns[pc];
+	for (int fi = 0; fi < p->nfuncs; fi++) {
+		const struct cf_func *f = &p->funcs[fi];
+
+		for (int pc = 0; pc < f->ninsns; pc++) {
+			const struct bpf_insn *i = &f->insns[pc];
 
 			if (cf_insn_is_pseudo_func(i))
 				return true;
 			if (i->code == (BPF_JMP | BPF_CALL) && i->src_reg == 0 &&
 			    i->imm == CF_KHELPER_GET_SMP_PROCESSOR_ID)
 				return true;
+			if (cf_insn_is_may_goto(i) && f->stack_size + TIMED_MAY_GOTO_EXTRA > CF_STACK_MAX)
+				return true;
 		}
+	}
 	return false;
 }
 
