@@ -58,7 +58,7 @@ checking=0
 no_base=0
 src=
 
-usage() { sed -n '2,48p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 say() { echo "kernel-tree: $*" >&2; }
 die() { say "$*"; exit 2; }
 
