@@ -503,9 +503,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sigemptyset(&sa.sa_mask);
 			sigint_set = sigaction(SIGINT, &sa, &engine_sigint) == 0;
 		}
+		/* a SIGINT that came between two inputs is passed on after
+		 * this one: libFuzzer has counted it already (it counts a unit
+		 * before its call), so it must reach the guest too */
 		in_input = 1;
-		if (interrupted)
-			pass_on_sigint();
 		if (loop_queue_input(the_loop, data, size, &out) != LOOP_QUEUED) {
 			/* a generator bug aborts on this input: what waits goes
 			 * first (the flush frees the loop's program texts) */

@@ -12,7 +12,15 @@
 #   --patch FILE   build a scratch copy of SRC with FILE applied (patch -p1;
 #                  repeatable). The copy is hard-linked (build/kernel-tree/
 #                  src-<hash>), patched files are real copies, so SRC is
-#                  never modified.
+#                  never modified. Incremental: the build directory starts
+#                  as a copy (cp -a, once) of the plain build of SRC for the
+#                  same arch and flavour (the base; built first when missing),
+#                  and make runs with the copy mounted over the base's source
+#                  path in a private mount namespace (unshare -m: root), so
+#                  only the patched files and the link are redone (1-2 min).
+#                  Where that mount is not allowed: a full build, with a note.
+#   --no-base-build  with --patch: exit 3 instead of building from nothing
+#                  (no base build yet, or no private mount)
 #   --out DIR      build directory (default build/kernel-tree/<hash of SRC
 #                  path, arch, fragment, patches>)
 #   -j N           make jobs (default 2: the machine is shared)
@@ -35,7 +43,7 @@
 # ~15 s after a change to arch/arm64/net/bpf_jit_comp.c.
 # Needs: make gcc flex bison bc libelf-dev libssl-dev, and for arm64 on an
 # x86 host gcc-aarch64-linux-gnu. Exit 0 built, 1 build failed, 2 usage or
-# missing tools.
+# missing tools, 3 --no-base-build and nothing to start from.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -47,9 +55,10 @@ jobs=2
 fetch_only=0
 kcov=0
 checking=0
+no_base=0
 src=
 
-usage() { sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 say() { echo "kernel-tree: $*" >&2; }
 die() { say "$*"; exit 2; }
 
@@ -63,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--fetch-only) fetch_only=1; shift ;;
 	--kcov) kcov=1; shift ;;
 	--checking) checking=1; shift ;;
+	--no-base-build) no_base=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	-*) usage >&2; exit 2 ;;
 	*) [ -z "$src" ] || { usage >&2; exit 2; }; src=$1; shift ;;
@@ -138,7 +148,9 @@ if [ "$src" = debian ]; then
 	[ $fetch_only = 1 ] && { echo "$src"; exit 0; }
 fi
 [ -f "$src/Makefile" ] && [ -d "$src/kernel/bpf" ] || die "$src is not a kernel source tree"
-src=$(cd "$src" && pwd)
+# the physical path: kbuild names the source by its realpath in every command
+# line, and a tree reached through a symlink is the same tree (same key)
+src=$(cd "$src" && pwd -P)
 [ -f "$src/.config" ] && die "$src has a .config (an in-tree build): run 'make mrproper' there, O= builds need a clean tree"
 
 frag=$root/harness/target/kernel-fragment.config
@@ -146,16 +158,90 @@ frags=("$frag")
 kpatch=$root/harness/target/kernel-kcov.patch
 [ $kcov = 1 ] && frags+=("$root/harness/target/kernel-kcov.config")
 [ $checking = 1 ] && frags+=("$root/harness/target/kernel-checking.config")
+flavour=()
+[ $kcov = 1 ] && flavour+=(--kcov)
+[ $checking = 1 ] && flavour+=(--checking)
 # the kcov patch counts by its content only, so that the key does not depend
 # on the checkout it was built from
-key=$( { echo "$src $arch"; cat "${frags[@]}"; for p in "${patches[@]}"; do echo "$p"; cat "$p"; done
-	[ $kcov = 1 ] && cat "$kpatch"; } | sha1sum | cut -c1-12)
+key_of() { # PATCH...: the build key of SRC, arch, flavour and these patches
+	{ echo "$src $arch"; cat "${frags[@]}"; for p in "$@"; do echo "$p"; cat "$p"; done
+		if [ $kcov = 1 ]; then cat "$kpatch"; fi; } | sha1sum | cut -c1-12
+}
+key=$(key_of ${patches[@]+"${patches[@]}"})
+user_patches=${#patches[@]}
 [ $kcov = 1 ] && patches+=("$kpatch")
 
+# the source tree a build directory was configured from: kbuild writes it
+# into O/Makefile ("include SRC/Makefile") at every make
+build_src() { sed -n 's|^include \(/.*\)/Makefile$|\1|p' "$1/Makefile" 2>/dev/null | head -n 1; }
+# one build at a time in a directory (helpers share build/kernel-tree)
+lock_dir() { # FD DIR
+	command -v flock >/dev/null || return 0
+	eval "exec $1>\"\$2.lock\""
+	flock -n "$1" || { say "waiting for another build in $2"; flock "$1"; }
+}
+
+# A patched tree is built incrementally from the plain build of the same
+# SRC, arch and flavour (the base): its build directory is copied (cp -a,
+# once) and make runs with the patched scratch copy mounted over the
+# base's source path in a private mount namespace (unshare -m), so that
+# kbuild's command lines do not change and only the patched files and the
+# link are redone. `mount_over` is that path; empty: a plain make. The
+# patched build directory is mounted over the base's (`out_over`) as well:
+# the tools kbuild builds first (objtool on x86-64) record their output
+# directory's path, and a new objtool would make every object again.
+mount_over=
+out_over=
+can_mount() { # why not, on stdout, when a private bind mount is not allowed
+	local err
+	err=$(unshare -m sh -c 'mount --bind "$1" "$1"' sh "$src" 2>&1) && return 0
+	echo "${err:-unshare -m failed}" | head -n 1
+	return 1
+}
+no_mount=
+if [ $user_patches -gt 0 ] || { [ -f "$src/.callfuzz-patched" ] && [ -s "$src/.callfuzz-patched" ]; }; then
+	if ! command -v unshare >/dev/null; then
+		no_mount="no unshare (util-linux)"
+	elif [ -n "${CALLFUZZ_KT_NO_MOUNT:-}" ]; then
+		no_mount="CALLFUZZ_KT_NO_MOUNT is set"
+	elif ! why=$(can_mount); then
+		no_mount="$why"
+	fi
+fi
+
 # A scratch copy given as SRC (build/kernel-tree/src-KEY, made by --patch)
-# builds in the same directory as the --patch run did: incrementally.
+# builds in the same directory as the --patch run did: incrementally (over
+# the base's source path that .callfuzz-patched names, when it names one).
 if [ ${#patches[@]} = 0 ] && [ -f "$src/.callfuzz-patched" ]; then
 	case "$(basename "$src")" in src-*) key=${src##*/src-} ;; esac
+	over=$(sed -n 1p "$src/.callfuzz-patched")
+	if [ -n "$over" ]; then
+		if [ -n "$no_mount" ]; then
+			say "cannot mount $src over $over ($no_mount): kbuild sees another source path, a full rebuild"
+		else
+			mount_over=$over
+			out_over=$(sed -n 2p "$src/.callfuzz-patched")
+		fi
+	fi
+fi
+
+# ---- the base build a patched one starts from -----------------------------
+if [ $user_patches -gt 0 ]; then
+	base_out=$root/build/kernel-tree/$arch-$(key_of)
+	if [ -n "$no_mount" ]; then
+		[ $no_base = 1 ] && { say "cannot build incrementally: no private mount ($no_mount), and --no-base-build"; exit 3; }
+		say "no private mount ($no_mount): a full build of the patched tree, not one from $base_out"
+	else
+		if ! [ -f "$base_out/$image" ] || ! cat "${frags[@]}" | cmp -s - "$base_out/.callfuzz-fragment"; then
+			[ $no_base = 1 ] && { say "no base build in $base_out (--no-base-build)"; exit 3; }
+			say "no base build of $src ($arch${flavour[*]:+ ${flavour[*]}}) in $base_out: building it first (once), then the patched one from it"
+			"$0" --arch "$arch" ${flavour[@]+"${flavour[@]}"} -j "$jobs" "$src" >&2 ||
+				{ say "the base build failed"; exit 1; }
+		fi
+		mount_over=$(build_src "$base_out")
+		[ -d "$mount_over" ] || die "$base_out/Makefile names no source tree"
+		out_over=$(cd "$base_out" && pwd -P)
+	fi
 fi
 
 # ---- scratch copy with patches ------------------------------------------
@@ -175,13 +261,40 @@ if [ ${#patches[@]} -gt 0 ]; then
 		done
 		touch "$scratch/.callfuzz-patched"
 	fi
+	# the path it is mounted over, for `kernel-tree.sh SCRATCH` (an edit of
+	# the copy rebuilt in the same directory, the same way)
+	[ -z "$mount_over" ] || printf '%s\n%s\n' "$mount_over" "$out_over" >"$scratch/.callfuzz-patched"
 	src=$scratch
 fi
 
 out=${out:-$root/build/kernel-tree/$arch-$key}
 mkdir -p "$out"
-out=$(cd "$out" && pwd)
-mk=(make -C "$src" O="$out" ARCH=$karch ${cross:+CROSS_COMPILE=$cross} -j"$jobs")
+out=$(cd "$out" && pwd -P)
+lock_dir 9 "$out"
+
+# seed the patched build directory from the base, once: again when it was
+# built from another source path (a full build of before, or another base)
+if [ $user_patches -gt 0 ] && [ -n "$mount_over" ] && [ "$(build_src "$out")" != "$mount_over" ]; then
+	[ -z "$(ls -A "$out")" ] || [ -n "$(build_src "$out")" ] ||
+		die "$out is neither empty nor a kernel build directory: not replacing it"
+	lock_dir 8 "$base_out"
+	say "seeding $out from the base build $base_out (cp -a, once)"
+	rm -rf "$out"
+	cp -a "$base_out" "$out"
+	exec 8>&-
+fi
+
+if [ -n "$mount_over" ]; then
+	# without a base directory to stand for (an edited scratch copy of
+	# before), the build directory stands for itself
+	[ -n "$out_over" ] && [ -d "$out_over" ] || out_over=$out
+	say "building $src mounted over $mount_over, $out mounted over $out_over (private mount namespace): kbuild's command lines stay the base's"
+	mk=(unshare -m sh -c 'mount --bind "$0" "$1" && mount --bind "$2" "$3" && shift 3 && exec "$@"'
+		"$src" "$mount_over" "$out" "$out_over"
+		make -C "$mount_over" O="$out_over" ARCH=$karch ${cross:+CROSS_COMPILE=$cross} -j"$jobs")
+else
+	mk=(make -C "$src" O="$out" ARCH=$karch ${cross:+CROSS_COMPILE=$cross} -j"$jobs")
+fi
 
 # ---- config: only when the fragment changed -------------------------------
 if [ ! -f "$out/.config" ] || ! cat "${frags[@]}" | cmp -s - "$out/.callfuzz-fragment"; then
