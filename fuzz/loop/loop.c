@@ -648,17 +648,10 @@ int loop_flush(struct loop *l, struct loop_outcome *out)
 	int m = loop_queued(l);
 	char msg[sizeof(out->msg)];
 
-	if (l->flying) {
-		for (int j = 0; j < m; j++) {
-			outcome_reset(&out[j]);
-			out[j].verdict = LOOP_ERROR;
-			snprintf(out[j].msg, sizeof(out[j].msg), "loop_flush: a batch is in flight (loop_receive)");
-		}
-		return m;
-	}
 	free_texts(l);
 	if (!m)
 		return 0;
+	/* refused with a batch in flight: the queue stays */
 	if (loop_send(l, msg, sizeof(msg)) < 0) {
 		for (int j = 0; j < m; j++) {
 			outcome_reset(&out[j]);
