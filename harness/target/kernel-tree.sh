@@ -36,6 +36,12 @@
 #                  on top of the fragment (KASAN, UBSAN, lockdep, DEBUG_LIST,
 #                  soft-lockup and hung-task detectors), whose reports become
 #                  REPORT-* findings; its own key and build directory
+#   --btf          a kernel with vmlinux BTF: harness/target/kernel-btf.config
+#                  (DEBUG_INFO, DEBUG_INFO_BTF, SYSFS for /sys/kernel/btf/
+#                  vmlinux), so that it registers kfuncs and the agent finds
+#                  the bpf_iter_num_* ids; needs pahole >= 1.22 (dwarves).
+#                  About twice the plain build's time (-g everywhere, pahole
+#                  at the link); combines with --kcov and --checking
 #
 # Config: tinyconfig + harness/target/kernel-fragment.config (merge_config.sh -m)
 # + olddefconfig, redone only when the fragment changes. Then `make Image`
@@ -55,6 +61,7 @@ jobs=2
 fetch_only=0
 kcov=0
 checking=0
+btf=0
 no_base=0
 src=
 
@@ -72,6 +79,7 @@ while [ $# -gt 0 ]; do
 	--fetch-only) fetch_only=1; shift ;;
 	--kcov) kcov=1; shift ;;
 	--checking) checking=1; shift ;;
+	--btf) btf=1; shift ;;
 	--no-base-build) no_base=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	-*) usage >&2; exit 2 ;;
@@ -103,6 +111,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 		esac
 	done
 	die "missing ${missing[*]}: apt-get install ${pk[*]} libelf-dev libssl-dev"
+fi
+if [ $btf = 1 ]; then
+	command -v pahole >/dev/null || die "--btf needs pahole (>= 1.22): apt-get install dwarves"
 fi
 
 # ---- Debian's linux-source-7.2 (apt through harness/target/private-apt.sh) ----
@@ -158,9 +169,11 @@ frags=("$frag")
 kpatch=$root/harness/target/kernel-kcov.patch
 [ $kcov = 1 ] && frags+=("$root/harness/target/kernel-kcov.config")
 [ $checking = 1 ] && frags+=("$root/harness/target/kernel-checking.config")
+[ $btf = 1 ] && frags+=("$root/harness/target/kernel-btf.config")
 flavour=()
 [ $kcov = 1 ] && flavour+=(--kcov)
 [ $checking = 1 ] && flavour+=(--checking)
+[ $btf = 1 ] && flavour+=(--btf)
 # the kcov patch counts by its content only, so that the key does not depend
 # on the checkout it was built from
 key_of() { # PATCH...: the build key of SRC, arch, flavour and these patches
