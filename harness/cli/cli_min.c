@@ -205,7 +205,7 @@ static char *selftest_text(const struct cf_prog *p, const struct target_case *c,
 	size_t len = 0, blen = 0;
 	FILE *f = open_memstream(&text, &len), *bf = NULL;
 	struct selftest_opts o = { .name = "callfuzz_repro", .comment = comment, .retval = c->ir.r0,
-				   .kernel = kernel, .ctx_in = c->ctx_in, .ctx_out = c->ir.ctx,
+				   .kernel = kernel, .ctx_in = c->ctx_in, .ctx_out = c->ir.ctx, .maps_out = &c->ir.maps,
 				   .btf_object = "btf__selftest.bpf.o" };
 	struct cf_err err;
 	int rc;

@@ -170,6 +170,7 @@ static int cmd_selftest(int argc, char **argv)
 		if (!retval_arg)
 			o.retval = ir->r0;
 		o.ctx_out = ir->ctx;
+		o.maps_out = &ir->maps;
 	}
 
 	if (o.kernel && selftest_needs_btf_companion(&prog)) {

@@ -142,6 +142,7 @@ struct selftest_opts {
 	/* kernel flavour only: */
 	const uint8_t *ctx_in;  /* the CF_CTX_SIZE bytes the finding ran on (NULL: zeros) */
 	const uint8_t *ctx_out; /* the interpreter's ctx after the run, or NULL */
+	const struct cf_map_dump *maps_out; /* the interpreter's maps after the run, or NULL */
 	FILE *btf_out;          /* the btf__ companion file, when one is needed */
 	const char *btf_object; /* its object as __btf_func_path names it; NULL: "btf__NAME.bpf.o" */
 };

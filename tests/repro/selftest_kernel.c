@@ -354,21 +354,245 @@ TEST(selftest_kernel_compiles_with_clang19_both_sides_of_the_guard)
 	}
 }
 
-/* Programs the export cannot write yet say so instead of writing a test
- * that would not load: maps (no map definitions written) and raw
- * tracepoints (SYSCALL sections only). */
-TEST(selftest_kernel_refuses_maps_and_raw_tracepoints)
+/* Maps as upstream's verifier_*.c write them (verifier_array_access.c:
+ * a map in SEC(".maps"), `r1 = %[map_hash_48b] ll` with
+ * __imm_addr(map_hash_48b)); a map whose value the program addresses is a
+ * global variable in a section of its own, which libbpf makes a one-entry
+ * array and loads as BPF_PSEUDO_MAP_VALUE with the addend as offset. The
+ * expected text is written by hand, not copied from the writer. */
+static const char map_prog[] = ".map hm, hash, key=8, value=16, entries=2\n"
+			       ".map obs, array, key=4, value=8, entries=1\n"
+			       ".func main\n"
+			       "    r1 = 0\n"
+			       "    *(u64 *)(r10 - 8) = r1\n"
+			       "    r2 = r10\n"
+			       "    r2 += -8\n"
+			       "    r1 = map[hm] ll\n"
+			       "    call bpf_map_lookup_elem\n"
+			       "    r1 = map[obs][0]+4 ll\n"
+			       "    r0 = 7\n"
+			       "    exit\n";
+
+TEST(selftest_kernel_maps_like_upstream)
+{
+	struct selftest_opts o = { .name = "t", .comment = "maps", .retval = 7 };
+	struct written w;
+
+	write_kernel(map_prog, &o, false, &w);
+	REQUIRE_MSG(w.rc == 0, "%s", w.err.msg);
+	CHECK_CONTAINS(w.text, "struct {\n"
+			       "\t__uint(type, BPF_MAP_TYPE_HASH);\n"
+			       "\t__uint(max_entries, 2);\n"
+			       "\t__uint(key_size, 8);\n"
+			       "\t__uint(value_size, 16);\n"
+			       "} hm SEC(\".maps\");\n");
+	CHECK_CONTAINS(w.text, "unsigned char obs[8] SEC(\".data.obs\");\n");
+	CHECK_CONTAINS(w.text, "SEC(\"syscall\")\n"
+			       "__description(\"callfuzz: maps\")\n"
+			       "__success __retval(7)\n"
+			       "__naked void t(void)\n"
+			       "{\n"
+			       "\tasm volatile (\n"
+			       "\t\"r1 = 0;\"\n"
+			       "\t\"*(u64 *)(r10 - 8) = r1;\"\n"
+			       "\t\"r2 = r10;\"\n"
+			       "\t\"r2 += -8;\"\n"
+			       "\t\"r1 = %[hm] ll;\"\n"
+			       "\t\"call 1;\"\t/* bpf_map_lookup_elem */\n"
+			       "\t\"r1 = %[obs] + 4 ll;\"\n"
+			       "\t\"r0 = 7;\"\n"
+			       "\t\"exit;\"\n"
+			       "\t: : __imm_addr(hm), __imm_addr(obs) : __clobber_all);\n"
+			       "}\n");
+	/* the maps are defined before the function that names them */
+	CHECK(strstr(w.text, "} hm SEC(") < strstr(w.text, "__naked void t(void)"));
+	CHECK(!strstr(w.text, "map["));
+	written_free(&w);
+}
+
+/* A read-only map with contents: libbpf creates a .rodata section's map
+ * with BPF_F_RDONLY_PROG, sets its value and freezes it before the load,
+ * what the vm target does with `rdonly=`. A name BPF assembly would read
+ * as something else (`r3 = s ll` does not assemble) gets a prefix. A raw
+ * tracepoint is SEC("raw_tp") and cannot be run by test_loader. */
+TEST(selftest_kernel_rodata_map_and_raw_tracepoint)
+{
+	static const char src[] = ".type raw_tracepoint\n"
+				  ".map s, array, key=4, value=16, entries=1, rdonly=25640000616263\n"
+				  ".func main\n"
+				  "    r6 = *(u64 *)(r1 + 8)\n"
+				  "    *(u64 *)(r10 - 8) = r6\n"
+				  "    r1 = r10\n"
+				  "    r1 += -8\n"
+				  "    r2 = 3\n"
+				  "    r3 = map[s][0]+4 ll\n"
+				  "    call bpf_strncmp\n"
+				  "    exit\n";
+	uint8_t ctx_in[CF_CTX_SIZE] = { 0 };
+	struct selftest_opts o = { .name = "t", .comment = "rt", .retval = 0, .ctx_in = ctx_in };
+	struct written w;
+
+	ctx_in[8] = 0x61;
+	write_kernel(src, &o, false, &w);
+	REQUIRE_MSG(w.rc == 0, "%s", w.err.msg);
+	CHECK_CONTAINS(w.text, "const volatile unsigned char map_s[16] SEC(\".rodata.map_s\") = {\n"
+			       "\t0x25, 0x64, 0x00, 0x00, 0x61, 0x62, 0x63,\n"
+			       "};\n");
+	CHECK_CONTAINS(w.text, "SEC(\"raw_tp\")\n__description(\"callfuzz: rt\")\n"
+			       "__success\t/* no __retval: see the LIMITATION above */\n__naked void t(void)\n");
+	CHECK_CONTAINS(w.text, "\t\"r3 = %[map_s] + 4 ll;\"\n\t\"call 182;\"\t/* bpf_strncmp */\n");
+	CHECK_CONTAINS(w.text, ": : __imm_addr(map_s) : __clobber_all);");
+	CHECK_CONTAINS(w.text, "bpf_prog_test_run_raw_tp");
+	/* the fragment: 12 u64 arguments, nothing copied back */
+	CHECK_CONTAINS(w.text, "__u8 ctx[96] = {\n");
+	CHECK_CONTAINS(w.text, "0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x61,\n");
+	CHECK(!strstr(w.text, "copies\n * the ctx back"));
+	CHECK(!strstr(w.text, "SEC(\"syscall\")"));
+	CHECK_EQ(count(w.text, "/*"), count(w.text, "*/"));
+	written_free(&w);
+}
+
+/* Tail calls as upstream's verifier_tailcall_jit.c writes its jmp_table:
+ * the prog array filled by its static initializer, each target a program
+ * of its own that test_loader loads with the test (__auxiliary). */
+TEST(selftest_kernel_prog_array_and_tail_call_target)
+{
+	static const char src[] = ".map jt, prog_array, entries=2\n"
+				  ".func main\n"
+				  "    r2 = map[jt] ll\n"
+				  "    r3 = 1\n"
+				  "    call bpf_tail_call\n"
+				  "    r0 = 7\n"
+				  "    exit\n"
+				  ".prog jt[1]\n"
+				  ".func t0\n"
+				  "    call g\n"
+				  "    exit\n"
+				  ".func g\n"
+				  "    r0 = 42\n"
+				  "    exit\n";
+	struct selftest_opts o = { .name = "t", .comment = "tail", .retval = 42 };
+	struct written w;
+
+	write_kernel(src, &o, false, &w);
+	REQUIRE_MSG(w.rc == 0, "%s", w.err.msg);
+	CHECK_CONTAINS(w.text, "__naked void t_t0(void);\n");
+	CHECK_CONTAINS(w.text, "struct {\n"
+			       "\t__uint(type, BPF_MAP_TYPE_PROG_ARRAY);\n"
+			       "\t__uint(max_entries, 2);\n"
+			       "\t__uint(key_size, sizeof(__u32));\n"
+			       "\t__array(values, void (void));\n"
+			       "} jt SEC(\".maps\") = {\n"
+			       "\t.values = {\n"
+			       "\t\t[1] = (void *)&t_t0,\n"
+			       "\t},\n"
+			       "};\n");
+	/* the target's subprogram carries its entry's name */
+	CHECK_CONTAINS(w.text, "static long t_t0_g(void)\n");
+	CHECK_CONTAINS(w.text, "SEC(\"syscall\")\n__auxiliary\n__naked void t_t0(void)\n{\n\tasm volatile (\n"
+			       "\t\"call t_t0_g;\"\n\t\"exit;\"\n\t: : : __clobber_all);\n}\n");
+	CHECK_CONTAINS(w.text, "__success __retval(42)\n__naked void t(void)\n");
+	CHECK_CONTAINS(w.text, "\t\"r2 = %[jt] ll;\"\n\t\"r3 = 1;\"\n\t\"call 12;\"\t/* bpf_tail_call */\n");
+	/* declared before the prog array that names it, defined before the entry */
+	CHECK(strstr(w.text, "__naked void t_t0(void);") < strstr(w.text, "} jt SEC("));
+	CHECK(strstr(w.text, "__naked void t_t0(void)\n") < strstr(w.text, "__naked void t(void)\n"));
+	CHECK_EQ(count(w.text, "\n__auxiliary\n"), 1); /* the test itself is no auxiliary */
+	written_free(&w);
+}
+
+/* The three shapes compile with clang-19 against the stand-in bpf_misc.h
+ * and libbpf's bpf_helpers.h, and the relocations are the ones libbpf
+ * turns into map loads: against the .maps symbol, the .data / .rodata
+ * variable with the offset as addend, and the prog array filled from a
+ * relocation against the target. tests/e2e/selftest_kernel_compile.sh does
+ * this against the kernel tree's own header, and selftest_kernel_load.sh
+ * loads them on the host kernel when it can. */
+TEST(selftest_kernel_maps_tail_calls_raw_tp_compile_with_clang19)
+{
+	static const char tail[] = ".map jt, prog_array, entries=2\n.map m0, array, key=4, value=8, entries=2\n"
+				   ".func main\n    r2 = map[jt] ll\n    r3 = 1\n    call bpf_tail_call\n"
+				   "    r0 = 7\n    exit\n.prog jt[1]\n.func t0\n    r0 = 42\n    exit\n";
+	static const char rodata[] = ".type raw_tracepoint\n.map s, array, key=4, value=16, entries=1, rdonly=25640000616263\n"
+				     ".func main\n    r1 = r10\n    r1 += -8\n    *(u64 *)(r10 - 8) = 0\n    r2 = 3\n"
+				     "    r3 = map[s][0]+4 ll\n    call bpf_strncmp\n    exit\n";
+	const char *srcs[] = { map_prog, tail, rodata };
+	char dir[] = "/tmp/callfuzz-selftest-maps-XXXXXX", cmd[2048], cwd[1024];
+
+	if (sh("command -v clang-19 >/dev/null 2>&1"))
+		SKIP("clang-19 not installed (Debian package clang-19)");
+	if (sh("test -f /usr/include/bpf/bpf_helpers.h"))
+		SKIP("no /usr/include/bpf/bpf_helpers.h (Debian package libbpf-dev)");
+	REQUIRE(getcwd(cwd, sizeof(cwd)));
+	REQUIRE(mkdtemp(dir));
+	for (int k = 0; k < 3; k++) {
+		struct selftest_opts o = { .name = "t", .retval = 7 };
+		struct written w;
+		FILE *f;
+
+		write_kernel(srcs[k], &o, false, &w);
+		REQUIRE_MSG(w.rc == 0, "%s", w.err.msg);
+		snprintf(cmd, sizeof(cmd), "%s/t%d.c", dir, k);
+		f = fopen(cmd, "w");
+		REQUIRE(f);
+		fwrite(w.text, 1, w.len, f);
+		fclose(f);
+		written_free(&w);
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && clang-19 -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_arm64 "
+			 "-I/usr/include/$(gcc -dumpmachine) -I%s/tests/selftest -c t%d.c -o t%d.o >cc%d.log 2>&1",
+			 dir, cwd, k, k, k);
+		CHECK_MSG(sh(cmd) == 0, "clang-19 failed: see %s/cc%d.log", dir, k);
+	}
+	if (!sh("command -v llvm-objdump-19 >/dev/null 2>&1")) {
+		/* R_BPF_64_64 against hm, against obs with the addend 4 in the
+		 * instruction, against the prog array's target in .rel.maps */
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && llvm-objdump-19 -dr t0.o | grep -A1 '18 01 00 00 04 00 00 00' | grep -q 'R_BPF_64_64.*obs' && "
+			 "llvm-objdump-19 -dr t0.o | grep -q 'R_BPF_64_64.*hm' && "
+			 "llvm-objdump-19 -r t1.o | grep -A3 'RELOCATION RECORDS FOR \\[.maps\\]' | grep -q 't_t0' && "
+			 "llvm-objdump-19 -h t2.o | grep -q '.rodata.map_s' && llvm-objdump-19 -h t0.o | grep -q '.data.obs'",
+			 dir);
+		CHECK_MSG(sh(cmd) == 0, "relocations or sections: see %s", dir);
+	}
+	if (!test_failed()) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		sh(cmd);
+	}
+}
+
+/* What libbpf cannot give a program still says exactly what and why,
+ * and writes nothing. */
+TEST(selftest_kernel_refuses_maps_libbpf_cannot_load)
 {
 	struct selftest_opts o = { .name = "t", .retval = 0 };
 	struct written w;
 
-	write_kernel(".map h, hash, key=4, value=8, entries=2\n.func main\n    r1 = map[h] ll\n    r0 = 0\n    exit\n",
+	/* one map loaded both as a map and by its value's address */
+	write_kernel(".map obs, array, key=4, value=8, entries=1\n.func main\n    r1 = map[obs] ll\n"
+		     "    r1 = map[obs][0]+0 ll\n    r0 = 0\n    exit\n",
 		     &o, false, &w);
 	CHECK_EQ(w.rc, -1);
-	CHECK_CONTAINS(w.err.msg, "does not write map definitions yet");
+	CHECK_CONTAINS(w.err.msg, "map obs: func main insn 0 loads it as a map (map[obs]) and func main insn 2 by its "
+				  "value's address");
+	CHECK_CONTAINS(w.err.msg, "BPF_PSEUDO_MAP_FD");
+	CHECK_EQ(w.len, 0);
 	written_free(&w);
-	write_kernel(".type raw_tracepoint\n.func main\n    r0 = 0\n    exit\n", &o, false, &w);
+
+	/* a read-only map loaded as a map */
+	write_kernel(".map s, array, key=4, value=16, entries=1, rdonly=61\n.func main\n    r1 = map[s] ll\n"
+		     "    r0 = 0\n    exit\n",
+		     &o, false, &w);
 	CHECK_EQ(w.rc, -1);
-	CHECK_CONTAINS(w.err.msg, "writes SYSCALL programs only");
+	CHECK_CONTAINS(w.err.msg, "map s: read-only with contents, and func main insn 0 loads it as a map");
+	CHECK_EQ(w.len, 0);
+	written_free(&w);
+
+	/* the number iterator's kfuncs: no __ksym declarations yet */
+	write_kernel(".func main\n    *(u64 *)(r10 - 8) = 0\n    r1 = r10\n    r1 += -8\n    r2 = 0\n    r3 = 1\n"
+		     "    call kfunc bpf_iter_num_new\n    r1 = r10\n    r1 += -8\n    call kfunc bpf_iter_num_destroy\n"
+		     "    r0 = 0\n    exit\n",
+		     &o, false, &w);
+	CHECK_EQ(w.rc, -1);
+	CHECK_CONTAINS(w.err.msg, "kfunc bpf_iter_num_new");
 	written_free(&w);
 }

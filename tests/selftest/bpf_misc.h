@@ -17,6 +17,9 @@
 /* the kernel flavour's: test_loader takes the parameter names of __naked
  * subprograms from this object's BTF */
 #define __btf_func_path(path) __attribute__((btf_decl_tag("comment:test_btf_func_path=" path)))
+/* a program test_loader loads with the test and does not test by itself
+ * (the kernel flavour's tail-call targets) */
+#define __auxiliary __attribute__((btf_decl_tag("comment:test_auxiliary")))
 
 #define __naked __attribute__((naked))
 #ifndef __noinline
@@ -28,6 +31,8 @@
 
 /* inline-asm operands and clobbers */
 #define __imm(name) [name] "i"(name)
+/* a map or global variable: its address, which libbpf relocates */
+#define __imm_addr(name) [name] "i"(&name)
 #define __clobber_all "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "memory"
 
 #endif
