@@ -127,9 +127,32 @@ for arch in arm64 x86; do
 			fail "$arch: no dummy test without __BPF_FEATURE_STACK_ARGUMENT"
 	fi
 done
+# maps, prog arrays and raw tracepoints (tests/e2e/data/selftest_maps/,
+# loaded on the host by selftest_kernel_load.sh): each compiles for both
+# arches, with libbpf's map relocations (R_BPF_64_64 against the map or the
+# global) and upstream's tags (__auxiliary on the tail-call targets)
+for s in "$root"/tests/e2e/data/selftest_maps/*.s; do
+	t=verifier_cf_$(basename "$s" .s)
+	"$cf" selftest "$s" --kernel --ctx 0000000000000000610000 -o $t.c 2>>gen.log || { cat gen.log; fail "selftest $s"; }
+	for arch in arm64 x86; do
+		cc -D__TARGET_ARCH_$arch -c $t.c -o $t.$arch.o 2>cc.log || { cat cc.log; fail "$t.c ($arch)"; }
+	done
+done
+grep -q '^SEC("raw_tp")$' verifier_cf_tail_raw_tp.c || fail "tail_raw_tp: no SEC(\"raw_tp\")"
+grep -q '^} jt SEC(".maps") = {$' verifier_cf_tail_syscall.c || fail "tail_syscall: no prog array initializer"
+if command -v llvm-objdump-19 >/dev/null; then
+	llvm-objdump-19 -r verifier_cf_tail_syscall.x86.o | grep -q 'R_BPF_64_ABS64.*callfuzz_repro_t0' ||
+		fail "tail_syscall: the prog array's slot has no relocation against the target"
+	llvm-objdump-19 -dr verifier_cf_maps.arm64.o | grep -q 'R_BPF_64_64.*hm' || fail "maps: no relocation against hm"
+	llvm-objdump-19 -h verifier_cf_strncmp_raw_tp.arm64.o | grep -q '\.rodata\.map_s' ||
+		fail "strncmp_raw_tp: no .rodata.map_s section"
+fi
+strings verifier_cf_tail_syscall.arm64.o | grep -qE '^comment:[0-9]+:test_auxiliary$' ||
+	fail "tail_syscall: no test_auxiliary tag in the BTF"
+
 # the real header's test tags: "comment:<counter>:test_retval=614"
 strings verifier_cf_sum9.arm64.sa.o | grep -qE '^comment:[0-9]+:test_retval=614$' ||
 	fail "no test_retval tag in the BTF (bpf_misc.h's __test_tag)"
 strings verifier_cf_sum9.arm64.sa.o | grep -qE '^comment:[0-9]+:test_btf_func_path=btf__verifier_cf_sum9.bpf.o$' ||
 	fail "no test_btf_func_path tag in the BTF"
-echo "selftest --kernel compiles against $misc (arm64, x86; both halves of the guard)"
+echo "selftest --kernel compiles against $misc (arm64, x86; both halves of the guard; maps, tail calls, raw_tp)"

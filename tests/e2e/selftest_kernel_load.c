@@ -10,7 +10,7 @@
  * then one BPF_PROG_TEST_RUN of ENTRY: with CTX_HEX as ctx_in (256 bytes
  * for SYSCALL, 96 for RAW_TRACEPOINT, as the fragment's `__u8 ctx[N]`), or
  * with empty options (test_loader's run of a SYSCALL program). Prints
- *   retval N                      (the low 32 bits as a signed int)
+ *   retval N                      (BPF_PROG_TEST_RUN's u32)
  *   ctx[I] 0xBB                   (SYSCALL: the bytes the run changed)
  *   map NAME key {...} value {...} (every entry of every map that is not a
  *                                  prog array and not read-only; of an
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "test run: %s\n", strerror(errno));
 			return 1;
 		}
-		printf("retval %d\n", (int)topts.retval);
+		printf("retval %u\n", topts.retval);
 	}
 	for (size_t i = 0; i < ctx_size && bpf_program__type(prog) != BPF_PROG_TYPE_RAW_TRACEPOINT; i++)
 		if (ctx[i] != before[i])
