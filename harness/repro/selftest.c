@@ -427,6 +427,14 @@ static int kernel_checks(const struct cf_prog *p, const struct selftest_opts *o,
 
 /* ---- writing ---------------------------------------------------------- */
 
+static bool has_maps_beyond_prog_arrays(const struct cf_prog *p)
+{
+	for (int m = 0; m < p->nmaps; m++)
+		if (p->maps[m].type != BPF_MAP_TYPE_PROG_ARRAY)
+			return true;
+	return false;
+}
+
 /* Why test_loader cannot run the test itself (the run is the prog_tests/
  * fragment at the end of the file), or NULL. */
 static const char *no_run_reason(const struct cf_prog *p, bool ctx)
@@ -479,7 +487,7 @@ static void header(FILE *out, const struct cf_prog *p, const struct selftest_opt
 			" * program with empty options (do_prog_test_run's empty_opts), so\n"
 			" * __retval works as for \"tc\"; a \"tc\" or \"socket\" program would read\n"
 			" * its ctx as a __sk_buff with rewritten accesses, another program.\n");
-	if (p->nmaps)
+	if (has_maps_beyond_prog_arrays(p))
 		fprintf(out,
 			" *\n"
 			" * Maps: a map the program loads as a map (`r1 = %%[m] ll`, which libbpf\n"
