@@ -203,7 +203,8 @@ bool selftest_needs_btf_companion(const struct cf_prog *p)
 
 /* Every helper and kfunc callfuzz knows is its model environment's
  * (bpf/calls.c, harness/env/env.h), a kernel has none of them, except the
- * kernel's own helpers (cf_callee.kernel: `call N` assembles as is). */
+ * kernel's own helpers (cf_callee.kernel: `call N` assembles as is) and
+ * kfuncs (the number iterator's: `call %[bpf_iter_num_new]`). */
 static int refuse_model_callees(const struct cf_prog *p, struct cf_err *err)
 {
 	for (int k = 0; k < prog_count(p); k++) {
@@ -218,13 +219,8 @@ static int refuse_model_callees(const struct cf_prog *p, struct cf_err *err)
 				if (i->code != (BPF_JMP | BPF_CALL) || cf_insn_is_pseudo_call(i))
 					continue;
 				c = cf_callee_find(kfunc, i->imm);
-				if (c && c->kernel && kfunc) {
-					/* the __ksym declarations are not written yet */
-					cf_err_set(err, "func %s insn %d: calls kfunc %s: the selftest export does not "
-						   "declare kfuncs yet; reproduce it with `callfuzz run --target vm`",
-						   q->funcs[fi].name, pc, c->name);
-					return -1;
-				}
+				if (c && c->kernel && kfunc)
+					continue; /* declared by libbpf's bpf_helpers.h (__weak __ksym) */
 				if (is_kernel_helper(c))
 					continue;
 				cf_err_set(err,
@@ -390,6 +386,7 @@ static bool touches_ctx(const struct cf_prog *p)
 	o.ctx_size = 0;
 	o.maps = true;
 	o.raw_tp = true;
+	o.kfuncs = true;
 	o.kernel_paths = true;
 	o.max_frames = CF_MAX_FRAMES;
 	return cf_check(p, &o, &err) != 0;
@@ -407,6 +404,7 @@ static int kernel_checks(const struct cf_prog *p, const struct selftest_opts *o,
 	co.kernel_paths = true; /* 7.2's helpers and may_goto: LLVM 19 assembles both */
 	co.maps = true;         /* the vm target's maps, prog arrays and raw tracepoints */
 	co.raw_tp = true;
+	co.kfuncs = true; /* libbpf resolves __ksym through the kernel's BTF: a kernel with it */
 	co.max_frames = CF_MAX_FRAMES;
 	if (cf_check(p, &co, err)) {
 		char why[sizeof(err->msg)];
@@ -832,11 +830,31 @@ static void btf_companion(FILE *out, const struct cf_prog *p, const struct selft
 		fprintf(out, "#endif\n");
 }
 
+/* clang emits no BTF for a kfunc only the inline assembly calls, and
+ * libbpf resolves a __ksym extern through its BTF: upstream's
+ * iters_state_safety.c calls them once from C for that, in a test of its
+ * own (bpf_repeat: bpf_iter_num_new, _next and _destroy). */
+static void kfunc_btf(FILE *out, const char *name)
+{
+	fprintf(out,
+		"/* clang emits BTF for the kfuncs (bpf_iter_num_*, declared __ksym by\n"
+		" * bpf_helpers.h) only when C calls them, and libbpf needs it to resolve\n"
+		" * them: as in iters_state_safety.c */\n"
+		"SEC(\"?raw_tp\")\n"
+		"__success\n"
+		"int %s_btf_for_kfuncs(void *ctx)\n"
+		"{\n"
+		"\tbpf_repeat(0);\n"
+		"\treturn 0;\n"
+		"}\n\n",
+		name);
+}
+
 int selftest_write_opts(FILE *out, const struct cf_prog *p, const struct selftest_opts *o, struct cf_err *err)
 {
 	const char *comment = o->comment ? o->comment : o->name;
 	char btf_object[256] = "";
-	bool kf[64] = { false }, ctx = false, guard = false, no_run = false;
+	bool kf[64] = { false }, ctx = false, guard = false, no_run = false, kernel_kfuncs = false;
 	struct names nm;
 
 	if (!is_c_identifier(o->name)) {
@@ -865,10 +883,9 @@ int selftest_write_opts(FILE *out, const struct cf_prog *p, const struct selftes
 
 	header(out, p, o, comment, ctx, btf_object[0] ? btf_object : NULL);
 	fprintf(out, "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n#include \"bpf_misc.h\"\n\n");
-	if (guard)
-		fprintf(out, "%s\n", stack_arg_guard);
 
-	/* kfuncs: only the model flavour gets here with any */
+	/* kfuncs: the model environment's are declared here; the kernel's
+	 * (the number iterator's) by libbpf's bpf_helpers.h */
 	for (int k = 0; k < nm.nprogs; k++)
 		for (int fi = 0; fi < nm.progs[k]->nfuncs; fi++)
 			for (int pc = 0; pc < nm.progs[k]->funcs[fi].ninsns; pc++) {
@@ -884,11 +901,20 @@ int selftest_write_opts(FILE *out, const struct cf_prog *p, const struct selftes
 	for (int k = 0; k < cf_ncallees && k < 64; k++) {
 		if (!kf[k])
 			continue;
+		if (cf_callees[k].kernel) {
+			kernel_kfuncs = true;
+			continue;
+		}
 		fprintf(out, "/* a kfunc of callfuzz's model environment */\nextern long %s(", cf_callees[k].name);
 		for (int a = 0; a < cf_callees[k].nargs; a++)
 			fprintf(out, "%slong", a ? ", " : "");
 		fprintf(out, "%s) __ksym;\n\n", cf_callees[k].nargs ? "" : "void");
 	}
+
+	if (kernel_kfuncs)
+		kfunc_btf(out, o->name);
+	if (guard)
+		fprintf(out, "%s\n", stack_arg_guard);
 
 	/* the targets' declarations, for the prog arrays' initializers */
 	if (nm.nprogs > 1) {

@@ -127,7 +127,7 @@ for arch in arm64 x86; do
 			fail "$arch: no dummy test without __BPF_FEATURE_STACK_ARGUMENT"
 	fi
 done
-# maps, prog arrays and raw tracepoints (tests/e2e/data/selftest_maps/,
+# maps, prog arrays, raw tracepoints and kfuncs (tests/e2e/data/selftest_maps/,
 # loaded on the host by selftest_kernel_load.sh): each compiles for both
 # arches, with libbpf's map relocations (R_BPF_64_64 against the map or the
 # global) and upstream's tags (__auxiliary on the tail-call targets)
@@ -155,4 +155,4 @@ strings verifier_cf_sum9.arm64.sa.o | grep -qE '^comment:[0-9]+:test_retval=614$
 	fail "no test_retval tag in the BTF (bpf_misc.h's __test_tag)"
 strings verifier_cf_sum9.arm64.sa.o | grep -qE '^comment:[0-9]+:test_btf_func_path=btf__verifier_cf_sum9.bpf.o$' ||
 	fail "no test_btf_func_path tag in the BTF"
-echo "selftest --kernel compiles against $misc (arm64, x86; both halves of the guard; maps, tail calls, raw_tp)"
+echo "selftest --kernel compiles against $misc (arm64, x86; both halves of the guard; maps, tail calls, raw_tp, kfuncs)"

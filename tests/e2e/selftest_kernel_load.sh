@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/e2e/selftest_kernel_load.sh: the selftests `callfuzz selftest
-# --kernel` writes for maps, prog arrays and raw tracepoints
+# --kernel` writes for maps, prog arrays, raw tracepoints and kfuncs
 # (tests/e2e/data/selftest_maps/) load on the host kernel and give what the
 # files say: compiled with clang-19 against the kernel tree's bpf_misc.h
 # (as tests/e2e/selftest_kernel_compile.sh does), loaded with libbpf by

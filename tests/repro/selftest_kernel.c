@@ -587,12 +587,29 @@ TEST(selftest_kernel_refuses_maps_libbpf_cannot_load)
 	CHECK_EQ(w.len, 0);
 	written_free(&w);
 
-	/* the number iterator's kfuncs: no __ksym declarations yet */
-	write_kernel(".func main\n    *(u64 *)(r10 - 8) = 0\n    r1 = r10\n    r1 += -8\n    r2 = 0\n    r3 = 1\n"
-		     "    call kfunc bpf_iter_num_new\n    r1 = r10\n    r1 += -8\n    call kfunc bpf_iter_num_destroy\n"
-		     "    r0 = 0\n    exit\n",
-		     &o, false, &w);
-	CHECK_EQ(w.rc, -1);
-	CHECK_CONTAINS(w.err.msg, "kfunc bpf_iter_num_new");
+}
+
+/* The number iterator's kfuncs as upstream's iters_state_safety.c calls
+ * them from inline assembly: `call %[bpf_iter_num_new]` with
+ * __imm(bpf_iter_num_new), declared by libbpf's bpf_helpers.h, and a C
+ * function calling bpf_repeat so that clang emits their BTF. */
+TEST(selftest_kernel_iterator_kfuncs_like_iters_state_safety)
+{
+	static const char src[] = ".func main\n    *(u64 *)(r10 - 8) = 0\n    r1 = r10\n    r1 += -8\n    r2 = 0\n"
+				  "    r3 = 1\n    call kfunc bpf_iter_num_new\n    r1 = r10\n    r1 += -8\n"
+				  "    call kfunc bpf_iter_num_destroy\n    r0 = 0\n    exit\n";
+	struct selftest_opts o = { .name = "t", .retval = 0 };
+	struct written w;
+
+	write_kernel(src, &o, false, &w);
+	REQUIRE_MSG(w.rc == 0, "%s", w.err.msg);
+	CHECK_CONTAINS(w.text, "\t\"call %[bpf_iter_num_new];\"\n");
+	CHECK_CONTAINS(w.text, "\t\"call %[bpf_iter_num_destroy];\"\n");
+	CHECK_CONTAINS(w.text, "\t: : __imm(bpf_iter_num_new), __imm(bpf_iter_num_destroy) : __clobber_all);\n");
+	CHECK_CONTAINS(w.text, "SEC(\"?raw_tp\")\n__success\nint t_btf_for_kfuncs(void *ctx)\n{\n\tbpf_repeat(0);\n"
+			       "\treturn 0;\n}\n");
+	/* bpf_helpers.h declares them: a second declaration would conflict */
+	CHECK(!strstr(w.text, "__ksym;"));
+	CHECK(!strstr(w.text, "model environment"));
 	written_free(&w);
 }
