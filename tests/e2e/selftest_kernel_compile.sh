@@ -136,8 +136,12 @@ for s in "$root"/tests/e2e/data/selftest_maps/*.s; do
 	"$cf" selftest "$s" --kernel --ctx 0000000000000000610000 -o $t.c 2>>gen.log || { cat gen.log; fail "selftest $s"; }
 	for arch in arm64 x86; do
 		cc -D__TARGET_ARCH_$arch -c $t.c -o $t.$arch.o 2>cc.log || { cat cc.log; fail "$t.c ($arch)"; }
+		[ ! -e btf__$t.c ] || cc -D__TARGET_ARCH_$arch -c btf__$t.c -o btf__$t.$arch.o 2>cc.log ||
+			{ cat cc.log; fail "btf__$t.c ($arch)"; }
 	done
 done
+[ -e btf__verifier_cf_tail_raw_tp.c ] && grep -q '^long callfuzz_repro_t0_g(long a1)$' btf__verifier_cf_tail_raw_tp.c ||
+	fail "tail_raw_tp: no companion naming the target's subprogram's parameter"
 grep -q '^SEC("raw_tp")$' verifier_cf_tail_raw_tp.c || fail "tail_raw_tp: no SEC(\"raw_tp\")"
 grep -q '^} jt SEC(".maps") = {$' verifier_cf_tail_syscall.c || fail "tail_syscall: no prog array initializer"
 if command -v llvm-objdump-19 >/dev/null; then

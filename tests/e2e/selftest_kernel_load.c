@@ -3,7 +3,13 @@
  * and the file's prog_tests/ fragment would, and prints what the run gave,
  * for tests/e2e/selftest_kernel_load.sh to compare with the file:
  *
- *   selftest_kernel_load OBJ ENTRY [CTX_HEX]
+ *   selftest_kernel_load OBJ ENTRY [CTX_HEX [BTF_OBJ]]
+ *
+ * BTF_OBJ: the btf__ companion's object, as the test's __btf_func_path
+ * names it: before the load, every function whose parameters have no
+ * names gets a new FUNC_PROTO with the same types and the names of the
+ * companion's function of the same name and count, what test_loader's
+ * fixup_btf_from_path does (CTX_HEX "-": no ctx).
  *
  * bpf_object__load of every program (the entry and its __auxiliary
  * tail-call targets: libbpf then fills the prog arrays from their .values),
@@ -17,6 +23,7 @@
  *                                  array, those whose value is not zeros)
  * Exit 0, 1 on a failure (with libbpf's log), 77 when bpf() is refused. */
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -35,6 +42,64 @@ static void bytes(const unsigned char *b, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
 		printf("%s0x%02x", i ? ", " : " ", b[i]);
+}
+
+/* test_loader's __btf_func_path, in our words */
+static int btf_names_from(struct bpf_object *obj, const char *path)
+{
+	struct btf *btf = bpf_object__btf(obj), *named;
+	unsigned int n, nn;
+	int err = 0;
+
+	if (!btf)
+		return 0;
+	named = btf__parse(path, NULL);
+	if (!named)
+		return -errno;
+	n = btf__type_cnt(btf);
+	nn = btf__type_cnt(named);
+	for (unsigned int id = 1; id < n && !err; id++) {
+		const struct btf_type *f = btf__type_by_id(btf, id), *proto, *nf = NULL, *nproto;
+		unsigned int types[64], vlen, ret;
+		const char *name;
+		int pid;
+
+		if (!btf_is_func(f))
+			continue;
+		proto = btf__type_by_id(btf, f->type);
+		vlen = btf_vlen(proto);
+		if (!vlen || vlen > 64 || btf_params(proto)[0].name_off)
+			continue;
+		name = btf__name_by_offset(btf, f->name_off);
+		for (unsigned int j = 1; j < nn && name; j++) {
+			const struct btf_type *t = btf__type_by_id(named, j);
+
+			if (btf_is_func(t) && !strcmp(name, btf__name_by_offset(named, t->name_off))) {
+				nf = t;
+				break;
+			}
+		}
+		if (!nf)
+			continue;
+		nproto = btf__type_by_id(named, nf->type);
+		if (!btf_is_func_proto(nproto) || btf_vlen(nproto) != vlen)
+			continue;
+		/* btf__add_* may move the data: copy what we need first */
+		ret = proto->type;
+		for (unsigned int a = 0; a < vlen; a++)
+			types[a] = btf_params(proto)[a].type;
+		pid = btf__add_func_proto(btf, ret);
+		if (pid < 0) {
+			err = pid;
+			break;
+		}
+		for (unsigned int a = 0; a < vlen && !err; a++)
+			err = btf__add_func_param(btf, btf__name_by_offset(named, btf_params(nproto)[a].name_off),
+						  types[a]);
+		((struct btf_type *)btf__type_by_id(btf, id))->type = (unsigned int)pid;
+	}
+	btf__free(named);
+	return err;
 }
 
 int main(int argc, char **argv)
@@ -61,7 +126,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "no program %s\n", argv[2]);
 		return 1;
 	}
-	if (argc > 3) {
+	if (argc > 4 && (err = btf_names_from(obj, argv[4]))) {
+		fprintf(stderr, "BTF names from %s: %s\n", argv[4], strerror(-err));
+		return 1;
+	}
+	if (argc > 3 && strcmp(argv[3], "-")) {
 		const char *h = argv[3];
 
 		ctx_size = bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT ? 96 : 256;

@@ -6,7 +6,8 @@
 # (as tests/e2e/selftest_kernel_compile.sh does), loaded with libbpf by
 # tests/e2e/selftest_kernel_load.c, which does what test_loader and the
 # file's prog_tests/ fragment do (every program loaded, the prog arrays
-# filled from their .values, one BPF_PROG_TEST_RUN), and compared with:
+# filled from their .values, the parameter names of __btf_func_path's
+# companion, one BPF_PROG_TEST_RUN), and compared with:
 #   __retval(N)                     a run with empty options (test_loader's)
 #   the fragment's ASSERT_EQ, ctx[I] == 0xBB and map lines
 #                                   a run on the fragment's ctx
@@ -69,8 +70,14 @@ for s in "$data"/*.s; do
 	"$cf" selftest "$s" --kernel --ctx $ctx -o "$tmp/$t.c" 2>"$tmp/$t.gen" || { cat "$tmp/$t.gen"; fail "selftest $t.s"; }
 	clang-19 -g -O2 -target bpf -mcpu=v3 -Wall -Werror -std=gnu11 "${incs[@]}" -D__TARGET_ARCH_$arch \
 		-c "$tmp/$t.c" -o "$tmp/$t.o" 2>"$tmp/$t.cc" || { cat "$tmp/$t.cc"; fail "$t.c ($arch)"; }
-	args=()
-	grep -q '^__success __retval(' "$tmp/$t.c" || args=("$ctx")
+	args=("$ctx")
+	grep -q '^__success __retval(' "$tmp/$t.c" && args=(-)
+	if [ -e "$tmp/btf__$t.c" ]; then
+		# the companion, as test_loader's __btf_func_path reads it
+		clang-19 -g -O2 -target bpf -mcpu=v3 -Wall -Werror -std=gnu11 "${incs[@]}" -D__TARGET_ARCH_$arch \
+			-c "$tmp/btf__$t.c" -o "$tmp/btf__$t.o" 2>"$tmp/$t.cc" || { cat "$tmp/$t.cc"; fail "btf__$t.c"; }
+		args+=("$tmp/btf__$t.o")
+	fi
 	"$tmp/load" "$tmp/$t.o" callfuzz_repro "${args[@]}" >"$tmp/$t.got" 2>"$tmp/$t.err"
 	rc=$?
 	if [ $rc = 77 ]; then

@@ -1,4 +1,5 @@
-; a raw tracepoint that tail calls t0 through jt[1]; both write obs
+; a raw tracepoint that tail calls t0 through jt[1]; both write obs; the
+; target's subprogram takes an argument (the btf__ companion names it)
 .type raw_tracepoint
 .map jt, prog_array, entries=2
 .map obs, array, key=4, value=16, entries=1
@@ -17,8 +18,10 @@
 .func t0
     r1 = map[obs][0]+8 ll
     *(u64 *)(r1 + 0) = 9
+    r1 = 40
     call g
     exit
-.func g, 0
-    r0 = 42
+.func g, 1
+    r0 = r1
+    r0 += 2
     exit
