@@ -153,16 +153,33 @@ struct selftest_opts {
  * The kernel flavour is for a finding against a real kernel (KERNEL-*: r0
  * or ctx differ; VERIFIER: a false rejection), shaped like upstream's
  * verifier_stack_arg.c / verifier_stack_arg_order.c:
- *  - refused (-1): a call of any helper or kfunc (every one callfuzz knows
- *    is its model environment's, harness/env/env.h); a program cf_check
- *    rejects under 7.2's rules; a subprogram with arguments and no btf_out;
+ *  - refused (-1): a call of a helper or kfunc only the model environment
+ *    has (harness/env/env.h); a program cf_check rejects under 7.2's rules;
+ *    a subprogram with arguments and no btf_out; a map libbpf cannot give
+ *    the program the way it uses it (loaded both as a map and by its
+ *    value's address, or read-only with contents and loaded as a map);
  *  - SEC("syscall") (the vm and kernel targets' BPF_PROG_TYPE_SYSCALL),
  *    __success __retval((int32_t)retval); test_loader compares r0's low 32
- *    bits as an int;
- *  - a program that touches its ctx gets __success only (test_loader runs
- *    SYSCALL programs without ctx_in, and the kernel refuses such a run)
- *    and a comment at the end with the prog_tests/ run that shows the
- *    finding: ctx_in, the expected retval, the ctx bytes ctx_out changes;
+ *    bits as an int; a raw tracepoint is SEC("raw_tp") with __success only
+ *    (test_loader's run sets data_in, data_out and repeat, which
+ *    bpf_prog_test_run_raw_tp refuses);
+ *  - a program that touches its ctx (or a raw tracepoint) gets __success
+ *    only (test_loader runs SYSCALL programs without ctx_in, and the kernel
+ *    refuses such a run) and a comment at the end with the prog_tests/ run
+ *    that shows the finding: ctx_in, the expected retval, the ctx bytes
+ *    ctx_out changes, the maps after the run (maps_out); a program with
+ *    writable maps and __retval gets that comment too, for its maps;
+ *  - maps: one the program loads as a map in SEC(".maps") and `%[NAME] ll`
+ *    with __imm_addr(NAME); one whose value it addresses a global variable
+ *    in .data.NAME (.rodata.NAME, const volatile with the contents, for a
+ *    read-only map), `%[NAME] + OFF ll`; a name BPF assembly would read as
+ *    something else (s, u64, r1, exit, ...) is written map_NAME;
+ *  - tail calls: each target a SEC(...) __auxiliary program NAME_ENTRY
+ *    (its subprograms NAME_ENTRY_f), the prog array filled by its static
+ *    initializer (.values = { [I] = (void *)&NAME_ENTRY });
+ *  - the kernel's kfuncs (bpf_iter_num_*): `call %[k]` with __imm(k),
+ *    declared by libbpf's bpf_helpers.h, and a SEC("?raw_tp") test calling
+ *    bpf_repeat(0) so that clang emits their BTF (iters_state_safety.c);
  *  - with a subprogram of more than 5 arguments, everything under upstream's
  *    guard (x86 or arm64 and __BPF_FEATURE_STACK_ARGUMENT), with a dummy
  *    SEC("socket") test in the #else branch;
