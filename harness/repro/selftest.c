@@ -234,8 +234,8 @@ static int refuse_model_callees(const struct cf_prog *p, struct cf_err *err)
 }
 
 /* Names BPF assembly reads as something else (clang-19 refuses `r1 = s ll`,
- * `r1 = u64 ll`, `r1 = exit ll`, ...) or that C reserves: such a map's
- * variable is written map_NAME. */
+ * `r1 = u64 ll`, `r1 = exit ll`, ...), that C reserves or that the headers
+ * declare: such a map's variable is written map_NAME. */
 static bool map_name_unsafe(const char *s)
 {
 	static const char *const words[] = {
@@ -248,8 +248,8 @@ static bool map_name_unsafe(const char *s)
 	};
 	const char *d = s + 1;
 
-	if (!s[0] || !s[1])
-		return true;
+	if (!s[0] || !s[1] || !strncmp(s, "bpf_", 4))
+		return true; /* bpf_*: bpf_helper_defs.h's helpers, bpf_helpers.h's kfuncs */
 	if (strchr("rwsu", s[0])) {
 		while (*d >= '0' && *d <= '9')
 			d++;

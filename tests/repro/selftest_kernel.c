@@ -589,6 +589,31 @@ TEST(selftest_kernel_refuses_maps_libbpf_cannot_load)
 
 }
 
+/* Map names the assembler or the headers would read as something else get
+ * a prefix; the others stay as the program names them. */
+TEST(selftest_kernel_map_names_bpf_assembly_would_misread)
+{
+	static const char src[] = ".map u64, array, key=4, value=8, entries=1\n"
+				  ".map bpf_loop, array, key=4, value=8, entries=1\n"
+				  ".map r1, array, key=4, value=8, entries=1\n"
+				  ".map m1, array, key=4, value=8, entries=1\n"
+				  ".func main\n    r1 = map[u64] ll\n    r1 = map[bpf_loop] ll\n    r1 = map[r1] ll\n"
+				  "    r1 = map[m1] ll\n    r0 = 0\n    exit\n";
+	struct selftest_opts o = { .name = "t", .retval = 0 };
+	struct written w;
+
+	write_kernel(src, &o, false, &w);
+	REQUIRE_MSG(w.rc == 0, "%s", w.err.msg);
+	CHECK_CONTAINS(w.text, "} map_u64 SEC(\".maps\");\n");
+	CHECK_CONTAINS(w.text, "} map_bpf_loop SEC(\".maps\");\n");
+	CHECK_CONTAINS(w.text, "} map_r1 SEC(\".maps\");\n");
+	CHECK_CONTAINS(w.text, "} m1 SEC(\".maps\");\n");
+	CHECK_CONTAINS(w.text, "\t\"r1 = %[map_u64] ll;\"\n\t\"r1 = %[map_bpf_loop] ll;\"\n\t\"r1 = %[map_r1] ll;\"\n"
+			       "\t\"r1 = %[m1] ll;\"\n");
+	CHECK_CONTAINS(w.text, ": : __imm_addr(map_u64), __imm_addr(map_bpf_loop), __imm_addr(map_r1), __imm_addr(m1) :");
+	written_free(&w);
+}
+
 /* The number iterator's kfuncs as upstream's iters_state_safety.c calls
  * them from inline assembly: `call %[bpf_iter_num_new]` with
  * __imm(bpf_iter_num_new), declared by libbpf's bpf_helpers.h, and a C
