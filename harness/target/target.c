@@ -401,9 +401,8 @@ void target_describe(const struct target *t, char *buf, size_t size)
 			size_t len = strlen(buf);
 
 			if (in->kfuncs)
-				snprintf(buf + len, size - len, ", kfuncs: bpf_iter_num_* (BTF ids %d, %d, %d%s%.300s)",
-					 in->kfunc[0].btf_id, in->kfunc[1].btf_id, in->kfunc[2].btf_id,
-					 in->kfunc_note[0] ? "; " : "", in->kfunc_note);
+				snprintf(buf + len, size - len, ", kfuncs: bpf_iter_num_* (BTF ids %d, %d, %d)",
+					 in->kfunc[0].btf_id, in->kfunc[1].btf_id, in->kfunc[2].btf_id);
 			else
 				snprintf(buf + len, size - len, ", kfuncs: off (%.300s)",
 					 in->kfunc_note[0] ? in->kfunc_note : "the agent found none");

@@ -489,9 +489,10 @@ TEST(vm_local_agent_without_kcov_says_so)
 
 /* HELLO's kfuncs (docs/kernel-paths.md "Kfuncs"): the agent finds
  * bpf_iter_num_new/next/destroy among the BTF_KIND_FUNCs of
- * /sys/kernel/btf/vmlinux and runs its probe (new(0, 3), a next loop that
- * sums 0 + 1 + 2, destroy). The host kernel has BTF; a kernel without it
- * gets a note instead, which tests/e2e/vm_arm64.sh sees on tinyconfig. */
+ * /sys/kernel/btf/vmlinux and loads its probe (new(0, 3), a next loop
+ * that sums 0 + 1 + 2, destroy; not run). The host kernel has BTF; a
+ * kernel without it gets a note instead, which tests/e2e/vm_arm64.sh sees
+ * on tinyconfig. */
 TEST(vm_local_agent_kfuncs_from_the_kernels_btf)
 {
 	char why[600];
