@@ -12,6 +12,13 @@
  *   pattern    = slot poisoned by dead code elimination
  *   seen       = 7.2.13 arm64, 7.2.13 x86_64     free text, for reports
  *   reproducer = repro.s                         relative to the folder
+ *   shape      = interp-tail-call-deeper-frame   optional: a predicate on the
+ *                                                case's program and voice
+ *                                                (shapes[] below), for a bug
+ *                                                whose difference has no text
+ *                                                of its own (a crash anywhere, a
+ *                                                wrong result); pattern is then
+ *                                                optional, and both must hold
  *
  * A bug is known to a run only when the booted kernel shows it: at boot
  * known_bugs_probe() runs every reproducer through the oracle, and only
@@ -44,6 +51,71 @@ static char *trim(char *s)
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
 		*--e = 0;
 	return s;
+}
+
+/* ---- shapes: what a program must look like to be an instance of a bug -- */
+
+/* The kernel interpreter's frame for a program whose stack depth is depth:
+ * bpf_prog_select_interpreter (kernel/bpf/core.c) picks __bpf_prog_run<N>
+ * with N = round_up(max(depth, 1), 32). */
+static int interp_frame(int depth)
+{
+	if (depth < 1)
+		depth = 1;
+	return (depth + 31) & ~31;
+}
+
+/* docs/kernel-bugs/interp-tail-call-frame: the kernel's interpreter runs
+ * every tail call target in the frame of the program that tail called
+ * (___bpf_prog_run, JMP_TAIL_CALL), sized for that program only. The case
+ * is the interpreter's, its program tail calls, and some target reaches
+ * below that frame: its deepest direct r10 access (a lower bound of the
+ * kernel's stack_depth for it) is past the frame of main's stack size
+ * (declared, which is at least the kernel's; else derived the same way).
+ * Targets tail call each other in the same frame: every target counts. */
+static bool shape_interp_tail_call_deeper_frame(const struct target_case *c)
+{
+	const struct cf_prog *p = c->prog;
+	bool tail_calls = false;
+	int frame, deepest = 0;
+
+	if (!p || !p->nfuncs || c->mvoice < 0 || c->voice[c->mvoice].kind != TARGET_VOICE_KERNEL_INTERP)
+		return false;
+	for (int i = 0; i < p->nfuncs && !tail_calls; i++)
+		tail_calls = cf_func_has_tail_call(&p->funcs[i]);
+	if (!tail_calls)
+		return false;
+	frame = interp_frame(p->funcs[0].stack_size);
+	for (int k = 0; k < p->ntails; k++)
+		for (int i = 0; i < p->tails[k].nfuncs; i++) {
+			int d = cf_func_derived_stack(&p->tails[k].funcs[i]);
+
+			if (d > deepest)
+				deepest = d;
+		}
+	return deepest > frame;
+}
+
+static const struct {
+	const char *name;
+	bool (*holds)(const struct target_case *c);
+} shapes[] = {
+	{ "interp-tail-call-deeper-frame", shape_interp_tail_call_deeper_frame },
+};
+
+static int find_shape(const char *name)
+{
+	for (int i = 0; i < (int)(sizeof(shapes) / sizeof(shapes[0])); i++)
+		if (!strcmp(shapes[i].name, name))
+			return i;
+	return -1;
+}
+
+bool known_bugs_shape_holds(const char *shape, const struct target_case *c)
+{
+	int i = find_shape(shape);
+
+	return i >= 0 && shapes[i].holds(c);
 }
 
 static int parse_kind(const char *name, enum mismatch_kind *kind)
@@ -109,6 +181,13 @@ static int parse_conf(const char *path, const char *folder, struct known_bug *b,
 			dst = b->pattern, dsize = sizeof(b->pattern);
 		} else if (!strcmp(key, "seen")) {
 			dst = b->seen, dsize = sizeof(b->seen);
+		} else if (!strcmp(key, "shape")) {
+			if (find_shape(val) < 0) {
+				cf_err_set(err, "%s:%d: unknown shape '%s' (harness/target/known_bugs.c shapes[])",
+					   path, lineno, val);
+				goto fail;
+			}
+			dst = b->shape, dsize = sizeof(b->shape);
 		} else if (!strcmp(key, "reproducer")) {
 			if (snprintf(b->reproducer, sizeof(b->reproducer), "%s/%s", folder, val) >=
 			    (int)sizeof(b->reproducer)) {
@@ -128,7 +207,7 @@ static int parse_conf(const char *path, const char *folder, struct known_bug *b,
 			have_kind = true;
 			continue;
 		} else {
-			cf_err_set(err, "%s:%d: unknown key '%s' (signature, kind, pattern, seen, reproducer)",
+			cf_err_set(err, "%s:%d: unknown key '%s' (signature, kind, pattern, shape, seen, reproducer)",
 				   path, lineno, key);
 			goto fail;
 		}
@@ -138,8 +217,8 @@ static int parse_conf(const char *path, const char *folder, struct known_bug *b,
 		}
 	}
 	free(text);
-	if (!b->signature[0] || !b->pattern[0] || !b->reproducer[0] || !have_kind) {
-		cf_err_set(err, "%s: signature, kind, pattern and reproducer are required", path);
+	if (!b->signature[0] || (!b->pattern[0] && !b->shape[0]) || !b->reproducer[0] || !have_kind) {
+		cf_err_set(err, "%s: signature, kind, pattern (or shape) and reproducer are required", path);
 		return -1;
 	}
 	return 0;
@@ -197,17 +276,27 @@ fail:
 	return -1;
 }
 
-/* The kernel voices' differences only: the model voice is our JIT. */
-static bool case_shows(const struct known_bug *b, const struct target_case *c)
+/* The pattern is in the case's texts. */
+static bool case_has_pattern(const struct known_bug *b, const struct target_case *c)
 {
-	if (!(b->kinds & (1u << c->m.kind)) || (c->mvoice >= 0 && c->voice[c->mvoice].kind == TARGET_VOICE_MODEL_JIT))
-		return false;
 	/* the place holds the log's reason line; 7.3 puts a listing and a
 	 * "Suggestion:" after the message, so the whole log is searched too;
 	 * a REPORT's place is the kernel's report, its verifier log may hold
 	 * the pattern */
 	return strstr(c->m.place, b->pattern) || (c->kernel_log && strstr(c->kernel_log, b->pattern)) ||
 	       (c->report.text && strstr(c->report.text, b->pattern));
+}
+
+/* The kernel voices' differences only: the model voice is our JIT. */
+static bool case_shows(const struct known_bug *b, const struct target_case *c)
+{
+	if (!(b->kinds & (1u << c->m.kind)) || (c->mvoice >= 0 && c->voice[c->mvoice].kind == TARGET_VOICE_MODEL_JIT))
+		return false;
+	if (b->shape[0] && !known_bugs_shape_holds(b->shape, c))
+		return false;
+	if (!b->pattern[0])
+		return true; /* the shape alone (parse_conf wants one of them) */
+	return case_has_pattern(b, c);
 }
 
 int known_bugs_probe(struct known_bugs *kb, struct target *t, struct cf_err *err)
@@ -261,7 +350,9 @@ bool known_bugs_own_report(const struct known_bugs *kb, const struct target_case
 	for (int i = 0; i < kb->n; i++) {
 		const struct known_bug *b = &kb->bugs[i];
 
-		if (b->shown && (b->kinds & (1u << MISMATCH_REPORT)) &&
+		/* a bug known by its shape alone has no text to find in a
+		 * report: its reports stay the oracle's to attribute */
+		if (b->shown && (b->kinds & (1u << MISMATCH_REPORT)) && b->pattern[0] &&
 		    ((c->kernel_log && strstr(c->kernel_log, b->pattern)) || strstr(c->report.text, b->pattern)))
 			return true;
 	}

@@ -1576,6 +1576,8 @@ void target_print_case(const struct target *t, const struct target_case *c, FILE
 	else if (c->m.kind == MISMATCH_OUTBUF || c->m.kind == MISMATCH_RETVAL || c->m.kind == MISMATCH_TRACE)
 		fprintf(out, ": interpreter 0x%" PRIx64 ", jit 0x%" PRIx64, c->m.want, c->m.got);
 	fprintf(out, "\n");
+	if (c->known_bug) /* docs/kernel-bugs/: the booted kernel showed it */
+		fprintf(out, "known kernel bug: %s\n", c->known_bug);
 	/* a report during a load that failed: the verifier's own word too */
 	if ((c->m.kind == MISMATCH_VERIFIER || c->m.kind == MISMATCH_REPORT) && c->kernel_log)
 		fprintf(out, "kernel verifier log:\n%s%s", c->kernel_log,

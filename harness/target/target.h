@@ -825,7 +825,10 @@ struct known_bug {
 	char signature[64];     /* the bucket its cases go to (artifacts/<signature>/) */
 	unsigned kinds;             /* 1 << each mismatch kind it shows as (VERIFIER, and
 				       REPORT where the kernel also WARNs) */
-	char pattern[160];      /* text of the difference (the verifier log's reason) */
+	char pattern[160];      /* text of the difference (the verifier log's reason);
+				   "" when the shape alone decides */
+	char shape[64];         /* a named predicate on the case (known_bugs.c shapes[]),
+				   "" if none */
 	char seen[256];         /* kernels it was seen on (free text, for reports) */
 	char reproducer[4096];  /* path of the reproducer (.s) */
 	bool shown;             /* known_bugs_probe: the booted kernel shows it */
@@ -845,6 +848,9 @@ const char *known_bugs_default_dir(char *buf, size_t size);
 int known_bugs_load(struct known_bugs *kb, const char *dir, struct cf_err *err);
 /* Runs each reproducer on t; shown = its difference matches. */
 int known_bugs_probe(struct known_bugs *kb, struct target *t, struct cf_err *err);
+/* Does the named shape (known.conf `shape`) hold for c? false for an
+ * unknown name. */
+bool known_bugs_shape_holds(const char *shape, const struct target_case *c);
 /* The shown bug a case is an instance of (kernel voices only), or NULL. */
 const struct known_bug *known_bugs_match(const struct known_bugs *kb, const struct target_case *c);
 /* c's kernel report is a known bug's (kind REPORT among its kinds) whose

@@ -4,7 +4,7 @@
 # CALLFUZZ_KERNEL: the first line names the booted kernel's version and the
 # argument profile of its probe, progress lines count programs, the summary
 # says 0 mismatches on the clean kernel and no bucket is written except the
-# known kernel bugs' (VERIFIER-known-*, docs/vm-target.md). Costs one guest
+# known kernel bugs' (VERIFIER-known-*, CRASH-known-*, docs/kernel-bugs/). Costs one guest
 # boot plus ~20 s. Exit 0 pass, 77 skip, else fail.
 set -u
 cd "$(dirname "$0")/../.."
@@ -33,14 +33,14 @@ grep -Eq '^fuzz/run: target vm: .*profile kernel, 0\.\.(5|12) arguments' "$tmp/r
 [ "$(grep -c '^fuzz/run: .*programs [0-9]* (' "$tmp/run.log")" -ge 2 ] || fail "fewer than 2 progress lines"
 progs=$(sed -n 's/.*summary: [0-9]*s, \([0-9]*\) programs.*/\1/p' "$tmp/run.log")
 [ "${progs:-0}" -gt 0 ] || fail "no program ran"
-bad=$(find "$tmp/artifacts" -mindepth 1 -maxdepth 1 -type d ! -name '.*' ! -name 'VERIFIER-known-*' -printf '%f ')
+bad=$(find "$tmp/artifacts" -mindepth 1 -maxdepth 1 -type d ! -name '.*' ! -name '*-known-*' -printf '%f ')
 if [ -n "$bad" ]; then
 	for b in $bad; do sed -n '1,12p' "$tmp/artifacts/$b/report.txt"; done
 	fail "mismatches on the clean kernel: $bad"
 fi
 grep -q 'summary: .* 0 mismatches' "$tmp/run.log" || fail "the summary does not say 0 mismatches"
 # a known bug's bucket, when there is one, records the kernel it came from
-for b in "$tmp"/artifacts/VERIFIER-known-*/; do
+for b in "$tmp"/artifacts/*-known-*/; do
 	[ -d "$b" ] || continue
 	grep -qx 'target vm' "$b/target" && grep -qx "kernel $(realpath "$kernel")" "$b/target" ||
 		fail "$b/target does not name the vm and $kernel: $(cat "$b/target" 2>&1)"

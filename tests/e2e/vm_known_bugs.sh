@@ -2,10 +2,12 @@
 # tests/e2e/vm_known_bugs.sh: the catalogue of known kernel bugs
 # (docs/kernel-bugs/*/known.conf) against the kernel it was written on,
 # Debian's 7.2.13 (build/kernels/, harness/target/fetch-kernels.sh), one
-# boot: every reproducer, and every shapes/trigger-*.s, is a VERIFIER (or,
-# where the kernel also WARNs, a REPORT with the pattern in its log)
-# mismatch carrying its bug's pattern; every shapes/load-*.s loads and
-# equals the interpreter. x86-64 when its image is there (boots in ~4 s),
+# boot (and a reboot after each crash): every reproducer, and every
+# shapes/trigger-*.s, is filed under its bug's signature ("known kernel
+# bug: SIGNATURE": the booted kernel showed the bug and the case matches
+# it), and for a bug with a pattern is a VERIFIER (or, where the kernel
+# also WARNs, a REPORT with the pattern in its log) mismatch carrying it;
+# every shapes/load-*.s loads and equals the interpreter. x86-64 when its image is there (boots in ~4 s),
 # else arm64. Exit 0 pass, 77 skip, else fail.
 set -u
 cd "$(dirname "$0")/../.."
@@ -24,11 +26,14 @@ trap 'rm -rf "$tmp"' EXIT
 files=() want=()
 for conf in docs/kernel-bugs/*/known.conf; do
 	dir=$(dirname "$conf")
+	sig=$(sed -n 's/^signature *= *//p' "$conf")
 	pattern=$(sed -n 's/^pattern *= *//p' "$conf")
+	shape=$(sed -n 's/^shape *= *//p' "$conf")
 	repro=$(sed -n 's/^reproducer *= *//p' "$conf")
-	[ -n "$pattern" ] && [ -n "$repro" ] || fail "$conf: no pattern or reproducer"
-	files+=("$dir/$repro"); want+=("shows:$pattern")
-	for s in "$dir"/shapes/trigger-*.s; do [ -e "$s" ] && files+=("$s") && want+=("shows:$pattern"); done
+	[ -n "$sig" ] && { [ -n "$pattern" ] || [ -n "$shape" ]; } && [ -n "$repro" ] ||
+		fail "$conf: no signature, pattern (or shape) or reproducer"
+	files+=("$dir/$repro"); want+=("shows:$sig:$pattern")
+	for s in "$dir"/shapes/trigger-*.s; do [ -e "$s" ] && files+=("$s") && want+=("shows:$sig:$pattern"); done
 	for s in "$dir"/shapes/load-*.s; do [ -e "$s" ] && files+=("$s") && want+=("loads"); done
 done
 [ ${#files[@]} -gt 0 ] || fail "no docs/kernel-bugs/*/known.conf"
@@ -39,7 +44,10 @@ for i in "${!files[@]}"; do
 	verdict=$(grep -m1 -E '^(equal|mismatch):' <<<"$section")
 	case "${want[$i]}" in
 	loads) case "$verdict" in equal:*) ;; *) cat "$tmp/out"; fail "$f: expected to load on $arch 7.2.13, got: $verdict" ;; esac ;;
-	shows:*) p=${want[$i]#shows:}
+	shows:*) sp=${want[$i]#shows:} sig=${sp%%:*} p=${sp#*:}
+		grep -qxF -- "known kernel bug: $sig" <<<"$section" ||
+			{ cat "$tmp/out"; fail "$f: not filed under $sig (got: $verdict)"; }
+		[ -n "$p" ] || continue # the shape alone decides (known_bugs.c)
 		# a kernel with CONFIG_BUG may WARN first (REPORT), with the
 		# verifier's log printed after the report
 		case "$verdict" in
