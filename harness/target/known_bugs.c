@@ -73,13 +73,12 @@ static int interp_frame(int depth)
  * kernel's stack_depth for it) is past the frame of main's stack size
  * (declared, which is at least the kernel's; else derived the same way).
  * Targets tail call each other in the same frame: every target counts. */
-static bool shape_interp_tail_call_deeper_frame(const struct target_case *c)
+static bool prog_interp_tail_call_deeper_frame(const struct cf_prog *p)
 {
-	const struct cf_prog *p = c->prog;
 	bool tail_calls = false;
 	int frame, deepest = 0;
 
-	if (!p || !p->nfuncs || c->mvoice < 0 || c->voice[c->mvoice].kind != TARGET_VOICE_KERNEL_INTERP)
+	if (!p || !p->nfuncs)
 		return false;
 	for (int i = 0; i < p->nfuncs && !tail_calls; i++)
 		tail_calls = cf_func_has_tail_call(&p->funcs[i]);
@@ -96,11 +95,20 @@ static bool shape_interp_tail_call_deeper_frame(const struct target_case *c)
 	return deepest > frame;
 }
 
+static bool shape_interp_tail_call_deeper_frame(const struct target_case *c)
+{
+	return c->mvoice >= 0 && c->voice[c->mvoice].kind == TARGET_VOICE_KERNEL_INTERP &&
+	       prog_interp_tail_call_deeper_frame(c->prog);
+}
+
+/* holds: the case is an instance; prog_holds: the program alone could be
+ * one (whatever the voices say), which decides when to probe */
 static const struct {
 	const char *name;
 	bool (*holds)(const struct target_case *c);
+	bool (*prog_holds)(const struct cf_prog *p);
 } shapes[] = {
-	{ "interp-tail-call-deeper-frame", shape_interp_tail_call_deeper_frame },
+	{ "interp-tail-call-deeper-frame", shape_interp_tail_call_deeper_frame, prog_interp_tail_call_deeper_frame },
 };
 
 static int find_shape(const char *name)
@@ -299,38 +307,74 @@ static bool case_shows(const struct known_bug *b, const struct target_case *c)
 	return case_has_pattern(b, c);
 }
 
+/* Runs b's reproducer on t: probed, shown and what it gave. -1 only for
+ * a reproducer that does not parse (the catalogue's bug) or a target
+ * error. */
+static int probe_one(struct known_bug *b, struct target *t, struct cf_err *err)
+{
+	char rerr[256];
+	struct cf_prog prog;
+	struct target_case c;
+	size_t len;
+	char *text;
+
+	b->probed = true; /* first: target_run_send must not probe it again */
+	b->shown = false;
+	b->probe[0] = 0;
+	text = cf_read_file(b->reproducer, &len, rerr, sizeof(rerr));
+	if (!text) {
+		snprintf(b->probe, sizeof(b->probe), "reproducer unreadable: %.200s", rerr);
+		return 0;
+	}
+	if (cf_asm_parse(text, len, b->reproducer, &prog, err) < 0) {
+		free(text);
+		return -1; /* a catalogue entry that does not parse is our bug */
+	}
+	free(text);
+	cf_prog_derive_stack(&prog);
+	memset(&c, 0, sizeof(c));
+	c.prog = &prog;
+	if (target_run(t, &c, 1, err) < 0) {
+		cf_prog_free(&prog);
+		return -1;
+	}
+	b->shown = case_shows(b, &c);
+	snprintf(b->probe, sizeof(b->probe), "%s", c.m.kind == MISMATCH_NONE ? "no difference" : c.m.place);
+	target_case_release(&c);
+	cf_prog_free(&prog);
+	return 0;
+}
+
 int known_bugs_probe(struct known_bugs *kb, struct target *t, struct cf_err *err)
 {
 	for (int i = 0; i < kb->n; i++) {
 		struct known_bug *b = &kb->bugs[i];
-		char rerr[256];
-		struct cf_prog prog;
-		struct target_case c;
-		size_t len;
-		char *text = cf_read_file(b->reproducer, &len, rerr, sizeof(rerr));
 
-		b->shown = false;
+		b->probed = b->shown = false;
 		b->probe[0] = 0;
-		if (!text) {
-			snprintf(b->probe, sizeof(b->probe), "reproducer unreadable: %.200s", rerr);
-			continue;
-		}
-		if (cf_asm_parse(text, len, b->reproducer, &prog, err) < 0) {
-			free(text);
-			return -1; /* a catalogue entry that does not parse is our bug */
-		}
-		free(text);
-		cf_prog_derive_stack(&prog);
-		memset(&c, 0, sizeof(c));
-		c.prog = &prog;
-		if (target_run(t, &c, 1, err) < 0) {
-			cf_prog_free(&prog);
+		if (b->shape[0])
+			continue; /* known_bugs_probe_for, when a program has its shape */
+		if (probe_one(b, t, err) < 0)
 			return -1;
-		}
-		b->shown = case_shows(b, &c);
-		snprintf(b->probe, sizeof(b->probe), "%s", c.m.kind == MISMATCH_NONE ? "no difference" : c.m.place);
-		target_case_release(&c);
-		cf_prog_free(&prog);
+	}
+	return 0;
+}
+
+int known_bugs_probe_for(struct known_bugs *kb, struct target *t, const struct target_case *cases, int n,
+			 struct cf_err *err)
+{
+	for (int i = 0; i < kb->n; i++) {
+		struct known_bug *b = &kb->bugs[i];
+		int s = b->shape[0] ? find_shape(b->shape) : -1;
+
+		if (b->probed || s < 0)
+			continue;
+		for (int k = 0; k < n; k++)
+			if (shapes[s].prog_holds(cases[k].prog)) {
+				if (probe_one(b, t, err) < 0)
+					return -1;
+				break;
+			}
 	}
 	return 0;
 }
@@ -370,7 +414,10 @@ void known_bugs_describe(const struct known_bugs *kb, char *buf, size_t size)
 	}
 	for (int i = 0; i < kb->n && off < size; i++) {
 		int w = snprintf(buf + off, size - off, "%s%s %s", i ? ", " : "known kernel bugs: ",
-				 kb->bugs[i].name, kb->bugs[i].shown ? "(shown by this kernel)" : "(not shown: not known in this run)");
+				 kb->bugs[i].name,
+				 kb->bugs[i].shown    ? "(shown by this kernel)"
+				 : kb->bugs[i].probed ? "(not shown: not known in this run)"
+						      : "(probed at the first program of its shape)");
 
 		if (w < 0)
 			break;

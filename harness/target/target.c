@@ -1345,6 +1345,9 @@ int target_run_send(struct target *t, struct target_case *cases, int n, struct c
 		cf_err_set(err, "target_run_send: the previous batch was not received");
 		return -1;
 	}
+	/* nothing is in flight: a reproducer can run first */
+	if (known_bugs_probe_for(&t->known, t, cases, n, err) < 0)
+		return -1;
 	target_check_opts(t, &co);
 	for (int i = 0; i < n; i++) {
 		if (!cases[i].prepared)

@@ -818,7 +818,10 @@ void target_signature(const struct target_case *c, char *buf, size_t size, bool 
  * run only if the booted kernel shows it: target_open (target_opts.
  * known_bugs_dir) runs each reproducer on the kernel it opened
  * (known_bugs_probe), and target_run files a case under a known bug
- * (target_case.known_bug) only if that bug was shown. */
+ * (target_case.known_bug) only if that bug was shown. A bug known by its
+ * shape is probed later, before the first batch holding a program of its
+ * shape (known_bugs_probe_for): such reproducers crash the guest, and a
+ * run without such programs need not pay the reboot. */
 
 struct known_bug {
 	char name[64];          /* the folder's name */
@@ -831,6 +834,7 @@ struct known_bug {
 				   "" if none */
 	char seen[256];         /* kernels it was seen on (free text, for reports) */
 	char reproducer[4096];  /* path of the reproducer (.s) */
+	bool probed;            /* its reproducer ran on this kernel */
 	bool shown;             /* known_bugs_probe: the booted kernel shows it */
 	char probe[256];        /* known_bugs_probe: what the reproducer gave */
 };
@@ -846,8 +850,13 @@ const char *known_bugs_default_dir(char *buf, size_t size);
 /* Reads every DIR/<name>/known.conf (none shown yet). A missing DIR is an
  * empty catalogue; a malformed known.conf is an error naming its line. */
 int known_bugs_load(struct known_bugs *kb, const char *dir, struct cf_err *err);
-/* Runs each reproducer on t; shown = its difference matches. */
+/* Runs each reproducer on t, those of bugs known by a shape excepted;
+ * shown = its difference matches. */
 int known_bugs_probe(struct known_bugs *kb, struct target *t, struct cf_err *err);
+/* Runs the reproducer of each bug not probed yet whose shape some program
+ * of cases[0..n) has (target_run_send, before the batch goes out). */
+int known_bugs_probe_for(struct known_bugs *kb, struct target *t, const struct target_case *cases, int n,
+			 struct cf_err *err);
 /* Does the named shape (known.conf `shape`) hold for c? false for an
  * unknown name. */
 bool known_bugs_shape_holds(const char *shape, const struct target_case *c);
@@ -857,7 +866,8 @@ const struct known_bug *known_bugs_match(const struct known_bugs *kb, const stru
  * pattern is in c's own verifier log or report: the program that printed
  * it is c, with no need to run it alone (target.c, name_report_culprit). */
 bool known_bugs_own_report(const struct known_bugs *kb, const struct target_case *c);
-/* "known kernel bugs: NAME (shown by this kernel), ..." */
+/* "known kernel bugs: NAME (shown by this kernel), ..." ("(probed at the
+ * first program of its shape)" for one not probed yet) */
 void known_bugs_describe(const struct known_bugs *kb, char *buf, size_t size);
 void known_bugs_free(struct known_bugs *kb);
 

@@ -58,5 +58,17 @@ for i in "${!files[@]}"; do
 		esac ;;
 	esac
 done
+# a bug known by its shape is probed just before the first batch with a
+# program of that shape (its reproducer crashes the guest): a run of a
+# program without the shape never probes it
+shaped=$(grep -l '^shape *=' docs/kernel-bugs/*/known.conf | xargs -r -n1 dirname | xargs -r -n1 basename)
+if [ -n "$shaped" ]; then
+	build/callfuzz run --target vm --arch $arch tests/mutants/jit-01-arg6-arg7-swapped.s >"$tmp/plain" 2>&1
+	grep -q '^equal:' "$tmp/plain" || { cat "$tmp/plain"; fail "jit-01-arg6-arg7-swapped.s does not run equal on $arch 7.2.13"; }
+	for name in $shaped; do
+		grep -qF "$name (probed at the first program of its shape)" "$tmp/plain" ||
+			{ cat "$tmp/plain"; fail "$name was probed by a run without its shape"; }
+	done
+fi
 for i in "${!files[@]}"; do echo "  ${files[$i]}: ${want[$i]%%:*}"; done
 echo "vm_known_bugs: ${#files[@]} programs on $arch 7.2.13 as the catalogue says"
