@@ -1191,17 +1191,6 @@ static int parse_type_directive(struct asm_state *as)
 	return expect_end(ps);
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* `rdonly=HEX`: the value's bytes in hex, two digits each (trailing zero
  * bytes may be left out). Returns the byte count or -1. */
 static int take_hex_bytes(struct parser *ps, uint8_t *out, int cap)
@@ -1215,7 +1204,7 @@ static int take_hex_bytes(struct parser *ps, uint8_t *out, int cap)
 		return -1;
 	}
 	for (int i = 0; i < t->len; i += 2) {
-		int hi = hex_digit(t->s[i]), lo = hex_digit(t->s[i + 1]);
+		int hi = cf_hex_digit(t->s[i]), lo = cf_hex_digit(t->s[i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			fail(ps, "rdonly=%s: not hex", tok_text(t, buf, sizeof(buf)));

@@ -460,4 +460,8 @@ int cf_check(const struct cf_prog *p, const struct cf_check_opts *opts, struct c
  * or NULL with a message in err (size 256). */
 char *cf_read_file(const char *path, size_t *len, char *err, size_t errlen);
 
+/* The value of a hex digit (either case), or -1: the text format's
+ * `rdonly=` bytes and the CLI's `--ctx` share it. */
+int cf_hex_digit(int c);
+
 #endif

@@ -379,3 +379,14 @@ char *cf_read_file(const char *path, size_t *len, char *err, size_t errlen)
 	}
 	return buf;
 }
+
+int cf_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

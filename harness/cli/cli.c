@@ -64,17 +64,6 @@ int cli_load_prog(const char *cmd, const char *path, struct cf_prog *prog)
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int cli_parse_ctx(const char *arg, uint8_t ctx[CF_CTX_SIZE], char *err, size_t errlen)
 {
 	size_t n = 0;
@@ -93,7 +82,7 @@ int cli_parse_ctx(const char *arg, uint8_t ctx[CF_CTX_SIZE], char *err, size_t e
 	if (!strncmp(arg, "0x", 2) || !strncmp(arg, "0X", 2))
 		arg += 2;
 	for (const char *s = arg; *s; s += 2) {
-		int hi = hex_digit(s[0]), lo = s[1] ? hex_digit(s[1]) : -1;
+		int hi = cf_hex_digit(s[0]), lo = s[1] ? cf_hex_digit(s[1]) : -1;
 
 		if (hi < 0 || lo < 0) {
 			snprintf(err, errlen, "--ctx: expected pairs of hex digits, got '%s'", arg);
