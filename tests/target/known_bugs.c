@@ -27,6 +27,42 @@ static void make_case(struct target_case *c, enum target_voice_kind kind, enum m
 	snprintf(c->m.place, sizeof(c->m.place), "%s", place);
 }
 
+/* A catalogue of one folder, DIR/bug, in a new temporary DIR; conf gets
+ * DIR/bug/known.conf (written by write_conf). false if it cannot be made. */
+static bool temp_catalogue(char dir[64], char conf[160])
+{
+	char sub[128];
+
+	snprintf(dir, 64, "/tmp/callfuzz-known-XXXXXX");
+	if (!mkdtemp(dir))
+		return false;
+	snprintf(sub, sizeof(sub), "%s/bug", dir);
+	if (mkdir(sub, 0755))
+		return false;
+	snprintf(conf, 160, "%s/known.conf", sub);
+	return true;
+}
+
+static bool write_conf(const char *conf, const char *text)
+{
+	FILE *f = fopen(conf, "w");
+
+	if (!f)
+		return false;
+	fputs(text, f);
+	return fclose(f) == 0;
+}
+
+static void remove_catalogue(const char *dir, const char *conf)
+{
+	char sub[128];
+
+	snprintf(sub, sizeof(sub), "%s/bug", dir);
+	unlink(conf);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 static const struct known_bug *find(const struct known_bugs *kb, const char *name)
 {
 	for (int i = 0; i < kb->n; i++)
@@ -67,31 +103,18 @@ TEST(known_bugs_missing_dir_is_empty)
 
 TEST(known_bugs_malformed_conf_names_line)
 {
-	char dir[64] = "/tmp/callfuzz-known-XXXXXX", sub[128], conf[160];
+	char dir[64], conf[160];
 	struct known_bugs kb;
 	struct cf_err err = { "" };
-	FILE *f;
 
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(sub, sizeof(sub), "%s/bug", dir);
-	CHECK(mkdir(sub, 0755) == 0);
-	snprintf(conf, sizeof(conf), "%s/known.conf", sub);
-	f = fopen(conf, "w");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	fprintf(f, "# a comment\nsignature = X\nkind = NOT_A_KIND\n");
-	fclose(f);
+	CHECK(temp_catalogue(dir, conf));
+	CHECK(write_conf(conf, "# a comment\nsignature = X\nkind = NOT_A_KIND\n"));
 	CHECK(known_bugs_load(&kb, dir, &err) < 0);
 	CHECK_MSG(strstr(err.msg, "known.conf:3: kind 'NOT_A_KIND'") != NULL, "%s", err.msg);
-	f = fopen(conf, "w");
-	fprintf(f, "signature = X\nkind = VERIFIER\nreproducer = r.s\n");
-	fclose(f);
+	CHECK(write_conf(conf, "signature = X\nkind = VERIFIER\nreproducer = r.s\n"));
 	CHECK(known_bugs_load(&kb, dir, &err) < 0);
 	CHECK_MSG(strstr(err.msg, "required") != NULL, "%s", err.msg);
-	unlink(conf);
-	rmdir(sub);
-	rmdir(dir);
+	remove_catalogue(dir, conf);
 }
 
 TEST(known_bugs_match_only_when_shown)
@@ -313,26 +336,15 @@ TEST(known_bugs_interp_tail_call_frame_by_shape)
 
 TEST(known_bugs_shape_conf)
 {
-	char dir[64] = "/tmp/callfuzz-known-XXXXXX", sub[128], conf[160];
+	char dir[64], conf[160];
 	struct known_bugs kb;
 	struct cf_err err = { "" };
-	FILE *f;
 
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(sub, sizeof(sub), "%s/bug", dir);
-	CHECK(mkdir(sub, 0755) == 0);
-	snprintf(conf, sizeof(conf), "%s/known.conf", sub);
-	f = fopen(conf, "w");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	fprintf(f, "signature = X\nkind = CRASH\nshape = no-such-shape\nreproducer = r.s\n");
-	fclose(f);
+	CHECK(temp_catalogue(dir, conf));
+	CHECK(write_conf(conf, "signature = X\nkind = CRASH\nshape = no-such-shape\nreproducer = r.s\n"));
 	CHECK(known_bugs_load(&kb, dir, &err) < 0);
 	CHECK_MSG(strstr(err.msg, "known.conf:3: unknown shape 'no-such-shape'") != NULL, "%s", err.msg);
-	f = fopen(conf, "w");
-	fprintf(f, "signature = X\nkind = CRASH\nshape = interp-tail-call-deeper-frame\nreproducer = r.s\n");
-	fclose(f);
+	CHECK(write_conf(conf, "signature = X\nkind = CRASH\nshape = interp-tail-call-deeper-frame\nreproducer = r.s\n"));
 	CHECK_MSG(known_bugs_load(&kb, dir, &err) == 0, "%s", err.msg);
 	CHECK_EQ(kb.n, 1);
 	if (kb.n == 1) {
@@ -340,7 +352,5 @@ TEST(known_bugs_shape_conf)
 		CHECK_STR(kb.bugs[0].pattern, "");
 	}
 	known_bugs_free(&kb);
-	unlink(conf);
-	rmdir(sub);
-	rmdir(dir);
+	remove_catalogue(dir, conf);
 }
