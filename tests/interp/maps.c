@@ -4,34 +4,11 @@
  * ctx so that one run checks a sequence; expected values are the errnos
  * and contents worked out by hand. */
 #include "interp/interp.h"
+#include "tests/interp/util.h"
 #include "tests/test.h"
 
 #include <errno.h>
 #include <string.h>
-
-static int run_text(const char *text, struct interp_result *res)
-{
-	struct cf_prog p;
-	struct cf_err err;
-	struct cf_check_opts o;
-	int rc;
-
-	if (cf_asm_parse(text, strlen(text), "maps.s", &p, &err)) {
-		test_fail(__FILE__, __LINE__, "%s", err.msg);
-		return -1;
-	}
-	cf_check_opts_default(&o);
-	o.model_callees = false;
-	o.maps = true;
-	if (cf_check(&p, &o, &err)) {
-		test_fail(__FILE__, __LINE__, "checker: %s", err.msg);
-		cf_prog_free(&p);
-		return -1;
-	}
-	rc = interp_run(&p, NULL, NULL, NULL, res);
-	cf_prog_free(&p);
-	return rc;
-}
 
 static int64_t ctx_u64(const struct interp_result *r, int k)
 {
@@ -81,7 +58,7 @@ TEST(interp_maps_array_update_flags_and_bounds)
 			   "    exit\n";
 	struct interp_result r;
 
-	REQUIRE(run_text(text, &r) == 0);
+	REQUIRE(t_run_text(text, NULL, &r));
 	REQUIRE_MSG(r.status == INTERP_OK, "%s", r.fault);
 	CHECK_EQ(ctx_u64(&r, 0), 0);
 	CHECK_EQ(ctx_u64(&r, 1), -EEXIST);
@@ -125,7 +102,7 @@ TEST(interp_maps_hash_presence_capacity_and_delete)
 	struct interp_result r;
 	static const int64_t want_ret[] = { 0, -EEXIST, -ENOENT, 0, 0, -E2BIG, 0, 0, -ENOENT, 0, -EINVAL, -EINVAL };
 
-	REQUIRE(run_text(text, &r) == 0);
+	REQUIRE(t_run_text(text, NULL, &r));
 	REQUIRE_MSG(r.status == INTERP_OK, "%s", r.fault);
 	for (int k = 0; k < 12; k++)
 		CHECK_MSG(ctx_u64(&r, k) == want_ret[k], "result %d: %lld, want %lld", k, (long long)ctx_u64(&r, k),
@@ -177,7 +154,7 @@ TEST(interp_maps_lookup_pointer_and_direct_value)
 			   "    exit\n";
 	struct interp_result r;
 
-	REQUIRE(run_text(text, &r) == 0);
+	REQUIRE(t_run_text(text, NULL, &r));
 	REQUIRE_MSG(r.status == INTERP_OK, "%s", r.fault);
 	CHECK_EQ(r.r0, 42); /* 40 + 2, key 6 absent */
 	/* key 5 (the update wrote 8 bytes of key; the key is its first 4) */

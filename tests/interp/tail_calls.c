@@ -7,36 +7,11 @@
  * programs ran equal on Debian's 7.2.13 kernels, arm64 and x86-64
  * (tests/e2e/vm_verdicts.sh runs them in the kernel). */
 #include "interp/interp.h"
+#include "tests/interp/util.h"
 #include "tests/test.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static int run_text(const char *text, struct interp_result *res)
-{
-	struct cf_prog p;
-	struct cf_err err;
-	struct cf_check_opts o;
-	int rc;
-
-	if (cf_asm_parse(text, strlen(text), "tail.s", &p, &err)) {
-		test_fail(__FILE__, __LINE__, "%s", err.msg);
-		return -1;
-	}
-	cf_check_opts_default(&o);
-	o.model_callees = false;
-	o.maps = true;
-	o.kernel_paths = true;
-	o.max_frames = CF_MAX_FRAMES;
-	if (cf_check(&p, &o, &err)) {
-		test_fail(__FILE__, __LINE__, "checker: %s", err.msg);
-		cf_prog_free(&p);
-		return -1;
-	}
-	rc = interp_run(&p, NULL, NULL, NULL, res);
-	cf_prog_free(&p);
-	return rc;
-}
 
 static uint64_t ctx_u64(const struct interp_result *r, int off)
 {
@@ -59,7 +34,7 @@ static uint64_t run_r0(const char *text, uint32_t *tail_calls)
 
 	if (!res)
 		return 0;
-	if (run_text(text, res) == 0 && res->status == INTERP_OK) {
+	if (t_run_text(text, NULL, res) && res->status == INTERP_OK) {
 		r0 = res->r0;
 		*tail_calls = res->tail_calls;
 	} else {
@@ -100,7 +75,7 @@ TEST(tail_call_count_stops_at_33)
 		return;
 	/* main's tail call and 32 of t0's are taken: t0 runs 33 times, its
 	 * 34th call falls through */
-	CHECK(run_text(JT MAIN_INDEX("1") SELF_LOOP, res) == 0);
+	CHECK(t_run_text(JT MAIN_INDEX("1") SELF_LOOP, NULL, res));
 	CHECK_EQ(res->status, INTERP_OK);
 	CHECK_EQ(res->r0, 33);
 	CHECK_EQ(ctx_u64(res, 8), 33);
@@ -118,10 +93,10 @@ TEST(tail_call_count_survives_bpf_to_bpf_calls)
 	/* the first call of f spends the run's 33 tail calls; the second
 	 * falls through (f returns 99): one count per run, kept across the
 	 * calls and returns (the JITs pass a pointer to main's count) */
-	CHECK(run_text(JT ".func main, 1, stack=8\n  *(u64 *)(r10 - 8) = r1\n  r1 = *(u64 *)(r10 - 8)\n  call f\n"
+	CHECK(t_run_text(JT ".func main, 1, stack=8\n  *(u64 *)(r10 - 8) = r1\n  r1 = *(u64 *)(r10 - 8)\n  call f\n"
 			  "  r6 = r0\n  r1 = *(u64 *)(r10 - 8)\n  call f\n  r0 <<= 8\n  r0 += r6\n  exit\n"
 			  ".func f, 1\n  r2 = map[jt] ll\n  r3 = 1\n  call bpf_tail_call\n  r0 = 99\n  exit\n" SELF_LOOP,
-		       res) == 0);
+		       NULL, res));
 	CHECK_EQ(res->status, INTERP_OK);
 	CHECK_EQ(res->r0, (99 << 8) + 33);
 	CHECK_EQ(ctx_u64(res, 8), 33);
@@ -152,11 +127,11 @@ TEST(tail_call_targets_share_the_maps)
 	if (!res)
 		return;
 	/* t0 writes m0[0]; main reads it after f returns */
-	CHECK(run_text(".map m0, array, key=4, value=8, entries=1\n" JT
+	CHECK(t_run_text(".map m0, array, key=4, value=8, entries=1\n" JT
 		       ".func main\n  call f\n  r1 = map[m0][0]+0 ll\n  r0 = *(u64 *)(r1 + 0)\n  exit\n"
 		       ".func f, 1\n  r2 = map[jt] ll\n  r3 = 1\n  call bpf_tail_call\n  r0 = 0\n  exit\n"
 		       "\n.prog jt[1]\n.func t0\n  r1 = map[m0][0]+0 ll\n  *(u64 *)(r1 + 0) = 0x1234\n  r0 = 0\n  exit\n",
-		       res) == 0);
+		       NULL, res));
 	CHECK_EQ(res->status, INTERP_OK);
 	CHECK_EQ(res->r0, 0x1234);
 	free(res);
@@ -171,10 +146,10 @@ TEST(tail_calls_through_subprograms_nest_past_16_frames)
 		return;
 	/* t0 calls g, g tail calls t0: every hop leaves t0's frame below the
 	 * next, 34 frames deep at the end (the kernel's bound is its stack) */
-	CHECK(run_text(JT MAIN_INDEX("1")
+	CHECK(t_run_text(JT MAIN_INDEX("1")
 		       "\n.prog jt[1]\n.func t0\n  call g\n  r0 += 1\n  exit\n"
 		       ".func g, 1\n  r2 = map[jt] ll\n  r3 = 1\n  call bpf_tail_call\n  r0 = 0\n  exit\n",
-		       res) == 0);
+		       NULL, res));
 	CHECK_EQ(res->status, INTERP_OK);
 	/* 33 tail calls: 33 runs of t0 each add 1 on the way back */
 	CHECK_EQ(res->r0, 33);
