@@ -9,11 +9,8 @@
 # (harness/target/kernel-tree.sh --fetch-only debian fetches and unpacks it).
 # Absent: exit 77.
 #
-# Include set (no kernel build, no vmlinux.h): tools/include/uapi
-# (linux/bpf.h), tools/lib (bpf/bpf_helpers.h), bpf_helper_defs.h generated
-# from the tree's uapi bpf.h by scripts/bpf_doc.py (as libbpf's Makefile
-# does), progs/ (bpf_misc.h), and the host's multiarch include dir
-# (asm/types.h).
+# Include set (no kernel build, no vmlinux.h): tests/e2e/lib/
+# selftest_headers.bash, shared with selftest_kernel_load.sh.
 #
 # clang-19 does not define __BPF_FEATURE_STACK_ARGUMENT, so by itself it
 # compiles the dummy half of the guard; -D__BPF_FEATURE_STACK_ARGUMENT makes
@@ -40,11 +37,8 @@ tmp=$(mktemp -d)
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-mkdir -p "$tmp/gen"
-python3 "$src/scripts/bpf_doc.py" --header --file "$src/tools/include/uapi/linux/bpf.h" \
-	>"$tmp/gen/bpf_helper_defs.h" 2>"$tmp/bpf_doc.log" || { cat "$tmp/bpf_doc.log"; fail "bpf_doc.py"; }
-incs=(-I"$src/tools/include/uapi" -I"$src/tools/lib" -I"$tmp/gen" -I"$src/tools/testing/selftests/bpf/progs"
-	-I/usr/include/"$(gcc -dumpmachine)")
+. tests/e2e/lib/selftest_headers.bash
+selftest_headers "$src" "$tmp" || fail "bpf_doc.py"
 cc() { clang-19 -g -O2 -target bpf -mcpu=v3 -Wall -Werror -std=gnu11 "${incs[@]}" "$@"; }
 
 # 9 arguments (the guard, a companion), 1 argument (a companion, no guard),

@@ -40,13 +40,10 @@ tmp=$(mktemp -d)
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-mkdir -p "$tmp/gen"
-python3 "$src/scripts/bpf_doc.py" --header --file "$src/tools/include/uapi/linux/bpf.h" \
-	>"$tmp/gen/bpf_helper_defs.h" 2>"$tmp/bpf_doc.log" || { cat "$tmp/bpf_doc.log"; fail "bpf_doc.py"; }
+. tests/e2e/lib/selftest_headers.bash
+selftest_headers "$src" "$tmp" || fail "bpf_doc.py"
 gcc -Wall -Wextra -Werror -O1 -o "$tmp/load" tests/e2e/selftest_kernel_load.c -lbpf 2>"$tmp/gcc.log" ||
 	{ cat "$tmp/gcc.log"; fail "tests/e2e/selftest_kernel_load.c"; }
-incs=(-I"$src/tools/include/uapi" -I"$src/tools/lib" -I"$tmp/gen" -I"$src/tools/testing/selftests/bpf/progs"
-	-I/usr/include/"$(gcc -dumpmachine)")
 
 # The file's expectations, in the loader's words.
 expected() { # FILE.c
