@@ -423,6 +423,10 @@ struct cf_map_dump {
 /* Appends map m's entries (count of them, each key then value, any order;
  * sorted here). -1 when they do not fit or count > max_entries. */
 int cf_map_dump_add(struct cf_map_dump *d, const struct cf_map *m, uint32_t count, const uint8_t *entries);
+/* Map mi's part of d (p's maps in order: a u32 count, then the entries,
+ * key then value): the count in *count and the first entry, or NULL when
+ * d stops short of them. */
+const uint8_t *cf_map_dump_entries(const struct cf_prog *p, const struct cf_map_dump *d, int mi, uint32_t *count);
 /* 0 when equal; else 1 and place says where, in program terms:
  * "map 0 (counts) entries 2 != 3", "map 1 (h) key 03000000 value[4]". */
 int cf_map_dump_diff(const struct cf_prog *p, const struct cf_map_dump *want, const struct cf_map_dump *got,

@@ -119,6 +119,29 @@ static void hex(char *buf, size_t size, const uint8_t *p, size_t n)
 		k += (size_t)snprintf(buf + k, size - k, "%02x", p[i]);
 }
 
+const uint8_t *cf_map_dump_entries(const struct cf_prog *p, const struct cf_map_dump *d, int mi, uint32_t *count)
+{
+	uint32_t at = 0;
+
+	for (int k = 0; k <= mi && k < p->nmaps; k++) {
+		uint32_t esize = p->maps[k].key_size + p->maps[k].value_size, n;
+
+		if (at + 4 > d->len)
+			return NULL;
+		n = (uint32_t)d->data[at] | (uint32_t)d->data[at + 1] << 8 | (uint32_t)d->data[at + 2] << 16 |
+		    (uint32_t)d->data[at + 3] << 24;
+		at += 4;
+		if ((uint64_t)at + (uint64_t)n * esize > d->len)
+			return NULL;
+		if (k == mi) {
+			*count = n;
+			return d->data + at;
+		}
+		at += n * esize;
+	}
+	return NULL;
+}
+
 int cf_map_dump_diff(const struct cf_prog *p, const struct cf_map_dump *want, const struct cf_map_dump *got,
 		     char *place, size_t size)
 {

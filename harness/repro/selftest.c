@@ -677,36 +677,26 @@ static void hex_rows(FILE *out, const uint8_t *b, int n)
 	}
 }
 
-static uint32_t le32(const uint8_t *b)
-{
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
 /* The maps after the interpreter's run (bpf.h cf_map_dump: per map a u32
  * count, then the entries sorted by key, each key then value). */
 static void maps_after(FILE *out, const struct cf_prog *p, const struct names *nm, const struct cf_map_dump *d)
 {
-	uint32_t at = 0;
-
 	fprintf(out, " *\n * and the maps after the run, by the reference interpreter\n"
 		     " * (bpf_map_lookup_elem on bpf_map__fd(skel->maps.NAME), or the\n"
 		     " * skeleton's global for a map written as a global variable):\n");
 	for (int m = 0; m < p->nmaps; m++) {
 		const struct cf_map *mp = &p->maps[m];
 		uint32_t esize = mp->key_size + mp->value_size, n;
+		const uint8_t *entries = cf_map_dump_entries(p, d, m, &n);
 
-		if (at + 4 > d->len)
-			return;
-		n = le32(d->data + at);
-		at += 4;
-		if (at + (uint64_t)n * esize > d->len)
+		if (!entries)
 			return;
 		if (mp->type != BPF_MAP_TYPE_PROG_ARRAY && !mp->rdonly) {
 			fprintf(out, " *\t%s: %u entr%s%s\n", nm->map[m], n, n == 1 ? "y" : "ies",
 				mp->type == BPF_MAP_TYPE_ARRAY ? " (an array: every index; those not listed are zeros)"
 							       : "");
 			for (uint32_t e = 0; e < n; e++) {
-				const uint8_t *kv = d->data + at + e * esize;
+				const uint8_t *kv = entries + e * esize;
 				bool zero = true;
 
 				for (uint32_t b = 0; b < mp->value_size; b++)
@@ -722,7 +712,6 @@ static void maps_after(FILE *out, const struct cf_prog *p, const struct names *n
 				fprintf(out, " }\n");
 			}
 		}
-		at += n * esize;
 	}
 }
 

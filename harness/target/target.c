@@ -1528,22 +1528,21 @@ static void print_ctx_changes(FILE *out, const char *who, const uint8_t *in, con
 /* A program's maps after a run, one line per map: "  WHO map NAME: KEY=VALUE ..." (hex bytes). */
 static void print_maps(FILE *out, const char *who, const struct cf_prog *p, const struct cf_map_dump *d)
 {
-	uint32_t at = 0;
-
-	for (int mi = 0; p && mi < p->nmaps && at + 4 <= d->len; mi++) {
+	for (int mi = 0; p && mi < p->nmaps; mi++) {
 		const struct cf_map *m = &p->maps[mi];
-		uint32_t n = (uint32_t)d->data[at] | (uint32_t)d->data[at + 1] << 8 | (uint32_t)d->data[at + 2] << 16 |
-			     (uint32_t)d->data[at + 3] << 24;
+		uint32_t n;
+		const uint8_t *kv = cf_map_dump_entries(p, d, mi, &n);
 
-		at += 4;
+		if (!kv)
+			break;
 		fprintf(out, "  %s map %s:%s", who, m->name, n ? "" : " (empty)");
-		for (uint32_t e = 0; e < n && at + m->key_size + m->value_size <= d->len; e++) {
+		for (uint32_t e = 0; e < n; e++) {
 			fprintf(out, " ");
 			for (uint32_t b = 0; b < m->key_size; b++)
-				fprintf(out, "%02x", d->data[at++]);
+				fprintf(out, "%02x", *kv++);
 			fprintf(out, "=");
 			for (uint32_t b = 0; b < m->value_size; b++)
-				fprintf(out, "%02x", d->data[at++]);
+				fprintf(out, "%02x", *kv++);
 		}
 		fprintf(out, "\n");
 	}

@@ -261,6 +261,37 @@ TEST(map_dump_is_sorted_by_key_and_diff_names_the_place)
 	cf_prog_free(&p);
 }
 
+TEST(map_dump_entries_finds_each_maps_part)
+{
+	struct cf_prog p;
+	struct cf_err err;
+	struct cf_map_dump d = { 0 };
+	const uint8_t h[] = { 7, 0, 0, 0, 0x11, 0x22 };        /* key 4, value 2 */
+	const uint8_t a[] = { 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0 }; /* key 4, value 8 */
+	const uint8_t *kv;
+	uint32_t n = 99;
+
+	cf_prog_init(&p);
+	REQUIRE(cf_prog_add_map(&p, "h", BPF_MAP_TYPE_HASH, 4, 2, 4, &err));
+	REQUIRE(cf_prog_add_map(&p, "a", BPF_MAP_TYPE_ARRAY, 4, 8, 1, &err));
+	REQUIRE(cf_map_dump_add(&d, &p.maps[0], 1, h) == 0);
+	REQUIRE(cf_map_dump_add(&d, &p.maps[1], 1, a) == 0);
+	/* map 1 starts after map 0's count (4 bytes) and its one 6-byte entry */
+	kv = cf_map_dump_entries(&p, &d, 1, &n);
+	REQUIRE(kv != NULL);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(kv - d.data, 4 + 6 + 4);
+	CHECK_EQ(kv[4], 5);
+	kv = cf_map_dump_entries(&p, &d, 0, &n);
+	REQUIRE(kv != NULL);
+	CHECK_EQ(kv[4], 0x11);
+	/* cut inside map 1's entry: map 0 is still there, map 1 is not */
+	d.len -= 1;
+	CHECK(cf_map_dump_entries(&p, &d, 0, &n) != NULL);
+	CHECK(cf_map_dump_entries(&p, &d, 1, &n) == NULL);
+	cf_prog_free(&p);
+}
+
 /* RAW_TRACEPOINT programs (docs/kernel-paths.md "Raw tracepoints and the
  * private stack"): the ctx is 96 bytes of u64 arguments, read-only, each
  * access at a multiple of its size (include/linux/bpf.h
